@@ -1,0 +1,78 @@
+"""`content check`: validate the catalogue and the ward file, print findings, return an exit code."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+from content.loader import CONTENT_DIR, DEFAULT_WARD, Catalogue, ContentError, load_catalogue
+from content.loader import load_ward as _load_ward
+from content.models import ContactList, HowTo, Procedure
+
+_TRUSTED_SCHEMES = {"https"}
+
+
+def _link_problems(catalogue: Catalogue) -> Iterator[str]:
+    """Links residents will tap must be https and must not be left as examples."""
+    for entry in catalogue.entries.values():
+        urls = [s.url for s in entry.source if s.url]
+        if isinstance(entry, Procedure) and entry.online.url:
+            urls.append(entry.online.url)
+        if isinstance(entry, HowTo):
+            urls.extend(link.url for link in entry.links)
+        for url in urls:
+            if url.scheme not in _TRUSTED_SCHEMES:
+                yield f"entry {entry.id!r}: link {url} is not https"
+            if url.host and ("example." in url.host or url.host == "localhost"):
+                yield f"entry {entry.id!r}: link {url} is a placeholder"
+
+
+def _summary(catalogue: Catalogue) -> str:
+    kinds: dict[str, int] = {}
+    for entry in catalogue.entries.values():
+        kinds[entry.kind] = kinds.get(entry.kind, 0) + 1
+    unset = sorted(k for k, v in catalogue.ward.facts.items() if v is None)
+    unset_contacts = sorted(
+        key for key, c in catalogue.ward.contacts.items() if c.phone is None and c.url is None
+    )
+    lines = [
+        "Catalogue OK: " + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+        + f", {len(catalogue.intents)} intent groups.",
+        f"Ward {catalogue.ward.id!r}: {len(unset)} local facts and {len(unset_contacts)} contacts"
+        " not filled in yet (residents are told 'chưa cập nhật').",
+    ]
+    national = sum(
+        1 for e in catalogue.entries.values() if isinstance(e, ContactList)
+        for c in e.contacts if c.number
+    )
+    lines.append(f"{national} national phone numbers, each with a source.")
+    return "\n".join(lines)
+
+
+def run(
+    content_dir: Path = CONTENT_DIR, ward_id: str = DEFAULT_WARD, out: TextIO = sys.stdout
+) -> int:
+    """Validate everything; print problems (exit 1) or a summary (exit 0)."""
+    try:
+        catalogue = load_catalogue(content_dir, ward=_load_ward(ward_id))
+    except ContentError as exc:
+        print(f"Content check failed with {len(exc.problems)} problem(s):", file=out)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=out)
+        return 1
+    problems = list(_link_problems(catalogue))
+    if problems:
+        print(f"Content check failed with {len(problems)} problem(s):", file=out)
+        for problem in problems:
+            print(f"  - {problem}", file=out)
+        return 1
+    for warning in catalogue.warnings:
+        print(f"warning: {warning}", file=out)
+    print(_summary(catalogue), file=out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(run())

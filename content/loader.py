@@ -1,0 +1,203 @@
+"""Load the catalogue and a ward file from disk, validate them once, report precise errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import yaml
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from content.models import (
+    PLACEHOLDER,
+    AnswerEntry,
+    ContactList,
+    ContentFile,
+    IntentExamples,
+    Topic,
+    WardConfig,
+)
+
+CONTENT_DIR = Path(__file__).resolve().parent / "data"
+WARDS_DIR = Path(__file__).resolve().parent / "wards"
+DEFAULT_WARD = "dak-bla"
+M = TypeVar("M", bound=BaseModel)
+
+
+class ContentError(Exception):
+    """The catalogue or the ward file is invalid; ``problems`` lists every finding."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The validated catalogue: answerable entries, intent examples and the ward."""
+
+    entries: dict[str, AnswerEntry]
+    intents: dict[str, IntentExamples]
+    ward: WardConfig
+    warnings: list[str] = field(default_factory=list)
+
+    def get(self, entry_id: str) -> AnswerEntry | None:
+        """Return the answerable entry with this id, if any."""
+        return self.entries.get(entry_id)
+
+
+def _read_yaml(path: Path) -> object:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ContentError([f"{path}: not valid YAML: {exc}"]) from exc
+
+
+def _format_validation(path: Path, data: object, exc: ValidationError) -> list[str]:
+    problems = []
+    for err in exc.errors():
+        loc = list(err["loc"])
+        where = ".".join(str(p) for p in loc)
+        entry_id = _entry_id_at(data, loc)
+        label = f" (entry {entry_id!r})" if entry_id else ""
+        problems.append(f"{path}{label}: {where}: {err['msg']}")
+    return problems
+
+
+def _entry_id_at(data: object, loc: list) -> str | None:
+    if len(loc) >= 2 and loc[0] == "entries" and isinstance(loc[1], int):
+        entries = data.get("entries") if isinstance(data, dict) else None
+        if isinstance(entries, list) and loc[1] < len(entries):
+            item = entries[loc[1]]
+            if isinstance(item, dict):
+                return str(item.get("id"))
+    return None
+
+
+def _validate(model: type[M], path: Path) -> M:
+    data = _read_yaml(path)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ContentError(_format_validation(path, data, exc)) from exc
+
+
+def load_ward(ward_id: str = DEFAULT_WARD, wards_dir: Path = WARDS_DIR) -> WardConfig:
+    """Load and validate one ward file (``wards/<id>.yaml``)."""
+    path = wards_dir / f"{ward_id}.yaml"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in wards_dir.glob("*.yaml"))) or "none"
+        raise ContentError([f"ward {ward_id!r} not found in {wards_dir} (known: {known})"])
+    return _validate(WardConfig, path)
+
+
+def _content_files(content_dir: Path) -> list[Path]:
+    return sorted(p for p in content_dir.rglob("*.yaml") if p.is_file())
+
+
+def load_catalogue(
+    content_dir: Path = CONTENT_DIR,
+    ward: WardConfig | None = None,
+    today: date | None = None,
+) -> Catalogue:
+    """Load every content file, validate it and its cross references; raise ContentError."""
+    ward = ward or load_ward()
+    problems: list[str] = []
+    entries: dict[str, AnswerEntry] = {}
+    intents: dict[str, IntentExamples] = {}
+    origin: dict[str, Path] = {}
+    files = _content_files(content_dir)
+    if not files:
+        raise ContentError([f"{content_dir}: no content files (*.yaml)"])
+    for path in files:
+        try:
+            parsed = _validate(ContentFile, path)
+        except ContentError as exc:
+            problems.extend(exc.problems)
+            continue
+        for entry in parsed.entries:
+            if entry.id in origin:
+                problems.append(
+                    f"{path} (entry {entry.id!r}): duplicate id, first defined in {origin[entry.id]}"
+                )
+                continue
+            origin[entry.id] = path
+            if isinstance(entry, IntentExamples):
+                intents[entry.id] = entry
+            else:
+                entries[entry.id] = entry
+    problems.extend(_check_references(entries, intents, ward, origin))
+    if problems:
+        raise ContentError(problems)
+    warnings = list(_review_warnings(entries.values(), origin, today or date.today()))
+    return Catalogue(entries=entries, intents=intents, ward=ward, warnings=warnings)
+
+
+def _check_references(
+    entries: dict[str, AnswerEntry],
+    intents: dict[str, IntentExamples],
+    ward: WardConfig,
+    origin: dict[str, Path],
+) -> Iterator[str]:
+    for entry in entries.values():
+        where = f"{origin[entry.id]} (entry {entry.id!r})"
+        for ref in entry.related:
+            if ref not in entries:
+                yield f"{where}: related: unknown entry {ref!r}"
+            if ref == entry.id:
+                yield f"{where}: related: refers to itself"
+        if isinstance(entry, Topic):
+            for child in entry.children:
+                if child not in entries:
+                    yield f"{where}: children: unknown entry {child!r}"
+        if isinstance(entry, ContactList):
+            for contact in entry.contacts:
+                if contact.ward_contact and contact.ward_contact not in ward.contacts:
+                    yield f"{where}: contacts: unknown ward contact {contact.ward_contact!r}"
+        yield from _check_placeholders(where, _texts(entry), ward)
+    for intent in intents.values():
+        if intent.answer and intent.answer not in entries:
+            yield f"{origin[intent.id]} (entry {intent.id!r}): answer: unknown entry {intent.answer!r}"
+
+
+def _texts(model: BaseModel) -> Iterator[str]:
+    """Every string inside a model, recursively."""
+    for value in model.__dict__.values():
+        yield from _strings(value)
+
+
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, BaseModel):
+        yield from _texts(value)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
+def _check_placeholders(where: str, texts: Iterable[str], ward: WardConfig) -> Iterator[str]:
+    contact_fields = {"phone", "address", "hours", "email", "url", "label"}
+    for text in texts:
+        for kind, key in PLACEHOLDER.findall(text):
+            if kind == "fact" and key not in ward.facts:
+                yield f"{where}: placeholder {{fact:{key}}} is not declared in the ward facts"
+            if kind == "contact":
+                name, _, attr = key.partition(".")
+                if name not in ward.contacts or attr not in contact_fields:
+                    yield f"{where}: placeholder {{contact:{key}}} does not name a ward contact field"
+
+
+def _review_warnings(
+    entries: Iterable[AnswerEntry], origin: dict[str, Path], today: date
+) -> Iterator[str]:
+    for entry in entries:
+        if entry.review_by and entry.review_by <= today:
+            yield (
+                f"{origin[entry.id]} (entry {entry.id!r}): review_by {entry.review_by} has passed;"
+                " the rules it cites may have changed"
+            )

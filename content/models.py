@@ -1,0 +1,206 @@
+"""Schema of the knowledge catalogue: what a content file and a ward file may contain.
+
+Every fact shown to residents carries a source with a confidence mark. Facts that are not
+confirmed do not belong here: they live in the ward file (``facts``) and are referenced from
+the text with a placeholder such as ``{fact:le_phi_ho_kinh_doanh}`` or
+``{contact:mot_cua.phone}``, which renders as "chưa cập nhật" until the ward fills it in.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+
+EntryId = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=48)]
+NonEmpty = Annotated[str, Field(min_length=1, max_length=2000)]
+
+PLACEHOLDER = re.compile(r"\{(fact|contact):([a-z0-9_]+(?:\.[a-z0-9_]+)?)\}")
+
+Intent = Literal[
+    "greeting", "menu", "procedure", "howto", "hotline", "feedback", "subscribe", "clarify",
+    "fallback",
+]
+
+
+class Strict(BaseModel):
+    """Base for catalogue models: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Source(Strict):
+    """Where a fact comes from. Unconfirmed (⚠️) material is not a valid source."""
+
+    title: NonEmpty
+    url: HttpUrl | None = None
+    confidence: Literal["official", "secondary"]
+
+
+class Link(Strict):
+    """A link shown under an answer."""
+
+    label: NonEmpty
+    url: HttpUrl
+
+
+class OnlineFiling(Strict):
+    """Whether and how the procedure can be filed online."""
+
+    available: bool
+    how: NonEmpty
+    url: HttpUrl | None = None
+
+
+class EntryBase(Strict):
+    """Fields shared by every answerable entry."""
+
+    id: EntryId
+    title: NonEmpty
+    aliases: list[NonEmpty] = []
+    keywords: list[NonEmpty] = []
+    summary: NonEmpty
+    related: list[EntryId] = []
+    source: list[Source] = Field(min_length=1)
+    verified_on: date
+    review_by: date | None = None
+
+    @field_validator("aliases", "keywords")
+    @classmethod
+    def _no_duplicates(cls, values: list[str]) -> list[str]:
+        seen = {v.casefold() for v in values}
+        if len(seen) != len(values):
+            raise ValueError("contains duplicates")
+        return values
+
+
+class Procedure(EntryBase):
+    """An administrative procedure (TTHC) as a resident needs it."""
+
+    kind: Literal["procedure"]
+    field: NonEmpty
+    handled_by: NonEmpty
+    documents: list[NonEmpty] = Field(min_length=1)
+    processing_time: NonEmpty
+    fee: NonEmpty
+    where: NonEmpty
+    online: OnlineFiling
+    legal_basis: list[NonEmpty] = Field(min_length=1)
+    steps: list[NonEmpty] = []
+    notes: list[NonEmpty] = []
+    tthc_code: str | None = None
+
+
+class HowTo(EntryBase):
+    """Step-by-step guidance (VNeID, the public-service portal, payments, scams...)."""
+
+    kind: Literal["howto"]
+    steps: list[NonEmpty] = Field(min_length=1)
+    notes: list[NonEmpty] = []
+    links: list[Link] = []
+    legal_basis: list[NonEmpty] = []
+
+
+class Contact(Strict):
+    """One phone line: a national number with its source, or a ward contact by key."""
+
+    name: NonEmpty
+    purpose: NonEmpty
+    number: str | None = Field(default=None, pattern=r"^[0-9][0-9 .]{2,15}$")
+    ward_contact: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Contact:
+        if (self.number is None) == (self.ward_contact is None):
+            raise ValueError("give exactly one of 'number' and 'ward_contact'")
+        return self
+
+
+class ContactList(EntryBase):
+    """A group of hotlines answered together."""
+
+    kind: Literal["contacts"]
+    contacts: list[Contact] = Field(min_length=1)
+    notes: list[NonEmpty] = []
+
+
+class Topic(EntryBase):
+    """A broad subject ("đất đai", "VNeID"): a short overview and a choice of entries."""
+
+    kind: Literal["topic"]
+    intent: Literal["procedure", "howto"]
+    body: list[NonEmpty] = []
+    children: list[EntryId] = Field(min_length=2)
+
+
+class IntentExamples(Strict):
+    """Phrases that signal a conversational intent rather than a content entry."""
+
+    kind: Literal["intent"]
+    id: EntryId
+    intent: Literal["feedback", "subscribe", "offtopic"]
+    title: NonEmpty
+    aliases: list[NonEmpty] = Field(min_length=1)
+    keywords: list[NonEmpty] = []
+    answer: EntryId | None = None
+
+
+Entry = Annotated[
+    Procedure | HowTo | ContactList | Topic | IntentExamples, Field(discriminator="kind")
+]
+AnswerEntry = Procedure | HowTo | ContactList | Topic
+
+
+class ContentFile(Strict):
+    """One YAML file of the catalogue."""
+
+    entries: list[Entry] = Field(min_length=1)
+
+
+# --- the ward's own configuration -------------------------------------------------------
+
+
+class WardContact(Strict):
+    """A contact the ward fills in; ``None`` means not configured yet."""
+
+    label: NonEmpty
+    phone: str | None = Field(default=None, pattern=r"^[0-9][0-9 .]{2,15}$")
+    address: str | None = None
+    hours: str | None = None
+    email: str | None = None
+    url: HttpUrl | None = None
+
+
+class FormerName(Strict):
+    """An old place name residents still use, and what it belongs to now."""
+
+    name: NonEmpty
+    aliases: list[NonEmpty] = []
+    now_part_of: NonEmpty
+    confirmed: bool = False
+    source: str | None = None
+
+
+class WardConfig(Strict):
+    """Everything specific to one ward: names, contacts, local facts, old place names."""
+
+    id: EntryId
+    name: NonEmpty
+    short_name: NonEmpty
+    province: NonEmpty
+    bot_name: NonEmpty
+    website: HttpUrl | None = None
+    contacts: dict[str, WardContact]
+    facts: dict[str, str | None] = {}
+    former_names: list[FormerName] = []
+    place_names: list[NonEmpty] = []
+
+    @field_validator("contacts", "facts")
+    @classmethod
+    def _keys_are_identifiers(cls, value: dict) -> dict:
+        for key in value:
+            if not re.fullmatch(r"[a-z0-9_]+", key):
+                raise ValueError(f"key {key!r} must be lowercase letters, digits and _")
+        return value
