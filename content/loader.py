@@ -18,12 +18,14 @@ from content.models import (
     ContactList,
     ContentFile,
     IntentExamples,
+    Menu,
     Topic,
     WardConfig,
 )
 
 CONTENT_DIR = Path(__file__).resolve().parent / "data"
 WARDS_DIR = Path(__file__).resolve().parent / "wards"
+MENU_PATH = Path(__file__).resolve().parent / "menu.yaml"
 DEFAULT_WARD = "dak-bla"
 M = TypeVar("M", bound=BaseModel)
 
@@ -43,6 +45,7 @@ class Catalogue:
     entries: dict[str, AnswerEntry]
     intents: dict[str, IntentExamples]
     ward: WardConfig
+    menu: Menu
     warnings: list[str] = field(default_factory=list)
 
     def get(self, entry_id: str) -> AnswerEntry | None:
@@ -103,6 +106,7 @@ def load_catalogue(
     content_dir: Path = CONTENT_DIR,
     ward: WardConfig | None = None,
     today: date | None = None,
+    menu_path: Path = MENU_PATH,
 ) -> Catalogue:
     """Load every content file, validate it and its cross references; raise ContentError."""
     ward = ward or load_ward()
@@ -131,10 +135,20 @@ def load_catalogue(
             else:
                 entries[entry.id] = entry
     problems.extend(_check_references(entries, intents, ward, origin))
-    if problems:
+    menu: Menu | None = None
+    try:
+        menu = _validate(Menu, menu_path)
+    except ContentError as exc:
+        problems.extend(exc.problems)
+    if menu is not None:
+        problems.extend(
+            f"{menu_path} (section {section.id!r}): unknown entry {ref!r}"
+            for section in menu.sections for ref in section.entries if ref not in entries
+        )
+    if problems or menu is None:
         raise ContentError(problems)
     warnings = list(_review_warnings(entries.values(), origin, today or date.today()))
-    return Catalogue(entries=entries, intents=intents, ward=ward, warnings=warnings)
+    return Catalogue(entries=entries, intents=intents, ward=ward, menu=menu, warnings=warnings)
 
 
 def _check_references(

@@ -204,3 +204,31 @@ class WardConfig(Strict):
             if not re.fullmatch(r"[a-z0-9_]+", key):
                 raise ValueError(f"key {key!r} must be lowercase letters, digits and _")
         return value
+
+
+# --- the main menu ----------------------------------------------------------------------
+
+
+class MenuSection(Strict):
+    """One main-menu item: a list of entries, or a conversation feature."""
+
+    id: EntryId
+    title: NonEmpty
+    intro: str | None = None
+    entries: list[EntryId] = []
+    inline: bool = False  # show the entries' cards at once (hotlines) instead of buttons
+    action: Literal["feedback", "subscribe"] | None = None
+
+    @model_validator(mode="after")
+    def _entries_or_action(self) -> MenuSection:
+        if bool(self.entries) == bool(self.action):
+            raise ValueError("a section has either 'entries' or an 'action'")
+        return self
+
+
+class Menu(Strict):
+    """The greeting and the main menu."""
+
+    greeting: NonEmpty
+    prompt: NonEmpty
+    sections: list[MenuSection] = Field(min_length=1)

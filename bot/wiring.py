@@ -1,0 +1,28 @@
+"""Build the core's dependencies from settings, and tear them down."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from bot.settings import Settings
+from content.indexing import build_index
+from content.loader import load_catalogue, load_ward
+from content.normalize import load_lexicon
+from db.session import create_engine, session_factory, upgrade
+from handlers.deps import Deps
+
+
+@asynccontextmanager
+async def core(settings: Settings, migrate: bool = True) -> AsyncIterator[Deps]:
+    """Open the database (bringing its schema up to date) and load the catalogue."""
+    catalogue = load_catalogue(ward=load_ward(settings.ward))
+    lexicon = load_lexicon()
+    engine = create_engine(settings.database_url)
+    try:
+        if migrate:
+            await upgrade(engine)
+        yield Deps(sessions=session_factory(engine), catalogue=catalogue, lexicon=lexicon,
+                   index=build_index(catalogue, lexicon))
+    finally:
+        await engine.dispose()

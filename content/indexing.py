@@ -1,0 +1,38 @@
+"""Turn the validated catalogue into search documents."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from content.loader import Catalogue
+from content.normalize import Lexicon
+from content.search import IndexDoc, SearchIndex
+
+
+def catalogue_docs(catalogue: Catalogue) -> Iterator[IndexDoc]:
+    """One search document per answerable entry and per group of intent examples."""
+    for entry in catalogue.entries.values():
+        yield IndexDoc(
+            id=entry.id, kind=entry.kind, title=entry.title,
+            phrases=(entry.title, *entry.aliases), keywords=tuple(entry.keywords),
+            summary=entry.summary,
+        )
+    for group in catalogue.intents.values():
+        yield IndexDoc(
+            id=group.id, kind=group.intent, title=group.title,
+            phrases=(group.title, *group.aliases), keywords=tuple(group.keywords),
+        )
+
+
+def place_names(catalogue: Catalogue) -> list[str]:
+    """Place names (current and former) that say where, not what: set aside when searching."""
+    ward = catalogue.ward
+    names = [ward.name, *ward.place_names]
+    for former in ward.former_names:
+        names += [former.name, *former.aliases]
+    return names
+
+
+def build_index(catalogue: Catalogue, lexicon: Lexicon) -> SearchIndex:
+    """The search index for this catalogue and ward."""
+    return SearchIndex(list(catalogue_docs(catalogue)), lexicon, place_names(catalogue))

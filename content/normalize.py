@@ -1,0 +1,100 @@
+"""Vietnamese text folding and the resident lexicon (abbreviations, filler words, small talk).
+
+Residents type with or without diacritics, so everything is compared in a folded form:
+lowercase, no tone or vowel marks, "đ" as "d", punctuation as spaces.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, field_validator
+
+LEXICON_PATH = Path(__file__).resolve().parent / "lexicon.yaml"
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+_FOLD_TABLE = str.maketrans({"đ": "d", "Đ": "d"})
+
+
+@lru_cache(maxsize=4096)
+def fold(text: str) -> str:
+    """Lowercase and strip Vietnamese diacritics: "Đăng ký" -> "dang ky"."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_TABLE).lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def tokenize(text: str) -> list[str]:
+    """Split folded text into word tokens (letters and digits only)."""
+    return _TOKEN.findall(fold(text))
+
+
+def folded_phrase(text: str) -> str:
+    """A phrase in canonical folded form, tokens joined by single spaces."""
+    return " ".join(tokenize(text))
+
+
+class Lexicon(BaseModel):
+    """How residents write: shorthand, words that carry no subject, and small talk."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    abbreviations: dict[str, str]
+    stopwords: frozenset[str]
+    greetings: frozenset[str]
+    thanks: frozenset[str]
+    goodbye: frozenset[str]
+    cancel: frozenset[str]
+    menu: frozenset[str]
+    aspects: dict[str, tuple[str, ...]]
+
+    @field_validator("abbreviations")
+    @classmethod
+    def _single_token_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, expansion in value.items():
+            if tokenize(key) != [key]:
+                raise ValueError(f"abbreviation {key!r} must be one folded word")
+            if not tokenize(expansion):
+                raise ValueError(f"abbreviation {key!r} has an empty expansion")
+        return {key: " ".join(tokenize(v)) for key, v in value.items()}
+
+    @field_validator("stopwords", "greetings", "thanks", "goodbye", "cancel", "menu", mode="before")
+    @classmethod
+    def _fold_all(cls, value: list[str]) -> frozenset[str]:
+        return frozenset(folded_phrase(str(v)) for v in value)
+
+    @field_validator("aspects", mode="before")
+    @classmethod
+    def _fold_aspects(cls, value: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
+        # Longest first, so "bao nhieu tien" is tried before "tien".
+        return {
+            name: tuple(sorted({folded_phrase(p) for p in phrases}, key=len, reverse=True))
+            for name, phrases in value.items()
+        }
+
+    def aspects_in(self, folded: str) -> list[str]:
+        """Aspects ("time", "fee", ...) a folded question asks about, in the lexicon's order."""
+        padded = f" {folded} "
+        return [
+            name for name, phrases in self.aspects.items()
+            if any(f" {phrase} " in padded for phrase in phrases)
+        ]
+
+    def expand(self, tokens: list[str]) -> list[str]:
+        """Replace shorthand tokens by the words they stand for."""
+        out: list[str] = []
+        for token in tokens:
+            out.extend(self.abbreviations.get(token, token).split())
+        return out
+
+    def is_filler(self, tokens: list[str]) -> bool:
+        """True when every token is a filler word (nothing is really asked)."""
+        return all(token in self.stopwords for token in tokens)
+
+
+def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
+    """Read and validate the lexicon file."""
+    return Lexicon.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))

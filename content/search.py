@@ -1,0 +1,195 @@
+"""Find the catalogue entry a resident's message is about.
+
+The message is folded, shorthand is expanded, place names are set aside, typos are corrected,
+and what remains is scored against every entry's title, aliases, keywords and summary:
+words and word pairs ("khai sinh", "tạm trú") weighted by how rare they are in the catalogue
+(BM25-style idf), plus a bonus when a whole alias appears in the message. Long rambling
+messages still work because filler words weigh nothing and rare subject words dominate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from content.normalize import Lexicon, tokenize
+from content.spelling import Speller
+
+FIELD_WEIGHTS = {"title": 1.0, "alias": 1.0, "keyword": 0.55, "summary": 0.25}
+PAIR_BOOST = 1.6  # a word pair ("tam tru") says more than its two words apart
+PHRASE_BONUS = 0.6  # share of a whole alias's weight added when it appears verbatim
+CANDIDATES = 8
+
+
+@dataclass(frozen=True)
+class IndexDoc:
+    """One searchable thing: an entry or a group of intent examples."""
+
+    id: str
+    kind: str
+    title: str
+    phrases: tuple[str, ...]  # title and aliases: matched whole for the phrase bonus
+    keywords: tuple[str, ...] = ()
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class Match:
+    """A scored candidate."""
+
+    doc: IndexDoc
+    score: float
+    phrase: str | None  # the alias found verbatim in the message, if any
+
+
+@dataclass(frozen=True)
+class Query:
+    """A message as the search understood it."""
+
+    tokens: tuple[str, ...]  # folded, expanded, corrected; place names removed
+    features: tuple[str, ...]  # informative words and pairs known to the catalogue
+    unknown: tuple[str, ...]  # informative words the catalogue does not know
+    places: tuple[str, ...]  # place names found (folded)
+    mass: float  # weight of everything informative in the message
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Ranked candidates for one message."""
+
+    query: Query
+    matches: list[Match] = field(default_factory=list)
+
+    @property
+    def best(self) -> Match | None:
+        """The top candidate, if any."""
+        return self.matches[0] if self.matches else None
+
+
+def _features(tokens: Sequence[str], stopwords: frozenset[str]) -> list[str]:
+    """Informative words and adjacent pairs (a pair counts unless both words are filler)."""
+    feats = [t for t in tokens if t not in stopwords]
+    feats += [
+        f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)
+        if not (a in stopwords and b in stopwords)
+    ]
+    return feats
+
+
+class SearchIndex:
+    """An inverted index over the catalogue with typo correction, built once at start."""
+
+    def __init__(
+        self, docs: Sequence[IndexDoc], lexicon: Lexicon, places: Iterable[str] = ()
+    ) -> None:
+        self.docs = list(docs)
+        self.lexicon = lexicon
+        self._stop = lexicon.stopwords
+        self._places = sorted({" ".join(tokenize(p)) for p in places if tokenize(p)},
+                              key=lambda p: -len(p))
+        weights: dict[str, dict[int, float]] = {}
+        word_freq: Counter[str] = Counter()
+        pairs: set[tuple[str, str]] = set()
+        self._phrases: list[list[tuple[str, float, str]]] = []
+        for i, doc in enumerate(self.docs):
+            for text, kind in self._fields(doc):
+                tokens = self._prepare(text)
+                word_freq.update(tokens)
+                pairs.update(zip(tokens, tokens[1:], strict=False))
+                for feat in _features(tokens, self._stop):
+                    row = weights.setdefault(feat, {})
+                    row[i] = max(row.get(i, 0.0), FIELD_WEIGHTS[kind])
+        n = len(self.docs)
+        self._idf = {f: math.log(1 + (n - len(r) + 0.5) / (len(r) + 0.5)) for f, r in weights.items()}
+        self._postings = {
+            f: (np.fromiter(r.keys(), np.int32, len(r)), np.fromiter(r.values(), np.float64, len(r)))
+            for f, r in weights.items()
+        }
+        self._unknown_idf = math.log(1 + (n + 0.5) / 1.5)
+        self.speller = Speller(word_freq, pairs)
+        for doc in self.docs:
+            self._phrases.append([self._phrase(p) for p in doc.phrases])
+
+    @staticmethod
+    def _fields(doc: IndexDoc) -> Iterable[tuple[str, str]]:
+        yield doc.title, "title"
+        for phrase in doc.phrases:
+            yield phrase, "alias"
+        for keyword in doc.keywords:
+            yield keyword, "keyword"
+        if doc.summary:
+            yield doc.summary, "summary"
+
+    def _prepare(self, text: str) -> list[str]:
+        return self.lexicon.expand(tokenize(text))
+
+    def _phrase(self, text: str) -> tuple[str, float, str]:
+        tokens = self._prepare(text)
+        core = " ".join(t for t in tokens if t not in self._stop)
+        mass = sum(self._weight(f) for f in _features(tokens, self._stop))
+        return core, mass, text
+
+    def _weight(self, feature: str) -> float:
+        idf = self._idf.get(feature, 0.0)
+        return idf * PAIR_BOOST if " " in feature else idf
+
+    def weight(self, feature: str) -> float:
+        """How much a word or pair says, on a scale where a word unique to one entry is ~1."""
+        return self._weight(feature) / self._unknown_idf
+
+    def text_features(self, text: str) -> set[str]:
+        """The informative words and pairs of a catalogue text (for matching lines)."""
+        return set(_features(self._prepare(text), self._stop))
+
+    def query_features(self, query: Query) -> set[str]:
+        """Every informative word and pair of an analysed message, known or not."""
+        return set(_features(query.tokens, self._stop))
+
+    def analyze(self, text: str) -> Query:
+        """Fold, expand, set aside place names, correct typos, and extract features."""
+        tokens = self._prepare(text)
+        joined = f" {' '.join(tokens)} "
+        places = []
+        for place in self._places:
+            if f" {place} " in joined:
+                places.append(place)
+                joined = joined.replace(f" {place} ", " ")
+        tokens = self.speller.correct(joined.split(), self._stop)
+        feats = list(dict.fromkeys(_features(tokens, self._stop)))
+        known = tuple(f for f in feats if f in self._postings)
+        unknown = tuple(
+            f for f in feats if " " not in f and f not in self._postings and not f.isdigit()
+        )
+        mass = sum(self._weight(f) for f in known if " " not in f)
+        mass += self._unknown_idf * len(unknown)
+        return Query(tuple(tokens), known, unknown, tuple(places), mass)
+
+    def search(self, text: str, limit: int = CANDIDATES) -> SearchResult:
+        """Rank entries for a message; the best first."""
+        query = self.analyze(text)
+        if not query.features:
+            return SearchResult(query)
+        scores = np.zeros(len(self.docs))
+        for feat in query.features:
+            idx, weight = self._postings[feat]
+            scores[idx] += weight * self._weight(feat)
+        k = min(limit, int(np.count_nonzero(scores)))
+        if k == 0:
+            return SearchResult(query)
+        top = np.argpartition(-scores, k - 1)[:k]
+        core = f" {' '.join(t for t in query.tokens if t not in self._stop)} "
+        matches = [self._rescore(int(i), float(scores[i]), core) for i in top]
+        matches.sort(key=lambda m: (-m.score, m.doc.id))
+        return SearchResult(query, matches)
+
+    def _rescore(self, i: int, score: float, core: str) -> Match:
+        best_mass, best_phrase = 0.0, None
+        for phrase, mass, original in self._phrases[i]:
+            if phrase and mass > best_mass and f" {phrase} " in core:
+                best_mass, best_phrase = mass, original
+        total = (score + PHRASE_BONUS * best_mass) / self._unknown_idf
+        return Match(self.docs[i], total, best_phrase)

@@ -1,0 +1,137 @@
+"""Chat cards for catalogue entries: short first, details on request, sources always."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from content.loader import Catalogue
+from content.models import AnswerEntry, ContactList, HowTo, Procedure, Topic, WardConfig
+from handlers.actions import Action, more_of, open_entry
+from handlers.render import NOT_SET, bullets, fill, footer, with_buttons
+from handlers.types import Button, Reply
+
+MENU_BUTTON = Button("Về menu chính", Action("menu").pack())
+MAX_RELATED = 3
+
+
+def _related_buttons(entry: AnswerEntry, catalogue: Catalogue) -> list[Button]:
+    found = (catalogue.get(ref) for ref in entry.related[:MAX_RELATED])
+    return [Button(e.title, open_entry(e.id)) for e in found if e is not None]
+
+
+def procedure_facts(entry: Procedure, ward: WardConfig) -> dict[str, str]:
+    online = (
+        f"{entry.online.how} {entry.online.url or ''}".strip()
+        if entry.online.available
+        else f"Chưa nộp trực tuyến được. {entry.online.how}"
+    )
+    return {
+        "time": f"Thời hạn: {fill(entry.processing_time, ward)}",
+        "fee": f"Lệ phí: {fill(entry.fee, ward)}",
+        "where": f"Nơi nộp: {fill(entry.where, ward)}",
+        "online": f"Nộp trực tuyến: {fill(online, ward)}",
+    }
+
+
+def procedure_card(entry: Procedure, catalogue: Catalogue, lead: Sequence[str] = ()) -> Reply:
+    """Short procedure card: the answer the resident asked for first, then the key facts."""
+    ward = catalogue.ward
+    facts = procedure_facts(entry, ward)
+    lines = [entry.title.upper(), *lead, fill(entry.summary, ward), ""]
+    lines += [text for text in facts.values() if text not in lead]
+    lines += ["", footer(entry, entry.legal_basis)]
+    buttons = [Button("Hồ sơ cần chuẩn bị", more_of(entry.id)),
+               *_related_buttons(entry, catalogue), MENU_BUTTON]
+    return with_buttons("\n".join(lines), buttons)
+
+
+def procedure_details(entry: Procedure, catalogue: Catalogue) -> Reply:
+    """Everything about a procedure: documents, steps, notes."""
+    ward = catalogue.ward
+    parts = [entry.title.upper(), "Hồ sơ cần chuẩn bị:\n" + bullets(entry.documents, ward)]
+    if entry.steps:
+        parts.append("Các bước:\n" + bullets(entry.steps, ward, numbered=True))
+    if entry.notes:
+        parts.append("Lưu ý:\n" + bullets(entry.notes, ward))
+    parts.append(f"Cơ quan giải quyết: {fill(entry.handled_by, ward)}")
+    if entry.tthc_code:
+        parts.append(f"Mã thủ tục trên Cổng Dịch vụ công: {entry.tthc_code}")
+    parts.append(footer(entry, entry.legal_basis))
+    return with_buttons("\n\n".join(parts), [*_related_buttons(entry, catalogue), MENU_BUTTON])
+
+
+def howto_card(entry: HowTo, catalogue: Catalogue, lead: Sequence[str] = ()) -> Reply:
+    """A how-to: the steps are the answer, so they come right after the summary."""
+    ward = catalogue.ward
+    parts = ["\n".join([entry.title.upper(), *lead, fill(entry.summary, ward)]),
+             bullets(entry.steps, ward, numbered=True)]
+    if entry.notes:
+        parts.append("Lưu ý:\n" + bullets(entry.notes[:2], ward))
+    if entry.links:
+        parts.append("\n".join(f"{link.label}: {link.url}" for link in entry.links))
+    parts.append(footer(entry, entry.legal_basis))
+    buttons = [*_related_buttons(entry, catalogue), MENU_BUTTON]
+    if len(entry.notes) > 2:
+        buttons.insert(0, Button("Xem thêm lưu ý", more_of(entry.id)))
+    return with_buttons("\n\n".join(parts), buttons)
+
+
+def howto_details(entry: HowTo, catalogue: Catalogue) -> Reply:
+    """All the notes of a how-to."""
+    ward = catalogue.ward
+    text = "\n\n".join([entry.title.upper(), "Lưu ý:\n" + bullets(entry.notes, ward),
+                        footer(entry, entry.legal_basis)])
+    return with_buttons(text, [*_related_buttons(entry, catalogue), MENU_BUTTON])
+
+
+def _contact_line(contact, ward: WardConfig) -> str:
+    if contact.number:
+        return f"• {contact.name}: {contact.number} ({contact.purpose})"
+    info = ward.contacts[contact.ward_contact]
+    line = f"• {info.label}: điện thoại {info.phone or NOT_SET}"
+    if info.address is not None or info.hours is not None or contact.ward_contact != "duong_day_nong":
+        line += f"; địa chỉ: {info.address or NOT_SET}; giờ làm việc: {info.hours or NOT_SET}"
+    return f"{line} ({contact.purpose})"
+
+
+def contacts_card(entry: ContactList, catalogue: Catalogue, lead: Sequence[str] = ()) -> Reply:
+    """Phone lines; a ward number not filled in is shown as "chưa cập nhật", never guessed."""
+    ward = catalogue.ward
+    lines = [entry.title.upper(), *lead, fill(entry.summary, ward), ""]
+    lines += [_contact_line(c, ward) for c in entry.contacts]
+    if entry.notes:
+        lines += ["", bullets(entry.notes, ward)]
+    lines += ["", footer(entry)]
+    return with_buttons("\n".join(lines), [*_related_buttons(entry, catalogue), MENU_BUTTON])
+
+
+def topic_card(entry: Topic, catalogue: Catalogue, lead: Sequence[str] = ()) -> Reply:
+    """A broad subject: a short overview and the entries to choose from."""
+    ward = catalogue.ward
+    lines = [entry.title.upper(), *lead, fill(entry.summary, ward)]
+    if entry.body:
+        lines += ["", bullets(entry.body, ward)]
+    lines += ["", "Bạn cần việc nào?", "", footer(entry)]
+    children = (catalogue.get(child) for child in entry.children)
+    buttons = [Button(c.title, open_entry(c.id)) for c in children if c is not None]
+    return with_buttons("\n".join(lines), [*buttons, MENU_BUTTON])
+
+
+def card(entry: AnswerEntry, catalogue: Catalogue, lead: Sequence[str] = ()) -> Reply:
+    """The short card of any entry."""
+    if isinstance(entry, Procedure):
+        return procedure_card(entry, catalogue, lead)
+    if isinstance(entry, HowTo):
+        return howto_card(entry, catalogue, lead)
+    if isinstance(entry, ContactList):
+        return contacts_card(entry, catalogue, lead)
+    return topic_card(entry, catalogue, lead)
+
+
+def details(entry: AnswerEntry, catalogue: Catalogue) -> Reply:
+    """The detailed card, for the "more" button."""
+    if isinstance(entry, Procedure):
+        return procedure_details(entry, catalogue)
+    if isinstance(entry, HowTo):
+        return howto_details(entry, catalogue)
+    return card(entry, catalogue)

@@ -1,0 +1,96 @@
+"""Buttons, slash commands, "hủy" and typed option numbers: everything that is not a question."""
+
+from __future__ import annotations
+
+import re
+
+from handlers import subscriptions
+from handlers.actions import Action
+from handlers.answer import entry_response
+from handlers.cards import MENU_BUTTON, details
+from handlers.feedback import feedback
+from handlers.menu import entries_section, find_section, main_menu, menu_buttons
+from handlers.render import with_buttons
+from handlers.turn import Turn
+from handlers.types import Response
+
+_NUMBER = re.compile(r"(?:so|chon|muc|lua chon)?\s*(\d{1,2})")
+HELP = (
+    "Cách dùng trợ lý:\n"
+    "• Gõ câu hỏi bằng lời của bạn, có dấu hay không dấu đều được, ví dụ \"lam cccd o dau\".\n"
+    "• Bấm nút, hoặc gõ số thứ tự của mục muốn chọn.\n"
+    "• Gõ \"menu\" để về menu chính, \"hủy\" để dừng việc đang làm.\n"
+    "Thông tin chỉ để tham khảo; khi cần chắc chắn, bạn hỏi Bộ phận Một cửa của phường."
+)
+STALE = "Nút này không còn dùng được nữa. Bạn chọn lại trong menu giúp mình nhé."
+
+
+def _cancel(turn: Turn) -> Response:
+    turn.state.flow, turn.state.data = None, {}
+    text = "Đã hủy. Bạn cần mình giúp gì khác không?"
+    return Response([with_buttons(text, menu_buttons(turn))], intent="menu")
+
+
+async def on_action(turn: Turn, action: Action | None) -> Response:
+    """Carry out a pressed button (or a typed option number)."""
+    catalogue = turn.deps.catalogue
+    if action is None:
+        return main_menu(turn, greet=False, intro=STALE)
+    if action.verb in ("open", "more"):
+        entry = catalogue.get(action.arg)
+        if entry is None:
+            return main_menu(turn, greet=False, intro=STALE)
+        if action.verb == "open":
+            return entry_response(turn, entry)
+        response = entry_response(turn, entry)
+        response.replies = [details(entry, catalogue)]
+        return response
+    if action.verb == "section":
+        section = find_section(turn, action.arg)
+        if section is None:
+            return main_menu(turn, greet=False, intro=STALE)
+        if section.action == "feedback":
+            return await feedback(turn)
+        if section.action == "subscribe":
+            return await subscriptions.offer(turn)
+        return entries_section(turn, section)
+    if action.verb == "sub":
+        return await subscriptions.subscribe_all(turn)
+    if action.verb == "unsub":
+        return await subscriptions.unsubscribe(turn)
+    if action.verb == "cancel":
+        return _cancel(turn)
+    return main_menu(turn, greet=False)
+
+
+def _slash(turn: Turn, command: str) -> Response:
+    if command in ("/start", "/batdau"):
+        return main_menu(turn, greet=True)
+    if command in ("/menu",):
+        return main_menu(turn, greet=False)
+    if command in ("/help", "/huongdan", "/tro_giup"):
+        return Response([with_buttons(HELP, [MENU_BUTTON])], intent="menu")
+    if command in ("/huy", "/cancel"):
+        return _cancel(turn)
+    return main_menu(turn, greet=False, intro="Mình chưa biết lệnh này.")
+
+
+async def commands(turn: Turn) -> Response | None:
+    """Handle anything that is a command rather than a question; None lets the search try."""
+    if turn.msg.payload is not None:
+        return await on_action(turn, Action.unpack(turn.msg.payload))
+    text, folded = turn.text.strip(), turn.folded
+    if text.startswith("/"):
+        return _slash(turn, text.split()[0].split("@")[0].lower())
+    if folded in turn.deps.lexicon.cancel:
+        return _cancel(turn)
+    if subscriptions.wants_to_stop(folded):
+        return await subscriptions.unsubscribe(turn)
+    number = _NUMBER.fullmatch(folded)
+    if number:
+        choice = int(number.group(1))
+        options = turn.state.options
+        if 1 <= choice <= len(options):
+            return await on_action(turn, Action.unpack(options[choice - 1]))
+        return main_menu(turn, greet=False, intro=f"Không có mục số {choice}. Bạn chọn lại nhé.")
+    return None

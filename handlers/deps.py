@@ -1,0 +1,25 @@
+"""What the handlers need from the outside world, passed in explicitly (no globals)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from content.loader import Catalogue
+from content.normalize import Lexicon
+from content.search import SearchIndex
+from db.models import utcnow
+
+
+@dataclass(frozen=True)
+class Deps:
+    """Resources shared by every message: database sessions, catalogue, search index, clock."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    catalogue: Catalogue
+    lexicon: Lexicon
+    index: SearchIndex
+    clock: Callable[[], datetime] = field(default=utcnow)

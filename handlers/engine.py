@@ -1,0 +1,100 @@
+"""The one entry point of the core: an inbound message in, the replies out.
+
+Every message gets one database session: the resident, their conversation state, the
+interaction log and any unanswered question are written in one transaction.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Awaitable, Callable
+
+from db import queries
+from db.models import Interaction
+from handlers.answer import answer
+from handlers.commands import commands
+from handlers.deps import Deps
+from handlers.fallback import fallback
+from handlers.smalltalk import smalltalk
+from handlers.turn import Turn
+from handlers.types import IncomingMessage, Reply, Response
+
+MAX_INPUT_CHARS = 4000
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+
+Route = Callable[[Turn], Awaitable[Response | None]]
+
+
+async def _unreadable(turn: Turn) -> Response | None:
+    """No words at all (empty, emoji only, another script): ask for text, kindly."""
+    return None if turn.folded else fallback(turn, unreadable=True)
+
+
+# Order matters: buttons and commands first, then messages without words, small talk,
+# and the catalogue search last (it always answers, with a fallback if nothing fits).
+ROUTES: tuple[Route, ...] = (commands, _unreadable, smalltalk, answer)
+
+
+def clean_text(raw: str | None) -> str:
+    """Text safe to process: no control characters, whitespace collapsed, length capped."""
+    if not raw:
+        return ""
+    text = _CONTROL.sub(" ", raw[: MAX_INPUT_CHARS * 2])
+    text = re.sub(r"[ \t]+", " ", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()[:MAX_INPUT_CHARS]
+
+
+def _merge_buttons(replies: list[Reply]) -> list[Reply]:
+    """Buttons go on the last reply only, so typed numbers always refer to one list."""
+    buttons = tuple(b for r in replies for b in r.buttons)
+    merged = [Reply(r.text, (), r.image_url) for r in replies]
+    merged[-1] = Reply(merged[-1].text, buttons, merged[-1].image_url)
+    return merged
+
+
+async def _route(turn: Turn) -> Response:
+    for route in ROUTES:
+        response = await route(turn)
+        if response is not None:
+            return response
+    raise AssertionError("the search route always answers")
+
+
+async def handle(msg: IncomingMessage, deps: Deps) -> Response:
+    """Handle one message from a resident on any channel and return what to send back."""
+    started = time.perf_counter()
+    async with deps.sessions() as session, session.begin():
+        user = await queries.get_or_create_user(
+            session, msg.channel, msg.user_ref[:128], msg.display_name
+        )
+        state = await queries.load_state(session, user.id, deps.clock())
+        turn = Turn(msg, clean_text(msg.text), deps, session, user, state)
+        response = await _route(turn)
+        response.replies = _merge_buttons(response.replies)
+        state.options = [b.payload for b in response.replies[-1].buttons]
+        await queries.save_state(session, user.id, state)
+        latency_ms = (time.perf_counter() - started) * 1000
+        await _record(turn, response, latency_ms)
+    return response
+
+
+async def _record(turn: Turn, response: Response, latency_ms: float) -> None:
+    common = {"user_id": turn.user.id, "conversation_id": turn.state.conversation_id,
+              "channel": turn.msg.channel}
+    inbound = Interaction(
+        **common, direction="in", text=queries.cap_text(turn.text),
+        payload=queries.cap_text(turn.msg.payload, 128) or None, intent=response.intent,
+        content_id=response.content_id, score=response.score, latency_ms=latency_ms,
+    )
+    outbound = [
+        Interaction(**common, direction="out", text=queries.cap_text(r.text),
+                    intent=response.intent, content_id=response.content_id)
+        for r in response.replies
+    ]
+    await queries.add_interactions(turn.session, [inbound, *outbound])
+    if response.unanswered:
+        await queries.add_unanswered(
+            turn.session, turn.user, inbound, response.normalized or "",
+            response.best_guess, response.score,
+        )

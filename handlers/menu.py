@@ -1,0 +1,49 @@
+"""Greeting, main menu and its sections."""
+
+from __future__ import annotations
+
+from content.models import ContactList, MenuSection
+from handlers.actions import Action, open_entry
+from handlers.cards import MENU_BUTTON, contacts_card
+from handlers.render import with_buttons
+from handlers.turn import Turn
+from handlers.types import Button, Reply, Response
+
+
+def menu_buttons(turn: Turn) -> list[Button]:
+    """One button per main-menu section."""
+    return [Button(s.title, Action("section", s.id).pack())
+            for s in turn.deps.catalogue.menu.sections]
+
+
+def main_menu(turn: Turn, greet: bool = True, intro: str | None = None) -> Response:
+    """The greeting (on first contact or when asked) and the main menu."""
+    menu = turn.deps.catalogue.menu
+    ward = turn.deps.catalogue.ward
+    parts = [intro] if intro else []
+    if greet:
+        parts.append(menu.greeting.replace("{ward}", ward.name))
+    parts.append(menu.prompt)
+    reply = with_buttons("\n\n".join(parts), menu_buttons(turn))
+    return Response([reply], intent="greeting" if greet else "menu")
+
+
+def find_section(turn: Turn, section_id: str) -> MenuSection | None:
+    """The menu section with this id, if it exists."""
+    return next((s for s in turn.deps.catalogue.menu.sections if s.id == section_id), None)
+
+
+def entries_section(turn: Turn, section: MenuSection) -> Response:
+    """A section that lists entries: hotlines inline, everything else as buttons."""
+    catalogue = turn.deps.catalogue
+    entries = [e for e in (catalogue.get(i) for i in section.entries) if e is not None]
+    if section.inline:
+        replies = [contacts_card(e, catalogue) for e in entries if isinstance(e, ContactList)]
+        last = replies[-1]
+        replies[-1] = Reply(last.text, (MENU_BUTTON,))
+        replies = [Reply(r.text) for r in replies[:-1]] + [replies[-1]]
+        return Response(replies, intent="hotline", title=section.title)
+    buttons = [Button(e.title, open_entry(e.id)) for e in entries]
+    text = f"{section.title.upper()}\n{section.intro or 'Bạn chọn một mục bên dưới.'}"
+    return Response([with_buttons(text, [*buttons, MENU_BUTTON])], intent="menu",
+                    title=section.title)

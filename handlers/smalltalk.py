@@ -1,0 +1,41 @@
+"""Hello, thanks and goodbye: short, kind, and always a way forward."""
+
+from __future__ import annotations
+
+from handlers.cards import MENU_BUTTON
+from handlers.menu import main_menu
+from handlers.render import with_buttons
+from handlers.turn import Turn
+from handlers.types import Response
+
+
+def _only(phrases: frozenset[str], folded: str, fillers: frozenset[str]) -> bool:
+    """True when the message is one of the phrases, give or take filler words around it."""
+    if folded in phrases:
+        return True
+    padded = f" {folded} "
+    for phrase in phrases:
+        if f" {phrase} " in padded:
+            rest = padded.replace(f" {phrase} ", " ").split()
+            if all(word in fillers or word in phrase.split() for word in rest):
+                return True
+    return False
+
+
+async def smalltalk(turn: Turn) -> Response | None:
+    """Answer a message that is only a greeting, a thank-you, a goodbye or a menu request."""
+    lexicon = turn.deps.lexicon
+    folded, fillers = turn.folded, lexicon.stopwords
+    if not folded:
+        return None
+    if _only(lexicon.thanks, folded, fillers):
+        text = "Dạ, không có gì ạ. Bạn cần hỏi thêm điều gì cứ nhắn cho mình nhé."
+        return Response([with_buttons(text, [MENU_BUTTON])], intent="greeting")
+    if _only(lexicon.goodbye, folded, fillers):
+        text = "Chào bạn, chúc bạn một ngày tốt lành! Khi cần, bạn cứ nhắn lại cho mình."
+        return Response([with_buttons(text, [MENU_BUTTON])], intent="greeting")
+    if _only(lexicon.menu, folded, fillers):
+        return main_menu(turn, greet=False)
+    if _only(lexicon.greetings, folded, fillers) or lexicon.is_filler(folded.split()):
+        return main_menu(turn, greet=True)
+    return None

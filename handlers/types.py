@@ -1,0 +1,68 @@
+"""The channel-agnostic message types: what adapters hand to the core and get back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from content.models import Intent
+
+Channel = Literal["console", "cli", "web", "telegram", "zalo_bot", "zalo_oa"]
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file the resident sent; adapters fill what their platform gives."""
+
+    kind: Literal["image", "sticker", "file", "audio", "location"]
+    url: str | None = None
+    file_id: str | None = None
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """One message from a resident, already verified and de-duplicated by the adapter."""
+
+    channel: Channel
+    user_ref: str
+    text: str | None = None
+    payload: str | None = None  # a button the resident pressed
+    attachment: Attachment | None = None
+    display_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Button:
+    """A choice offered to the resident; `payload` is an Action packed as text."""
+
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to send; adapters render buttons as a keyboard or as numbered text."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+    image_url: str | None = None
+
+
+@dataclass
+class Response:
+    """What the core decided for one inbound message."""
+
+    replies: list[Reply]
+    intent: Intent
+    content_id: str | None = None
+    title: str | None = None
+    score: float | None = None
+    options: list[str] = field(default_factory=list)
+    unanswered: bool = False  # store the question for staff: the catalogue has a gap here
+    best_guess: str | None = None
+    normalized: str | None = None  # the question as the search understood it
+
+    @property
+    def text(self) -> str:
+        """All reply texts as the resident would read them, in order."""
+        return "\n\n".join(r.text for r in self.replies)
