@@ -82,6 +82,27 @@ def content_check_command(ward: str | None) -> None:
     sys.exit(content_check.run(ward_id=ward_id))
 
 
+@content.command("search")
+@click.argument("text")
+@click.option("--limit", default=5, show_default=True)
+def content_search_command(text: str, limit: int) -> None:
+    """Show how the search reads TEXT and ranks entries (for writing aliases)."""
+    from content.indexing import build_index
+    from content.loader import load_catalogue, load_ward
+    from content.normalize import load_lexicon
+
+    settings = load_settings()
+    index = build_index(load_catalogue(ward=load_ward(settings.ward)), load_lexicon())
+    result = index.search(text, limit=limit)
+    query = result.query
+    click.echo(f"words: {' '.join(query.tokens)}")
+    click.echo(f"known: {', '.join(query.features) or '-'}")
+    click.echo(f"unknown: {', '.join(query.unknown) or '-'}   places: {', '.join(query.places) or '-'}")
+    for match in result.matches:
+        phrase = f"  [alias: {match.phrase}]" if match.phrase else ""
+        click.echo(f"{match.score:7.3f}  {match.doc.id} ({match.doc.kind}){phrase}")
+
+
 @main.group()
 def db() -> None:
     """The database."""

@@ -134,6 +134,8 @@ def load_catalogue(
                 intents[entry.id] = entry
             else:
                 entries[entry.id] = entry
+    if problems:  # references into a file that failed to load would only add noise
+        raise ContentError(problems)
     problems.extend(_check_references(entries, intents, ward, origin))
     menu: Menu | None = None
     try:

@@ -50,6 +50,7 @@ class Lexicon(BaseModel):
     cancel: frozenset[str]
     menu: frozenset[str]
     aspects: dict[str, tuple[str, ...]]
+    question_phrases: tuple[str, ...]
 
     @field_validator("abbreviations")
     @classmethod
@@ -74,6 +75,20 @@ class Lexicon(BaseModel):
             name: tuple(sorted({folded_phrase(p) for p in phrases}, key=len, reverse=True))
             for name, phrases in value.items()
         }
+
+    @field_validator("question_phrases", mode="before")
+    @classmethod
+    def _fold_questions(cls, value: list[str]) -> tuple[str, ...]:
+        return tuple(sorted({folded_phrase(p) for p in value}, key=len, reverse=True))
+
+    def without_questions(self, tokens: list[str]) -> list[str]:
+        """Drop question phrases ("cần mang gì", "ở đâu"): they say what kind of answer is
+        wanted, not what the question is about."""
+        padded = f" {' '.join(tokens)} "
+        for phrase in self.question_phrases:
+            while f" {phrase} " in padded:
+                padded = padded.replace(f" {phrase} ", " ")
+        return padded.split()
 
     def aspects_in(self, folded: str) -> list[str]:
         """Aspects ("time", "fee", ...) a folded question asks about, in the lexicon's order."""

@@ -22,6 +22,7 @@ from content.spelling import Speller
 FIELD_WEIGHTS = {"title": 1.0, "alias": 1.0, "keyword": 0.55, "summary": 0.25}
 PAIR_BOOST = 1.6  # a word pair ("tam tru") says more than its two words apart
 PHRASE_BONUS = 0.6  # share of a whole alias's weight added when it appears verbatim
+EXACT_BONUS = 1.0  # the message is nothing but an alias ("VNeID", "khai sinh?")
 CANDIDATES = 8
 
 
@@ -44,6 +45,12 @@ class Match:
     doc: IndexDoc
     score: float
     phrase: str | None  # the alias found verbatim in the message, if any
+    phrase_words: frozenset[str] = frozenset()  # its subject words
+    coverage: float = 0.0  # share of the message's informative weight this entry explains
+
+    def overlaps(self, other: Match) -> bool:
+        """True when both matched through aliases sharing subject words (a vague message)."""
+        return bool(self.phrase_words & other.phrase_words)
 
 
 @dataclass(frozen=True)
@@ -71,12 +78,11 @@ class SearchResult:
 
 
 def _features(tokens: Sequence[str], stopwords: frozenset[str]) -> list[str]:
-    """Informative words and adjacent pairs (a pair counts unless both words are filler)."""
-    feats = [t for t in tokens if t not in stopwords]
-    feats += [
-        f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)
-        if not (a in stopwords and b in stopwords)
-    ]
+    """Informative words and every adjacent pair: a pair of common words can still name a
+    thing ("bản sao", "báo tử"); pairs the catalogue never uses are simply not in the index."""
+    # Small numbers ("2 đứa", "mức 1") say nothing alone; hotlines and codes ("113") do.
+    feats = [t for t in tokens if t not in stopwords and not (t.isdigit() and len(t) < 3)]
+    feats += [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
     return feats
 
 
@@ -93,13 +99,13 @@ class SearchIndex:
                               key=lambda p: -len(p))
         weights: dict[str, dict[int, float]] = {}
         word_freq: Counter[str] = Counter()
-        pairs: set[tuple[str, str]] = set()
-        self._phrases: list[list[tuple[str, float, str]]] = []
+        pair_freq: Counter[tuple[str, str]] = Counter()
+        self._phrases: list[list[tuple[str, frozenset[str], float, str]]] = []
         for i, doc in enumerate(self.docs):
             for text, kind in self._fields(doc):
                 tokens = self._prepare(text)
                 word_freq.update(tokens)
-                pairs.update(zip(tokens, tokens[1:], strict=False))
+                pair_freq.update(zip(tokens, tokens[1:], strict=False))
                 for feat in _features(tokens, self._stop):
                     row = weights.setdefault(feat, {})
                     row[i] = max(row.get(i, 0.0), FIELD_WEIGHTS[kind])
@@ -110,7 +116,7 @@ class SearchIndex:
             for f, r in weights.items()
         }
         self._unknown_idf = math.log(1 + (n + 0.5) / 1.5)
-        self.speller = Speller(word_freq, pairs)
+        self.speller = Speller(word_freq, pair_freq)
         for doc in self.docs:
             self._phrases.append([self._phrase(p) for p in doc.phrases])
 
@@ -125,13 +131,16 @@ class SearchIndex:
             yield doc.summary, "summary"
 
     def _prepare(self, text: str) -> list[str]:
-        return self.lexicon.expand(tokenize(text))
+        return self.lexicon.without_questions(self.lexicon.expand(tokenize(text)))
 
-    def _phrase(self, text: str) -> tuple[str, float, str]:
+    def _phrase(self, text: str) -> tuple[str, frozenset[str], float, str]:
+        """An alias for verbatim matching: its subject words in order, plus the common words
+        it also needs ("sao y" needs "sao" and "y" somewhere in the message)."""
         tokens = self._prepare(text)
         core = " ".join(t for t in tokens if t not in self._stop)
+        needed = frozenset(t for t in tokens if t in self._stop)
         mass = sum(self._weight(f) for f in _features(tokens, self._stop))
-        return core, mass, text
+        return core, needed, mass, text
 
     def _weight(self, feature: str) -> float:
         idf = self._idf.get(feature, 0.0)
@@ -174,22 +183,33 @@ class SearchIndex:
         if not query.features:
             return SearchResult(query)
         scores = np.zeros(len(self.docs))
+        explained = np.zeros(len(self.docs))
         for feat in query.features:
             idx, weight = self._postings[feat]
             scores[idx] += weight * self._weight(feat)
+            explained[idx] += self._weight(feat)
         k = min(limit, int(np.count_nonzero(scores)))
         if k == 0:
             return SearchResult(query)
         top = np.argpartition(-scores, k - 1)[:k]
         core = f" {' '.join(t for t in query.tokens if t not in self._stop)} "
-        matches = [self._rescore(int(i), float(scores[i]), core) for i in top]
-        matches.sort(key=lambda m: (-m.score, m.doc.id))
+        words = frozenset(query.tokens)
+        total = sum(self._weight(f) for f in query.features) + self._unknown_idf * len(query.unknown)
+        matches = [
+            self._rescore(int(i), float(scores[i]), core, words, float(explained[i]) / total)
+            for i in top
+        ]
+        # On a tie, the specific entry beats the broad topic that lists it.
+        matches.sort(key=lambda m: (-m.score, m.doc.kind == "topic", m.doc.id))
         return SearchResult(query, matches)
 
-    def _rescore(self, i: int, score: float, core: str) -> Match:
-        best_mass, best_phrase = 0.0, None
-        for phrase, mass, original in self._phrases[i]:
-            if phrase and mass > best_mass and f" {phrase} " in core:
-                best_mass, best_phrase = mass, original
-        total = (score + PHRASE_BONUS * best_mass) / self._unknown_idf
-        return Match(self.docs[i], total, best_phrase)
+    def _rescore(
+        self, i: int, score: float, core: str, words: frozenset[str], coverage: float
+    ) -> Match:
+        best_mass, best_phrase, best_core, exact = 0.0, None, "", False
+        for phrase, needed, mass, original in self._phrases[i]:
+            if phrase and mass > best_mass and f" {phrase} " in core and needed <= words:
+                best_mass, best_phrase, best_core = mass, original, phrase
+                exact = f" {phrase} " == core
+        total = (score + PHRASE_BONUS * best_mass) / self._unknown_idf + EXACT_BONUS * exact
+        return Match(self.docs[i], total, best_phrase, frozenset(best_core.split()), coverage)

@@ -30,9 +30,11 @@ def _insert(session: AsyncSession, table: type) -> postgresql.Insert | sqlite.In
 
 
 def cap_text(text: str | None, limit: int = MAX_STORED_TEXT) -> str:
-    """Text as stored: at most `limit` characters, marked when cut."""
+    """Text as stored: no NUL characters (PostgreSQL refuses them), at most `limit`
+    characters, marked when cut."""
     if not text:
         return ""
+    text = text.replace("\x00", "")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

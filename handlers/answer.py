@@ -12,12 +12,16 @@ from handlers.cards import MENU_BUTTON, card
 from handlers.fallback import fallback
 from handlers.feedback import GUIDE_ID, feedback
 from handlers.focus import lead_lines
+from handlers.menu import main_menu
 from handlers.render import with_buttons
+from handlers.smalltalk import greets
 from handlers.turn import Turn
 from handlers.types import Button, Response
 
 MAX_QUERY_CHARS = 1500  # rambling beyond this adds noise, not meaning
 MIN_SCORE = 0.9  # below this nothing in the catalogue really matches
+MIN_COVERAGE = 0.5  # without a verbatim alias, the entry must explain half of the message
+SURE_SCORE = 2.5  # ...unless it matches this strongly anyway
 CLARIFY_RATIO = 0.85  # a rival this close to the best makes us ask instead of guess
 MAX_CHOICES = 3
 CONVERSATIONAL = {"feedback", "subscribe", "offtopic"}
@@ -45,13 +49,19 @@ def _family(turn: Turn, a: str, b: str) -> bool:
 
 
 def _rivals(turn: Turn, result: SearchResult, best: Match) -> list[Match]:
-    rivals = []
+    rivals: list[Match] = []
     for match in result.matches[1:]:
+        if best.phrase_words and best.phrase_words < match.phrase_words:
+            # The rival matched a longer alias that contains the best one's: it is the more
+            # specific entry ("vneid mức 2" beats "vneid"), so answer it instead of asking.
+            return [] if match.score < CLARIFY_RATIO * best.score else [match, best]
         if match.doc.kind in CONVERSATIONAL or _family(turn, best.doc.id, match.doc.id):
             continue
         if match.score < CLARIFY_RATIO * best.score:
             break
-        if best.phrase is None or match.phrase is not None:
+        # Ask only when the message is vague: no alias of the best entry in it, or an alias
+        # the rival shares. A message naming two things ("bản sao hay trích lục?") is answered.
+        if best.phrase is None or (match.phrase is not None and match.overlaps(best)):
             rivals.append(match)
     return rivals[: MAX_CHOICES - 1]
 
@@ -90,6 +100,11 @@ def clarify(turn: Turn, matches: list[Match]) -> Response:
                     options=[e.title for e in entries])
 
 
+def _weak(best: Match) -> bool:
+    """A match on common words only ("thủ tục xin nuôi chó cảnh" matching "thủ tục")."""
+    return best.phrase is None and best.coverage < MIN_COVERAGE and best.score < SURE_SCORE
+
+
 def _unanswered(response: Response, result: SearchResult, best: Match | None) -> Response:
     response.unanswered = True
     response.normalized = " ".join(result.query.tokens)
@@ -102,7 +117,9 @@ async def answer(turn: Turn) -> Response:
     """Search the catalogue and decide between an answer, a choice and a fallback."""
     result = turn.deps.index.search(turn.text[:MAX_QUERY_CHARS])
     best = result.best
-    if best is None or best.score < MIN_SCORE:
+    if best is None or best.score < MIN_SCORE or _weak(best):
+        if greets(turn):  # "Xin chào, cho bác hỏi mấy việc": the menu is the answer
+            return main_menu(turn, greet=True)
         return _unanswered(fallback(turn), result, best)
     if best.doc.kind == "offtopic":
         return _unanswered(fallback(turn, out_of_scope=True), result, best)
@@ -112,7 +129,13 @@ async def answer(turn: Turn) -> Response:
     elif best.doc.kind == "feedback" or best.doc.id == GUIDE_ID:
         response = await feedback(turn)
     elif rivals := _rivals(turn, result, best):
-        response = clarify(turn, [best, *rivals])
+        if rivals[-1] is best:  # a more specific rival was found: it is the answer
+            best = rivals[0]
+            entry = turn.deps.catalogue.get(best.doc.id)
+            assert entry is not None, best.doc.id
+            response = entry_response(turn, entry, result, round(best.score, 3))
+        else:
+            response = clarify(turn, [best, *rivals])
     else:
         entry = turn.deps.catalogue.get(best.doc.id)
         assert entry is not None, best.doc.id

@@ -22,6 +22,12 @@ def _only(phrases: frozenset[str], folded: str, fillers: frozenset[str]) -> bool
     return False
 
 
+def greets(turn: Turn) -> bool:
+    """True when the message contains a greeting ("Xin chào phường ạ, ...")."""
+    padded = f" {turn.folded} "
+    return any(f" {phrase} " in padded for phrase in turn.deps.lexicon.greetings)
+
+
 async def smalltalk(turn: Turn) -> Response | None:
     """Answer a message that is only a greeting, a thank-you, a goodbye or a menu request."""
     lexicon = turn.deps.lexicon
@@ -36,6 +42,7 @@ async def smalltalk(turn: Turn) -> Response | None:
         return Response([with_buttons(text, [MENU_BUTTON])], intent="greeting")
     if _only(lexicon.menu, folded, fillers):
         return main_menu(turn, greet=False)
-    if _only(lexicon.greetings, folded, fillers) or lexicon.is_filler(folded.split()):
+    nothing_asked = lexicon.is_filler(folded.split()) and not turn.query.features
+    if _only(lexicon.greetings, folded, fillers) or nothing_asked:
         return main_menu(turn, greet=True)
     return None

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.normalize import tokenize
+from content.search import Query
 from db.models import User
 from db.queries import StateSnapshot
 from handlers.deps import Deps
 from handlers.types import IncomingMessage
 
 
-@dataclass
+@dataclass(eq=False)
 class Turn:
     """One message being handled: the message, its cleaned text, the resident and their state."""
 
@@ -23,6 +25,11 @@ class Turn:
     session: AsyncSession
     user: User
     state: StateSnapshot
+
+    @cached_property
+    def query(self) -> Query:
+        """The message as the search reads it (typos corrected, place names set aside)."""
+        return self.deps.index.analyze(self.text)
 
     @property
     def folded(self) -> str:

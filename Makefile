@@ -1,0 +1,28 @@
+# Two commands do all the setup on a fresh machine:
+#   make run    - install into .venv and start the assistant (terminal chat, SQLite default)
+#   make test   - install into .venv (with dev tools) and run lint, content check and the tests
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+.PHONY: install run test bench lint
+install: $(VENV)/.installed
+
+run: install
+	$(PY) -m bot chat
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(PY) -m bot content check
+
+test: lint
+	$(PY) -m pytest
+
+bench: install
+	$(PY) bench/search_latency.py

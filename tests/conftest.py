@@ -1,0 +1,108 @@
+"""Shared fixtures: the catalogue and search index (built once), and a migrated database per
+test on SQLite and, where reachable (always in CI), on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from content.indexing import build_index
+from content.loader import Catalogue, load_catalogue
+from content.normalize import Lexicon, load_lexicon
+from content.search import SearchIndex
+from db.session import create_engine, session_factory, upgrade
+from handlers.deps import Deps
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+
+def _pg_reachable() -> bool:
+    url = make_url(PG_URL)
+    try:
+        with socket.create_connection((url.host or "127.0.0.1", url.port or 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> Catalogue:
+    return load_catalogue()
+
+
+@pytest.fixture(scope="session")
+def lexicon() -> Lexicon:
+    return load_lexicon()
+
+
+@pytest.fixture(scope="session")
+def index(catalogue: Catalogue, lexicon: Lexicon) -> SearchIndex:
+    return build_index(catalogue, lexicon)
+
+
+async def _sqlite_engine(tmp_path) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/test.sqlite3")
+    await upgrade(engine)
+    yield engine
+    await engine.dispose()
+
+
+async def _postgres_engine() -> AsyncIterator[AsyncEngine]:
+    if not _pg_reachable():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required in CI but {PG_URL} is not reachable")
+        pytest.skip("PostgreSQL not reachable")
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = create_engine(PG_URL, connect_args={"server_settings": {"search_path": schema}})
+    try:
+        await upgrade(engine)
+        yield engine
+    finally:
+        await engine.dispose()
+        async with admin.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def engine(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[AsyncEngine]:
+    """A migrated, empty database: each test runs on SQLite and on PostgreSQL."""
+    factory = _sqlite_engine(tmp_path) if request.param == "sqlite" else _postgres_engine()
+    async for engine in factory:
+        yield engine
+
+
+@pytest.fixture
+async def sqlite_engine(tmp_path) -> AsyncIterator[AsyncEngine]:
+    """A migrated, empty SQLite database (for tests about behaviour, not storage)."""
+    async for engine in _sqlite_engine(tmp_path):
+        yield engine
+
+
+def make_deps(engine: AsyncEngine, catalogue: Catalogue, lexicon: Lexicon,
+              index: SearchIndex) -> Deps:
+    return Deps(sessions=session_factory(engine), catalogue=catalogue, lexicon=lexicon,
+                index=index)
+
+
+@pytest.fixture
+def deps(engine: AsyncEngine, catalogue: Catalogue, lexicon: Lexicon, index: SearchIndex) -> Deps:
+    """Core dependencies on both databases."""
+    return make_deps(engine, catalogue, lexicon, index)
+
+
+@pytest.fixture
+def sqlite_deps(sqlite_engine: AsyncEngine, catalogue: Catalogue, lexicon: Lexicon,
+                index: SearchIndex) -> Deps:
+    """Core dependencies on SQLite only."""
+    return make_deps(sqlite_engine, catalogue, lexicon, index)

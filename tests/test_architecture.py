@@ -1,0 +1,31 @@
+"""The core stays channel-agnostic: no channel library or web framework inside handlers/."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+FORBIDDEN = ("telegram", "aiohttp", "zalo", "bot")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_handlers_import_no_channel_library() -> None:
+    for path in (ROOT / "handlers").rglob("*.py"):
+        assert not (_imports(path) & set(FORBIDDEN)), path
+
+
+def test_content_and_db_do_not_import_handlers_or_bot() -> None:
+    for package in ("content", "db"):
+        for path in (ROOT / package).rglob("*.py"):
+            assert not (_imports(path) & {"handlers", "bot", "telegram", "aiohttp"}), path

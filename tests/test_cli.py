@@ -1,0 +1,80 @@
+"""The command line, run as a newcomer would: `python -m bot ...` in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+INTENTS = {"greeting", "menu", "procedure", "howto", "hotline", "feedback", "subscribe",
+           "clarify", "fallback"}
+
+
+def run(args: list[str], tmp_path: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/cli.sqlite3"}
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, text=True,
+                          capture_output=True, cwd=ROOT, env=env, timeout=120, check=False)
+
+
+def test_help_lists_the_commands(tmp_path: Path) -> None:
+    result = run(["--help"], tmp_path)
+    assert result.returncode == 0
+    for command in ("chat", "ask", "content", "db"):
+        assert command in result.stdout
+
+
+def test_ask_json_prints_one_object(tmp_path: Path) -> None:
+    result = run(["ask", "lam cccd o dau", "--json"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert {"intent", "content_id", "title", "text", "options", "score"} <= answer.keys()
+    assert answer["intent"] in INTENTS
+    assert "căn cước" in answer["text"].lower()
+
+
+def test_ask_reads_stdin_one_json_per_line_in_order(tmp_path: Path) -> None:
+    questions = ["xin chào", "2", "khai tử ở đâu", "cách nấu phở bò"]
+    result = run(["ask", "--json"], tmp_path, "\n".join(questions) + "\n")
+    assert result.returncode == 0, result.stderr
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [a["q"] for a in answers] == questions
+    assert answers[0]["intent"] == "greeting"
+    # each line is a new resident: "2" has no menu to pick from
+    assert answers[1]["intent"] in ("menu", "fallback")
+    assert answers[2]["content_id"] == "dang-ky-khai-tu"
+    assert answers[3]["intent"] == "fallback"
+
+
+def test_chat_in_the_terminal(tmp_path: Path) -> None:
+    result = run(["chat", "--user", "tester"], tmp_path, "khai sinh\n1\n/exit\n")
+    assert result.returncode == 0, result.stderr
+    assert "Gõ số để chọn" in result.stdout
+    assert "ĐĂNG KÝ KHAI SINH" in result.stdout
+    assert "Hồ sơ cần chuẩn bị" in result.stdout
+
+
+def test_content_check_command(tmp_path: Path) -> None:
+    result = run(["content", "check"], tmp_path)
+    assert result.returncode == 0, result.stdout
+    assert "Catalogue OK" in result.stdout
+
+
+def test_bad_setting_is_named(tmp_path: Path) -> None:
+    env_run = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "x"], text=True, capture_output=True, cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": "mysql://nope"}, timeout=60, check=False,
+    )
+    assert env_run.returncode != 0
+    assert "DATABASE_URL" in env_run.stderr
+
+
+@pytest.mark.parametrize("args", [["db", "upgrade"]])
+def test_db_upgrade(tmp_path: Path, args: list[str]) -> None:
+    result = run(args, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "up to date" in result.stdout

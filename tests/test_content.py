@@ -1,0 +1,117 @@
+"""The catalogue schema, its cross references and `content check`."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from content import check
+from content.loader import CONTENT_DIR, Catalogue, ContentError, load_catalogue
+from content.models import ContactList, HowTo, Procedure, Topic
+from handlers.render import fill
+
+REQUIRED_PROCEDURES = {
+    "dang-ky-khai-sinh", "lien-thong-khai-sinh", "dang-ky-khai-tu", "lien-thong-khai-tu",
+    "dang-ky-ket-hon", "xac-nhan-tinh-trang-hon-nhan", "cap-ban-sao-trich-luc-ho-tich",
+    "thay-doi-cai-chinh-ho-tich", "dang-ky-giam-ho", "nhan-cha-me-con", "chung-thuc-ban-sao",
+    "chung-thuc-chu-ky", "chung-thuc-hop-dong", "dang-ky-ho-kinh-doanh", "thay-doi-ho-kinh-doanh",
+    "tam-ngung-ho-kinh-doanh", "tro-cap-xa-hoi-hang-thang", "tro-cap-huu-tri-xa-hoi",
+    "dang-ky-thuong-tru", "dang-ky-tam-tru", "cap-doi-can-cuoc", "cap-lai-can-cuoc",
+    "giay-phep-xay-dung", "cap-giay-chung-nhan-lan-dau",
+}
+NATIONAL_NUMBERS = {"113", "114", "115", "111", "112", "1900.0368", "1800 1096"}
+
+
+def test_catalogue_has_the_procedures_residents_need(catalogue: Catalogue) -> None:
+    procedures = {e.id for e in catalogue.entries.values() if isinstance(e, Procedure)}
+    assert len(procedures) >= 30
+    assert REQUIRED_PROCEDURES <= procedures
+
+
+def test_every_procedure_is_complete(catalogue: Catalogue) -> None:
+    for entry in catalogue.entries.values():
+        if isinstance(entry, Procedure):
+            assert entry.documents and entry.legal_basis and entry.source, entry.id
+            assert entry.processing_time and entry.fee and entry.where, entry.id
+            assert entry.online.how, entry.id
+
+
+def test_howtos_cover_vneid_portal_payment_scams_and_help(catalogue: Catalogue) -> None:
+    howtos = {e.id for e in catalogue.entries.values() if isinstance(e, HowTo)}
+    for needed in ("vneid-kich-hoat", "vneid-quen-mat-khau", "vneid-dang-nhap-may-moi",
+                   "vneid-tich-hop-bhyt", "vneid-tich-hop-gplx", "bhyt-bang-can-cuoc",
+                   "dvcqg-dang-nhap", "dvcqg-nop-ho-so", "dvcqg-tra-cuu", "thanh-toan-le-phi",
+                   "canh-bao-lua-dao", "ho-tro-truc-tiep"):
+        assert needed in howtos
+
+
+def test_only_sourced_national_numbers_appear(catalogue: Catalogue) -> None:
+    numbers = {c.number for e in catalogue.entries.values() if isinstance(e, ContactList)
+               for c in e.contacts if c.number}
+    assert numbers == NATIONAL_NUMBERS
+
+
+def test_unconfigured_ward_values_render_as_not_updated(catalogue: Catalogue) -> None:
+    ward = catalogue.ward
+    assert all(c.phone is None for c in ward.contacts.values())  # the shipped file is blank
+    assert "chưa cập nhật" in fill("Gọi {contact:ubnd.phone}", ward)
+    assert "chưa cập nhật" in fill("Lệ phí: {fact:le_phi_ho_kinh_doanh}", ward)
+    filled = ward.model_copy(update={"facts": {**ward.facts, "le_phi_ho_kinh_doanh": "100.000 đ"}})
+    assert fill("{fact:le_phi_ho_kinh_doanh}", filled) == "100.000 đ"
+
+
+def test_topics_point_at_existing_entries(catalogue: Catalogue) -> None:
+    for entry in catalogue.entries.values():
+        if isinstance(entry, Topic):
+            assert all(child in catalogue.entries for child in entry.children)
+
+
+def test_content_check_passes_on_the_shipped_catalogue() -> None:
+    out = io.StringIO()
+    assert check.run(out=out) == 0
+    assert "Catalogue OK" in out.getvalue()
+
+
+def _broken_copy(tmp_path: Path, mutate) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(CONTENT_DIR, target)
+    path = target / "procedures" / "khai-sinh.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    mutate(data["entries"][0])
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return target
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda e: e.pop("source"), "source: Field required"),
+        (lambda e: e.update(related=["no-such-entry"]), "unknown entry 'no-such-entry'"),
+        (lambda e: e.update(id="dang-ky-khai-tu"), "duplicate id"),
+        (lambda e: e.update(fee="{fact:khong_co}"), "{fact:khong_co} is not declared"),
+        (lambda e: e.update(kind="recipe"), "does not match any of the expected tags"),
+        (lambda e: e.update(verified_on="hôm qua"), "verified_on"),
+        (lambda e: e["source"][0].update(confidence="unconfirmed"), "confidence"),
+        (lambda e: e.update(unexpected="x"), "Extra inputs are not permitted"),
+    ],
+)
+def test_content_check_names_the_problem(tmp_path: Path, mutate, expected: str) -> None:
+    broken = _broken_copy(tmp_path, mutate)
+    with pytest.raises(ContentError) as info:
+        load_catalogue(broken)
+    assert expected in str(info.value)
+    assert "khai-sinh.yaml" in str(info.value)
+    out = io.StringIO()
+    assert check.run(content_dir=broken, out=out) == 1
+    assert expected in out.getvalue()
+
+
+def test_a_non_https_link_fails_the_check(tmp_path: Path) -> None:
+    broken = _broken_copy(tmp_path, lambda e: e["source"][0].update(url="http://insecure.vn/x"))
+    out = io.StringIO()
+    assert check.run(content_dir=broken, out=out) == 1
+    assert "not https" in out.getvalue()

@@ -1,0 +1,72 @@
+"""The search on tricky inputs: no diacritics, typos, abbreviations, rambling, old place names."""
+
+from __future__ import annotations
+
+import pytest
+
+from content.normalize import fold, tokenize
+from content.search import SearchIndex
+from content.spelling import sound_key
+
+
+def best(index: SearchIndex, text: str) -> str | None:
+    match = index.search(text).best
+    return match.doc.id if match else None
+
+
+def test_fold_removes_diacritics_and_d_stroke() -> None:
+    assert fold("Đăng ký Khai Sinh") == "dang ky khai sinh"
+    assert tokenize("Căn cước, CCCD!!") == ["can", "cuoc", "cccd"]
+
+
+def test_sound_alike_keys() -> None:
+    assert sound_key("tru") == sound_key("chu")
+    assert sound_key("giay") == sound_key("day")
+    assert sound_key("khoang") == sound_key("khoan")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Đăng ký khai sinh", "dang-ky-khai-sinh"),
+        ("dang ky khai sinh", "dang-ky-khai-sinh"),
+        ("dk ks", "dang-ky-khai-sinh"),
+        ("DANG KY KHAI SINH!!!", "dang-ky-khai-sinh"),
+        ("dang ky khai sinnh", "dang-ky-khai-sinh"),
+        ("đăng kí kết hôn", "dang-ky-ket-hon"),
+        ("dk kh", "dang-ky-ket-hon"),
+        ("tạm chú", "dang-ky-tam-tru"),
+        ("dang ky tam tru", "dang-ky-tam-tru"),
+        ("hkd", "ho-kinh-doanh"),
+        ("quen mk vneid", "vneid-quen-mat-khau"),
+        ("giay xac nhan doc than", "xac-nhan-tinh-trang-hon-nhan"),
+        ("xin chung tu", "dang-ky-khai-tu"),
+    ],
+)
+def test_finds_the_entry_whatever_the_spelling(index: SearchIndex, text: str, expected: str) -> None:
+    assert best(index, text) == expected
+
+
+def test_rambling_message_still_finds_the_subject(index: SearchIndex) -> None:
+    text = (
+        "Dạ cho cháu hỏi chút ạ, nhà cháu ở xa, hôm trước cháu có lên phường mà đông quá nên "
+        "chưa hỏi được, giờ vợ cháu mới sinh em bé được hai tuần, cháu muốn làm giấy khai sinh "
+        "cho bé thì cần mang theo những gì ạ, cháu cảm ơn nhiều."
+    )
+    assert best(index, text) == "dang-ky-khai-sinh"
+
+
+def test_old_place_names_do_not_derail_the_search(index: SearchIndex) -> None:
+    result = index.search("o phuong Le Loi TP Kon Tum cu thi dang ky tam tru o dau")
+    assert result.best and result.best.doc.id == "dang-ky-tam-tru"
+    assert any("le loi" in place for place in result.query.places)
+
+
+def test_filler_only_message_has_no_features(index: SearchIndex) -> None:
+    assert index.search("cho em hoi voi a").best is None
+
+
+def test_out_of_scope_topics_match_their_own_group(index: SearchIndex) -> None:
+    for text in ("thoi tiet ngay mai", "ket qua bong da", "cach nau pho"):
+        match = index.search(text).best
+        assert match is None or match.doc.kind == "offtopic", text
