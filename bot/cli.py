@@ -97,7 +97,9 @@ def content_search_command(text: str, limit: int) -> None:
     query = result.query
     click.echo(f"words: {' '.join(query.tokens)}")
     click.echo(f"known: {', '.join(query.features) or '-'}")
-    click.echo(f"unknown: {', '.join(query.unknown) or '-'}   places: {', '.join(query.places) or '-'}")
+    click.echo(
+        f"unknown: {', '.join(query.unknown) or '-'}   places: {', '.join(query.places) or '-'}"
+    )
     for match in result.matches:
         phrase = f"  [alias: {match.phrase}]" if match.phrase else ""
         click.echo(f"{match.score:7.3f}  {match.doc.id} ({match.doc.kind}){phrase}")

@@ -17,7 +17,7 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         default=f"sqlite+aiosqlite:///{DEFAULT_DB}",
-        description="SQLAlchemy async URL; SQLite file by default, postgresql+asyncpg://... for PostgreSQL.",
+        description="SQLite file by default; postgresql://... for PostgreSQL.",
     )
     ward: str = Field(default="dak-bla", description="Ward file in content/wards/ to use.")
     log_level: str = Field(default="INFO")

@@ -22,7 +22,11 @@ async def core(settings: Settings, migrate: bool = True) -> AsyncIterator[Deps]:
     try:
         if migrate:
             await upgrade(engine)
-        yield Deps(sessions=session_factory(engine), catalogue=catalogue, lexicon=lexicon,
-                   index=build_index(catalogue, lexicon))
+        yield Deps(
+            sessions=session_factory(engine),
+            catalogue=catalogue,
+            lexicon=lexicon,
+            index=build_index(catalogue, lexicon),
+        )
     finally:
         await engine.dispose()

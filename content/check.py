@@ -1,4 +1,4 @@
-"""`content check`: validate the catalogue and the ward file, print findings, return an exit code."""
+"""`content check`: validate the catalogue and the ward file, print findings, set the exit code."""
 
 from __future__ import annotations
 
@@ -38,14 +38,18 @@ def _summary(catalogue: Catalogue) -> str:
         key for key, c in catalogue.ward.contacts.items() if c.phone is None and c.url is None
     )
     lines = [
-        "Catalogue OK: " + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+        "Catalogue OK: "
+        + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
         + f", {len(catalogue.intents)} intent groups.",
         f"Ward {catalogue.ward.id!r}: {len(unset)} local facts and {len(unset_contacts)} contacts"
         " not filled in yet (residents are told 'chưa cập nhật').",
     ]
     national = sum(
-        1 for e in catalogue.entries.values() if isinstance(e, ContactList)
-        for c in e.contacts if c.number
+        1
+        for e in catalogue.entries.values()
+        if isinstance(e, ContactList)
+        for c in e.contacts
+        if c.number
     )
     lines.append(f"{national} national phone numbers, each with a source.")
     return "\n".join(lines)

@@ -13,14 +13,20 @@ def catalogue_docs(catalogue: Catalogue) -> Iterator[IndexDoc]:
     """One search document per answerable entry and per group of intent examples."""
     for entry in catalogue.entries.values():
         yield IndexDoc(
-            id=entry.id, kind=entry.kind, title=entry.title,
-            phrases=(entry.title, *entry.aliases), keywords=tuple(entry.keywords),
+            id=entry.id,
+            kind=entry.kind,
+            title=entry.title,
+            phrases=(entry.title, *entry.aliases),
+            keywords=tuple(entry.keywords),
             summary=entry.summary,
         )
     for group in catalogue.intents.values():
         yield IndexDoc(
-            id=group.id, kind=group.intent, title=group.title,
-            phrases=(group.title, *group.aliases), keywords=tuple(group.keywords),
+            id=group.id,
+            kind=group.intent,
+            title=group.title,
+            phrases=(group.title, *group.aliases),
+            keywords=tuple(group.keywords),
         )
 
 

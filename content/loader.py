@@ -6,10 +6,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-
-import yaml
 from typing import TypeVar
 
+import yaml
 from pydantic import BaseModel, ValidationError
 
 from content.models import (
@@ -126,7 +125,8 @@ def load_catalogue(
         for entry in parsed.entries:
             if entry.id in origin:
                 problems.append(
-                    f"{path} (entry {entry.id!r}): duplicate id, first defined in {origin[entry.id]}"
+                    f"{path} (entry {entry.id!r}): duplicate id,"
+                    f" first defined in {origin[entry.id]}"
                 )
                 continue
             origin[entry.id] = path
@@ -145,7 +145,9 @@ def load_catalogue(
     if menu is not None:
         problems.extend(
             f"{menu_path} (section {section.id!r}): unknown entry {ref!r}"
-            for section in menu.sections for ref in section.entries if ref not in entries
+            for section in menu.sections
+            for ref in section.entries
+            if ref not in entries
         )
     if problems or menu is None:
         raise ContentError(problems)
@@ -177,7 +179,8 @@ def _check_references(
         yield from _check_placeholders(where, _texts(entry), ward)
     for intent in intents.values():
         if intent.answer and intent.answer not in entries:
-            yield f"{origin[intent.id]} (entry {intent.id!r}): answer: unknown entry {intent.answer!r}"
+            where = f"{origin[intent.id]} (entry {intent.id!r})"
+            yield f"{where}: answer: unknown entry {intent.answer!r}"
 
 
 def _texts(model: BaseModel) -> Iterator[str]:
@@ -205,7 +208,7 @@ def _check_placeholders(where: str, texts: Iterable[str], ward: WardConfig) -> I
             if kind == "contact":
                 name, _, attr = key.partition(".")
                 if name not in ward.contacts or attr not in contact_fields:
-                    yield f"{where}: placeholder {{contact:{key}}} does not name a ward contact field"
+                    yield f"{where}: placeholder {{contact:{key}}} names no ward contact field"
 
 
 def _review_warnings(

@@ -20,7 +20,14 @@ NonEmpty = Annotated[str, Field(min_length=1, max_length=2000)]
 PLACEHOLDER = re.compile(r"\{(fact|contact):([a-z0-9_]+(?:\.[a-z0-9_]+)?)\}")
 
 Intent = Literal[
-    "greeting", "menu", "procedure", "howto", "hotline", "feedback", "subscribe", "clarify",
+    "greeting",
+    "menu",
+    "procedure",
+    "howto",
+    "hotline",
+    "feedback",
+    "subscribe",
+    "clarify",
     "fallback",
 ]
 

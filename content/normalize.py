@@ -62,7 +62,9 @@ class Lexicon(BaseModel):
                 raise ValueError(f"abbreviation {key!r} has an empty expansion")
         return {key: " ".join(tokenize(v)) for key, v in value.items()}
 
-    @field_validator("stopwords", "greetings", "thanks", "goodbye", "cancel", "menu", mode="before")
+    @field_validator(
+        "stopwords", "greetings", "thanks", "goodbye", "cancel", "menu", mode="before"
+    )
     @classmethod
     def _fold_all(cls, value: list[str]) -> frozenset[str]:
         return frozenset(folded_phrase(str(v)) for v in value)
@@ -94,7 +96,8 @@ class Lexicon(BaseModel):
         """Aspects ("time", "fee", ...) a folded question asks about, in the lexicon's order."""
         padded = f" {folded} "
         return [
-            name for name, phrases in self.aspects.items()
+            name
+            for name, phrases in self.aspects.items()
             if any(f" {phrase} " in padded for phrase in phrases)
         ]
 

@@ -9,6 +9,7 @@ messages still work because filler words weigh nothing and rare subject words do
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -82,7 +83,7 @@ def _features(tokens: Sequence[str], stopwords: frozenset[str]) -> list[str]:
     thing ("bản sao", "báo tử"); pairs the catalogue never uses are simply not in the index."""
     # Small numbers ("2 đứa", "mức 1") say nothing alone; hotlines and codes ("113") do.
     feats = [t for t in tokens if t not in stopwords and not (t.isdigit() and len(t) < 3)]
-    feats += [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    feats += [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
     return feats
 
 
@@ -95,8 +96,9 @@ class SearchIndex:
         self.docs = list(docs)
         self.lexicon = lexicon
         self._stop = lexicon.stopwords
-        self._places = sorted({" ".join(tokenize(p)) for p in places if tokenize(p)},
-                              key=lambda p: -len(p))
+        self._places = sorted(
+            {" ".join(tokenize(p)) for p in places if tokenize(p)}, key=lambda p: -len(p)
+        )
         weights: dict[str, dict[int, float]] = {}
         word_freq: Counter[str] = Counter()
         pair_freq: Counter[tuple[str, str]] = Counter()
@@ -105,14 +107,19 @@ class SearchIndex:
             for text, kind in self._fields(doc):
                 tokens = self._prepare(text)
                 word_freq.update(tokens)
-                pair_freq.update(zip(tokens, tokens[1:], strict=False))
+                pair_freq.update(itertools.pairwise(tokens))
                 for feat in _features(tokens, self._stop):
                     row = weights.setdefault(feat, {})
                     row[i] = max(row.get(i, 0.0), FIELD_WEIGHTS[kind])
         n = len(self.docs)
-        self._idf = {f: math.log(1 + (n - len(r) + 0.5) / (len(r) + 0.5)) for f, r in weights.items()}
+        self._idf = {
+            f: math.log(1 + (n - len(r) + 0.5) / (len(r) + 0.5)) for f, r in weights.items()
+        }
         self._postings = {
-            f: (np.fromiter(r.keys(), np.int32, len(r)), np.fromiter(r.values(), np.float64, len(r)))
+            f: (
+                np.fromiter(r.keys(), np.int32, len(r)),
+                np.fromiter(r.values(), np.float64, len(r)),
+            )
             for f, r in weights.items()
         }
         self._unknown_idf = math.log(1 + (n + 0.5) / 1.5)
@@ -194,7 +201,9 @@ class SearchIndex:
         top = np.argpartition(-scores, k - 1)[:k]
         core = f" {' '.join(t for t in query.tokens if t not in self._stop)} "
         words = frozenset(query.tokens)
-        total = sum(self._weight(f) for f in query.features) + self._unknown_idf * len(query.unknown)
+        total = sum(self._weight(f) for f in query.features) + self._unknown_idf * len(
+            query.unknown
+        )
         matches = [
             self._rescore(int(i), float(scores[i]), core, words, float(explained[i]) / total)
             for i in top

@@ -16,9 +16,22 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel
 
 # Sound-alike spellings residents confuse, folded to one key (initial and final consonants).
-_INITIALS = (("ngh", "ng"), ("ng", "ng"), ("nh", "nh"), ("kh", "kh"), ("ch", "ch"), ("th", "th"),
-             ("ph", "ph"), ("gh", "g"), ("gi", "d"), ("tr", "ch"), ("r", "d"), ("s", "x"),
-             ("k", "c"), ("q", "c"))
+_INITIALS = (
+    ("ngh", "ng"),
+    ("ng", "ng"),
+    ("nh", "nh"),
+    ("kh", "kh"),
+    ("ch", "ch"),
+    ("th", "th"),
+    ("ph", "ph"),
+    ("gh", "g"),
+    ("gi", "d"),
+    ("tr", "ch"),
+    ("r", "d"),
+    ("s", "x"),
+    ("k", "c"),
+    ("q", "c"),
+)
 _FINALS = re.compile(r"(ng|nh|c|y)$")
 _FINAL_KEYS = {"ng": "n", "nh": "n", "c": "t", "y": "i"}
 
@@ -27,7 +40,7 @@ def sound_key(token: str) -> str:
     """Key under which sound-alike spellings collide: "tru" and "chu" both give "chu"."""
     for prefix, key in _INITIALS:
         if token.startswith(prefix):
-            token = key + token[len(prefix):]
+            token = key + token[len(prefix) :]
             break
     return _FINALS.sub(lambda m: _FINAL_KEYS[m.group(1)], token)
 

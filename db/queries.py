@@ -44,8 +44,14 @@ async def get_or_create_user(
     """Find the resident, creating the row if needed (safe when two processes race)."""
     stmt = (
         _insert(session, User)
-        .values(channel=channel, external_id=external_id, display_name=display_name,
-                active=True, created_at=utcnow(), last_seen_at=utcnow())
+        .values(
+            channel=channel,
+            external_id=external_id,
+            display_name=display_name,
+            active=True,
+            created_at=utcnow(),
+            last_seen_at=utcnow(),
+        )
         .on_conflict_do_nothing(index_elements=["channel", "external_id"])
     )
     await session.execute(stmt)
@@ -70,7 +76,9 @@ class StateSnapshot:
     is_new_conversation: bool
 
 
-async def load_state(session: AsyncSession, user_id: int, now: datetime | None = None) -> StateSnapshot:
+async def load_state(
+    session: AsyncSession, user_id: int, now: datetime | None = None
+) -> StateSnapshot:
     """Read (and lock on PostgreSQL) the state row; a long silence starts a new conversation."""
     now = now or utcnow()
     row = (
@@ -107,14 +115,22 @@ async def add_interactions(session: AsyncSession, rows: Sequence[Interaction]) -
 
 
 async def add_unanswered(
-    session: AsyncSession, user: User, interaction: Interaction, normalized: str,
-    best_guess: str | None, score: float | None,
+    session: AsyncSession,
+    user: User,
+    interaction: Interaction,
+    normalized: str,
+    best_guess: str | None,
+    score: float | None,
 ) -> None:
     """Remember a question the assistant could not answer, for the content-gap report."""
     session.add(
         UnansweredQuestion(
-            user_id=user.id, interaction_id=interaction.id, channel=user.channel,
-            text=interaction.text, normalized=cap_text(normalized), best_guess=best_guess,
+            user_id=user.id,
+            interaction_id=interaction.id,
+            channel=user.channel,
+            text=interaction.text,
+            normalized=cap_text(normalized),
+            best_guess=best_guess,
             score=score,
         )
     )
@@ -123,7 +139,9 @@ async def add_unanswered(
 async def subscribed_topics(session: AsyncSession, user_id: int) -> list[str]:
     """Topics the resident currently receives announcements about."""
     rows = await session.execute(
-        select(Subscription.topic).where(Subscription.user_id == user_id).order_by(Subscription.topic)
+        select(Subscription.topic)
+        .where(Subscription.user_id == user_id)
+        .order_by(Subscription.topic)
     )
     return list(rows.scalars())
 

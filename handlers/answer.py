@@ -9,6 +9,7 @@ from content.search import Match, SearchResult
 from handlers import subscriptions
 from handlers.actions import open_entry
 from handlers.cards import MENU_BUTTON, card
+from handlers.decide import decide
 from handlers.fallback import fallback
 from handlers.feedback import GUIDE_ID, feedback
 from handlers.focus import lead_lines
@@ -19,12 +20,6 @@ from handlers.turn import Turn
 from handlers.types import Button, Response
 
 MAX_QUERY_CHARS = 1500  # rambling beyond this adds noise, not meaning
-MIN_SCORE = 0.9  # below this nothing in the catalogue really matches
-MIN_COVERAGE = 0.5  # without a verbatim alias, the entry must explain half of the message
-SURE_SCORE = 2.5  # ...unless it matches this strongly anyway
-CLARIFY_RATIO = 0.85  # a rival this close to the best makes us ask instead of guess
-MAX_CHOICES = 3
-CONVERSATIONAL = {"feedback", "subscribe", "offtopic"}
 
 
 def intent_of(entry: AnswerEntry) -> Intent:
@@ -48,46 +43,28 @@ def _family(turn: Turn, a: str, b: str) -> bool:
     return False
 
 
-def _rivals(turn: Turn, result: SearchResult, best: Match) -> list[Match]:
-    rivals: list[Match] = []
-    for match in result.matches[1:]:
-        if best.phrase_words and best.phrase_words < match.phrase_words:
-            # The rival matched a longer alias that contains the best one's: it is the more
-            # specific entry ("vneid mức 2" beats "vneid"), so answer it instead of asking.
-            return [] if match.score < CLARIFY_RATIO * best.score else [match, best]
-        if match.doc.kind in CONVERSATIONAL or _family(turn, best.doc.id, match.doc.id):
-            continue
-        if match.score < CLARIFY_RATIO * best.score:
-            break
-        # Ask only when the message is vague: no alias of the best entry in it, or an alias
-        # the rival shares. A message naming two things ("bản sao hay trích lục?") is answered.
-        if best.phrase is None or (match.phrase is not None and match.overlaps(best)):
-            rivals.append(match)
-    return rivals[: MAX_CHOICES - 1]
-
-
 def _place_notes(turn: Turn, result: SearchResult) -> list[str]:
     notes = []
     for former in turn.deps.catalogue.ward.former_names:
         names = {fold(former.name), *map(fold, former.aliases)}
-        mentioned = any(p in names or any(p in n or n in p for n in names)
-                        for p in result.query.places)
+        mentioned = any(
+            p in names or any(p in n or n in p for n in names) for p in result.query.places
+        )
         if former.confirmed and mentioned:
             notes.append(f"Lưu ý: {former.name} (cũ) nay thuộc {former.now_part_of}.")
     return notes[:1]
 
 
-def entry_response(turn: Turn, entry: AnswerEntry, result: SearchResult | None = None,
-                   score: float | None = None) -> Response:
+def entry_response(turn: Turn, entry: AnswerEntry, result: SearchResult | None = None) -> Response:
     """The card of an entry, leading with what the question asked."""
     deps = turn.deps
     lead: list[str] = []
     if result is not None:
-        lead = lead_lines(entry, result.query, turn.folded, deps.catalogue, deps.lexicon,
-                          deps.index) + _place_notes(turn, result)
+        lead = lead_lines(
+            entry, result.query, turn.folded, deps.catalogue, deps.lexicon, deps.index
+        ) + _place_notes(turn, result)
     reply = card(entry, deps.catalogue, lead)
-    return Response([reply], intent=intent_of(entry), content_id=entry.id, title=entry.title,
-                    score=score)
+    return Response([reply], intent=intent_of(entry), content_id=entry.id, title=entry.title)
 
 
 def clarify(turn: Turn, matches: list[Match]) -> Response:
@@ -96,13 +73,12 @@ def clarify(turn: Turn, matches: list[Match]) -> Response:
     entries = [e for e in (catalogue.get(m.doc.id) for m in matches) if e is not None]
     buttons = [Button(e.title, open_entry(e.id)) for e in entries]
     reply = with_buttons("Ý bạn là mục nào dưới đây?", [*buttons, MENU_BUTTON])
-    return Response([reply], intent="clarify", score=round(matches[0].score, 3),
-                    options=[e.title for e in entries])
-
-
-def _weak(best: Match) -> bool:
-    """A match on common words only ("thủ tục xin nuôi chó cảnh" matching "thủ tục")."""
-    return best.phrase is None and best.coverage < MIN_COVERAGE and best.score < SURE_SCORE
+    return Response(
+        [reply],
+        intent="clarify",
+        score=round(matches[0].score, 3),
+        options=[e.title for e in entries],
+    )
 
 
 def _unanswered(response: Response, result: SearchResult, best: Match | None) -> Response:
@@ -114,31 +90,26 @@ def _unanswered(response: Response, result: SearchResult, best: Match | None) ->
 
 
 async def answer(turn: Turn) -> Response:
-    """Search the catalogue and decide between an answer, a choice and a fallback."""
+    """Search the catalogue and answer, offer a choice, or fall back kindly."""
     result = turn.deps.index.search(turn.text[:MAX_QUERY_CHARS])
-    best = result.best
-    if best is None or best.score < MIN_SCORE or _weak(best):
+    decision = decide(result, lambda a, b: _family(turn, a, b))
+    best = decision.matches[0] if decision.matches else None
+    if decision.kind == "fallback":
         if greets(turn):  # "Xin chào, cho bác hỏi mấy việc": the menu is the answer
             return main_menu(turn, greet=True)
         return _unanswered(fallback(turn), result, best)
-    if best.doc.kind == "offtopic":
+    if decision.kind == "offtopic":
         return _unanswered(fallback(turn, out_of_scope=True), result, best)
-    score = round(best.score, 3)
-    if best.doc.kind == "subscribe":
+    assert best is not None
+    if decision.kind == "subscribe":
         response = await subscriptions.offer(turn)
-    elif best.doc.kind == "feedback" or best.doc.id == GUIDE_ID:
+    elif decision.kind == "feedback" or best.doc.id == GUIDE_ID:
         response = await feedback(turn)
-    elif rivals := _rivals(turn, result, best):
-        if rivals[-1] is best:  # a more specific rival was found: it is the answer
-            best = rivals[0]
-            entry = turn.deps.catalogue.get(best.doc.id)
-            assert entry is not None, best.doc.id
-            response = entry_response(turn, entry, result, round(best.score, 3))
-        else:
-            response = clarify(turn, [best, *rivals])
+    elif decision.kind == "clarify":
+        response = clarify(turn, list(decision.matches))
     else:
         entry = turn.deps.catalogue.get(best.doc.id)
         assert entry is not None, best.doc.id
-        response = entry_response(turn, entry, result, score)
-    response.score = score
+        response = entry_response(turn, entry, result)
+    response.score = round(best.score, 3)
     return response

@@ -40,8 +40,11 @@ def procedure_card(entry: Procedure, catalogue: Catalogue, lead: Sequence[str] =
     lines = [entry.title.upper(), *lead, fill(entry.summary, ward), ""]
     lines += [text for text in facts.values() if text not in lead]
     lines += ["", footer(entry, entry.legal_basis)]
-    buttons = [Button("Hồ sơ cần chuẩn bị", more_of(entry.id)),
-               *_related_buttons(entry, catalogue), MENU_BUTTON]
+    buttons = [
+        Button("Hồ sơ cần chuẩn bị", more_of(entry.id)),
+        *_related_buttons(entry, catalogue),
+        MENU_BUTTON,
+    ]
     return with_buttons("\n".join(lines), buttons)
 
 
@@ -63,8 +66,10 @@ def procedure_details(entry: Procedure, catalogue: Catalogue) -> Reply:
 def howto_card(entry: HowTo, catalogue: Catalogue, lead: Sequence[str] = ()) -> Reply:
     """A how-to: the steps are the answer, so they come right after the summary."""
     ward = catalogue.ward
-    parts = ["\n".join([entry.title.upper(), *lead, fill(entry.summary, ward)]),
-             bullets(entry.steps, ward, numbered=True)]
+    parts = [
+        "\n".join([entry.title.upper(), *lead, fill(entry.summary, ward)]),
+        bullets(entry.steps, ward, numbered=True),
+    ]
     if entry.notes:
         parts.append("Lưu ý:\n" + bullets(entry.notes[:2], ward))
     if entry.links:
@@ -79,8 +84,13 @@ def howto_card(entry: HowTo, catalogue: Catalogue, lead: Sequence[str] = ()) -> 
 def howto_details(entry: HowTo, catalogue: Catalogue) -> Reply:
     """All the notes of a how-to."""
     ward = catalogue.ward
-    text = "\n\n".join([entry.title.upper(), "Lưu ý:\n" + bullets(entry.notes, ward),
-                        footer(entry, entry.legal_basis)])
+    text = "\n\n".join(
+        [
+            entry.title.upper(),
+            "Lưu ý:\n" + bullets(entry.notes, ward),
+            footer(entry, entry.legal_basis),
+        ]
+    )
     return with_buttons(text, [*_related_buttons(entry, catalogue), MENU_BUTTON])
 
 
@@ -89,7 +99,11 @@ def _contact_line(contact, ward: WardConfig) -> str:
         return f"• {contact.name}: {contact.number} ({contact.purpose})"
     info = ward.contacts[contact.ward_contact]
     line = f"• {info.label}: điện thoại {info.phone or NOT_SET}"
-    if info.address is not None or info.hours is not None or contact.ward_contact != "duong_day_nong":
+    if (
+        info.address is not None
+        or info.hours is not None
+        or contact.ward_contact != "duong_day_nong"
+    ):
         line += f"; địa chỉ: {info.address or NOT_SET}; giờ làm việc: {info.hours or NOT_SET}"
     return f"{line} ({contact.purpose})"
 

@@ -17,9 +17,9 @@ from handlers.types import Response
 _NUMBER = re.compile(r"(?:so|chon|muc|lua chon)?\s*(\d{1,2})")
 HELP = (
     "Cách dùng trợ lý:\n"
-    "• Gõ câu hỏi bằng lời của bạn, có dấu hay không dấu đều được, ví dụ \"lam cccd o dau\".\n"
+    '• Gõ câu hỏi bằng lời của bạn, có dấu hay không dấu đều được, ví dụ "lam cccd o dau".\n'
     "• Bấm nút, hoặc gõ số thứ tự của mục muốn chọn.\n"
-    "• Gõ \"menu\" để về menu chính, \"hủy\" để dừng việc đang làm.\n"
+    '• Gõ "menu" để về menu chính, "hủy" để dừng việc đang làm.\n'
     "Thông tin chỉ để tham khảo; khi cần chắc chắn, bạn hỏi Bộ phận Một cửa của phường."
 )
 STALE = "Nút này không còn dùng được nữa. Bạn chọn lại trong menu giúp mình nhé."

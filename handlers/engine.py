@@ -80,21 +80,38 @@ async def handle(msg: IncomingMessage, deps: Deps) -> Response:
 
 
 async def _record(turn: Turn, response: Response, latency_ms: float) -> None:
-    common = {"user_id": turn.user.id, "conversation_id": turn.state.conversation_id,
-              "channel": turn.msg.channel}
+    common = {
+        "user_id": turn.user.id,
+        "conversation_id": turn.state.conversation_id,
+        "channel": turn.msg.channel,
+    }
     inbound = Interaction(
-        **common, direction="in", text=queries.cap_text(turn.text),
-        payload=queries.cap_text(turn.msg.payload, 128) or None, intent=response.intent,
-        content_id=response.content_id, score=response.score, latency_ms=latency_ms,
+        **common,
+        direction="in",
+        text=queries.cap_text(turn.text),
+        payload=queries.cap_text(turn.msg.payload, 128) or None,
+        intent=response.intent,
+        content_id=response.content_id,
+        score=response.score,
+        latency_ms=latency_ms,
     )
     outbound = [
-        Interaction(**common, direction="out", text=queries.cap_text(r.text),
-                    intent=response.intent, content_id=response.content_id)
+        Interaction(
+            **common,
+            direction="out",
+            text=queries.cap_text(r.text),
+            intent=response.intent,
+            content_id=response.content_id,
+        )
         for r in response.replies
     ]
     await queries.add_interactions(turn.session, [inbound, *outbound])
     if response.unanswered:
         await queries.add_unanswered(
-            turn.session, turn.user, inbound, response.normalized or "",
-            response.best_guess, response.score,
+            turn.session,
+            turn.user,
+            inbound,
+            response.normalized or "",
+            response.best_guess,
+            response.score,
         )

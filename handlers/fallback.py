@@ -14,12 +14,12 @@ OUT_OF_SCOPE = (
 )
 NOT_FOUND = (
     "Xin lỗi, mình chưa tìm được thông tin phù hợp với câu hỏi này. Câu hỏi đã được ghi lại để "
-    "cán bộ phường bổ sung. Bạn thử hỏi ngắn gọn hơn, ví dụ \"đăng ký tạm trú\" hoặc "
-    "\"cấp lại căn cước\", hoặc chọn một mục bên dưới."
+    'cán bộ phường bổ sung. Bạn thử hỏi ngắn gọn hơn, ví dụ "đăng ký tạm trú" hoặc '
+    '"cấp lại căn cước", hoặc chọn một mục bên dưới.'
 )
 NO_TEXT = (
     "Mình chưa đọc được nội dung tin nhắn. Bạn gõ câu hỏi bằng chữ giúp mình nhé, ví dụ "
-    "\"làm giấy khai sinh cho con\", hoặc chọn một mục bên dưới."
+    '"làm giấy khai sinh cho con", hoặc chọn một mục bên dưới.'
 )
 
 

@@ -21,5 +21,9 @@ async def feedback(turn: Turn, lead: list[str] | None = None) -> Response:
         return Response([Reply(THANKS)], intent="feedback")
     guide_card = card(guide, turn.deps.catalogue, lead or ())
     text = f"{THANKS}\n\n{guide_card.text}"
-    return Response([with_buttons(text, guide_card.buttons)], intent="feedback",
-                    content_id=guide.id, title=guide.title)
+    return Response(
+        [with_buttons(text, guide_card.buttons)],
+        intent="feedback",
+        content_id=guide.id,
+        title=guide.title,
+    )

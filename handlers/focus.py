@@ -42,7 +42,11 @@ def _best_line(entry: AnswerEntry, query: Query, index: SearchIndex) -> str | No
 
 
 def lead_lines(
-    entry: AnswerEntry, query: Query, folded: str, catalogue: Catalogue, lexicon: Lexicon,
+    entry: AnswerEntry,
+    query: Query,
+    folded: str,
+    catalogue: Catalogue,
+    lexicon: Lexicon,
     index: SearchIndex,
 ) -> list[str]:
     """Lines to show right under the title: the asked-for facts, then the best matching line."""

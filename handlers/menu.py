@@ -12,8 +12,9 @@ from handlers.types import Button, Reply, Response
 
 def menu_buttons(turn: Turn) -> list[Button]:
     """One button per main-menu section."""
-    return [Button(s.title, Action("section", s.id).pack())
-            for s in turn.deps.catalogue.menu.sections]
+    return [
+        Button(s.title, Action("section", s.id).pack()) for s in turn.deps.catalogue.menu.sections
+    ]
 
 
 def main_menu(turn: Turn, greet: bool = True, intro: str | None = None) -> Response:
@@ -45,5 +46,6 @@ def entries_section(turn: Turn, section: MenuSection) -> Response:
         return Response(replies, intent="hotline", title=section.title)
     buttons = [Button(e.title, open_entry(e.id)) for e in entries]
     text = f"{section.title.upper()}\n{section.intro or 'Bạn chọn một mục bên dưới.'}"
-    return Response([with_buttons(text, [*buttons, MENU_BUTTON])], intent="menu",
-                    title=section.title)
+    return Response(
+        [with_buttons(text, [*buttons, MENU_BUTTON])], intent="menu", title=section.title
+    )

@@ -56,7 +56,7 @@ def bullets(items: Iterable[str], ward: WardConfig, numbered: bool = False) -> s
 
 
 def numbered_choices(reply: Reply) -> str:
-    """The reply's text with its buttons written as numbered lines, for channels without buttons."""
+    """The reply with its buttons as numbered lines, for channels without buttons."""
     if not reply.buttons:
         return reply.text
     lines = [f"{i}. {button.title}" for i, button in enumerate(reply.buttons, 1)]

@@ -16,8 +16,16 @@ TOPICS = {
     "canh-bao-lua-dao": "Cảnh báo lừa đảo",
     "tin-khan": "Tin khẩn",
 }
-UNSUBSCRIBE_PHRASES = ("huy dang ky", "huy nhan", "ngung nhan", "dung nhan", "khong nhan",
-                       "thoi nhan", "bo theo doi", "huy theo doi")
+UNSUBSCRIBE_PHRASES = (
+    "huy dang ky",
+    "huy nhan",
+    "ngung nhan",
+    "dung nhan",
+    "khong nhan",
+    "thoi nhan",
+    "bo theo doi",
+    "huy theo doi",
+)
 
 
 def wants_to_stop(folded: str) -> bool:
@@ -32,13 +40,17 @@ async def offer(turn: Turn) -> Response:
     topics = await queries.subscribed_topics(turn.session, turn.user.id)
     names = ", ".join(TOPICS.values())
     if topics:
-        text = (f"Bạn đang nhận thông báo của {turn.deps.catalogue.ward.name} về: "
-                + ", ".join(TOPICS.get(t, t) for t in topics)
-                + ".\nMuốn dừng, bạn bấm nút bên dưới hoặc gõ \"hủy nhận tin\".")
+        text = (
+            f"Bạn đang nhận thông báo của {turn.deps.catalogue.ward.name} về: "
+            + ", ".join(TOPICS.get(t, t) for t in topics)
+            + '.\nMuốn dừng, bạn bấm nút bên dưới hoặc gõ "hủy nhận tin".'
+        )
         buttons = [Button("Ngừng nhận thông báo", Action("unsub").pack()), MENU_BUTTON]
     else:
-        text = (f"Phường gửi thông báo ngắn về: {names}. Bạn có muốn nhận không?\n"
-                "Bạn có thể ngừng bất cứ lúc nào bằng cách gõ \"hủy nhận tin\".")
+        text = (
+            f"Phường gửi thông báo ngắn về: {names}. Bạn có muốn nhận không?\n"
+            'Bạn có thể ngừng bất cứ lúc nào bằng cách gõ "hủy nhận tin".'
+        )
         buttons = [Button("Đồng ý nhận thông báo", Action("sub", "all").pack()), MENU_BUTTON]
     return Response([with_buttons(text, buttons)], intent="subscribe")
 
@@ -46,14 +58,16 @@ async def offer(turn: Turn) -> Response:
 async def subscribe_all(turn: Turn) -> Response:
     """Subscribe the resident to every topic."""
     await queries.subscribe(turn.session, turn.user.id, list(TOPICS))
-    text = ("Đã đăng ký nhận thông báo. Cảm ơn bạn! Khi không muốn nhận nữa, bạn gõ "
-            "\"hủy nhận tin\".")
+    text = 'Đã đăng ký nhận thông báo. Cảm ơn bạn! Khi không muốn nhận nữa, bạn gõ "hủy nhận tin".'
     return Response([with_buttons(text, [MENU_BUTTON])], intent="subscribe")
 
 
 async def unsubscribe(turn: Turn) -> Response:
     """Stop all announcements for this resident."""
     removed = await queries.unsubscribe(turn.session, turn.user.id)
-    text = ("Đã ngừng gửi thông báo cho bạn." if removed
-            else "Bạn hiện không nhận thông báo nào của phường.")
+    text = (
+        "Đã ngừng gửi thông báo cho bạn."
+        if removed
+        else "Bạn hiện không nhận thông báo nào của phường."
+    )
     return Response([with_buttons(text, [MENU_BUTTON])], intent="subscribe")

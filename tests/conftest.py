@@ -89,10 +89,12 @@ async def sqlite_engine(tmp_path) -> AsyncIterator[AsyncEngine]:
         yield engine
 
 
-def make_deps(engine: AsyncEngine, catalogue: Catalogue, lexicon: Lexicon,
-              index: SearchIndex) -> Deps:
-    return Deps(sessions=session_factory(engine), catalogue=catalogue, lexicon=lexicon,
-                index=index)
+def make_deps(
+    engine: AsyncEngine, catalogue: Catalogue, lexicon: Lexicon, index: SearchIndex
+) -> Deps:
+    return Deps(
+        sessions=session_factory(engine), catalogue=catalogue, lexicon=lexicon, index=index
+    )
 
 
 @pytest.fixture
@@ -102,7 +104,8 @@ def deps(engine: AsyncEngine, catalogue: Catalogue, lexicon: Lexicon, index: Sea
 
 
 @pytest.fixture
-def sqlite_deps(sqlite_engine: AsyncEngine, catalogue: Catalogue, lexicon: Lexicon,
-                index: SearchIndex) -> Deps:
+def sqlite_deps(
+    sqlite_engine: AsyncEngine, catalogue: Catalogue, lexicon: Lexicon, index: SearchIndex
+) -> Deps:
     """Core dependencies on SQLite only."""
     return make_deps(sqlite_engine, catalogue, lexicon, index)

@@ -42,8 +42,19 @@ async def test_text_with_words_inside_noise_is_still_understood(deps: Deps) -> N
     assert response.content_id == "dang-ky-khai-sinh"
 
 
-@pytest.mark.parametrize("payload", ["", "open:", "open:no-such-entry", "more:../../etc",
-                                     "section:nope", "evil:payload", "x" * 500, "\x00\x01"])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "",
+        "open:",
+        "open:no-such-entry",
+        "more:../../etc",
+        "section:nope",
+        "evil:payload",
+        "x" * 500,
+        "\x00\x01",
+    ],
+)
 async def test_unknown_button_payload_returns_the_menu(payload: str, deps: Deps) -> None:
     response = await handle(IncomingMessage("telegram", "btn", payload=payload), deps)
     assert response.intent in {"menu", "greeting"}

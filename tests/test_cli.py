@@ -11,14 +11,31 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-INTENTS = {"greeting", "menu", "procedure", "howto", "hotline", "feedback", "subscribe",
-           "clarify", "fallback"}
+INTENTS = {
+    "greeting",
+    "menu",
+    "procedure",
+    "howto",
+    "hotline",
+    "feedback",
+    "subscribe",
+    "clarify",
+    "fallback",
+}
 
 
 def run(args: list[str], tmp_path: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/cli.sqlite3"}
-    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, text=True,
-                          capture_output=True, cwd=ROOT, env=env, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        text=True,
+        capture_output=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_help_lists_the_commands(tmp_path: Path) -> None:
@@ -66,8 +83,13 @@ def test_content_check_command(tmp_path: Path) -> None:
 
 def test_bad_setting_is_named(tmp_path: Path) -> None:
     env_run = subprocess.run(
-        [sys.executable, "-m", "bot", "ask", "x"], text=True, capture_output=True, cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": "mysql://nope"}, timeout=60, check=False,
+        [sys.executable, "-m", "bot", "ask", "x"],
+        text=True,
+        capture_output=True,
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": "mysql://nope"},
+        timeout=60,
+        check=False,
     )
     assert env_run.returncode != 0
     assert "DATABASE_URL" in env_run.stderr

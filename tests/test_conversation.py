@@ -28,8 +28,13 @@ async def test_greeting_shows_main_menu_with_five_sections(deps: Deps) -> None:
     assert response.intent == "greeting"
     assert "Phường Đăk Bla" in response.text
     titles = [b.title for b in response.replies[-1].buttons]
-    assert titles == ["Thủ tục hành chính", "Đường dây nóng", "VNeID và dịch vụ công",
-                      "Gửi phản ánh", "Nhận thông báo"]
+    assert titles == [
+        "Thủ tục hành chính",
+        "Đường dây nóng",
+        "VNeID và dịch vụ công",
+        "Gửi phản ánh",
+        "Nhận thông báo",
+    ]
 
 
 async def test_typing_a_number_chooses_like_a_button(deps: Deps) -> None:
@@ -129,8 +134,12 @@ async def test_state_survives_a_restart(deps: Deps, catalogue, lexicon, index) -
     await say(deps, "menu")
     from db.session import session_factory
 
-    other = Deps(sessions=session_factory(deps.sessions.kw["bind"]), catalogue=catalogue,
-                 lexicon=lexicon, index=index)
+    other = Deps(
+        sessions=session_factory(deps.sessions.kw["bind"]),
+        catalogue=catalogue,
+        lexicon=lexicon,
+        index=index,
+    )
     response = await say(other, "2")
     assert response.intent == "hotline"
 
@@ -138,7 +147,9 @@ async def test_state_survives_a_restart(deps: Deps, catalogue, lexicon, index) -
 async def test_every_message_and_reply_is_logged(deps: Deps) -> None:
     await say(deps, "khai sinh")
     async with deps.sessions() as session:
-        rows = (await session.execute(select(Interaction).order_by(Interaction.id))).scalars().all()
+        rows = (
+            (await session.execute(select(Interaction).order_by(Interaction.id))).scalars().all()
+        )
         states = (await session.execute(select(ConversationState))).scalars().all()
     assert [r.direction for r in rows] == ["in", "out"]
     assert rows[0].intent == "procedure" and rows[0].content_id == "dang-ky-khai-sinh"

@@ -43,7 +43,9 @@ def test_sound_alike_keys() -> None:
         ("xin chung tu", "dang-ky-khai-tu"),
     ],
 )
-def test_finds_the_entry_whatever_the_spelling(index: SearchIndex, text: str, expected: str) -> None:
+def test_finds_the_entry_whatever_the_spelling(
+    index: SearchIndex, text: str, expected: str
+) -> None:
     assert best(index, text) == expected
 
 

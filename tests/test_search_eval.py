@@ -30,6 +30,8 @@ async def test_search_scores_at_least_90_percent(name: str, sqlite_deps: Deps, c
             print(f"  {topic:<22} {hit}/{total}")
         for case, ok, response in results:
             if not ok:
-                print(f"  MISS [{case.topic}] {case.q!r} -> {response.intent} "
-                      f"{response.content_id} {response.options}")
+                print(
+                    f"  MISS [{case.topic}] {case.q!r} -> {response.intent} "
+                    f"{response.content_id} {response.options}"
+                )
     assert score >= THRESHOLD

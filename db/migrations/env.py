@@ -36,8 +36,9 @@ connection = context.config.attributes.get("connection")
 if connection is not None:
     _run(connection)
 elif context.is_offline_mode():
-    context.configure(url=os.environ["DATABASE_URL"], target_metadata=target_metadata,
-                      literal_binds=True)
+    context.configure(
+        url=os.environ["DATABASE_URL"], target_metadata=target_metadata, literal_binds=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 else:

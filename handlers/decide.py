@@ -1,0 +1,65 @@
+"""The decision after a search: answer, ask a short clarifying question, or fall back.
+
+Pure logic over the ranked matches, so it can be reasoned about and tested on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from content.search import Match, SearchResult
+
+MIN_SCORE = 0.9  # below this nothing in the catalogue really matches
+MIN_COVERAGE = 0.5  # without a verbatim alias, the entry must explain half of the message
+SURE_SCORE = 2.5  # ...unless it matches this strongly anyway
+CLARIFY_RATIO = 0.85  # a rival this close to the best makes us ask instead of guess
+MAX_CHOICES = 3
+CONVERSATIONAL = frozenset({"feedback", "subscribe", "offtopic"})
+
+Kind = Literal["answer", "clarify", "fallback", "offtopic", "feedback", "subscribe"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with a message, and the matches it rests on (best first)."""
+
+    kind: Kind
+    matches: tuple[Match, ...] = ()
+
+
+def weak(best: Match) -> bool:
+    """A match on common words only ("thủ tục xin nuôi chó cảnh" matching "thủ tục")."""
+    return best.phrase is None and best.coverage < MIN_COVERAGE and best.score < SURE_SCORE
+
+
+def decide(result: SearchResult, related: Callable[[str, str], bool]) -> Decision:
+    """Choose between an answer, a clarifying choice and a fallback.
+
+    `related(a, b)` is true when one entry is a topic listing the other: either answer is right,
+    so such a pair never needs a question.
+    """
+    best = result.best
+    if best is None or best.score < MIN_SCORE or weak(best):
+        return Decision("fallback", (best,) if best else ())
+    if best.doc.kind in CONVERSATIONAL:
+        return Decision(best.doc.kind, (best,))  # type: ignore[arg-type]
+    close = [
+        m
+        for m in result.matches[1:]
+        if m.score >= CLARIFY_RATIO * best.score
+        and m.doc.kind not in CONVERSATIONAL
+        and not related(best.doc.id, m.doc.id)
+    ]
+    for match in close:
+        if best.phrase_words and best.phrase_words < match.phrase_words:
+            # A longer alias containing the best one's words: the more specific entry
+            # ("vneid mức 2" beats "vneid") is the answer.
+            return Decision("answer", (match,))
+    # Ask only when the message is vague: no alias of the best entry in it, or an alias the
+    # rival shares. A message naming two things ("bản sao hay trích lục?") is answered.
+    vague = [m for m in close if best.phrase is None or (m.phrase and m.overlaps(best))]
+    if vague:
+        return Decision("clarify", (best, *vague[: MAX_CHOICES - 1]))
+    return Decision("answer", (best,))
