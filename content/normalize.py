@@ -17,14 +17,26 @@ from pydantic import BaseModel, ConfigDict, field_validator
 LEXICON_PATH = Path(__file__).resolve().parent / "lexicon.yaml"
 
 _TOKEN = re.compile(r"[a-z0-9]+")
-_FOLD_TABLE = str.maketrans({"đ": "d", "Đ": "d"})
+
+
+def _fold_table() -> dict[int, str | None]:
+    """Every accented Latin letter to its base letter, combining marks removed, đ to d."""
+    table: dict[int, str | None] = {ord("đ"): "d", ord("Đ"): "d"}
+    for code in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
+        base = unicodedata.normalize("NFD", chr(code))[0]
+        if base != chr(code) and base.isascii():
+            table[code] = base
+    table.update({code: None for code in range(0x300, 0x370)})
+    return table
+
+
+_FOLD_TABLE = _fold_table()
 
 
 @lru_cache(maxsize=4096)
 def fold(text: str) -> str:
     """Lowercase and strip Vietnamese diacritics: "Đăng ký" -> "dang ky"."""
-    decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_TABLE).lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return text.translate(_FOLD_TABLE).lower()
 
 
 def tokenize(text: str) -> list[str]:

@@ -90,6 +90,9 @@ def _features(tokens: Sequence[str], stopwords: frozenset[str]) -> list[str]:
 class SearchIndex:
     """An inverted index over the catalogue with typo correction, built once at start."""
 
+    _building: bool
+    _prepared: dict[str, list[str]]
+
     def __init__(
         self, docs: Sequence[IndexDoc], lexicon: Lexicon, places: Iterable[str] = ()
     ) -> None:
@@ -103,6 +106,7 @@ class SearchIndex:
         word_freq: Counter[str] = Counter()
         pair_freq: Counter[tuple[str, str]] = Counter()
         self._phrases: list[list[tuple[str, frozenset[str], float, str]]] = []
+        self._building, self._prepared = True, {}  # aliases repeat across entries
         for i, doc in enumerate(self.docs):
             for text, kind in self._fields(doc):
                 tokens = self._prepare(text)
@@ -126,6 +130,7 @@ class SearchIndex:
         self.speller = Speller(word_freq, pair_freq)
         for doc in self.docs:
             self._phrases.append([self._phrase(p) for p in doc.phrases])
+        self._building, self._prepared = False, {}
 
     @staticmethod
     def _fields(doc: IndexDoc) -> Iterable[tuple[str, str]]:
@@ -138,7 +143,13 @@ class SearchIndex:
             yield doc.summary, "summary"
 
     def _prepare(self, text: str) -> list[str]:
-        return self.lexicon.without_questions(self.lexicon.expand(tokenize(text)))
+        """Words of a text as the index compares them; memoised while the index is built."""
+        cached = self._prepared.get(text) if self._building else None
+        if cached is None:
+            cached = self.lexicon.without_questions(self.lexicon.expand(tokenize(text)))
+            if self._building:
+                self._prepared[text] = cached
+        return cached
 
     def _phrase(self, text: str) -> tuple[str, frozenset[str], float, str]:
         """An alias for verbatim matching: its subject words in order, plus the common words
