@@ -34,10 +34,57 @@ from content.normalize import load_lexicon  # noqa: E402
 from content.search import IndexDoc, SearchIndex  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-ONSETS = ["b", "c", "ch", "d", "g", "h", "k", "kh", "l", "m", "n", "ng", "nh", "ph", "s", "t",
-          "th", "tr", "v", "x"]
-RHYMES = ["a", "ai", "an", "ang", "anh", "ao", "e", "em", "en", "i", "in", "inh", "o", "oa",
-          "oi", "on", "ong", "u", "ui", "un", "ung", "uy", "uyen", "ien", "uong", "oc", "at"]
+ONSETS = [
+    "b",
+    "c",
+    "ch",
+    "d",
+    "g",
+    "h",
+    "k",
+    "kh",
+    "l",
+    "m",
+    "n",
+    "ng",
+    "nh",
+    "ph",
+    "s",
+    "t",
+    "th",
+    "tr",
+    "v",
+    "x",
+]
+RHYMES = [
+    "a",
+    "ai",
+    "an",
+    "ang",
+    "anh",
+    "ao",
+    "e",
+    "em",
+    "en",
+    "i",
+    "in",
+    "inh",
+    "o",
+    "oa",
+    "oi",
+    "on",
+    "ong",
+    "u",
+    "ui",
+    "un",
+    "ung",
+    "uy",
+    "uyen",
+    "ien",
+    "uong",
+    "oc",
+    "at",
+]
 
 
 def questions() -> list[str]:
@@ -64,11 +111,16 @@ def synthetic_docs(base: Sequence[IndexDoc], total: int, seed: int = 7) -> list[
         doc = base[len(docs) % len(base)]
         place = commune_name(rng)
         local = " ".join(rng.choice(ONSETS) + rng.choice(RHYMES) for _ in range(3))
-        docs.append(IndexDoc(
-            id=f"{doc.id}-{len(docs)}", kind=doc.kind, title=f"{doc.title} ({place})",
-            phrases=tuple(f"{p} {place}" for p in doc.phrases),
-            keywords=doc.keywords, summary=f"{doc.summary} {local}",
-        ))
+        docs.append(
+            IndexDoc(
+                id=f"{doc.id}-{len(docs)}",
+                kind=doc.kind,
+                title=f"{doc.title} ({place})",
+                phrases=tuple(f"{p} {place}" for p in doc.phrases),
+                keywords=doc.keywords,
+                summary=f"{doc.summary} {local}",
+            )
+        )
     return docs
 
 
@@ -123,8 +175,9 @@ def main() -> None:
     places = place_names(catalogue)
     qs = questions()
     run("shipped catalogue", docs, places, qs, args.rounds)
-    run("synthetic province catalogue", synthetic_docs(docs, args.entries), places, qs,
-        args.rounds)
+    run(
+        "synthetic province catalogue", synthetic_docs(docs, args.entries), places, qs, args.rounds
+    )
 
 
 if __name__ == "__main__":

@@ -7,9 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
+from pydantic import ValidationError
+
 from content.loader import CONTENT_DIR, DEFAULT_WARD, Catalogue, ContentError, load_catalogue
 from content.loader import load_ward as _load_ward
-from content.models import ContactList, HowTo, Procedure
+from content.models import ContactList, HowTo, Procedure, Topic
+from content.normalize import LEXICON_PATH, folded_phrase, load_lexicon
 
 _TRUSTED_SCHEMES = {"https"}
 
@@ -27,6 +30,24 @@ def _link_problems(catalogue: Catalogue) -> Iterator[str]:
                 yield f"entry {entry.id!r}: link {url} is not https"
             if url.host and ("example." in url.host or url.host == "localhost"):
                 yield f"entry {entry.id!r}: link {url} is a placeholder"
+
+
+def _shared_aliases(catalogue: Catalogue) -> Iterator[str]:
+    """The same alias on two unrelated entries makes the search ask instead of answer."""
+    owners: dict[str, set[str]] = {}
+    for entry in catalogue.entries.values():
+        for alias in {folded_phrase(a) for a in (entry.title, *entry.aliases)}:
+            owners.setdefault(alias, set()).add(entry.id)
+    family = {
+        frozenset((e.id, child))
+        for e in catalogue.entries.values()
+        if isinstance(e, Topic)
+        for child in e.children
+    }
+    for alias, ids in sorted(owners.items()):
+        pairs = {frozenset((a, b)) for a in ids for b in ids if a < b}
+        if pairs - family:
+            yield f"alias {alias!r} is shared by {', '.join(sorted(ids))}"
 
 
 def _summary(catalogue: Catalogue) -> str:
@@ -60,6 +81,11 @@ def run(
 ) -> int:
     """Validate everything; print problems (exit 1) or a summary (exit 0)."""
     try:
+        load_lexicon()
+    except (ValidationError, ValueError) as exc:
+        print(f"Content check failed: {LEXICON_PATH}: {exc}", file=out)
+        return 1
+    try:
         catalogue = load_catalogue(content_dir, ward=_load_ward(ward_id))
     except ContentError as exc:
         print(f"Content check failed with {len(exc.problems)} problem(s):", file=out)
@@ -72,7 +98,7 @@ def run(
         for problem in problems:
             print(f"  - {problem}", file=out)
         return 1
-    for warning in catalogue.warnings:
+    for warning in [*catalogue.warnings, *_shared_aliases(catalogue)]:
         print(f"warning: {warning}", file=out)
     print(_summary(catalogue), file=out)
     return 0

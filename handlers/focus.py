@@ -26,8 +26,10 @@ def _answer_lines(entry: AnswerEntry) -> Iterator[str]:
     yield from getattr(entry, "body", ())
 
 
-def _best_line(entry: AnswerEntry, query: Query, index: SearchIndex) -> str | None:
-    asked = index.query_features(query)
+def _best_line(
+    entry: AnswerEntry, query: Query, index: SearchIndex, answered: set[str]
+) -> str | None:
+    asked = index.query_features(query) - answered
     asked -= index.text_features(entry.title)
     for alias in entry.aliases:
         alias_feats = index.text_features(alias)
@@ -53,12 +55,19 @@ def lead_lines(
     ward = catalogue.ward
     lines: list[str] = []
     aspects = lexicon.aspects_in(folded)
+    # Words of the aspects already answered ("lệ phí") must not also pick a quoted line.
+    answered = {
+        feature
+        for name in aspects
+        for phrase in lexicon.aspects[name]
+        for feature in index.text_features(phrase)
+    }
     if isinstance(entry, Procedure):
         facts = procedure_facts(entry, ward)
         lines += [facts[a] for a in aspects if a in facts]
         if "documents" in aspects:
             lines.append("Hồ sơ cần chuẩn bị:\n" + bullets(entry.documents, ward))
-    line = _best_line(entry, query, index)
+    line = _best_line(entry, query, index, answered)
     if line is not None and not any(fill(line, ward) in shown for shown in lines):
         lines.append("👉 " + fill(line, ward))
     return lines[:MAX_LEAD]

@@ -25,7 +25,7 @@ def render(response: Response) -> str:
 
 async def chat(deps: Deps, read: Callable[[], str], out: TextIO, user_ref: str) -> None:
     """Interactive chat until end of input or /exit; `read` raises EOFError at the end."""
-    greeting = await handle(IncomingMessage("console", user_ref, payload="menu"), deps)
+    greeting = await handle(IncomingMessage("console", user_ref, text="/start"), deps)
     print(f"Trợ lý: {render(greeting)}\n", file=out, flush=True)
     while True:
         try:
