@@ -7,21 +7,14 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
+from content.models import Intent
+
 ROOT = Path(__file__).resolve().parents[1]
-INTENTS = {
-    "greeting",
-    "menu",
-    "procedure",
-    "howto",
-    "hotline",
-    "feedback",
-    "subscribe",
-    "clarify",
-    "fallback",
-}
+INTENTS = set(get_args(Intent))
 
 
 def run(args: list[str], tmp_path: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
