@@ -33,6 +33,33 @@ def main() -> None:
 
 
 @main.command()
+@click.option("--host", default=None, help="Listen address (default: HOST or 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default: PORT or 8080).")
+def serve(host: str | None, port: int | None) -> None:
+    """Run the assistant: website chat, channel webhooks or polling, health checks."""
+    from aiohttp import web
+
+    from bot.app import create_app, describe
+    from bot.logs import setup_logging
+
+    settings = load_settings()
+    overrides = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    settings = settings.model_copy(update=overrides)
+    secrets = [
+        s.get_secret_value()
+        for s in (settings.telegram_bot_token, settings.telegram_webhook_secret)
+        if s
+    ]
+    setup_logging(settings.log_level, secrets)
+    log = logging.getLogger("bot")
+    for line in describe(settings):
+        log.info(line)
+    web.run_app(
+        create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None
+    )
+
+
+@main.command()
 @click.option("--user", default=None, help="Resident id for this session (default: your login).")
 def chat(user: str | None) -> None:
     """Chat with the assistant in the terminal (type /exit to leave)."""

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DB = Path("var") / "ward-assistant.sqlite3"
+SECRET_TOKEN_PATTERN = r"^[A-Za-z0-9_-]{1,256}$"  # Telegram's rule for webhook secret tokens
 
 
 class Settings(BaseSettings):
@@ -21,6 +26,18 @@ class Settings(BaseSettings):
     )
     ward: str = Field(default="dak-bla", description="Ward file in content/wards/ to use.")
     log_level: str = Field(default="INFO")
+    host: str = Field(default="127.0.0.1", description="Address the web server listens on.")
+    port: int = Field(default=8080, ge=1, le=65535)
+    public_url: AnyHttpUrl | None = Field(
+        default=None, description="Public https root of this server; enables webhook mode."
+    )
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_url: AnyHttpUrl = Field(default=AnyHttpUrl("https://api.telegram.org"))
+    telegram_webhook_secret: SecretStr | None = None
+    webchat_allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated origins of ward websites allowed to embed the chat.",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -40,3 +57,41 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("one of DEBUG, INFO, WARNING, ERROR")
         return level
+
+    @field_validator("telegram_bot_token", "telegram_webhook_secret", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _secret_chars(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(SECRET_TOKEN_PATTERN, value.get_secret_value()):
+            raise ValueError("1-256 characters among A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("webchat_allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def webhook_mode(self) -> bool:
+        """Channels receive webhooks when a public URL is set; otherwise they poll."""
+        return self.public_url is not None
+
+    def telegram_secret(self) -> str:
+        """The webhook secret: the configured one, or one derived from the token, so that
+        every process of a deployment agrees without extra configuration."""
+        if self.telegram_webhook_secret is not None:
+            return self.telegram_webhook_secret.get_secret_value()
+        assert self.telegram_bot_token is not None
+        key = self.telegram_bot_token.get_secret_value().encode()
+        return hmac.new(key, b"telegram-webhook", hashlib.sha256).hexdigest()
+
+    def public_root(self) -> str:
+        """The public URL without a trailing slash."""
+        assert self.public_url is not None
+        return str(self.public_url).rstrip("/")

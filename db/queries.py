@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
     MAX_STORED_TEXT,
+    ChannelEvent,
     ConversationState,
     Interaction,
     Subscription,
@@ -160,4 +161,25 @@ async def subscribe(session: AsyncSession, user_id: int, topics: Sequence[str]) 
 async def unsubscribe(session: AsyncSession, user_id: int) -> int:
     """Remove every subscription; returns how many were removed."""
     result = await session.execute(delete(Subscription).where(Subscription.user_id == user_id))
+    return result.rowcount or 0
+
+
+async def claim_event(session: AsyncSession, channel: str, event_key: str) -> bool:
+    """Record a delivered update; False when it was already recorded (a re-delivery)."""
+    stmt = (
+        _insert(session, ChannelEvent)
+        .values(channel=channel, event_key=event_key[:128], received_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["channel", "event_key"])
+    )
+    result = await session.execute(stmt)
+    return bool(result.rowcount)
+
+
+async def set_active(session: AsyncSession, channel: str, external_id: str, active: bool) -> int:
+    """Mark a resident as reachable or not (blocked the bot); returns rows changed."""
+    result = await session.execute(
+        update(User)
+        .where(User.channel == channel, User.external_id == external_id)
+        .values(active=active)
+    )
     return result.rowcount or 0

@@ -65,6 +65,8 @@ async def handle(msg: IncomingMessage, deps: Deps) -> Response:
     """Handle one message from a resident on any channel and return what to send back."""
     started = time.perf_counter()
     async with deps.sessions() as session, session.begin():
+        if msg.event_key and not await queries.claim_event(session, msg.channel, msg.event_key):
+            return Response([], intent="menu", duplicate=True)
         user = await queries.get_or_create_user(
             session, msg.channel, msg.user_ref[:128], msg.display_name
         )
@@ -115,3 +117,15 @@ async def _record(turn: Turn, response: Response, latency_ms: float) -> None:
             response.best_guess,
             response.score,
         )
+
+
+async def set_reachable(
+    deps: Deps, channel: str, user_ref: str, reachable: bool, event_key: str | None = None
+) -> bool:
+    """A resident blocked (or unblocked) the assistant on a channel; returns False for a
+    re-delivered event. Blocked residents are kept, marked inactive, and skipped by senders."""
+    async with deps.sessions() as session, session.begin():
+        if event_key and not await queries.claim_event(session, channel, event_key):
+            return False
+        await queries.set_active(session, channel, user_ref[:128], reachable)
+    return True

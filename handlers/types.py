@@ -29,6 +29,7 @@ class IncomingMessage:
     payload: str | None = None  # a button the resident pressed
     attachment: Attachment | None = None
     display_name: str | None = None
+    event_key: str | None = None  # the channel's id for this delivery, to handle it once
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class Response:
     unanswered: bool = False  # store the question for staff: the catalogue has a gap here
     best_guess: str | None = None
     normalized: str | None = None  # the question as the search understood it
+    duplicate: bool = False  # a re-delivered update: already handled, nothing to send
 
     @property
     def text(self) -> str:

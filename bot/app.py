@@ -1,0 +1,106 @@
+"""The aiohttp application: health, readiness, channel webhooks and the website chat.
+
+`create_app(settings)` builds it; every resource (database, catalogue, Telegram) is opened
+and closed in a cleanup context, so nothing runs at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bot.channels import webchat
+from bot.channels.telegram import TelegramChannel
+from bot.keys import DEPS, SETTINGS, TELEGRAM
+from bot.settings import Settings
+from bot.wiring import core
+
+log = logging.getLogger("bot")
+
+
+def describe(settings: Settings) -> list[str]:
+    """What this process will serve, for the first log lines (no secrets)."""
+    url = make_url(settings.database_url)
+    database = (
+        f"{url.get_backend_name()} ({url.database})"
+        if url.get_backend_name() == "sqlite"
+        else f"{url.get_backend_name()} on {url.host}"
+    )
+    if settings.telegram_bot_token is None:
+        telegram = "off (no TELEGRAM_BOT_TOKEN)"
+    else:
+        telegram = "webhook /webhooks/telegram" if settings.webhook_mode else "long polling"
+    return [
+        f"Ward assistant for ward {settings.ward!r} on http://{settings.host}:{settings.port}",
+        "Website chat: demo page at /, widget at /widget.js, API at /api/chat",
+        f"Telegram: {telegram}",
+        f"Database: {database}",
+    ]
+
+
+async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
+    async with core(app[SETTINGS]) as deps:
+        app[DEPS] = deps
+        yield
+
+
+async def _telegram_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    if settings.telegram_bot_token is None:
+        yield
+        return
+    channel = TelegramChannel(settings, app[DEPS])
+    app[TELEGRAM] = channel
+    await channel.start()
+    yield
+    await channel.stop()
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    """GET /healthz: the process is up."""
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """GET /readyz: the database answers (and Telegram is connected, when configured)."""
+    checks: dict[str, str] = {}
+    try:
+        async with request.app[DEPS].sessions() as session:
+            await session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # any failure means "not ready"; the reason is reported
+        log.warning("readiness: database check failed: %s", exc)
+        checks["database"] = "unavailable"
+    channel = request.app.get(TELEGRAM)
+    if channel is not None:
+        checks["telegram"] = "ok" if channel.ready.is_set() else "connecting"
+    ready = checks["database"] == "ok"
+    return web.json_response(
+        {"status": "ready" if ready else "not ready", "checks": checks},
+        status=200 if ready else 503,
+    )
+
+
+async def telegram_webhook(request: web.Request) -> web.StreamResponse:
+    """POST /webhooks/telegram: handed to the Telegram adapter when it is configured."""
+    channel = request.app.get(TELEGRAM)
+    if channel is None:
+        return web.json_response({"ok": False, "error": "Telegram is not configured"}, status=404)
+    return await channel.webhook(request)
+
+
+def create_app(settings: Settings) -> web.Application:
+    """Build the application; resources open when it starts and close when it stops."""
+    app = web.Application(client_max_size=1_000_000)
+    app[SETTINGS] = settings
+    app.cleanup_ctx.append(_core_ctx)
+    app.cleanup_ctx.append(_telegram_ctx)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_post("/webhooks/telegram", telegram_webhook)
+    webchat.add_routes(app, webchat.WebChat(settings.webchat_allowed_origins))
+    return app

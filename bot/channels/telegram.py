@@ -1,0 +1,276 @@
+"""Telegram through python-telegram-bot: translate updates for the core, render its replies.
+
+Long polling when no public URL is set; otherwise a webhook served by our aiohttp app, with
+the secret header checked in constant time. No conversation logic lives here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from aiohttp import web
+from telegram import (
+    BotCommand,
+    ChatMember,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ChatAction, MessageLimit
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.channels.text import split_text
+from bot.settings import Settings
+from handlers.deps import Deps
+from handlers.engine import handle, set_reachable
+from handlers.types import Attachment, IncomingMessage, Reply
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_CALLBACK_BYTES = 64
+MAX_BODY_BYTES = 1_000_000
+MAX_RETRY_WAIT = 30.0  # seconds we are willing to wait on a 429 inside one reply
+COMMANDS = (
+    BotCommand("start", "Bắt đầu và xem menu chính"),
+    BotCommand("menu", "Về menu chính"),
+    BotCommand("help", "Hướng dẫn sử dụng"),
+    BotCommand("huy", "Hủy việc đang làm"),
+)
+
+
+def _seconds(retry_after: int | float | timedelta) -> float:
+    """PTB gives retry_after as seconds or, in newer versions, a timedelta."""
+    value = retry_after.total_seconds() if isinstance(retry_after, timedelta) else retry_after
+    return min(float(value), MAX_RETRY_WAIT)
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    """One button per row (Vietnamese titles are long); payloads must fit Telegram's 64 bytes."""
+    rows = []
+    for button in reply.buttons:
+        if len(button.payload.encode()) > MAX_CALLBACK_BYTES:
+            log.error("button payload over 64 bytes dropped: %r", button.payload)
+            continue
+        rows.append([InlineKeyboardButton(button.title, callback_data=button.payload)])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _attachment(message: Message) -> Attachment | None:
+    if message.photo:
+        return Attachment("image", file_id=message.photo[-1].file_id)
+    if message.sticker:
+        return Attachment("sticker", file_id=message.sticker.file_id)
+    if message.document:
+        return Attachment("file", file_id=message.document.file_id)
+    if message.voice or message.audio:
+        return Attachment("audio")
+    if message.location:
+        return Attachment("location")
+    return None
+
+
+class TelegramChannel:
+    """The Telegram adapter: a PTB Application whose callbacks only translate and render."""
+
+    def __init__(self, settings: Settings, deps: Deps) -> None:
+        assert settings.telegram_bot_token is not None
+        self.settings, self.deps = settings, deps
+        self.secret = settings.telegram_secret()
+        api = str(settings.telegram_api_url).rstrip("/")
+        builder = (
+            Application.builder()
+            .token(settings.telegram_bot_token.get_secret_value())
+            .base_url(f"{api}/bot")
+            .base_file_url(f"{api}/file/bot")
+            .concurrent_updates(True)  # conversation state is in the database, not in PTB
+        )
+        if settings.webhook_mode:
+            builder = builder.updater(None)
+        self.app = builder.build()
+        self.ready = asyncio.Event()
+        self._starter: asyncio.Task[None] | None = None
+        self.app.add_handler(ChatMemberHandler(self._on_member, ChatMemberHandler.MY_CHAT_MEMBER))
+        self.app.add_handler(CallbackQueryHandler(self._on_button))
+        self.app.add_handler(MessageHandler(filters.ChatType.PRIVATE, self._on_message))
+        self.app.add_error_handler(self._on_error)
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Connect in the background, retrying while Telegram is unreachable."""
+        self._starter = asyncio.create_task(self._start_with_retries())
+
+    async def _start_with_retries(self) -> None:
+        delay = 2.0
+        while True:
+            try:
+                await self._connect()
+                return
+            except InvalidToken:
+                log.error("Telegram refused the bot token; the Telegram channel stays off")
+                return
+            except (NetworkError, TimedOut) as exc:
+                log.warning("Telegram unreachable (%s); retrying in %.0f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60.0)
+
+    async def _connect(self) -> None:
+        await self.app.initialize()
+        bot = self.app.bot
+        await bot.set_my_commands(list(COMMANDS))
+        if self.settings.webhook_mode:
+            url = f"{self.settings.public_root()}/webhooks/telegram"
+            await bot.set_webhook(url, secret_token=self.secret, allowed_updates=Update.ALL_TYPES)
+            log.info("Telegram: webhook registered at %s", url)
+        else:
+            await bot.delete_webhook()
+            assert self.app.updater is not None
+            await self.app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            log.info("Telegram: long polling as @%s", bot.username)
+        await self.app.start()
+        self.ready.set()
+
+    async def stop(self) -> None:
+        """Stop polling and release PTB's resources."""
+        if self._starter is not None and not self._starter.done():
+            self._starter.cancel()
+        if self.ready.is_set():
+            if self.app.updater is not None and self.app.updater.running:
+                await self.app.updater.stop()
+            await self.app.stop()
+        if self.app._initialized:
+            await self.app.shutdown()
+
+    # --- webhook -------------------------------------------------------------------------
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        """POST /webhooks/telegram: verify the secret, parse, hand to PTB, reply 200."""
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+            return web.json_response({"ok": False, "error": "forbidden"}, status=403)
+        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+            return web.json_response({"ok": False, "error": "too large"}, status=413)
+        try:
+            data = json.loads(await request.read())
+            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                raise ValueError("not an update")
+            update = Update.de_json(data, self.app.bot)
+        except (ValueError, TypeError, KeyError):
+            return web.json_response({"ok": False, "error": "malformed update"}, status=400)
+        if not self.ready.is_set():
+            # Telegram re-delivers on 5xx, so nothing is lost while we finish connecting.
+            return web.json_response({"ok": False, "error": "starting"}, status=503)
+        await self.app.process_update(update)
+        return web.json_response({"ok": True})
+
+    # --- PTB callbacks: translate, call the core, render ----------------------------------
+
+    async def _on_message(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, chat = update.effective_message, update.effective_chat
+        if message is None or chat is None:
+            return
+        incoming = IncomingMessage(
+            "telegram",
+            str(chat.id),
+            text=message.text or message.caption,
+            attachment=_attachment(message),
+            display_name=chat.first_name,
+            event_key=str(update.update_id),
+        )
+        await self._respond(chat.id, incoming)
+
+    async def _on_button(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None
+        await self._deliver(query.from_user.id, query.answer)  # always, or the client spins
+        chat_id = query.message.chat.id if query.message else query.from_user.id
+        incoming = IncomingMessage(
+            "telegram", str(chat_id), payload=query.data or "", event_key=str(update.update_id)
+        )
+        await self._respond(chat_id, incoming)
+
+    async def _on_member(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        member = update.my_chat_member
+        assert member is not None
+        status = member.new_chat_member.status
+        reachable = status not in (ChatMember.BANNED, ChatMember.LEFT)
+        await set_reachable(
+            self.deps, "telegram", str(member.chat.id), reachable, event_key=str(update.update_id)
+        )
+        log.info(
+            "Telegram chat %s %s the bot", member.chat.id, "unblocked" if reachable else "blocked"
+        )
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("Telegram update failed", exc_info=context.error)
+
+    # --- sending -----------------------------------------------------------------------
+
+    async def _respond(self, chat_id: int, incoming: IncomingMessage) -> None:
+        bot = self.app.bot
+        typing = asyncio.create_task(
+            self._deliver(chat_id, lambda: bot.send_chat_action(chat_id, ChatAction.TYPING))
+        )
+        try:
+            response = await handle(incoming, self.deps)
+        finally:
+            await typing
+        for reply in response.replies:
+            await self.send(chat_id, reply)
+
+    async def send(self, chat_id: int | str, reply: Reply) -> bool:
+        """Send one reply, split at paragraphs over 4096 characters, buttons on the last part."""
+        parts = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH)
+        markup = keyboard(reply)
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            sent = await self._deliver(
+                chat_id,
+                lambda part=part, last=last: self.app.bot.send_message(
+                    chat_id, part, reply_markup=markup if last else None
+                ),
+            )
+            if not sent:
+                return False
+        return True
+
+    async def _deliver(self, chat_id: int | str, call: Callable[[], Awaitable[Any]]) -> bool:
+        """Make one Bot API call; 429, 403, 400 and timeouts are handled, never raised."""
+        for attempt in range(3):
+            try:
+                await call()
+                return True
+            except RetryAfter as exc:
+                wait = _seconds(exc.retry_after)
+                log.warning("Telegram rate limit: waiting %.1f s (chat %s)", wait, chat_id)
+                await asyncio.sleep(wait)
+            except Forbidden:
+                log.info("Telegram chat %s has blocked the bot; marked inactive", chat_id)
+                await set_reachable(self.deps, "telegram", str(chat_id), False)
+                return False
+            except BadRequest as exc:
+                log.warning("Telegram refused a call for chat %s: %s", chat_id, exc.message)
+                return False
+            except (TimedOut, NetworkError) as exc:
+                log.warning(
+                    "Telegram call failed for chat %s (%s), attempt %d", chat_id, exc, attempt + 1
+                )
+                await asyncio.sleep(0.5 * (attempt + 1))
+        log.error("Telegram call for chat %s given up after 3 attempts", chat_id)
+        return False

@@ -1,0 +1,148 @@
+"""The ward-website chat: a JSON endpoint for the widget, the widget's files and a demo page.
+
+The widget keeps an anonymous id in the browser; the conversation state lives in the
+database under that id like any other channel's.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import OrderedDict
+from importlib import resources
+
+from aiohttp import web
+
+from bot.keys import DEPS
+from handlers.engine import handle
+from handlers.types import IncomingMessage, Response
+
+USER_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+MAX_TEXT = 2000
+MAX_BODY = 16 * 1024
+STATIC = resources.files("bot.web") / "static"
+
+
+class RateLimiter:
+    """A token bucket per client address, so one visitor cannot flood the assistant."""
+
+    def __init__(self, rate: float = 1.0, burst: int = 20, max_clients: int = 10_000) -> None:
+        self.rate, self.burst, self.max_clients = rate, burst, max_clients
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def allow(self, client: str) -> bool:
+        """Take one token for this client; False when it has none left."""
+        now = time.monotonic()
+        tokens, last = self._buckets.pop(client, (float(self.burst), now))
+        tokens = min(self.burst, tokens + (now - last) * self.rate)
+        allowed = tokens >= 1
+        self._buckets[client] = (tokens - 1 if allowed else tokens, now)
+        while len(self._buckets) > self.max_clients:
+            self._buckets.popitem(last=False)
+        return allowed
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+def as_json(response: Response) -> dict:
+    """The core's response as the widget reads it."""
+    return {
+        "intent": response.intent,
+        "replies": [
+            {
+                "text": r.text,
+                "buttons": [{"title": b.title, "payload": b.payload} for b in r.buttons],
+            }
+            for r in response.replies
+        ],
+    }
+
+
+class WebChat:
+    """Routes of the website chat."""
+
+    def __init__(self, allowed_origins: list[str], limiter: RateLimiter | None = None) -> None:
+        self.allowed_origins = {origin.rstrip("/") for origin in allowed_origins}
+        self.limiter = limiter or RateLimiter()
+
+    def _cors(self, request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
+        origin = request.headers.get("Origin")
+        if origin and origin.rstrip("/") in self.allowed_origins:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Vary"] = "Origin"
+            response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        return response
+
+    async def preflight(self, request: web.Request) -> web.StreamResponse:
+        """OPTIONS /api/chat for ward sites on another origin."""
+        return self._cors(request, web.Response(status=204))
+
+    async def chat(self, request: web.Request) -> web.StreamResponse:
+        """POST /api/chat {"user": id, "text": ...} or {"user": id, "payload": ...}."""
+        if not self.limiter.allow(request.remote or "?"):
+            return self._cors(request, _error(429, "Bạn gửi nhanh quá, vui lòng đợi một chút."))
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            return self._cors(request, _error(413, "Tin nhắn quá dài."))
+        try:
+            body = await request.json()
+        except ValueError:
+            return self._cors(request, _error(400, "Nội dung gửi lên không phải JSON hợp lệ."))
+        problem = _validate(body)
+        if problem:
+            return self._cors(request, _error(400, problem))
+        message = IncomingMessage(
+            "web", body["user"], text=body.get("text"), payload=body.get("payload")
+        )
+        response = await handle(message, request.app[DEPS])
+        return self._cors(request, web.json_response(as_json(response)))
+
+
+def _validate(body: object) -> str | None:
+    if not isinstance(body, dict):
+        return "Cần một đối tượng JSON."
+    if not isinstance(body.get("user"), str) or not USER_ID.match(body["user"]):
+        return "Thiếu mã người dùng hợp lệ (16-64 ký tự chữ, số, - hoặc _)."
+    text, payload = body.get("text"), body.get("payload")
+    if text is None and payload is None:
+        return "Cần 'text' hoặc 'payload'."
+    if text is not None and (not isinstance(text, str) or len(text) > MAX_TEXT):
+        return f"'text' phải là chuỗi tối đa {MAX_TEXT} ký tự."
+    if payload is not None and (not isinstance(payload, str) or len(payload) > 128):
+        return "'payload' không hợp lệ."
+    return None
+
+
+def _static(name: str, content_type: str) -> web.Response:
+    return web.Response(
+        body=(STATIC / name).read_bytes(),
+        content_type=content_type,
+        charset="utf-8",
+        headers={"Cache-Control": "public, max-age=300"},
+    )
+
+
+async def widget_js(_request: web.Request) -> web.Response:
+    """GET /widget.js: the script a ward site embeds with one tag."""
+    return _static("widget.js", "application/javascript")
+
+
+async def widget_css(_request: web.Request) -> web.Response:
+    """GET /widget.css: the widget's stylesheet (loaded inside its shadow root)."""
+    return _static("widget.css", "text/css")
+
+
+async def demo_page(_request: web.Request) -> web.Response:
+    """GET /: a demo ward page with the widget embedded."""
+    return _static("demo.html", "text/html")
+
+
+def add_routes(app: web.Application, webchat: WebChat) -> None:
+    """Mount the website chat."""
+    app.router.add_get("/", demo_page)
+    app.router.add_get("/widget.js", widget_js)
+    app.router.add_get("/widget.css", widget_css)
+    app.router.add_post("/api/chat", webchat.chat)
+    app.router.add_route("OPTIONS", "/api/chat", webchat.preflight)
