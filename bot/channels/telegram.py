@@ -10,6 +10,7 @@ import asyncio
 import hmac
 import json
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -90,6 +91,8 @@ class TelegramChannel:
 
     def __init__(self, settings: Settings, deps: Deps) -> None:
         assert settings.telegram_bot_token is not None
+        # Opt in to PTB's timedelta retry_after now (the int form is deprecated); we read both.
+        os.environ.setdefault("PTB_TIMEDELTA", "true")
         self.settings, self.deps = settings, deps
         self.secret = settings.telegram_secret()
         api = str(settings.telegram_api_url).rstrip("/")
