@@ -83,9 +83,9 @@ class FakeTelegram:
         """Parameters of every call to `method`, in order."""
         return [params for name, params in self.calls if name == method]
 
-    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> None:
+    async def wait_for(self, method: str, count: int = 1, within: float = 5.0) -> None:
         """Wait until `method` has been called `count` times."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         while len(self.called(method)) < count:
             if time.monotonic() > deadline:
                 raise AssertionError(f"{method} called {len(self.called(method))} times")
