@@ -1,5 +1,6 @@
 # Two commands do all the setup on a fresh machine:
-#   make run    - install into .venv and start the assistant (terminal chat, SQLite default)
+#   make run    - install into .venv and start the assistant (web server on 127.0.0.1:8080:
+#                 website chat, health checks, Telegram when a token is set; SQLite default)
 #   make test   - install into .venv (with dev tools) and run lint, content check and the tests
 PYTHON ?= python3
 VENV ?= .venv
@@ -11,10 +12,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-.PHONY: install run test bench lint
+.PHONY: install run chat test bench lint
 install: $(VENV)/.installed
 
 run: install
+	$(PY) -m bot serve
+
+chat: install
 	$(PY) -m bot chat
 
 lint: install
@@ -26,3 +30,4 @@ test: lint
 
 bench: install
 	$(PY) bench/search_latency.py
+	$(PY) bench/webhook_throughput.py

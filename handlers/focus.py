@@ -29,11 +29,11 @@ def _answer_lines(entry: AnswerEntry) -> Iterator[str]:
 def _best_line(
     entry: AnswerEntry, query: Query, index: SearchIndex, answered: set[str]
 ) -> str | None:
-    asked = index.query_features(query) - answered
-    asked -= index.text_features(entry.title)
-    for alias in entry.aliases:
+    original = index.query_features(query)
+    asked = original - answered - index.text_features(entry.title)
+    for alias in entry.aliases:  # words that only named the entry are not a further question
         alias_feats = index.text_features(alias)
-        if alias_feats <= asked:
+        if alias_feats <= original:
             asked -= alias_feats
     best, best_weight = None, MIN_LINE_WEIGHT
     for line in _answer_lines(entry):
@@ -69,5 +69,5 @@ def lead_lines(
             lines.append("Hồ sơ cần chuẩn bị:\n" + bullets(entry.documents, ward))
     line = _best_line(entry, query, index, answered)
     if line is not None and not any(fill(line, ward) in shown for shown in lines):
-        lines.append("👉 " + fill(line, ward))
+        lines.append("→ " + fill(line, ward))
     return lines[:MAX_LEAD]

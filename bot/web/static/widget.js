@@ -79,7 +79,7 @@
       item.appendChild(group);
     }
     logEl.appendChild(item);
-    logEl.scrollTop = logEl.scrollHeight;
+    return item;
   }
 
   function add(entry) {
@@ -88,7 +88,11 @@
     state.log.push(entry);
     save();
     logEl.innerHTML = "";
-    state.log.forEach(render);
+    var last = null;
+    state.log.forEach(function (e) { last = render(e); });
+    // A long answer is read from its title: show the top of a reply, the end of anything else.
+    if (entry.from === "bot" && last) logEl.scrollTop = last.offsetTop - logEl.offsetTop - 8;
+    else logEl.scrollTop = logEl.scrollHeight;
   }
 
   var busy = false;
