@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_CALLBACK_BYTES = 64
 MAX_BODY_BYTES = 1_000_000
+TYPING_DELAY = 0.3  # seconds before "typing..." is shown
 MAX_RETRY_WAIT = 30.0  # seconds we are willing to wait on a 429 inside one reply
 COMMANDS = (
     BotCommand("start", "Bắt đầu và xem menu chính"),
@@ -226,16 +227,19 @@ class TelegramChannel:
     # --- sending -----------------------------------------------------------------------
 
     async def _respond(self, chat_id: int, incoming: IncomingMessage) -> None:
-        bot = self.app.bot
-        typing = asyncio.create_task(
-            self._deliver(chat_id, lambda: bot.send_chat_action(chat_id, ChatAction.TYPING))
-        )
+        typing = asyncio.create_task(self._typing_after_a_moment(chat_id))
         try:
             response = await handle(incoming, self.deps)
         finally:
-            await typing
+            typing.cancel()
         for reply in response.replies:
             await self.send(chat_id, reply)
+
+    async def _typing_after_a_moment(self, chat_id: int) -> None:
+        """Show "typing..." only when an answer takes long enough for the wait to be seen."""
+        await asyncio.sleep(TYPING_DELAY)
+        await self._deliver(chat_id, lambda: self.app.bot.send_chat_action(chat_id,
+                                                                           ChatAction.TYPING))
 
     async def send(self, chat_id: int | str, reply: Reply) -> bool:
         """Send one reply, split at paragraphs over 4096 characters, buttons on the last part."""

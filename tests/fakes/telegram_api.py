@@ -234,3 +234,20 @@ def member_update(update_id: int, chat_id: int, status: str) -> dict[str, Any]:
 
 def _until(status: str) -> dict[str, Any]:
     return {"until_date": 0} if status == "kicked" else {}
+
+
+async def _serve_forever(port: int, token: str) -> None:
+    fake = FakeTelegram(token=token)
+    app = web.Application()
+    app.router.add_route("*", "/bot{token}/{method}", fake._handle)  # noqa: SLF001
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    print(f"fake Telegram on 127.0.0.1:{port}", flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":  # used by bench/webhook_throughput.py
+    import sys
+
+    asyncio.run(_serve_forever(int(sys.argv[1]), sys.argv[2]))
