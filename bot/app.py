@@ -15,7 +15,8 @@ from sqlalchemy.engine import make_url
 
 from bot.channels import webchat
 from bot.channels.telegram import TelegramChannel
-from bot.keys import DEPS, SETTINGS, TELEGRAM
+from bot.inbox import Inbox
+from bot.keys import DEPS, INBOX, SETTINGS, TELEGRAM
 from bot.settings import Settings
 from bot.wiring import core
 
@@ -45,7 +46,15 @@ def describe(settings: Settings) -> list[str]:
 async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
     async with core(app[SETTINGS]) as deps:
         app[DEPS] = deps
+        app[INBOX] = Inbox(deps.sessions, workers=app[SETTINGS].inbox_workers)
         yield
+
+
+async def _inbox_ctx(app: web.Application) -> AsyncIterator[None]:
+    # Last to start, first to stop: every channel has registered its processor by now.
+    await app[INBOX].start()
+    yield
+    await app[INBOX].stop()
 
 
 async def _telegram_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -53,7 +62,7 @@ async def _telegram_ctx(app: web.Application) -> AsyncIterator[None]:
     if settings.telegram_bot_token is None:
         yield
         return
-    channel = TelegramChannel(settings, app[DEPS])
+    channel = TelegramChannel(settings, app[DEPS], app[INBOX])
     app[TELEGRAM] = channel
     await channel.start()
     yield
@@ -99,6 +108,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_core_ctx)
     app.cleanup_ctx.append(_telegram_ctx)
+    app.cleanup_ctx.append(_inbox_ctx)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_post("/webhooks/telegram", telegram_webhook)

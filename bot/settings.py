@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_api_url: AnyHttpUrl = Field(default=AnyHttpUrl("https://api.telegram.org"))
     telegram_webhook_secret: SecretStr | None = None
+    inbox_workers: int = Field(
+        default=4, ge=1, le=64, description="Updates handled at the same time per process."
+    )
     webchat_allowed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Comma-separated origins of ward websites allowed to embed the chat.",

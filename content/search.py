@@ -131,6 +131,7 @@ class SearchIndex:
         for doc in self.docs:
             self._phrases.append([self._phrase(p) for p in doc.phrases])
         self._building, self._prepared = False, {}
+        self._text_features: dict[str, frozenset[str]] = {}
 
     @staticmethod
     def _fields(doc: IndexDoc) -> Iterable[tuple[str, str]]:
@@ -168,9 +169,15 @@ class SearchIndex:
         """How much a word or pair says, on a scale where a word unique to one entry is ~1."""
         return self._weight(feature) / self._unknown_idf
 
-    def text_features(self, text: str) -> set[str]:
-        """The informative words and pairs of a catalogue text (for matching lines)."""
-        return set(_features(self._prepare(text), self._stop))
+    def text_features(self, text: str) -> frozenset[str]:
+        """The informative words and pairs of a catalogue text (for matching lines); memoised,
+        since the same catalogue lines are compared with every question."""
+        found = self._text_features.get(text)
+        if found is None:
+            found = frozenset(_features(self._prepare(text), self._stop))
+            if len(self._text_features) < 50_000:
+                self._text_features[text] = found
+        return found
 
     def query_features(self, query: Query) -> set[str]:
         """Every informative word and pair of an analysed message, known or not."""

@@ -139,8 +139,12 @@ class Subscription(Base):
 
 
 class ChannelEvent(Base):
-    """An update a channel delivered (Telegram update_id, Zalo event): stored in the same
-    transaction as its handling, so a re-delivered update is recognised and handled once."""
+    """An update a channel delivered (Telegram update_id, Zalo event), kept as received.
+
+    The webhook stores it before acknowledging, so nothing acknowledged is lost; handling
+    marks `handled_at` in the same transaction as the conversation, so a re-delivered or
+    re-queued update is handled once.
+    """
 
     __tablename__ = "channel_events"
     __table_args__ = (UniqueConstraint("channel", "event_key", name="uq_channel_events_key"),)
@@ -148,4 +152,7 @@ class ChannelEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     event_key: Mapped[str] = mapped_column(String(128))
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    handled_at: Mapped[datetime | None] = mapped_column(index=True)
+    error: Mapped[str | None] = mapped_column(String(300))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,28 +42,18 @@ def cap_text(text: str | None, limit: int = MAX_STORED_TEXT) -> str:
 async def get_or_create_user(
     session: AsyncSession, channel: str, external_id: str, display_name: str | None = None
 ) -> User:
-    """Find the resident, creating the row if needed (safe when two processes race)."""
-    stmt = (
-        _insert(session, User)
-        .values(
-            channel=channel,
-            external_id=external_id,
-            display_name=display_name,
-            active=True,
-            created_at=utcnow(),
-            last_seen_at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+    """Find or create the resident in one statement (safe when two processes race). Writing
+    to us again also means they have not blocked us: the user is marked active."""
+    now = utcnow()
+    stmt = _insert(session, User).values(
+        channel=channel, external_id=external_id, display_name=display_name, active=True,
+        created_at=now, last_seen_at=now,
     )
-    await session.execute(stmt)
-    user = (
-        await session.execute(
-            select(User).where(User.channel == channel, User.external_id == external_id)
-        )
-    ).scalar_one()
-    user.last_seen_at = utcnow()
-    user.active = True  # writing to us again means they have not blocked us
-    return user
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["channel", "external_id"], set_={"last_seen_at": now, "active": True}
+    ).returning(User)
+    result = await session.scalars(stmt, execution_options={"populate_existing": True})
+    return result.one()
 
 
 @dataclass
@@ -109,30 +99,23 @@ async def save_state(session: AsyncSession, user_id: int, state: StateSnapshot) 
     await session.execute(stmt)
 
 
-async def add_interactions(session: AsyncSession, rows: Sequence[Interaction]) -> None:
-    """Store messages in and out; ids are assigned on flush."""
-    session.add_all(rows)
-    await session.flush()
+async def add_interactions(session: AsyncSession, rows: Sequence[dict]) -> list[int]:
+    """Store messages in and out in one statement; returns their ids in order."""
+    result = await session.execute(
+        insert(Interaction).returning(Interaction.id, sort_by_parameter_order=True), list(rows)
+    )
+    return list(result.scalars())
 
 
 async def add_unanswered(
-    session: AsyncSession,
-    user: User,
-    interaction: Interaction,
-    normalized: str,
-    best_guess: str | None,
-    score: float | None,
+    session: AsyncSession, user: User, interaction_id: int, text: str, normalized: str,
+    best_guess: str | None, score: float | None,
 ) -> None:
     """Remember a question the assistant could not answer, for the content-gap report."""
     session.add(
         UnansweredQuestion(
-            user_id=user.id,
-            interaction_id=interaction.id,
-            channel=user.channel,
-            text=interaction.text,
-            normalized=cap_text(normalized),
-            best_guess=best_guess,
-            score=score,
+            user_id=user.id, interaction_id=interaction_id, channel=user.channel,
+            text=text, normalized=cap_text(normalized), best_guess=best_guess, score=score,
         )
     )
 
@@ -164,15 +147,81 @@ async def unsubscribe(session: AsyncSession, user_id: int) -> int:
     return result.rowcount or 0
 
 
-async def claim_event(session: AsyncSession, channel: str, event_key: str) -> bool:
-    """Record a delivered update; False when it was already recorded (a re-delivery)."""
+async def store_events(
+    session: AsyncSession, events: Sequence[tuple[str, str, dict]]
+) -> set[tuple[str, str]]:
+    """Store delivered updates (channel, key, payload) not seen before; returns the new ones."""
+    if not events:
+        return set()
+    now = utcnow()
+    rows = [
+        {"channel": c, "event_key": k[:128], "payload": p, "received_at": now}
+        for c, k, p in events
+    ]
     stmt = (
         _insert(session, ChannelEvent)
-        .values(channel=channel, event_key=event_key[:128], received_at=utcnow())
+        .values(rows)
         .on_conflict_do_nothing(index_elements=["channel", "event_key"])
+        .returning(ChannelEvent.channel, ChannelEvent.event_key)
+    )
+    result = await session.execute(stmt)
+    return {(row.channel, row.event_key) for row in result}
+
+
+async def claim_event(session: AsyncSession, channel: str, event_key: str) -> bool:
+    """Mark an update handled (recording it if it was not stored yet); False when it was
+    already handled, which makes a re-delivery or a second process a no-op."""
+    now = utcnow()
+    stmt = (
+        _insert(session, ChannelEvent)
+        .values(channel=channel, event_key=event_key[:128], received_at=now, handled_at=now)
+        .on_conflict_do_update(
+            index_elements=["channel", "event_key"],
+            set_={"handled_at": now},
+            where=ChannelEvent.handled_at.is_(None),
+        )
     )
     result = await session.execute(stmt)
     return bool(result.rowcount)
+
+
+async def mark_event_handled(session: AsyncSession, channel: str, event_key: str) -> None:
+    """Close an update that was processed without a conversation (nothing to answer)."""
+    await session.execute(
+        update(ChannelEvent)
+        .where(
+            ChannelEvent.channel == channel,
+            ChannelEvent.event_key == event_key[:128],
+            ChannelEvent.handled_at.is_(None),
+        )
+        .values(handled_at=utcnow())
+    )
+
+
+async def mark_event_failed(
+    session: AsyncSession, channel: str, event_key: str, error: str
+) -> None:
+    """Give up on an update whose handling raised, so it is not retried forever."""
+    await session.execute(
+        update(ChannelEvent)
+        .where(
+            ChannelEvent.channel == channel,
+            ChannelEvent.event_key == event_key[:128],
+            ChannelEvent.handled_at.is_(None),
+        )
+        .values(handled_at=utcnow(), error=error[:300])
+    )
+
+
+async def pending_events(session: AsyncSession, limit: int = 10_000) -> list[ChannelEvent]:
+    """Stored updates not handled yet (after a restart), oldest first."""
+    rows = await session.execute(
+        select(ChannelEvent)
+        .where(ChannelEvent.handled_at.is_(None))
+        .order_by(ChannelEvent.id)
+        .limit(limit)
+    )
+    return list(rows.scalars())
 
 
 async def set_active(session: AsyncSession, channel: str, external_id: str, active: bool) -> int:

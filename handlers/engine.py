@@ -11,7 +11,6 @@ import time
 from collections.abc import Awaitable, Callable
 
 from db import queries
-from db.models import Interaction
 from handlers.answer import answer
 from handlers.commands import commands
 from handlers.deps import Deps
@@ -82,40 +81,25 @@ async def handle(msg: IncomingMessage, deps: Deps) -> Response:
 
 
 async def _record(turn: Turn, response: Response, latency_ms: float) -> None:
-    common = {
-        "user_id": turn.user.id,
-        "conversation_id": turn.state.conversation_id,
-        "channel": turn.msg.channel,
+    common = {"user_id": turn.user.id, "conversation_id": turn.state.conversation_id,
+              "channel": turn.msg.channel, "created_at": turn.deps.clock()}
+    text = queries.cap_text(turn.text)
+    inbound = {
+        **common, "direction": "in", "text": text,
+        "payload": queries.cap_text(turn.msg.payload, 128) or None, "intent": response.intent,
+        "content_id": response.content_id, "score": response.score, "latency_ms": latency_ms,
     }
-    inbound = Interaction(
-        **common,
-        direction="in",
-        text=queries.cap_text(turn.text),
-        payload=queries.cap_text(turn.msg.payload, 128) or None,
-        intent=response.intent,
-        content_id=response.content_id,
-        score=response.score,
-        latency_ms=latency_ms,
-    )
     outbound = [
-        Interaction(
-            **common,
-            direction="out",
-            text=queries.cap_text(r.text),
-            intent=response.intent,
-            content_id=response.content_id,
-        )
+        {**common, "direction": "out", "text": queries.cap_text(r.text), "payload": None,
+         "intent": response.intent, "content_id": response.content_id, "score": None,
+         "latency_ms": None}
         for r in response.replies
     ]
-    await queries.add_interactions(turn.session, [inbound, *outbound])
+    ids = await queries.add_interactions(turn.session, [inbound, *outbound])
     if response.unanswered:
         await queries.add_unanswered(
-            turn.session,
-            turn.user,
-            inbound,
-            response.normalized or "",
-            response.best_guess,
-            response.score,
+            turn.session, turn.user, ids[0], text, response.normalized or "",
+            response.best_guess, response.score,
         )
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot.app import create_app
 from bot.channels.telegram import MAX_CALLBACK_BYTES, SECRET_HEADER
 from bot.channels.text import split_text
-from bot.keys import DEPS, TELEGRAM
+from bot.keys import DEPS, INBOX, TELEGRAM
 from bot.settings import Settings
 from db.models import ChannelEvent, Interaction, User
 from handlers.actions import more_of, open_entry
@@ -58,8 +58,11 @@ async def client(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[TestClient
 
 
 async def post(client: TestClient, update: object, secret: str | None = SECRET):
+    """Deliver an update to the webhook and wait until the inbox has handled it."""
     headers = {SECRET_HEADER: secret} if secret is not None else {}
-    return await client.post("/webhooks/telegram", json=update, headers=headers)
+    response = await client.post("/webhooks/telegram", json=update, headers=headers)
+    await client.app[INBOX].idle()
+    return response
 
 
 async def count(client: TestClient, model: type) -> int:
@@ -86,6 +89,23 @@ async def test_text_update_gets_the_procedure_card(client: TestClient, fake: Fak
     assert sent[0]["text"].startswith("ĐĂNG KÝ KHAI SINH")
     keyboard = sent[0]["reply_markup"]["inline_keyboard"]
     assert keyboard[0][0]["text"] == "Hồ sơ cần chuẩn bị"
+
+
+async def test_slow_answer_shows_typing_first(
+    client: TestClient, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.channels import telegram as adapter
+
+    real_handle = adapter.handle
+
+    async def slow_handle(message, deps):
+        await asyncio.sleep(adapter.TYPING_DELAY + 0.3)
+        return await real_handle(message, deps)
+
+    monkeypatch.setattr(adapter, "handle", slow_handle)
+    await post(client, text_update(40, 540, "khai sinh"))
+    methods = [name for name, _ in fake.calls]
+    assert methods.index("sendChatAction") < methods.index("sendMessage")
     assert fake.called("sendChatAction")[0]["action"] == "typing"
 
 
@@ -256,4 +276,11 @@ async def test_unreachable_telegram_does_not_stop_the_website(tmp_path: Path) ->
             json=text_update(1, 1, "x"),
             headers={SECRET_HEADER: settings.telegram_secret()},
         )
-        assert response.status == 503  # Telegram will re-deliver later
+        assert response.status == 200  # stored now, handled once Telegram is reachable
+        async with app[DEPS].sessions() as session:
+            pending = await session.scalar(
+                select(func.count())
+                .select_from(ChannelEvent)
+                .where(ChannelEvent.handled_at.is_(None))
+            )
+        assert pending == 1

@@ -19,8 +19,13 @@ from bot.settings import Settings
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -47,7 +52,7 @@ async def site(tmp_path: Path) -> AsyncIterator[str]:
     await runner.setup()
     server = web.TCPSite(runner, "127.0.0.1", 0)
     await server.start()
-    port = server._server.sockets[0].getsockname()[1]  # noqa: SLF001
+    port = server._server.sockets[0].getsockname()[1]
     yield f"http://127.0.0.1:{port}"
     await runner.cleanup()
 

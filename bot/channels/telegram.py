@@ -36,6 +36,7 @@ from telegram.ext import (
 )
 
 from bot.channels.text import split_text
+from bot.inbox import Inbox
 from bot.settings import Settings
 from handlers.deps import Deps
 from handlers.engine import handle, set_reachable
@@ -90,7 +91,7 @@ def _attachment(message: Message) -> Attachment | None:
 class TelegramChannel:
     """The Telegram adapter: a PTB Application whose callbacks only translate and render."""
 
-    def __init__(self, settings: Settings, deps: Deps) -> None:
+    def __init__(self, settings: Settings, deps: Deps, inbox: Inbox) -> None:
         assert settings.telegram_bot_token is not None
         # Opt in to PTB's timedelta retry_after now (the int form is deprecated); we read both.
         os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -113,6 +114,8 @@ class TelegramChannel:
         self.app.add_handler(CallbackQueryHandler(self._on_button))
         self.app.add_handler(MessageHandler(filters.ChatType.PRIVATE, self._on_message))
         self.app.add_error_handler(self._on_error)
+        self.inbox = inbox
+        inbox.register("telegram", self._process)
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -174,14 +177,19 @@ class TelegramChannel:
             data = json.loads(await request.read())
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                 raise ValueError("not an update")
-            update = Update.de_json(data, self.app.bot)
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, UnicodeDecodeError):
             return web.json_response({"ok": False, "error": "malformed update"}, status=400)
-        if not self.ready.is_set():
-            # Telegram re-delivers on 5xx, so nothing is lost while we finish connecting.
-            return web.json_response({"ok": False, "error": "starting"}, status=503)
-        await self.app.process_update(update)
+        try:
+            await self.inbox.accept("telegram", str(data["update_id"]), data)
+        except Exception:  # not stored: a 5xx makes Telegram deliver it again
+            return web.json_response({"ok": False, "error": "try again"}, status=503)
         return web.json_response({"ok": True})
+
+    async def _process(self, _event_key: str, payload: dict[str, Any]) -> None:
+        """Handle a stored update (from the inbox) once Telegram is connected."""
+        await self.ready.wait()
+        update = Update.de_json(payload, self.app.bot)
+        await self.app.process_update(update)
 
     # --- PTB callbacks: translate, call the core, render ----------------------------------
 
@@ -238,8 +246,9 @@ class TelegramChannel:
     async def _typing_after_a_moment(self, chat_id: int) -> None:
         """Show "typing..." only when an answer takes long enough for the wait to be seen."""
         await asyncio.sleep(TYPING_DELAY)
-        await self._deliver(chat_id, lambda: self.app.bot.send_chat_action(chat_id,
-                                                                           ChatAction.TYPING))
+        await self._deliver(
+            chat_id, lambda: self.app.bot.send_chat_action(chat_id, ChatAction.TYPING)
+        )
 
     async def send(self, chat_id: int | str, reply: Reply) -> bool:
         """Send one reply, split at paragraphs over 4096 characters, buttons on the last part."""

@@ -239,7 +239,7 @@ def _until(status: str) -> dict[str, Any]:
 async def _serve_forever(port: int, token: str) -> None:
     fake = FakeTelegram(token=token)
     app = web.Application()
-    app.router.add_route("*", "/bot{token}/{method}", fake._handle)  # noqa: SLF001
+    app.router.add_route("*", "/bot{token}/{method}", fake._handle)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
