@@ -46,8 +46,12 @@ async def get_or_create_user(
     to us again also means they have not blocked us: the user is marked active."""
     now = utcnow()
     stmt = _insert(session, User).values(
-        channel=channel, external_id=external_id, display_name=display_name, active=True,
-        created_at=now, last_seen_at=now,
+        channel=channel,
+        external_id=external_id,
+        display_name=display_name,
+        active=True,
+        created_at=now,
+        last_seen_at=now,
     )
     stmt = stmt.on_conflict_do_update(
         index_elements=["channel", "external_id"], set_={"last_seen_at": now, "active": True}
@@ -108,14 +112,24 @@ async def add_interactions(session: AsyncSession, rows: Sequence[dict]) -> list[
 
 
 async def add_unanswered(
-    session: AsyncSession, user: User, interaction_id: int, text: str, normalized: str,
-    best_guess: str | None, score: float | None,
+    session: AsyncSession,
+    user: User,
+    interaction_id: int,
+    text: str,
+    normalized: str,
+    best_guess: str | None,
+    score: float | None,
 ) -> None:
     """Remember a question the assistant could not answer, for the content-gap report."""
     session.add(
         UnansweredQuestion(
-            user_id=user.id, interaction_id=interaction_id, channel=user.channel,
-            text=text, normalized=cap_text(normalized), best_guess=best_guess, score=score,
+            user_id=user.id,
+            interaction_id=interaction_id,
+            channel=user.channel,
+            text=text,
+            normalized=cap_text(normalized),
+            best_guess=best_guess,
+            score=score,
         )
     )
 

@@ -81,25 +81,46 @@ async def handle(msg: IncomingMessage, deps: Deps) -> Response:
 
 
 async def _record(turn: Turn, response: Response, latency_ms: float) -> None:
-    common = {"user_id": turn.user.id, "conversation_id": turn.state.conversation_id,
-              "channel": turn.msg.channel, "created_at": turn.deps.clock()}
+    common = {
+        "user_id": turn.user.id,
+        "conversation_id": turn.state.conversation_id,
+        "channel": turn.msg.channel,
+        "created_at": turn.deps.clock(),
+    }
     text = queries.cap_text(turn.text)
     inbound = {
-        **common, "direction": "in", "text": text,
-        "payload": queries.cap_text(turn.msg.payload, 128) or None, "intent": response.intent,
-        "content_id": response.content_id, "score": response.score, "latency_ms": latency_ms,
+        **common,
+        "direction": "in",
+        "text": text,
+        "payload": queries.cap_text(turn.msg.payload, 128) or None,
+        "intent": response.intent,
+        "content_id": response.content_id,
+        "score": response.score,
+        "latency_ms": latency_ms,
     }
     outbound = [
-        {**common, "direction": "out", "text": queries.cap_text(r.text), "payload": None,
-         "intent": response.intent, "content_id": response.content_id, "score": None,
-         "latency_ms": None}
+        {
+            **common,
+            "direction": "out",
+            "text": queries.cap_text(r.text),
+            "payload": None,
+            "intent": response.intent,
+            "content_id": response.content_id,
+            "score": None,
+            "latency_ms": None,
+        }
         for r in response.replies
     ]
     ids = await queries.add_interactions(turn.session, [inbound, *outbound])
     if response.unanswered:
         await queries.add_unanswered(
-            turn.session, turn.user, ids[0], text, response.normalized or "",
-            response.best_guess, response.score,
+            turn.session,
+            turn.user,
+            ids[0],
+            text,
+            response.normalized or "",
+            response.best_guess,
+            response.score,
         )
 
 
