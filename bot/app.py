@@ -9,14 +9,17 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 
+import aiohttp
 from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.channels import webchat
 from bot.channels.telegram import TelegramChannel
+from bot.channels.zalo_bot import ZaloBotChannel
+from bot.channels.zalo_oa import ZaloOAChannel
 from bot.inbox import Inbox
-from bot.keys import DEPS, INBOX, SETTINGS, TELEGRAM
+from bot.keys import DEPS, HTTP, INBOX, SETTINGS, TELEGRAM, ZALO_BOT, ZALO_OA
 from bot.settings import Settings
 from bot.wiring import core
 
@@ -35,11 +38,18 @@ def describe(settings: Settings) -> list[str]:
         telegram = "off (no TELEGRAM_BOT_TOKEN)"
     else:
         telegram = "webhook /webhooks/telegram" if settings.webhook_mode else "long polling"
+    if settings.zalo_bot_token is None:
+        zalo_bot = "off (no ZALO_BOT_TOKEN)"
+    else:
+        zalo_bot = "webhook /webhooks/zalo-bot" if settings.webhook_mode else "long polling"
+    zalo_oa = "webhook /webhooks/zalo-oa" if settings.zalo_oa_enabled else "off (no ZALO_OA_*)"
     return [
         f"Ward assistant for ward {settings.ward!r} on http://{settings.host}:{settings.port}",
         "Website chat: demo page at /, widget at /widget.js, API at /api/chat",
         f"Telegram: {telegram}",
         f"Database: {database}",
+        f"Zalo Bot: {zalo_bot}",
+        f"Zalo OA: {zalo_oa}",
     ]
 
 
@@ -55,6 +65,29 @@ async def _inbox_ctx(app: web.Application) -> AsyncIterator[None]:
     await app[INBOX].start()
     yield
     await app[INBOX].stop()
+
+
+async def _http_ctx(app: web.Application) -> AsyncIterator[None]:
+    # One HTTP client for every outgoing call (Zalo APIs); closed at shutdown.
+    async with aiohttp.ClientSession() as http:
+        app[HTTP] = http
+        yield
+
+
+async def _zalo_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings, deps, inbox, http = app[SETTINGS], app[DEPS], app[INBOX], app[HTTP]
+    started = []
+    if settings.zalo_bot_token is not None:
+        app[ZALO_BOT] = ZaloBotChannel(settings, deps, inbox, http)
+        started.append(app[ZALO_BOT])
+    if settings.zalo_oa_enabled:
+        app[ZALO_OA] = ZaloOAChannel(settings, deps, inbox, http)
+        await app[ZALO_OA].start()
+    for channel in started:
+        await channel.start()
+    yield
+    for channel in started:
+        await channel.stop()
 
 
 async def _telegram_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -87,6 +120,9 @@ async def readyz(request: web.Request) -> web.Response:
     channel = request.app.get(TELEGRAM)
     if channel is not None:
         checks["telegram"] = "ok" if channel.ready.is_set() else "connecting"
+    zalo_bot = request.app.get(ZALO_BOT)
+    if zalo_bot is not None:
+        checks["zalo_bot"] = "ok" if zalo_bot.ready.is_set() else "connecting"
     ready = checks["database"] == "ok"
     return web.json_response(
         {"status": "ready" if ready else "not ready", "checks": checks},
@@ -102,15 +138,35 @@ async def telegram_webhook(request: web.Request) -> web.StreamResponse:
     return await channel.webhook(request)
 
 
+async def zalo_bot_webhook(request: web.Request) -> web.StreamResponse:
+    """POST /webhooks/zalo-bot."""
+    channel = request.app.get(ZALO_BOT)
+    if channel is None:
+        return web.json_response({"ok": False, "error": "Zalo Bot is not configured"}, status=404)
+    return await channel.webhook(request)
+
+
+async def zalo_oa_webhook(request: web.Request) -> web.StreamResponse:
+    """POST /webhooks/zalo-oa."""
+    channel = request.app.get(ZALO_OA)
+    if channel is None:
+        return web.json_response({"error": "Zalo OA is not configured"}, status=404)
+    return await channel.webhook(request)
+
+
 def create_app(settings: Settings) -> web.Application:
     """Build the application; resources open when it starts and close when it stops."""
     app = web.Application(client_max_size=1_000_000)
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_core_ctx)
+    app.cleanup_ctx.append(_http_ctx)
     app.cleanup_ctx.append(_telegram_ctx)
+    app.cleanup_ctx.append(_zalo_ctx)
     app.cleanup_ctx.append(_inbox_ctx)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_post("/webhooks/telegram", telegram_webhook)
+    app.router.add_post("/webhooks/zalo-bot", zalo_bot_webhook)
+    app.router.add_post("/webhooks/zalo-oa", zalo_oa_webhook)
     webchat.add_routes(app, webchat.WebChat(settings.webchat_allowed_origins))
     return app

@@ -22,7 +22,10 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        lines = [f"  {'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()]
+        lines = [
+            f"  {'.'.join(map(str, e['loc'])).upper() or 'SETTINGS'}: {e['msg']}"
+            for e in exc.errors()
+        ]
         raise click.ClickException("invalid settings:\n" + "\n".join(lines)) from exc
 
 
@@ -45,12 +48,7 @@ def serve(host: str | None, port: int | None) -> None:
     settings = load_settings()
     overrides = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
     settings = settings.model_copy(update=overrides)
-    secrets = [
-        s.get_secret_value()
-        for s in (settings.telegram_bot_token, settings.telegram_webhook_secret)
-        if s
-    ]
-    setup_logging(settings.log_level, secrets)
+    setup_logging(settings.log_level, settings.secrets())
     log = logging.getLogger("bot")
     for line in describe(settings):
         log.info(line)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import aiohttp
 from aiohttp import web
 
 from bot.channels.telegram import TelegramChannel
+from bot.channels.zalo_bot import ZaloBotChannel
+from bot.channels.zalo_oa import ZaloOAChannel
 from bot.inbox import Inbox
 from bot.settings import Settings
 from handlers.deps import Deps
@@ -13,3 +16,6 @@ SETTINGS = web.AppKey("settings", Settings)
 DEPS = web.AppKey("deps", Deps)
 TELEGRAM = web.AppKey("telegram", TelegramChannel)
 INBOX = web.AppKey("inbox", Inbox)
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+ZALO_BOT = web.AppKey("zalo_bot", ZaloBotChannel)
+ZALO_OA = web.AppKey("zalo_oa", ZaloOAChannel)

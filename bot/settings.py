@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DB = Path("var") / "ward-assistant.sqlite3"
@@ -34,6 +34,24 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_api_url: AnyHttpUrl = Field(default=AnyHttpUrl("https://api.telegram.org"))
     telegram_webhook_secret: SecretStr | None = None
+    zalo_bot_token: SecretStr | None = None
+    zalo_bot_api_url: AnyHttpUrl = Field(default=AnyHttpUrl("https://bot-api.zaloplatforms.com"))
+    zalo_bot_webhook_secret: SecretStr | None = None
+    zalo_oa_app_id: str | None = None
+    zalo_oa_secret_key: SecretStr | None = None
+    zalo_oa_app_secret: SecretStr | None = Field(
+        default=None, description="App Secret for OAuth token refresh (default: the OA key)."
+    )
+    zalo_oa_access_token: SecretStr | None = None
+    zalo_oa_refresh_token: SecretStr | None = None
+    zalo_oa_api_url: AnyHttpUrl = Field(default=AnyHttpUrl("https://openapi.zalo.me"))
+    zalo_oa_oauth_url: AnyHttpUrl = Field(default=AnyHttpUrl("https://oauth.zaloapp.com"))
+    zalo_oa_webhook_max_age: int = Field(
+        default=600, ge=30, description="Seconds an OA event may be old before it is refused."
+    )
+    zalo_oa_max_buttons: int = Field(
+        default=5, ge=0, le=10, description="Buttons per OA message; the rest stay numbered."
+    )
     inbox_workers: int = Field(
         default=4, ge=1, le=64, description="Updates handled at the same time per process."
     )
@@ -61,17 +79,71 @@ class Settings(BaseSettings):
             raise ValueError("one of DEBUG, INFO, WARNING, ERROR")
         return level
 
-    @field_validator("telegram_bot_token", "telegram_webhook_secret", mode="before")
+    @field_validator(
+        "telegram_bot_token",
+        "telegram_webhook_secret",
+        "zalo_bot_token",
+        "zalo_bot_webhook_secret",
+        "zalo_oa_app_id",
+        "zalo_oa_secret_key",
+        "zalo_oa_app_secret",
+        "zalo_oa_access_token",
+        "zalo_oa_refresh_token",
+        mode="before",
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
 
-    @field_validator("telegram_webhook_secret")
+    @field_validator("telegram_webhook_secret", "zalo_bot_webhook_secret")
     @classmethod
     def _secret_chars(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not re.fullmatch(SECRET_TOKEN_PATTERN, value.get_secret_value()):
             raise ValueError("1-256 characters among A-Z, a-z, 0-9, _ and -")
+        if value is not None and len(value.get_secret_value()) < 8:
+            raise ValueError("at least 8 characters (Zalo's minimum; safer for Telegram too)")
         return value
+
+    @model_validator(mode="after")
+    def _zalo_oa_complete(self) -> Settings:
+        needed = {
+            "ZALO_OA_APP_ID": self.zalo_oa_app_id,
+            "ZALO_OA_SECRET_KEY": self.zalo_oa_secret_key,
+            "ZALO_OA_ACCESS_TOKEN": self.zalo_oa_access_token,
+            "ZALO_OA_REFRESH_TOKEN": self.zalo_oa_refresh_token,
+        }
+        given = [name for name, value in needed.items() if value is not None]
+        if given and len(given) < len(needed):
+            missing = ", ".join(name for name in needed if name not in given)
+            raise ValueError(f"Zalo OA needs all four settings; missing {missing}")
+        return self
+
+    @property
+    def zalo_oa_enabled(self) -> bool:
+        """The Official Account adapter runs when its four settings are given."""
+        return self.zalo_oa_app_id is not None
+
+    def zalo_bot_secret(self) -> str:
+        """The Zalo Bot webhook secret: configured, or derived from the token (8-256 chars)."""
+        if self.zalo_bot_webhook_secret is not None:
+            return self.zalo_bot_webhook_secret.get_secret_value()
+        assert self.zalo_bot_token is not None
+        key = self.zalo_bot_token.get_secret_value().encode()
+        return hmac.new(key, b"zalo-bot-webhook", hashlib.sha256).hexdigest()
+
+    def secrets(self) -> list[str]:
+        """Every secret value, for the log filter."""
+        values = [
+            self.telegram_bot_token,
+            self.telegram_webhook_secret,
+            self.zalo_bot_token,
+            self.zalo_bot_webhook_secret,
+            self.zalo_oa_secret_key,
+            self.zalo_oa_app_secret,
+            self.zalo_oa_access_token,
+            self.zalo_oa_refresh_token,
+        ]
+        return [v.get_secret_value() for v in values if v is not None]
 
     @field_validator("webchat_allowed_origins", mode="before")
     @classmethod

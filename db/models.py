@@ -106,6 +106,9 @@ class Interaction(Base):
     score: Mapped[float | None] = mapped_column(Float)
     latency_ms: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # For replies: what the platform said ("sent", "failed", "undeliverable"), and why.
+    delivery: Mapped[str | None] = mapped_column(String(16))
+    delivery_error: Mapped[str | None] = mapped_column(String(300))
 
 
 class UnansweredQuestion(Base):
@@ -156,3 +159,18 @@ class ChannelEvent(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     handled_at: Mapped[datetime | None] = mapped_column(index=True)
     error: Mapped[str | None] = mapped_column(String(300))
+
+
+class ZaloOAToken(Base):
+    """The Official Account's current OAuth pair. The refresh token is single-use, so a new
+    pair replaces the old one in the same transaction that holds this row's lock."""
+
+    __tablename__ = "zalo_oa_tokens"
+
+    app_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    access_token: Mapped[str] = mapped_column(Text)
+    refresh_token: Mapped[str] = mapped_column(Text)
+    access_expires_at: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    refresh_failed_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(String(300))

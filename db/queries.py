@@ -19,6 +19,7 @@ from db.models import (
     Subscription,
     UnansweredQuestion,
     User,
+    ZaloOAToken,
     utcnow,
 )
 
@@ -246,3 +247,48 @@ async def set_active(session: AsyncSession, channel: str, external_id: str, acti
         .values(active=active)
     )
     return result.rowcount or 0
+
+
+async def record_delivery(
+    session: AsyncSession, interaction_ids: Sequence[int], status: str, error: str | None = None
+) -> None:
+    """Note what the platform said about stored replies (sent, failed, undeliverable)."""
+    if interaction_ids:
+        await session.execute(
+            update(Interaction)
+            .where(Interaction.id.in_(list(interaction_ids)))
+            .values(delivery=status, delivery_error=error[:300] if error else None)
+        )
+
+
+async def seed_oa_token(session: AsyncSession, app_id: str, access: str, refresh: str) -> None:
+    """Store the first Zalo OA token pair unless one is stored already."""
+    stmt = (
+        _insert(session, ZaloOAToken)
+        .values(app_id=app_id, access_token=access, refresh_token=refresh, updated_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["app_id"])
+    )
+    await session.execute(stmt)
+
+
+async def get_oa_token(session: AsyncSession, app_id: str) -> ZaloOAToken | None:
+    """The stored token pair (no lock)."""
+    return await session.get(ZaloOAToken, app_id)
+
+
+async def lock_oa_token(session: AsyncSession, app_id: str) -> ZaloOAToken:
+    """Take the write lock on the token row, then read it fresh: an UPDATE locks the row on
+    PostgreSQL and the whole database on SQLite, so only one refresh runs at a time."""
+    await session.execute(
+        update(ZaloOAToken)
+        .where(ZaloOAToken.app_id == app_id)
+        .values(updated_at=ZaloOAToken.updated_at)
+    )
+    row = (
+        await session.execute(
+            select(ZaloOAToken)
+            .where(ZaloOAToken.app_id == app_id)
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one()
+    return row

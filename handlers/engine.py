@@ -112,6 +112,7 @@ async def _record(turn: Turn, response: Response, latency_ms: float) -> None:
         for r in response.replies
     ]
     ids = await queries.add_interactions(turn.session, [inbound, *outbound])
+    response.reply_ids = ids[1:]
     if response.unanswered:
         await queries.add_unanswered(
             turn.session,
@@ -122,15 +123,3 @@ async def _record(turn: Turn, response: Response, latency_ms: float) -> None:
             response.best_guess,
             response.score,
         )
-
-
-async def set_reachable(
-    deps: Deps, channel: str, user_ref: str, reachable: bool, event_key: str | None = None
-) -> bool:
-    """A resident blocked (or unblocked) the assistant on a channel; returns False for a
-    re-delivered event. Blocked residents are kept, marked inactive, and skipped by senders."""
-    async with deps.sessions() as session, session.begin():
-        if event_key and not await queries.claim_event(session, channel, event_key):
-            return False
-        await queries.set_active(session, channel, user_ref[:128], reachable)
-    return True

@@ -17,6 +17,13 @@ NOT_FOUND = (
     'cán bộ phường bổ sung. Bạn thử hỏi ngắn gọn hơn, ví dụ "đăng ký tạm trú" hoặc '
     '"cấp lại căn cước", hoặc chọn một mục bên dưới.'
 )
+BY_ATTACHMENT = {
+    "image": "Mình đã nhận được ảnh. Hiện mình chỉ đọc được tin nhắn chữ; bạn mô tả bằng chữ "
+    "giúp mình nhé, hoặc chọn một mục bên dưới.",
+    "sticker": "Cảm ơn bạn! Bạn cần mình giúp gì cứ nhắn nhé, hoặc chọn một mục bên dưới.",
+    "unsupported": "Mình đã nhận được tin nhắn nhưng chưa xem được nội dung này. Bạn có thể gõ "
+    "câu hỏi, hoặc chọn một mục bên dưới.",
+}
 NO_TEXT = (
     "Mình chưa đọc được nội dung tin nhắn. Bạn gõ câu hỏi bằng chữ giúp mình nhé, ví dụ "
     '"làm giấy khai sinh cho con", hoặc chọn một mục bên dưới.'
@@ -35,7 +42,8 @@ def fallback(turn: Turn, out_of_scope: bool = False, unreadable: bool = False) -
     """The kind reply when nothing fits; the menu is always offered."""
     ward = turn.deps.catalogue.ward
     if unreadable:
-        text = NO_TEXT
+        attachment = turn.msg.attachment
+        text = BY_ATTACHMENT.get(attachment.kind, NO_TEXT) if attachment else NO_TEXT
     else:
         text = (OUT_OF_SCOPE if out_of_scope else NOT_FOUND).replace("{ward}", ward.name)
         text = f"{text}\n\n{_human_help(turn)}".strip()

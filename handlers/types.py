@@ -14,7 +14,7 @@ Channel = Literal["console", "cli", "web", "telegram", "zalo_bot", "zalo_oa"]
 class Attachment:
     """A file the resident sent; adapters fill what their platform gives."""
 
-    kind: Literal["image", "sticker", "file", "audio", "location"]
+    kind: Literal["image", "sticker", "file", "audio", "location", "unsupported"]
     url: str | None = None
     file_id: str | None = None
 
@@ -63,6 +63,7 @@ class Response:
     best_guess: str | None = None
     normalized: str | None = None  # the question as the search understood it
     duplicate: bool = False  # a re-delivered update: already handled, nothing to send
+    reply_ids: list[int] = field(default_factory=list)  # stored replies, to record delivery
 
     @property
     def text(self) -> str:

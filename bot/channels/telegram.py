@@ -39,7 +39,8 @@ from bot.channels.text import split_text
 from bot.inbox import Inbox
 from bot.settings import Settings
 from handlers.deps import Deps
-from handlers.engine import handle, set_reachable
+from handlers.engine import handle
+from handlers.residents import set_reachable
 from handlers.types import Attachment, IncomingMessage, Reply
 
 log = logging.getLogger(__name__)

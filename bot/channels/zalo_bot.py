@@ -1,0 +1,270 @@
+"""Zalo Bot Platform: a small aiohttp client for its Telegram-like API, and the adapter.
+
+No buttons on this platform: choices are numbered lines the resident answers by typing the
+number. Replies are cut at 2,000 characters. Each event is handled once, keyed by
+`event_name` + `message_id` (the platform has no update id). The token sits in the URL path,
+so no error message or log line built here contains a URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from bot.channels.text import split_text
+from bot.inbox import Inbox
+from bot.settings import Settings
+from db import queries
+from handlers.deps import Deps
+from handlers.engine import handle
+from handlers.render import numbered_choices
+from handlers.types import Attachment, IncomingMessage, Reply
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "zalo_bot"
+SECRET_HEADER = "X-Bot-Api-Secret-Token"
+MAX_TEXT = 2000
+POLL_TIMEOUT = 30
+TYPING_DELAY = 0.3
+
+
+class ZaloBotError(Exception):
+    """An error answer (or no answer) from the Zalo Bot API; never contains the token."""
+
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(f"Zalo Bot API error {code}: {description}")
+        self.code, self.description = code, description
+
+
+class ZaloBotApi:
+    """`{base}/bot{token}/{method}` with a JSON body; answers are `{ok, result}`."""
+
+    def __init__(self, http: aiohttp.ClientSession, base_url: str, token: str) -> None:
+        self._http, self._base, self._token = http, base_url.rstrip("/"), token
+
+    async def call(self, method: str, http_timeout: float = 15, **params: Any) -> Any:
+        """Call a method; raise ZaloBotError (with the HTTP status as code if none given)."""
+        url = f"{self._base}/bot{self._token}/{method}"
+        try:
+            async with self._http.post(
+                url, json=params, timeout=aiohttp.ClientTimeout(total=http_timeout)
+            ) as response:
+                status = response.status
+                try:
+                    body = await response.json(content_type=None)
+                except ValueError:
+                    body = None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise ZaloBotError(0, f"network: {type(exc).__name__}") from None
+        if not isinstance(body, dict) or not body.get("ok"):
+            body = body if isinstance(body, dict) else {}
+            raise ZaloBotError(
+                int(body.get("error_code") or status),
+                str(body.get("description") or "no description"),
+            )
+        return body.get("result")
+
+    async def get_update(self) -> dict[str, Any] | None:
+        """Long-poll one update; None when the poll ends empty (HTTP 408)."""
+        try:
+            return await self.call(
+                "getUpdates", http_timeout=POLL_TIMEOUT + 10, timeout=POLL_TIMEOUT
+            )
+        except ZaloBotError as exc:
+            if exc.code == 408:
+                return None
+            raise
+
+
+def unwrap(data: Any) -> dict[str, Any] | None:
+    """The event, whether or not it comes inside the documented {ok, result} envelope."""
+    if (
+        isinstance(data, dict)
+        and "event_name" not in data
+        and isinstance(data.get("result"), dict)
+    ):
+        data = data["result"]
+    if not isinstance(data, dict) or not isinstance(data.get("event_name"), str):
+        return None
+    message = data.get("message")
+    if not isinstance(message, dict) or not isinstance(message.get("chat"), dict):
+        return None
+    return data
+
+
+def event_key(event: dict[str, Any]) -> str | None:
+    """`event_name:message_id`, the only stable identity a Zalo Bot event has."""
+    message_id = event["message"].get("message_id")
+    return f"{event['event_name']}:{message_id}" if message_id else None
+
+
+def translate(event: dict[str, Any], key: str) -> IncomingMessage:
+    """A Zalo Bot event as the core's IncomingMessage."""
+    message = event["message"]
+    chat_id = str(message["chat"].get("id", ""))
+    sender = message.get("from") or {}
+    name = event["event_name"]
+    text, attachment = None, None
+    if name == "message.text.received":
+        text = message.get("text")
+    elif name == "message.image.received":
+        text = message.get("caption")
+        attachment = Attachment("image", url=message.get("photo") or message.get("photo_url"))
+    elif name == "message.sticker.received":
+        attachment = Attachment("sticker", url=message.get("url"))
+    else:  # unsupported content (or a protected user's hidden message)
+        attachment = Attachment("unsupported")
+    return IncomingMessage(
+        CHANNEL,
+        chat_id,
+        text=text,
+        attachment=attachment,
+        display_name=sender.get("display_name"),
+        event_key=key,
+    )
+
+
+class ZaloBotChannel:
+    """Webhook or long polling, both feeding the durable inbox; replies as numbered text."""
+
+    def __init__(
+        self, settings: Settings, deps: Deps, inbox: Inbox, http: aiohttp.ClientSession
+    ) -> None:
+        assert settings.zalo_bot_token is not None
+        self.settings, self.deps, self.inbox = settings, deps, inbox
+        self.api = ZaloBotApi(
+            http, str(settings.zalo_bot_api_url), settings.zalo_bot_token.get_secret_value()
+        )
+        self.secret = settings.zalo_bot_secret()
+        self.ready = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        inbox.register(CHANNEL, self._process)
+
+    async def start(self) -> None:
+        """Connect in the background (webhook registration, or the polling loop)."""
+        self._tasks.append(asyncio.create_task(self._connect()))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _connect(self) -> None:
+        delay = 2.0
+        while True:
+            try:
+                me = await self.api.call("getMe")
+                if self.settings.webhook_mode:
+                    url = f"{self.settings.public_root()}/webhooks/zalo-bot"
+                    await self.api.call("setWebhook", url=url, secret_token=self.secret)
+                    log.info("Zalo Bot: webhook registered at %s", url)
+                else:
+                    await self.api.call("deleteWebhook")
+                    self._tasks.append(asyncio.create_task(self._poll()))
+                    log.info("Zalo Bot: long polling as %s", (me or {}).get("account_name"))
+                self.ready.set()
+                return
+            except ZaloBotError as exc:
+                if exc.code == 401:
+                    log.error("Zalo Bot refused the token; the Zalo Bot channel stays off")
+                    return
+                log.warning("Zalo Bot unreachable (%s); retrying in %.0f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60.0)
+
+    async def _poll(self) -> None:
+        delay = 1.0
+        while True:
+            try:
+                data = await self.api.get_update()
+                delay = 1.0
+            except ZaloBotError as exc:
+                if exc.code == 401:
+                    log.error("Zalo Bot refused the token; polling stopped")
+                    return
+                log.warning("Zalo Bot polling failed (%s); retrying in %.0f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60.0)
+                continue
+            if data is not None:
+                await self._store(data)
+
+    async def _store(self, data: Any) -> bool:
+        event = unwrap(data)
+        key = event_key(event) if event else None
+        if event is None or key is None:
+            log.warning("Zalo Bot: ignored an update without event_name/message_id")
+            return False
+        await self.inbox.accept(CHANNEL, key, event)
+        return True
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        """POST /webhooks/zalo-bot: check the secret header, store the event, answer 200."""
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+            return web.json_response({"ok": False, "error": "forbidden"}, status=403)
+        try:
+            data = json.loads(await request.read())
+        except (ValueError, UnicodeDecodeError):
+            return web.json_response({"ok": False, "error": "malformed"}, status=400)
+        event = unwrap(data)
+        if event is None or event_key(event) is None:
+            return web.json_response({"ok": False, "error": "not an event"}, status=400)
+        try:
+            await self._store(event)
+        except Exception:  # not stored: a 5xx lets Zalo deliver it again
+            return web.json_response({"ok": False, "error": "try again"}, status=503)
+        return web.json_response({"ok": True})
+
+    async def _process(self, key: str, event: dict[str, Any]) -> None:
+        await self.ready.wait()
+        incoming = translate(event, key)
+        typing = asyncio.create_task(self._typing(incoming.user_ref))
+        try:
+            response = await handle(incoming, self.deps)
+        finally:
+            typing.cancel()
+        for reply, reply_id in zip(response.replies, response.reply_ids, strict=False):
+            await self.send(incoming.user_ref, reply, [reply_id])
+
+    async def _typing(self, chat_id: str) -> None:
+        await asyncio.sleep(TYPING_DELAY)
+        try:
+            await self.api.call("sendChatAction", chat_id=chat_id, action="typing")
+        except ZaloBotError as exc:
+            log.debug("Zalo Bot typing action failed: %s", exc)
+
+    async def send(self, chat_id: str, reply: Reply, reply_ids: list[int] | None = None) -> bool:
+        """Send a reply as numbered text, cut at 2,000 characters; record the result."""
+        error = None
+        for part in split_text(numbered_choices(reply), MAX_TEXT):
+            error = await self._send_part(chat_id, part)
+            if error:
+                break
+        if reply_ids:
+            async with self.deps.sessions() as session, session.begin():
+                await queries.record_delivery(
+                    session, reply_ids, "failed" if error else "sent", error
+                )
+        return error is None
+
+    async def _send_part(self, chat_id: str, text: str) -> str | None:
+        for attempt in range(3):
+            try:
+                await self.api.call("sendMessage", chat_id=chat_id, text=text)
+                return None
+            except ZaloBotError as exc:
+                if exc.code in (429, 0) and attempt < 2:  # quota or network: wait, retry
+                    log.warning("Zalo Bot send to %s: %s; retrying", chat_id, exc)
+                    await asyncio.sleep(2.0 * (attempt + 1))
+                    continue
+                log.warning("Zalo Bot send to %s failed: %s", chat_id, exc)
+                return f"{exc.code}: {exc.description}"
+        return "gave up"

@@ -1,0 +1,249 @@
+"""Zalo Official Account API v3: signed webhook events in, consultation messages out.
+
+- Events are verified with `X-ZEvent-Signature: mac=sha256(app_id + raw body + timestamp +
+  OA secret key)` over the exact bytes received, in constant time; forged or stale events
+  are refused before anything is stored.
+- Replies use the consultation ("cs") endpoint, with `oa.query.hide` buttons when the
+  choices fit (the button's payload comes back as a text event).
+- The access token comes from `ZaloOATokens`, which refreshes the single-use refresh token
+  under a database row lock.
+- Messages refused because of the interaction window (-230 and friends) are kept and marked
+  undeliverable with the reason, for the staff console.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import time
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from bot.channels.text import split_text
+from bot.channels.zalo_oa_tokens import ZaloOAError, ZaloOATokens
+from bot.inbox import Inbox
+from bot.settings import Settings
+from db import queries
+from handlers.actions import Action
+from handlers.deps import Deps
+from handlers.engine import handle
+from handlers.render import numbered_choices
+from handlers.residents import follow, unfollow
+from handlers.types import Attachment, IncomingMessage, Reply
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "zalo_oa"
+SIGNATURE_HEADER = "X-ZEvent-Signature"
+MAX_TEXT = 2000
+MAX_BUTTON_TITLE = 100  # not documented; kept short so the OA app shows it whole
+# Refusals because the resident is outside the interaction window or the OA cannot pay:
+# the message is kept and marked undeliverable (documented in the README).
+WINDOW_ERRORS = {
+    -230: "người dân chưa tương tác với OA trong 7 ngày qua",
+    -213: "người dân chưa quan tâm (follow) OA",
+    -320: "OA chưa liên kết tài khoản Zalo Cloud để trả phí tin",
+    -321: "tài khoản Zalo Cloud của OA không đủ số dư",
+}
+TOKEN_ERRORS = {-216, -124}  # access token invalid / expired (not confirmed by a primary source)
+HANDLED_EVENTS = {"user_send_text", "user_send_image", "follow", "unfollow"}
+
+
+def signature(app_id: str, raw: bytes, timestamp: str, secret_key: str) -> str:
+    """The expected `mac` value: plain SHA-256 (not an HMAC) of the concatenation."""
+    return hashlib.sha256(
+        app_id.encode() + raw + timestamp.encode() + secret_key.encode()
+    ).hexdigest()
+
+
+def event_key(event: dict[str, Any]) -> str | None:
+    """A stable identity: the message id, or who followed and when."""
+    name = event.get("event_name")
+    if name in ("follow", "unfollow"):
+        follower = (event.get("follower") or {}).get("id")
+        return f"{name}:{follower}:{event.get('timestamp')}" if follower else None
+    msg_id = (event.get("message") or {}).get("msg_id")
+    return f"{name}:{msg_id}" if msg_id else None
+
+
+def translate(event: dict[str, Any], key: str) -> IncomingMessage:
+    """A user_send_* event as the core's IncomingMessage; a pressed button's payload comes
+    back as text and is passed on as a payload."""
+    user_id = str((event.get("sender") or {}).get("id", ""))
+    message = event.get("message") or {}
+    text = message.get("text")
+    if event["event_name"] == "user_send_image":
+        attachments = message.get("attachments") or [{}]
+        url = (attachments[0].get("payload") or {}).get("url")
+        return IncomingMessage(
+            CHANNEL,
+            user_id,
+            text=text or None,
+            attachment=Attachment("image", url=url),
+            event_key=key,
+        )
+    if isinstance(text, str) and ":" in text and Action.unpack(text) is not None:
+        return IncomingMessage(CHANNEL, user_id, payload=text, event_key=key)
+    return IncomingMessage(CHANNEL, user_id, text=text, event_key=key)
+
+
+class ZaloOAChannel:
+    """The Official Account adapter."""
+
+    def __init__(
+        self, settings: Settings, deps: Deps, inbox: Inbox, http: aiohttp.ClientSession
+    ) -> None:
+        assert settings.zalo_oa_app_id and settings.zalo_oa_secret_key
+        self.settings, self.deps, self.inbox, self.http = settings, deps, inbox, http
+        self.app_id = settings.zalo_oa_app_id
+        self.secret_key = settings.zalo_oa_secret_key.get_secret_value()
+        self.api = str(settings.zalo_oa_api_url).rstrip("/")
+        self.tokens = ZaloOATokens(settings, deps.sessions, http)
+        inbox.register(CHANNEL, self._process)
+
+    async def start(self) -> None:
+        """Store the first token pair from the settings unless a newer one is stored."""
+        await self.tokens.seed()
+        log.info("Zalo OA: webhook at /webhooks/zalo-oa for app %s", self.app_id)
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        """POST /webhooks/zalo-oa: verify the signature and age, store the event, answer."""
+        raw = await request.read()
+        try:
+            event = json.loads(raw)
+            if not isinstance(event, dict):
+                raise ValueError("not an object")
+        except (ValueError, UnicodeDecodeError):
+            return web.json_response({"error": "malformed"}, status=400)
+        app_id, timestamp = str(event.get("app_id", "")), str(event.get("timestamp", ""))
+        given = request.headers.get(SIGNATURE_HEADER, "").strip().removeprefix("mac=")
+        expected = signature(app_id, raw, timestamp, self.secret_key)
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            return web.json_response({"error": "bad signature"}, status=401)
+        if not hmac.compare_digest(app_id.encode(), self.app_id.encode()):
+            return web.json_response({"error": "unknown app"}, status=403)
+        if not self._fresh(timestamp):
+            return web.json_response({"error": "stale event"}, status=401)
+        key = event_key(event)
+        if key is None or event.get("event_name") not in HANDLED_EVENTS:
+            return web.json_response({"ok": True, "ignored": True})  # seen events, no action
+        try:
+            await self.inbox.accept(CHANNEL, key, event)
+        except Exception:
+            return web.json_response({"error": "try again"}, status=503)
+        return web.json_response({"ok": True})
+
+    def _fresh(self, timestamp: str) -> bool:
+        try:
+            sent = int(timestamp) / 1000
+        except ValueError:
+            return False
+        return abs(time.time() - sent) <= self.settings.zalo_oa_webhook_max_age
+
+    async def _process(self, key: str, event: dict[str, Any]) -> None:
+        name = event["event_name"]
+        if name == "follow":
+            user_id = str(event["follower"]["id"])
+            if await follow(self.deps, CHANNEL, user_id, event_key=key):
+                welcome = await handle(IncomingMessage(CHANNEL, user_id, text="/start"), self.deps)
+                await self._send_all(user_id, welcome.replies, welcome.reply_ids)
+            return
+        if name == "unfollow":
+            await unfollow(self.deps, CHANNEL, str(event["follower"]["id"]), event_key=key)
+            return
+        incoming = translate(event, key)
+        response = await handle(incoming, self.deps)
+        await self._send_all(incoming.user_ref, response.replies, response.reply_ids)
+
+    async def _send_all(self, user_id: str, replies: list[Reply], ids: list[int]) -> None:
+        for reply, reply_id in zip(replies, ids, strict=False):
+            await self.send(user_id, reply, [reply_id])
+
+    def _messages(self, reply: Reply) -> list[dict[str, Any]]:
+        """Message bodies: buttons when the choices fit, numbered text otherwise."""
+        buttons = reply.buttons if len(reply.buttons) <= self.settings.zalo_oa_max_buttons else ()
+        text = reply.text if buttons else numbered_choices(reply)
+        parts = split_text(text, MAX_TEXT)
+        messages: list[dict[str, Any]] = [{"text": part} for part in parts]
+        if buttons:
+            messages[-1]["attachment"] = {
+                "type": "template",
+                "payload": {
+                    "buttons": [
+                        {
+                            "type": "oa.query.hide",
+                            "title": b.title[:MAX_BUTTON_TITLE],
+                            "payload": b.payload,
+                        }
+                        for b in buttons
+                    ]
+                },
+            }
+        return messages
+
+    async def send(self, user_id: str, reply: Reply, reply_ids: list[int] | None = None) -> str:
+        """Send one reply; returns and records "sent", "failed" or "undeliverable"."""
+        status, error = "sent", None
+        for message in self._messages(reply):
+            status, error = await self._send_message(user_id, message)
+            if status != "sent":
+                break
+        if reply_ids:
+            async with self.deps.sessions() as session, session.begin():
+                await queries.record_delivery(session, reply_ids, status, error)
+        return status
+
+    async def _send_message(self, user_id: str, message: dict[str, Any]) -> tuple[str, str | None]:
+        body = {"recipient": {"user_id": user_id}, "message": message}
+        refreshed = False
+        for attempt in range(3):
+            try:
+                token = await self.tokens.current()
+                await self._post(token, body)
+                return "sent", None
+            except ZaloOAError as exc:
+                if exc.code in WINDOW_ERRORS:
+                    reason = f"{exc.code}: {WINDOW_ERRORS[exc.code]}"
+                    log.info("Zalo OA: message to %s kept as undeliverable (%s)", user_id, reason)
+                    return "undeliverable", reason
+                if exc.code in TOKEN_ERRORS and not refreshed:
+                    refreshed = True
+                    try:
+                        await self.tokens.refresh(stale=token)
+                    except ZaloOAError as refresh_error:
+                        return "failed", f"token refresh failed: {refresh_error.message}"
+                    continue
+                if exc.code in (429, 0) and attempt < 2:
+                    await asyncio.sleep(2.0 * (attempt + 1))
+                    continue
+                log.warning("Zalo OA: send to %s failed: %s", user_id, exc)
+                return "failed", f"{exc.code}: {exc.message}"
+        return "failed", "gave up after retries"
+
+    async def _post(self, token: str, body: dict[str, Any]) -> None:
+        try:
+            async with self.http.post(
+                f"{self.api}/v3.0/oa/message/cs",
+                json=body,
+                headers={"access_token": token},
+                timeout=aiohttp.ClientTimeout(total=15),
+            ) as response:
+                status = response.status
+                try:
+                    answer = await response.json(content_type=None)
+                except ValueError:
+                    answer = None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise ZaloOAError(0, f"network: {type(exc).__name__}") from None
+        if status == 429:
+            raise ZaloOAError(429, "rate limited")
+        if not isinstance(answer, dict):
+            raise ZaloOAError(status, "unreadable answer")
+        code = int(answer.get("error", 0) or 0)
+        if code != 0:
+            raise ZaloOAError(code, str(answer.get("message", "")))

@@ -1,0 +1,40 @@
+"""Channel events about the resident rather than a message: blocking, following."""
+
+from __future__ import annotations
+
+from db import queries
+from handlers.deps import Deps
+from handlers.subscriptions import TOPICS
+
+
+async def set_reachable(
+    deps: Deps, channel: str, user_ref: str, reachable: bool, event_key: str | None = None
+) -> bool:
+    """A resident blocked (or unblocked) the assistant; False for a re-delivered event.
+    Blocked residents are kept, marked inactive, and skipped by senders."""
+    async with deps.sessions() as session, session.begin():
+        if event_key and not await queries.claim_event(session, channel, event_key):
+            return False
+        await queries.set_active(session, channel, user_ref[:128], reachable)
+    return True
+
+
+async def follow(deps: Deps, channel: str, user_ref: str, event_key: str | None = None) -> bool:
+    """A resident followed the ward's account: active, and subscribed to announcements."""
+    async with deps.sessions() as session, session.begin():
+        if event_key and not await queries.claim_event(session, channel, event_key):
+            return False
+        user = await queries.get_or_create_user(session, channel, user_ref[:128])
+        await queries.subscribe(session, user.id, list(TOPICS))
+    return True
+
+
+async def unfollow(deps: Deps, channel: str, user_ref: str, event_key: str | None = None) -> bool:
+    """A resident unfollowed: no more announcements, and marked unreachable."""
+    async with deps.sessions() as session, session.begin():
+        if event_key and not await queries.claim_event(session, channel, event_key):
+            return False
+        user = await queries.get_or_create_user(session, channel, user_ref[:128])
+        await queries.unsubscribe(session, user.id)
+        await queries.set_active(session, channel, user_ref[:128], False)
+    return True
