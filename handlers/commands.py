@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from content.normalize import folded_phrase
 from handlers import subscriptions
 from handlers.actions import Action
 from handlers.answer import entry_response
@@ -86,6 +87,9 @@ async def commands(turn: Turn) -> Response | None:
         return _cancel(turn)
     if subscriptions.wants_to_stop(folded):
         return await subscriptions.unsubscribe(turn)
+    for section in turn.deps.catalogue.menu.sections:  # typing a menu item's name opens it
+        if folded == folded_phrase(section.title):
+            return await on_action(turn, Action("section", section.id))
     number = _NUMBER.fullmatch(folded)
     if number:
         choice = int(number.group(1))
