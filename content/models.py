@@ -190,6 +190,22 @@ class FormerName(Strict):
     source: str | None = None
 
 
+class FeedbackCategory(Strict):
+    """A kind of phản ánh (Open311 service), and who at the ward answers it."""
+
+    code: EntryId
+    title: NonEmpty
+    agency: str  # a key of the ward's contacts
+
+
+class FeedbackPolicy(Strict):
+    """How the ward handles feedback."""
+
+    answer_working_days: int = Field(default=10, ge=1, le=60)
+    extra_days_off: list[date] = []  # compensatory days off not in the national calendar
+    categories: list[FeedbackCategory] = Field(min_length=1)
+
+
 class WardConfig(Strict):
     """Everything specific to one ward: names, contacts, local facts, old place names."""
 
@@ -203,6 +219,17 @@ class WardConfig(Strict):
     facts: dict[str, str | None] = {}
     former_names: list[FormerName] = []
     place_names: list[NonEmpty] = []
+    feedback: FeedbackPolicy
+
+    @model_validator(mode="after")
+    def _agencies_exist(self) -> WardConfig:
+        for category in self.feedback.categories:
+            if category.agency not in self.contacts:
+                raise ValueError(
+                    f"feedback category {category.code!r}: unknown agency "
+                    f"{category.agency!r} (not in contacts)"
+                )
+        return self
 
     @field_validator("contacts", "facts")
     @classmethod

@@ -6,12 +6,12 @@ from __future__ import annotations
 from content.models import AnswerEntry, ContactList, HowTo, Intent, Procedure, Topic
 from content.normalize import fold
 from content.search import Match, SearchResult
-from handlers import subscriptions
+from handlers import feedback, subscriptions
 from handlers.actions import open_entry
 from handlers.cards import MENU_BUTTON, card
 from handlers.decide import decide
 from handlers.fallback import fallback
-from handlers.feedback import GUIDE_ID, feedback
+from handlers.feedback import GUIDE_ID
 from handlers.focus import lead_lines
 from handlers.menu import main_menu
 from handlers.render import with_buttons
@@ -64,6 +64,8 @@ def entry_response(turn: Turn, entry: AnswerEntry, result: SearchResult | None =
             entry, result.query, turn.folded, deps.catalogue, deps.lexicon, deps.index
         ) + _place_notes(turn, result)
     reply = card(entry, deps.catalogue, lead)
+    if isinstance(entry, Procedure | HowTo):
+        turn.state.data["answered"] = entry.id  # lets the closing "thanks" ask for a rating
     return Response([reply], intent=intent_of(entry), content_id=entry.id, title=entry.title)
 
 
@@ -104,7 +106,7 @@ async def answer(turn: Turn) -> Response:
     if decision.kind == "subscribe":
         response = await subscriptions.offer(turn)
     elif decision.kind == "feedback" or best.doc.id == GUIDE_ID:
-        response = await feedback(turn)
+        response = await feedback.start(turn, draft=turn.text)
     elif decision.kind == "clarify":
         response = clarify(turn, list(decision.matches))
     else:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 
 from content.normalize import folded_phrase
-from handlers import subscriptions
+from handlers import feedback, satisfaction, subscriptions, tracking
 from handlers.actions import Action
 from handlers.answer import entry_response
 from handlers.cards import MENU_BUTTON, details
-from handlers.feedback import feedback
 from handlers.menu import entries_section, find_section, main_menu, menu_buttons
 from handlers.render import with_buttons
 from handlers.turn import Turn
@@ -27,7 +26,9 @@ STALE = "Nút này không còn dùng được nữa. Bạn chọn lại trong me
 
 
 def _cancel(turn: Turn) -> Response:
-    turn.state.flow, turn.state.data = None, {}
+    turn.state.flow = None
+    keep = ("answered", "rating_asked")  # a cancelled flow does not reset the conversation
+    turn.state.data = {k: v for k, v in turn.state.data.items() if k in keep}
     text = "Đã hủy. Bạn cần mình giúp gì khác không?"
     return Response([with_buttons(text, menu_buttons(turn))], intent="menu")
 
@@ -51,7 +52,7 @@ async def on_action(turn: Turn, action: Action | None) -> Response:
         if section is None:
             return main_menu(turn, greet=False, intro=STALE)
         if section.action == "feedback":
-            return await feedback(turn)
+            return await feedback.start(turn)
         if section.action == "subscribe":
             return await subscriptions.offer(turn)
         return entries_section(turn, section)
@@ -61,10 +62,14 @@ async def on_action(turn: Turn, action: Action | None) -> Response:
         return await subscriptions.unsubscribe(turn)
     if action.verb == "cancel":
         return _cancel(turn)
+    if action.verb == "fb":
+        return await feedback.on_button(turn, action.arg)
+    if action.verb == "rate":
+        return await satisfaction.on_rating(turn, action.arg)
     return main_menu(turn, greet=False)
 
 
-def _slash(turn: Turn, command: str) -> Response:
+async def _slash(turn: Turn, command: str, rest: str) -> Response:
     if command in ("/start", "/batdau"):
         return main_menu(turn, greet=True)
     if command in ("/menu",):
@@ -73,6 +78,10 @@ def _slash(turn: Turn, command: str) -> Response:
         return Response([with_buttons(HELP, [MENU_BUTTON])], intent="menu")
     if command in ("/huy", "/cancel"):
         return _cancel(turn)
+    if command in ("/tra_cuu", "/tracuu"):
+        return await tracking.lookup(turn, tracking.find_code(rest))
+    if command in ("/phan_anh", "/phananh"):
+        return await feedback.start(turn)
     return main_menu(turn, greet=False, intro="Mình chưa biết lệnh này.")
 
 
@@ -82,7 +91,8 @@ async def commands(turn: Turn) -> Response | None:
         return await on_action(turn, Action.unpack(turn.msg.payload))
     text, folded = turn.text.strip(), turn.folded
     if text.startswith("/"):
-        return _slash(turn, text.split()[0].split("@")[0].lower())
+        command, _, rest = text.partition(" ")
+        return await _slash(turn, command.split("@")[0].lower(), rest)
     if folded in turn.deps.lexicon.cancel:
         return _cancel(turn)
     if subscriptions.wants_to_stop(folded):
@@ -90,6 +100,9 @@ async def commands(turn: Turn) -> Response | None:
     for section in turn.deps.catalogue.menu.sections:  # typing a menu item's name opens it
         if folded == folded_phrase(section.title):
             return await on_action(turn, Action("section", section.id))
+    code = tracking.find_code(text)
+    if code and not feedback.in_flow(turn):
+        return await tracking.lookup(turn, code)
     number = _NUMBER.fullmatch(folded)
     if number:
         choice = int(number.group(1))

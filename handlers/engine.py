@@ -11,6 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from db import queries
+from handlers import feedback
 from handlers.answer import answer
 from handlers.commands import commands
 from handlers.deps import Deps
@@ -30,9 +31,14 @@ async def _unreadable(turn: Turn) -> Response | None:
     return None if turn.folded else fallback(turn, unreadable=True)
 
 
-# Order matters: buttons and commands first, then messages without words, small talk,
-# and the catalogue search last (it always answers, with a fallback if nothing fits).
-ROUTES: tuple[Route, ...] = (commands, _unreadable, smalltalk, answer)
+async def _flow(turn: Turn) -> Response | None:
+    """A multi-step flow in progress takes the message (after buttons and commands)."""
+    return await feedback.on_message(turn) if feedback.in_flow(turn) else None
+
+
+# Order matters: buttons and commands first, then a flow in progress, messages without
+# words, small talk, and the catalogue search last (it always answers, with a fallback).
+ROUTES: tuple[Route, ...] = (commands, _flow, _unreadable, smalltalk, answer)
 
 
 def clean_text(raw: str | None) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from handlers.cards import MENU_BUTTON
 from handlers.menu import main_menu
 from handlers.render import with_buttons
+from handlers.satisfaction import maybe_ask
 from handlers.turn import Turn
-from handlers.types import Response
+from handlers.types import Reply, Response
 
 
 def _only(phrases: frozenset[str], folded: str, fillers: frozenset[str]) -> bool:
@@ -20,6 +21,14 @@ def _only(phrases: frozenset[str], folded: str, fillers: frozenset[str]) -> bool
             if all(word in fillers or word in phrase.split() for word in rest):
                 return True
     return False
+
+
+def _closing(turn: Turn, text: str) -> Response:
+    """Thanks or goodbye; the rating question follows once per conversation."""
+    question = maybe_ask(turn)
+    if question is None:
+        return Response([with_buttons(text, [MENU_BUTTON])], intent="greeting")
+    return Response([Reply(text), question], intent="greeting")
 
 
 def greets(turn: Turn) -> bool:
@@ -36,10 +45,10 @@ async def smalltalk(turn: Turn) -> Response | None:
         return None
     if _only(lexicon.thanks, folded, fillers):
         text = "Dạ, không có gì ạ. Bạn cần hỏi thêm điều gì cứ nhắn cho mình nhé."
-        return Response([with_buttons(text, [MENU_BUTTON])], intent="greeting")
+        return _closing(turn, text)
     if _only(lexicon.goodbye, folded, fillers):
         text = "Chào bạn, chúc bạn một ngày tốt lành! Khi cần, bạn cứ nhắn lại cho mình."
-        return Response([with_buttons(text, [MENU_BUTTON])], intent="greeting")
+        return _closing(turn, text)
     if _only(lexicon.menu, folded, fillers):
         return main_menu(turn, greet=False)
     nothing_asked = lexicon.is_filler(folded.split()) and not turn.query.features

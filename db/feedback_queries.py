@@ -1,0 +1,154 @@
+"""Session-first queries for feedback records, their audit trail and the outbox."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Feedback, FeedbackEvent, Outbox, Rating, utcnow
+
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud without doubt
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def new_code(now: datetime) -> str:
+    """A short tracking code: PA-<day><month>-<4 characters>, e.g. PA-2611-7K3Q."""
+    local = now.astimezone(VIETNAM)
+    tail = "".join(secrets.choice(CODE_ALPHABET) for _ in range(4))
+    return f"PA-{local:%d%m}-{tail}"
+
+
+async def create_feedback(session: AsyncSession, actor: str, **fields: Any) -> Feedback:
+    """Insert a record under a fresh unique code, with its "created" audit event."""
+    now = fields.pop("requested_datetime", None) or utcnow()
+    for _ in range(20):
+        feedback = Feedback(
+            service_request_id=new_code(now),
+            requested_datetime=now,
+            updated_datetime=now,
+            status="new",
+            **fields,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(feedback)
+                await session.flush()
+        except IntegrityError:
+            continue  # the code was taken: draw another
+        session.add(
+            FeedbackEvent(
+                feedback_id=feedback.id,
+                actor=actor,
+                action="created",
+                to_status="new",
+                created_at=now,
+            )
+        )
+        return feedback
+    raise RuntimeError("could not draw a free tracking code")
+
+
+async def by_code(session: AsyncSession, code: str) -> Feedback | None:
+    """The record with this tracking code."""
+    rows = await session.execute(select(Feedback).where(Feedback.service_request_id == code))
+    return rows.scalar_one_or_none()
+
+
+async def of_user(session: AsyncSession, user_id: int, limit: int = 5) -> list[Feedback]:
+    """A resident's most recent records."""
+    rows = await session.execute(
+        select(Feedback)
+        .where(Feedback.user_id == user_id)
+        .order_by(Feedback.requested_datetime.desc())
+        .limit(limit)
+    )
+    return list(rows.scalars())
+
+
+async def events_of(session: AsyncSession, feedback_id: int) -> list[FeedbackEvent]:
+    """The audit trail of a record, oldest first."""
+    rows = await session.execute(
+        select(FeedbackEvent)
+        .where(FeedbackEvent.feedback_id == feedback_id)
+        .order_by(FeedbackEvent.id)
+    )
+    return list(rows.scalars())
+
+
+async def enqueue(
+    session: AsyncSession,
+    channel: str,
+    user_ref: str,
+    text: str,
+    kind: str,
+    user_id: int | None = None,
+    buttons: Sequence[dict] = (),
+) -> Outbox:
+    """Store a message for the channel's sender (delivered after commit)."""
+    row = Outbox(
+        channel=channel,
+        user_ref=user_ref,
+        user_id=user_id,
+        kind=kind,
+        text=text,
+        buttons=list(buttons),
+        status="pending",
+        next_attempt_at=utcnow(),
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def add_rating(session: AsyncSession, **fields: Any) -> None:
+    """Store a satisfaction answer."""
+    session.add(Rating(**fields))
+
+
+async def set_status(
+    session: AsyncSession,
+    feedback: Feedback,
+    status: str,
+    actor: str,
+    note: str | None = None,
+    outbox_id: int | None = None,
+) -> None:
+    """Change the status, with an audit event; answered/resolved times are kept."""
+    now = utcnow()
+    previous = feedback.status
+    feedback.status, feedback.updated_datetime = status, now
+    if note:
+        feedback.status_notes = note
+    if status in ("answered", "resolved") and feedback.first_answered_at is None:
+        feedback.first_answered_at = now
+    if status == "resolved":
+        feedback.resolved_at = now
+    session.add(
+        FeedbackEvent(
+            feedback_id=feedback.id,
+            actor=actor,
+            action="status",
+            from_status=previous,
+            to_status=status,
+            note=note,
+            outbox_id=outbox_id,
+            created_at=now,
+        )
+    )
+
+
+async def mark_outbox(
+    session: AsyncSession, outbox_id: int, status: str, error: str | None = None
+) -> None:
+    """Record a delivery result."""
+    values: dict[str, Any] = {"status": status, "last_error": error[:300] if error else None}
+    if status == "sent":
+        values["sent_at"] = utcnow()
+    await session.execute(update(Outbox).where(Outbox.id == outbox_id).values(**values))

@@ -1,0 +1,64 @@
+"""One 1-5 question: after an answer (asked when the resident says thanks or goodbye, once per
+conversation) and when feedback is resolved. Ratings feed the monthly report."""
+
+from __future__ import annotations
+
+from db import feedback_queries as fq
+from handlers.actions import Action
+from handlers.cards import MENU_BUTTON
+from handlers.render import with_buttons
+from handlers.turn import Turn
+from handlers.types import Button, Reply, Response
+
+QUESTION = (
+    "Câu trả lời vừa rồi có giúp được bạn không? Bạn chấm giúp phường từ 1 (chưa tốt) "
+    "đến 5 (rất tốt)."
+)
+LABELS = {1: "1 - Chưa tốt", 2: "2", 3: "3", 4: "4", 5: "5 - Rất tốt"}
+SUBJECTS = {"a": "answer", "f": "feedback"}
+
+
+def rating_buttons(subject: str, ref: str) -> list[Button]:
+    """Five buttons whose payloads carry what is being rated ("a" answer, "f" feedback)."""
+    return [
+        Button(label, Action("rate", f"{subject}:{ref}:{n}").pack()) for n, label in LABELS.items()
+    ]
+
+
+def maybe_ask(turn: Turn) -> Reply | None:
+    """The rating question, if an answer was given in this conversation and not yet rated."""
+    answered = turn.state.data.get("answered")
+    if not answered or turn.state.data.get("rating_asked"):
+        return None
+    turn.state.data["rating_asked"] = True
+    return Reply(QUESTION, tuple(rating_buttons("a", answered)))
+
+
+async def on_rating(turn: Turn, arg: str) -> Response:
+    """Store a rating given by button (or by typing its number)."""
+    subject, _, rest = arg.partition(":")
+    ref, _, score_text = rest.rpartition(":")
+    if subject not in SUBJECTS or not score_text.isdigit() or not 1 <= int(score_text) <= 5:
+        return Response(
+            [with_buttons("Mình chưa hiểu điểm đánh giá này.", [MENU_BUTTON])], intent="menu"
+        )
+    feedback_id = None
+    if subject == "f":
+        record = await fq.by_code(turn.session, ref)
+        if record is None or record.user_id != turn.user.id:
+            return Response(
+                [with_buttons("Không tìm thấy phản ánh này.", [MENU_BUTTON])], intent="feedback"
+            )
+        feedback_id = record.id
+    await fq.add_rating(
+        turn.session,
+        user_id=turn.user.id,
+        channel=turn.msg.channel,
+        subject=SUBJECTS[subject],
+        content_id=ref if subject == "a" else None,
+        feedback_id=feedback_id,
+        score=int(score_text),
+    )
+    turn.state.data["rating_asked"] = True
+    text = f"Cảm ơn bạn đã chấm {score_text}/5! Ý kiến của bạn giúp phường phục vụ tốt hơn."
+    return Response([with_buttons(text, [MENU_BUTTON])], intent="greeting")
