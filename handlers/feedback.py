@@ -22,6 +22,7 @@ FLOW = "feedback"
 KEY = "fb"  # this flow's answers inside the conversation state's data
 GUIDE_ID = "phan-anh-kien-nghi"
 MIN_DESCRIPTION = 10
+MIN_DRAFT_WORDS = 6
 PHONE = re.compile(r"^(?:\+?84|0)(?:3|5|7|8|9)\d{8}$")
 CANCEL = Button("Hủy", Action("cancel").pack())
 SKIP = Button("Bỏ qua", Action("fb", "skip").pack())
@@ -50,7 +51,7 @@ async def start(turn: Turn, draft: str | None = None) -> Response:
     """Begin the intake; a substantial first message is kept as the draft description."""
     turn.state.flow = FLOW
     turn.state.data[KEY] = {"step": "category"}
-    if draft and len(draft.strip()) >= MIN_DESCRIPTION:
+    if draft and len(draft.split()) >= MIN_DRAFT_WORDS:  # more than "tôi muốn phản ánh"
         turn.state.data[KEY]["draft"] = draft.strip()[:2000]
     other_ways = Button(
         "Cách gửi khác (Cổng DVC, đường dây nóng)", Action("open", GUIDE_ID).pack()
