@@ -19,7 +19,8 @@ from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo_bot import ZaloBotChannel
 from bot.channels.zalo_oa import ZaloOAChannel
 from bot.inbox import Inbox
-from bot.keys import DEPS, HTTP, INBOX, SETTINGS, TELEGRAM, ZALO_BOT, ZALO_OA
+from bot.keys import DEPS, HTTP, INBOX, OUTBOX, SETTINGS, TELEGRAM, ZALO_BOT, ZALO_OA
+from bot.outbox import OutboxSender
 from bot.settings import Settings
 from bot.wiring import core
 
@@ -57,13 +58,17 @@ async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
     async with core(app[SETTINGS]) as deps:
         app[DEPS] = deps
         app[INBOX] = Inbox(deps.sessions, workers=app[SETTINGS].inbox_workers)
+        app[OUTBOX] = OutboxSender(deps.sessions)
+        app[OUTBOX].register("web", webchat.deliver)
         yield
 
 
 async def _inbox_ctx(app: web.Application) -> AsyncIterator[None]:
     # Last to start, first to stop: every channel has registered its processor by now.
     await app[INBOX].start()
+    await app[OUTBOX].start()
     yield
+    await app[OUTBOX].stop()
     await app[INBOX].stop()
 
 
@@ -79,9 +84,11 @@ async def _zalo_ctx(app: web.Application) -> AsyncIterator[None]:
     started = []
     if settings.zalo_bot_token is not None:
         app[ZALO_BOT] = ZaloBotChannel(settings, deps, inbox, http)
+        app[OUTBOX].register("zalo_bot", app[ZALO_BOT].deliver)
         started.append(app[ZALO_BOT])
     if settings.zalo_oa_enabled:
         app[ZALO_OA] = ZaloOAChannel(settings, deps, inbox, http)
+        app[OUTBOX].register("zalo_oa", app[ZALO_OA].deliver)
         await app[ZALO_OA].start()
     for channel in started:
         await channel.start()
@@ -97,6 +104,7 @@ async def _telegram_ctx(app: web.Application) -> AsyncIterator[None]:
         return
     channel = TelegramChannel(settings, app[DEPS], app[INBOX])
     app[TELEGRAM] = channel
+    app[OUTBOX].register("telegram", channel.deliver)
     await channel.start()
     yield
     await channel.stop()

@@ -9,6 +9,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo_bot import ZaloBotChannel
 from bot.channels.zalo_oa import ZaloOAChannel
 from bot.inbox import Inbox
+from bot.outbox import OutboxSender
 from bot.settings import Settings
 from handlers.deps import Deps
 
@@ -19,3 +20,4 @@ INBOX = web.AppKey("inbox", Inbox)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 ZALO_BOT = web.AppKey("zalo_bot", ZaloBotChannel)
 ZALO_OA = web.AppKey("zalo_oa", ZaloOAChannel)
+OUTBOX = web.AppKey("outbox", OutboxSender)

@@ -111,6 +111,7 @@ class TelegramChannel:
         self.app = builder.build()
         self.ready = asyncio.Event()
         self._starter: asyncio.Task[None] | None = None
+        self._last_error: str | None = None
         self.app.add_handler(ChatMemberHandler(self._on_member, ChatMemberHandler.MY_CHAT_MEMBER))
         self.app.add_handler(CallbackQueryHandler(self._on_button))
         self.app.add_handler(MessageHandler(filters.ChatType.PRIVATE, self._on_message))
@@ -251,28 +252,37 @@ class TelegramChannel:
             chat_id, lambda: self.app.bot.send_chat_action(chat_id, ChatAction.TYPING)
         )
 
-    async def send(self, chat_id: int | str, reply: Reply) -> bool:
-        """Send one reply, split at paragraphs over 4096 characters, buttons on the last part."""
+    async def send(self, chat_id: int | str, reply: Reply) -> str:
+        """Send one reply, split at paragraphs over 4096 characters, buttons on the last part;
+        returns "sent", "blocked" or "failed"."""
         parts = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH)
         markup = keyboard(reply)
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
-            sent = await self._deliver(
+            status = await self._deliver(
                 chat_id,
                 lambda part=part, last=last: self.app.bot.send_message(
                     chat_id, part, reply_markup=markup if last else None
                 ),
             )
-            if not sent:
-                return False
-        return True
+            if status != "sent":
+                return status
+        return "sent"
 
-    async def _deliver(self, chat_id: int | str, call: Callable[[], Awaitable[Any]]) -> bool:
-        """Make one Bot API call; 429, 403, 400 and timeouts are handled, never raised."""
+    async def deliver(self, user_ref: str, reply: Reply) -> tuple[str, str | None]:
+        """The outbox's entry point: (status, reason)."""
+        if not self.ready.is_set():
+            return "failed", "Telegram chưa kết nối"
+        status = await self.send(user_ref, reply)
+        return status, None if status == "sent" else self._last_error
+
+    async def _deliver(self, chat_id: int | str, call: Callable[[], Awaitable[Any]]) -> str:
+        """Make one Bot API call; 429, 403, 400 and timeouts are handled, never raised.
+        Returns "sent", "blocked" or "failed"."""
         for attempt in range(3):
             try:
                 await call()
-                return True
+                return "sent"
             except RetryAfter as exc:
                 wait = _seconds(exc.retry_after)
                 log.warning("Telegram rate limit: waiting %.1f s (chat %s)", wait, chat_id)
@@ -280,14 +290,17 @@ class TelegramChannel:
             except Forbidden:
                 log.info("Telegram chat %s has blocked the bot; marked inactive", chat_id)
                 await set_reachable(self.deps, "telegram", str(chat_id), False)
-                return False
+                self._last_error = "người dân đã chặn bot"
+                return "blocked"
             except BadRequest as exc:
                 log.warning("Telegram refused a call for chat %s: %s", chat_id, exc.message)
-                return False
+                self._last_error = exc.message
+                return "failed"
             except (TimedOut, NetworkError) as exc:
                 log.warning(
                     "Telegram call failed for chat %s (%s), attempt %d", chat_id, exc, attempt + 1
                 )
                 await asyncio.sleep(0.5 * (attempt + 1))
         log.error("Telegram call for chat %s given up after 3 attempts", chat_id)
-        return False
+        self._last_error = "hết lượt thử"
+        return "failed"

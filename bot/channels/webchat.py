@@ -12,10 +12,13 @@ from collections import OrderedDict
 from importlib import resources
 
 from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.keys import DEPS
+from db.models import Outbox, utcnow
 from handlers.engine import handle
-from handlers.types import IncomingMessage, Response
+from handlers.types import IncomingMessage, Reply, Response
 
 USER_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_TEXT = 2000
@@ -99,6 +102,23 @@ class WebChat:
         response = await handle(message, request.app[DEPS])
         return self._cors(request, web.json_response(as_json(response)))
 
+    async def updates(self, request: web.Request) -> web.StreamResponse:
+        """GET /api/chat/updates?user=ID: messages the ward sent since (answers to feedback)."""
+        user = request.query.get("user", "")
+        if not USER_ID.match(user):
+            return self._cors(request, _error(400, "Thiếu mã người dùng hợp lệ."))
+        if not self.limiter.allow(request.remote or "?"):
+            return self._cors(request, _error(429, "Bạn gửi nhanh quá, vui lòng đợi một chút."))
+        async with request.app[DEPS].sessions() as session, session.begin():
+            rows = await pickup(session, user)
+        replies = [{"text": r.text, "buttons": list(r.buttons or [])} for r in rows]
+        return self._cors(request, web.json_response({"replies": replies}))
+
+
+async def deliver(_user_ref: str, _reply: Reply) -> tuple[str, str | None]:
+    """The website cannot be pushed to: messages wait until the widget fetches them."""
+    return "awaiting_pickup", None
+
 
 def _validate(body: object) -> str | None:
     if not isinstance(body, dict):
@@ -145,4 +165,26 @@ def add_routes(app: web.Application, webchat: WebChat) -> None:
     app.router.add_get("/widget.js", widget_js)
     app.router.add_get("/widget.css", widget_css)
     app.router.add_post("/api/chat", webchat.chat)
+    app.router.add_get("/api/chat/updates", webchat.updates)
     app.router.add_route("OPTIONS", "/api/chat", webchat.preflight)
+
+
+async def pickup(session: AsyncSession, user_ref: str) -> list[Outbox]:
+    """Messages waiting for this website visitor; marked sent as they are handed over."""
+    rows = list(
+        (
+            await session.execute(
+                select(Outbox)
+                .where(
+                    Outbox.channel == "web",
+                    Outbox.user_ref == user_ref,
+                    Outbox.status == "awaiting_pickup",
+                )
+                .order_by(Outbox.id)
+                .with_for_update(skip_locked=True)
+            )
+        ).scalars()
+    )
+    for row in rows:
+        row.status, row.sent_at = "sent", utcnow()
+    return rows

@@ -255,6 +255,15 @@ class ZaloBotChannel:
                 )
         return error is None
 
+    async def deliver(self, user_ref: str, reply: Reply) -> tuple[str, str | None]:
+        """The outbox's entry point: (status, reason)."""
+        error = None
+        for part in split_text(numbered_choices(reply), MAX_TEXT):
+            error = await self._send_part(user_ref, part)
+            if error:
+                return "failed", error
+        return "sent", None
+
     async def _send_part(self, chat_id: str, text: str) -> str | None:
         for attempt in range(3):
             try:

@@ -198,6 +198,15 @@ class ZaloOAChannel:
                 await queries.record_delivery(session, reply_ids, status, error)
         return status
 
+    async def deliver(self, user_ref: str, reply: Reply) -> tuple[str, str | None]:
+        """The outbox's entry point: (status, reason)."""
+        status, error = "sent", None
+        for message in self._messages(reply):
+            status, error = await self._send_message(user_ref, message)
+            if status != "sent":
+                break
+        return status, error
+
     async def _send_message(self, user_id: str, message: dict[str, Any]) -> tuple[str, str | None]:
         body = {"recipient": {"user_id": user_id}, "message": message}
         refreshed = False
