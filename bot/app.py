@@ -22,6 +22,7 @@ from bot.inbox import Inbox
 from bot.keys import DEPS, HTTP, INBOX, OUTBOX, SETTINGS, TELEGRAM, ZALO_BOT, ZALO_OA
 from bot.outbox import OutboxSender
 from bot.settings import Settings
+from bot.staff import routes as staff_routes
 from bot.wiring import core
 
 log = logging.getLogger("bot")
@@ -177,4 +178,5 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_post("/webhooks/zalo-bot", zalo_bot_webhook)
     app.router.add_post("/webhooks/zalo-oa", zalo_oa_webhook)
     webchat.add_routes(app, webchat.WebChat(settings.webchat_allowed_origins))
+    staff_routes.add_routes(app)
     return app

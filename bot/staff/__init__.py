@@ -1,0 +1,1 @@
+"""The staff console under /staff/: sign-in, the feedback inbox, answering residents."""

@@ -1,0 +1,138 @@
+"""Console accounts and sessions: argon2 password hashes, server-side sessions that expire,
+a CSRF token per session, and sign-in rate limiting that holds across processes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import LoginAttempt, StaffSession, StaffUser, utcnow
+
+ROLES = ("admin", "staff", "tech_team")
+COOKIE = "ward_staff"
+IDLE = timedelta(hours=2)  # a session unused this long expires
+LONGEST = timedelta(hours=12)  # and none lives longer than a working day
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """True when the password matches (in constant time, by argon2)."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def same(a: str, b: str) -> bool:
+    """Constant-time string comparison."""
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+async def add_staff(
+    session: AsyncSession, username: str, display_name: str, password: str, role: str
+) -> StaffUser:
+    """Create an account (the CLI's `staff add`)."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if len(password) < 10:
+        raise ValueError("password must have at least 10 characters")
+    user = StaffUser(
+        username=username.strip().lower(),
+        display_name=display_name,
+        password_hash=hash_password(password),
+        role=role,
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def too_many_failures(session: AsyncSession, keys: list[str]) -> bool:
+    """True when any key (address, username) failed too often recently."""
+    since = utcnow() - FAILURE_WINDOW
+    count = await session.scalar(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.key.in_(keys), LoginAttempt.created_at >= since)
+        .group_by(LoginAttempt.key)
+        .order_by(func.count().desc())
+        .limit(1)
+    )
+    return (count or 0) >= MAX_FAILURES
+
+
+async def record_failure(session: AsyncSession, keys: list[str]) -> None:
+    session.add_all(LoginAttempt(key=key[:200]) for key in keys)
+
+
+async def authenticate(session: AsyncSession, username: str, password: str) -> StaffUser | None:
+    """The active account with these credentials, or None."""
+    user = (
+        await session.execute(
+            select(StaffUser).where(StaffUser.username == username.strip().lower())
+        )
+    ).scalar_one_or_none()
+    if user is None or not user.active:
+        verify_password(_DUMMY, password)  # same work either way: no username probing
+        return None
+    return user if verify_password(user.password_hash, password) else None
+
+
+async def start_session(session: AsyncSession, user: StaffUser) -> tuple[str, str]:
+    """A new session: returns (cookie token, CSRF token)."""
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+    now = utcnow()
+    session.add(
+        StaffSession(
+            token_hash=_digest(token),
+            staff_id=user.id,
+            csrf_token=csrf,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + IDLE,
+        )
+    )
+    user.last_login_at = now
+    return token, csrf
+
+
+async def load_session(session: AsyncSession, token: str) -> tuple[StaffUser, StaffSession] | None:
+    """The signed-in user for a cookie token, extending the idle timeout; None if expired."""
+    if not token:
+        return None
+    row = await session.get(StaffSession, _digest(token))
+    now = utcnow()
+    if row is None or row.expires_at <= now or now - row.created_at > LONGEST:
+        return None
+    user = await session.get(StaffUser, row.staff_id)
+    if user is None or not user.active:
+        return None
+    row.last_seen_at = now
+    row.expires_at = min(now + IDLE, row.created_at + LONGEST)
+    return user, row
+
+
+async def end_session(session: AsyncSession, token: str) -> None:
+    await session.execute(delete(StaffSession).where(StaffSession.token_hash == _digest(token)))
+
+
+_DUMMY = hash_password("not-a-real-password-0")

@@ -1,0 +1,85 @@
+"""The console's route table: every route names the roles allowed, and one guard enforces
+sign-in, role and CSRF before any view runs."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from bot.keys import DEPS
+from bot.staff import auth, views
+from db.models import StaffSession, StaffUser
+
+View = Callable[[web.Request, StaffUser, StaffSession], Awaitable[web.StreamResponse]]
+FEEDBACK_ROLES = frozenset({"admin", "staff"})
+ADMIN = frozenset({"admin"})
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    view: View
+    roles: frozenset[str]
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/staff/", views.inbox, FEEDBACK_ROLES),
+    Route("GET", "/staff/export.csv", views.export_csv, FEEDBACK_ROLES),
+    Route("GET", "/staff/feedback/new", views.new_form, FEEDBACK_ROLES),
+    Route("POST", "/staff/feedback/new", views.create, FEEDBACK_ROLES),
+    Route("GET", "/staff/feedback/{code}", views.detail, FEEDBACK_ROLES),
+    Route("POST", "/staff/feedback/{code}/reply", views.reply, FEEDBACK_ROLES),
+    Route("POST", "/staff/feedback/{code}/status", views.change_status, FEEDBACK_ROLES),
+    Route("POST", "/staff/feedback/{code}/assign", views.assign, FEEDBACK_ROLES),
+    Route("GET", "/staff/canned", views.canned, ADMIN),
+    Route("POST", "/staff/canned", views.add_canned, ADMIN),
+    Route("POST", "/staff/canned/{id}/delete", views.delete_canned, ADMIN),
+    Route("POST", "/staff/logout", views.logout, frozenset(auth.ROLES)),
+)
+
+
+def guard(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """Wrap a view: signed in (else sign-in page), right role (else 403), CSRF on POST (else
+    403). The view runs in the same session transaction as the checks."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        token = request.cookies.get(auth.COOKIE, "")
+        async with request.app[DEPS].sessions() as session, session.begin():
+            found = await auth.load_session(session, token)
+            if found is None:
+                if request.method == "GET":
+                    raise web.HTTPFound(f"/staff/login?next={request.rel_url.path}")
+                raise web.HTTPUnauthorized(text="Bạn cần đăng nhập.")
+            user, staff_session = found
+            if user.role not in route.roles:
+                raise web.HTTPForbidden(text="Tài khoản của bạn không có quyền vào trang này.")
+            if request.method == "POST":
+                form = await request.post()
+                if not auth.same(str(form.get("csrf", "")), staff_session.csrf_token):
+                    raise web.HTTPForbidden(text="Phiên làm việc không hợp lệ (CSRF).")
+            request["db"] = session
+            response = await route.view(request, user, staff_session)
+        views.wake_outbox_if_needed(request)  # committed: the sender may send now
+        return response
+
+    return handler
+
+
+def add_routes(app: web.Application) -> None:
+    """Mount the console with its templates."""
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.PackageLoader("bot.staff", "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+    )
+    env.filters.update(views.FILTERS)
+    app.router.add_get("/staff/login", views.login_form)
+    app.router.add_post("/staff/login", views.login)
+    app.router.add_get("/staff/static/staff.css", views.stylesheet)
+    for route in ROUTES:
+        app.router.add_route(route.method, route.path, guard(route))
