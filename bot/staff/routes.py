@@ -39,6 +39,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/staff/canned", views.canned, ADMIN),
     Route("POST", "/staff/canned", views.add_canned, ADMIN),
     Route("POST", "/staff/canned/{id}/delete", views.delete_canned, ADMIN),
+    Route("GET", "/staff/account", views.account, frozenset(auth.ROLES)),
     Route("POST", "/staff/logout", views.logout, frozenset(auth.ROLES)),
 )
 
@@ -62,7 +63,7 @@ def guard(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]
                 form = await request.post()
                 if not auth.same(str(form.get("csrf", "")), staff_session.csrf_token):
                     raise web.HTTPForbidden(text="Phiên làm việc không hợp lệ (CSRF).")
-            request["db"] = session
+            request[views.DB] = session
             response = await route.view(request, user, staff_session)
         views.wake_outbox_if_needed(request)  # committed: the sender may send now
         return response

@@ -15,7 +15,7 @@ from aiohttp import web
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.keys import DEPS, OUTBOX, SETTINGS
+from bot.keys import DEPS, OUTBOX
 from bot.staff import auth
 from db import feedback_queries as fq
 from db.models import (
@@ -34,6 +34,8 @@ from handlers.tracking import STATUS_LABELS
 from handlers.workdays import VIETNAM, due_at
 
 LOGIN_CSRF = "ward_login_csrf"
+DB = web.RequestKey("db", AsyncSession)  # the guard's session for this request
+WAKE_OUTBOX = web.RequestKey("wake_outbox", bool)
 DELIVERY_LABELS = {
     "pending": "đang chờ gửi",
     "sending": "đang gửi",
@@ -77,7 +79,7 @@ def _categories(request: web.Request) -> dict[str, str]:
 
 
 def _db(request: web.Request) -> AsyncSession:
-    return request["db"]
+    return request[DB]
 
 
 # --- sign-in -------------------------------------------------------------------------------
@@ -115,8 +117,11 @@ async def login(request: web.Request) -> web.StreamResponse:
         context = {"csrf": request.cookies.get(LOGIN_CSRF, ""), "next": "/staff/", "error": error}
         return aiohttp_jinja2.render_template("login.html", request, context, status=401)
     target = str(form.get("next", "/staff/"))
-    response = see_other(target if target.startswith("/staff/") else "/staff/")
-    secure = request.app[SETTINGS].public_url is not None  # https in production
+    if not target.startswith("/staff/") or (target == "/staff/" and user.role == "tech_team"):
+        target = "/staff/account"  # the tech team has no feedback inbox
+    response = see_other(target)
+    # Secure cookies whenever the browser came over https (directly or via the TLS proxy).
+    secure = request.secure or request.headers.get("X-Forwarded-Proto") == "https"
     response.set_cookie(
         auth.COOKIE,
         token,
@@ -127,6 +132,14 @@ async def login(request: web.Request) -> web.StreamResponse:
         max_age=int(auth.LONGEST.total_seconds()),
     )
     return response
+
+
+async def account(
+    request: web.Request, user: StaffUser, staff_session: StaffSession
+) -> web.Response:
+    """GET /staff/account: who is signed in and what they may do (every role)."""
+    context = {"user": user, "csrf": staff_session.csrf_token}
+    return aiohttp_jinja2.render_template("account.html", request, context)
 
 
 async def logout(
@@ -310,7 +323,7 @@ async def _notify(
         user_id=resident.id,
         buttons=[{"title": b.title, "payload": b.payload} for b in buttons or []],
     )
-    request["wake_outbox"] = True
+    request[WAKE_OUTBOX] = True
     return row.id
 
 
@@ -470,5 +483,5 @@ async def delete_canned(
 
 def wake_outbox_if_needed(request: web.Request) -> None:
     """After the view's transaction committed: send what it queued right away."""
-    if request.get("wake_outbox") and OUTBOX in request.app:
+    if request.get(WAKE_OUTBOX) and OUTBOX in request.app:
         request.app[OUTBOX].wake()
