@@ -5,71 +5,32 @@ Screenshots are kept in test-artifacts/ at the repository root.
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 
 from bot.app import create_app
 from bot.settings import Settings
-
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _need_browser() -> None:
-    missing = []
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        missing.append("the playwright package")
-    if not Path(CHROMIUM).exists():
-        missing.append(f"Chromium at {CHROMIUM}")
-    if missing:
-        reason = "browser test needs " + " and ".join(missing)
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+from tests.browser import ARTIFACTS, chromium, need_browser, serve
 
 
 @pytest.fixture
 async def site(tmp_path: Path) -> AsyncIterator[str]:
-    _need_browser()
+    need_browser()
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/web.sqlite3"))
-    runner = web.AppRunner(app)
-    await runner.setup()
-    server = web.TCPSite(runner, "127.0.0.1", 0)
-    await server.start()
-    port = server._server.sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    await runner.cleanup()
+    async with serve(app) as url:
+        yield url
 
 
 @pytest.fixture
 async def browser():
-    _need_browser()
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        await browser.close()
+    need_browser()
+    async with chromium() as launched:
+        yield launched
 
 
 async def test_widget_answers_the_birth_registration_question(site: str, browser) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
     page = await browser.new_page(viewport={"width": 390, "height": 844})  # a phone screen
     await page.goto(site + "/")
     await page.locator("button.bubble").click()
