@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_api_url: AnyHttpUrl = Field(default=AnyHttpUrl("https://api.telegram.org"))
     telegram_webhook_secret: SecretStr | None = None
+    telegram_staff_chat_id: str | None = Field(
+        default=None, description="Telegram group of ward staff that gets each new feedback."
+    )
     zalo_bot_token: SecretStr | None = None
     zalo_bot_api_url: AnyHttpUrl = Field(default=AnyHttpUrl("https://bot-api.zaloplatforms.com"))
     zalo_bot_webhook_secret: SecretStr | None = None

@@ -23,3 +23,5 @@ class Deps:
     lexicon: Lexicon
     index: SearchIndex
     clock: Callable[[], datetime] = field(default=utcnow)
+    # (channel, recipient) pairs told about each new feedback, e.g. a Telegram staff group.
+    staff_alerts: tuple[tuple[str, str], ...] = ()

@@ -193,3 +193,29 @@ async def test_the_token_appears_in_no_log_line(
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "unreachable" in logged or "failed" in logged
     assert BOT_TOKEN not in logged and BOT_TOKEN.split(":")[1] not in logged
+
+
+async def test_feedback_intake_by_typing_numbers(client: TestClient, fake: FakeZalo) -> None:
+    """No buttons on Zalo Bot: the resident answers every step by typing."""
+    steps = [
+        bot_event("fb1", "gửi phản ánh"),
+        bot_event("fb1", "3"),  # Hạ tầng
+        bot_event("fb1", "Cống thoát nước ở đầu hẻm 8 bị tắc, nước tràn ra đường"),
+        bot_event(
+            "fb1", None, event="message.image.received", photo="https://p.zalo.test/cong.jpg"
+        ),
+        bot_event("fb1", "TDP 2, hẻm 8 Lê Lợi"),
+        bot_event("fb1", "2"),  # no phone
+        bot_event("fb1", "1"),
+    ]  # send
+    for event in steps:
+        await post(client, event)
+    texts = [m["text"] for m in fake.called("sendMessage")]
+    assert "Gõ số để chọn" in texts[0]
+    assert "Mã tra cứu: PA-" in texts[-1]
+    async with client.app[DEPS].sessions() as session:
+        from db.models import Feedback
+
+        record = (await session.execute(select(Feedback))).scalar_one()
+    assert record.channel == "zalo_bot" and record.media_url == "https://p.zalo.test/cong.jpg"
+    assert record.area == "TDP 2, hẻm 8 Lê Lợi" and record.phone is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -269,3 +270,34 @@ async def test_oa_and_bot_and_telegram_run_side_by_side(fake: FakeZalo, tmp_path
         assert app[ZALO_OA] is not None
         ready = await (await test_client.get("/readyz")).json()
         assert "zalo_bot" in ready["checks"]
+
+
+async def test_feedback_intake_with_oa_buttons(client: TestClient, fake: FakeZalo) -> None:
+    """On the OA, buttons come back as text events carrying the payload."""
+    await deliver(client, oa_event("user_send_text", "fz", "tôi muốn phản ánh"))
+
+    def press(title: str) -> str:
+        message = fake.called("oa.message.cs")[-1]["message"]
+        buttons = message.get("attachment", {}).get("payload", {}).get("buttons", [])
+        for button in buttons:
+            if button["title"].startswith(title):
+                return button["payload"]
+        numbered = re.findall(r"^(\d+)\. (.+)$", message["text"], re.MULTILINE)
+        return next(n for n, label in numbered if label.startswith(title))
+
+    await deliver(client, oa_event("user_send_text", "fz", press("An ninh")))
+    await deliver(
+        client,
+        oa_event("user_send_text", "fz", "Nhóm thanh niên tụ tập gây ồn sau 23 giờ ở công viên"),
+    )
+    await deliver(client, oa_event("user_send_image", "fz"))
+    await deliver(client, oa_event("user_send_text", "fz", press("Bỏ qua")))
+    await deliver(client, oa_event("user_send_text", "fz", press("Không")))
+    await deliver(client, oa_event("user_send_text", "fz", press("Gửi phản ánh")))
+    assert "Mã tra cứu: PA-" in fake.called("oa.message.cs")[-1]["message"]["text"]
+    async with client.app[DEPS].sessions() as session:
+        from db.models import Feedback
+
+        record = (await session.execute(select(Feedback))).scalar_one()
+    assert record.channel == "zalo_oa" and record.service_code == "an-ninh-trat-tu"
+    assert record.media_url == "https://photo.zalo.test/i.jpg"
