@@ -22,11 +22,15 @@ async def core(settings: Settings, migrate: bool = True) -> AsyncIterator[Deps]:
     try:
         if migrate:
             await upgrade(engine)
+        alerts: tuple[tuple[str, str], ...] = ()
+        if settings.telegram_staff_chat_id and settings.telegram_bot_token:
+            alerts = (("telegram", settings.telegram_staff_chat_id),)
         yield Deps(
             sessions=session_factory(engine),
             catalogue=catalogue,
             lexicon=lexicon,
             index=build_index(catalogue, lexicon),
+            staff_alerts=alerts,
         )
     finally:
         await engine.dispose()
