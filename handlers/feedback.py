@@ -249,6 +249,14 @@ async def _submit(turn: Turn) -> Response:
         phone_consent=bool(data.get("consent") and data.get("phone")),
         requested_datetime=now,
     )
+    due_text = vn_date(expected.astimezone(VIETNAM).date())
+    for channel, recipient in turn.deps.staff_alerts:  # e.g. the ward's Telegram staff group
+        alert = (
+            f"Phản ánh mới {feedback.service_request_id} ({category.title}, qua "
+            f"{turn.msg.channel}): {feedback.description[:500]}\nHạn trả lời: {due_text}. "
+            "Mở trang cán bộ để trả lời."
+        )
+        await fq.enqueue(turn.session, channel, recipient, alert, "staff_alert")
     turn.state.flow = None
     turn.state.data.pop(KEY, None)
     text = (

@@ -277,12 +277,17 @@ async def test_admin_manages_canned_replies(client: TestClient) -> None:
     assert "Đã tiếp nhận" in page
 
 
-async def test_new_feedback_is_posted_to_the_staff_group(fake: FakeTelegram,
-                                                         tmp_path: Path) -> None:
-    settings = Settings(database_url=f"sqlite:///{tmp_path}/group.sqlite3",
-                        telegram_bot_token=fake.token, telegram_api_url=fake.url,
-                        telegram_webhook_secret="secret-for-console",
-                        public_url="https://ward.example.vn", telegram_staff_chat_id="-100777")
+async def test_new_feedback_is_posted_to_the_staff_group(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/group.sqlite3",
+        telegram_bot_token=fake.token,
+        telegram_api_url=fake.url,
+        telegram_webhook_secret="secret-for-console",
+        public_url="https://ward.example.vn",
+        telegram_staff_chat_id="-100777",
+    )
     app = create_app(settings)
     async with TestClient(TestServer(app)) as group_client:
         await asyncio.wait_for(app[TELEGRAM].ready.wait(), 10)
