@@ -93,3 +93,19 @@ def test_db_upgrade(tmp_path: Path, args: list[str]) -> None:
     result = run(args, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "up to date" in result.stdout
+
+
+def test_staff_add_creates_an_account(tmp_path: Path) -> None:
+    created = run(
+        ["staff", "add", "Hoa", "--name", "Trần Thị Hoa", "--role", "admin", "--password-stdin"],
+        tmp_path,
+        "mat-khau-rat-dai\n",
+    )
+    assert created.returncode == 0, created.stderr
+    assert "'hoa' (admin) created" in created.stdout
+    again = run(
+        ["staff", "add", "hoa", "--name", "X", "--password-stdin"], tmp_path, "mat-khau-rat-dai\n"
+    )
+    assert again.returncode != 0 and "exists" in again.stderr
+    short = run(["staff", "add", "lan", "--name", "Lan", "--password-stdin"], tmp_path, "ngan\n")
+    assert short.returncode != 0 and "at least 10" in short.stderr
