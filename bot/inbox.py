@@ -122,14 +122,14 @@ class Inbox:
                 await processor(event_key, payload)
                 async with self._sessions() as session, session.begin():
                     # Updates no handler takes (edits, group posts) are closed here too.
-                    await queries.mark_event_handled(session, channel, event_key)
+                    await queries.close_event(session, channel, event_key)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 log.exception("inbox: %s update %s failed; not retried", channel, event_key)
                 with contextlib.suppress(Exception):
                     async with self._sessions() as session, session.begin():
-                        await queries.mark_event_failed(
+                        await queries.close_event(
                             session, channel, event_key, f"{type(exc).__name__}: {exc}"
                         )
             finally:

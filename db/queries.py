@@ -200,23 +200,11 @@ async def claim_event(session: AsyncSession, channel: str, event_key: str) -> bo
     return bool(result.rowcount)
 
 
-async def mark_event_handled(session: AsyncSession, channel: str, event_key: str) -> None:
-    """Close an update that was processed without a conversation (nothing to answer)."""
-    await session.execute(
-        update(ChannelEvent)
-        .where(
-            ChannelEvent.channel == channel,
-            ChannelEvent.event_key == event_key[:128],
-            ChannelEvent.handled_at.is_(None),
-        )
-        .values(handled_at=utcnow())
-    )
-
-
-async def mark_event_failed(
-    session: AsyncSession, channel: str, event_key: str, error: str
+async def close_event(
+    session: AsyncSession, channel: str, event_key: str, error: str | None = None
 ) -> None:
-    """Give up on an update whose handling raised, so it is not retried forever."""
+    """Close an update still open: processed without a conversation (nothing to answer), or
+    given up after its handling raised (`error`), so it is not retried forever."""
     await session.execute(
         update(ChannelEvent)
         .where(
@@ -224,7 +212,7 @@ async def mark_event_failed(
             ChannelEvent.event_key == event_key[:128],
             ChannelEvent.handled_at.is_(None),
         )
-        .values(handled_at=utcnow(), error=error[:300])
+        .values(handled_at=utcnow(), error=error[:300] if error else None)
     )
 
 

@@ -243,17 +243,11 @@ class ZaloBotChannel:
 
     async def send(self, chat_id: str, reply: Reply, reply_ids: list[int] | None = None) -> bool:
         """Send a reply as numbered text, cut at 2,000 characters; record the result."""
-        error = None
-        for part in split_text(numbered_choices(reply), MAX_TEXT):
-            error = await self._send_part(chat_id, part)
-            if error:
-                break
+        status, error = await self.deliver(chat_id, reply)
         if reply_ids:
             async with self.deps.sessions() as session, session.begin():
-                await queries.record_delivery(
-                    session, reply_ids, "failed" if error else "sent", error
-                )
-        return error is None
+                await queries.record_delivery(session, reply_ids, status, error)
+        return status == "sent"
 
     async def deliver(self, user_ref: str, reply: Reply) -> tuple[str, str | None]:
         """The outbox's entry point: (status, reason)."""
