@@ -105,7 +105,7 @@ async def answer(turn: Turn) -> Response:
     assert best is not None
     if decision.kind == "subscribe":
         response = await subscriptions.offer(turn)
-    elif decision.kind == "feedback" or best.doc.id == GUIDE_ID:
+    elif decision.kind == "feedback":
         response = await feedback.start(turn, draft=turn.text)
     elif decision.kind == "clarify":
         response = clarify(turn, list(decision.matches))

@@ -131,8 +131,19 @@ def topic_card(entry: Topic, catalogue: Catalogue, lead: Sequence[str] = ()) -> 
     return with_buttons("\n".join(lines), [*buttons, MENU_BUTTON])
 
 
+FILE_HERE = Button("Gửi phản ánh ngay tại đây", Action("section", "feedback").pack())
+FEEDBACK_GUIDE = "phan-anh-kien-nghi"
+
+
 def card(entry: AnswerEntry, catalogue: Catalogue, lead: Sequence[str] = ()) -> Reply:
-    """The short card of any entry."""
+    """The short card of any entry (the feedback guide also offers filing in the chat)."""
+    reply = _card(entry, catalogue, lead)
+    if entry.id == FEEDBACK_GUIDE:
+        return with_buttons(reply.text, [FILE_HERE, *reply.buttons])
+    return reply
+
+
+def _card(entry: AnswerEntry, catalogue: Catalogue, lead: Sequence[str] = ()) -> Reply:
     if isinstance(entry, Procedure):
         return procedure_card(entry, catalogue, lead)
     if isinstance(entry, HowTo):

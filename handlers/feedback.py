@@ -13,6 +13,7 @@ import re
 from db import feedback_queries as fq
 from db.models import utcnow
 from handlers.actions import Action
+from handlers.cards import FEEDBACK_GUIDE
 from handlers.render import vn_date, with_buttons
 from handlers.turn import Turn
 from handlers.types import Button, Response
@@ -20,7 +21,7 @@ from handlers.workdays import VIETNAM, due_at
 
 FLOW = "feedback"
 KEY = "fb"  # this flow's answers inside the conversation state's data
-GUIDE_ID = "phan-anh-kien-nghi"
+GUIDE_ID = FEEDBACK_GUIDE  # the catalogue's how-to on other ways to file feedback
 MIN_DESCRIPTION = 10
 MIN_DRAFT_WORDS = 6
 PHONE = re.compile(r"^(?:\+?84|0)(?:3|5|7|8|9)\d{8}$")
