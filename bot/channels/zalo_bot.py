@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bot.channels.http import Unreachable, post_json
 from bot.channels.text import split_text
 from bot.inbox import Inbox
 from bot.settings import Settings
@@ -53,16 +54,9 @@ class ZaloBotApi:
         """Call a method; raise ZaloBotError (with the HTTP status as code if none given)."""
         url = f"{self._base}/bot{self._token}/{method}"
         try:
-            async with self._http.post(
-                url, json=params, timeout=aiohttp.ClientTimeout(total=http_timeout)
-            ) as response:
-                status = response.status
-                try:
-                    body = await response.json(content_type=None)
-                except ValueError:
-                    body = None
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise ZaloBotError(0, f"network: {type(exc).__name__}") from None
+            status, body = await post_json(self._http, url, seconds=http_timeout, json=params)
+        except Unreachable as exc:
+            raise ZaloBotError(0, f"network: {exc}") from None
         if not isinstance(body, dict) or not body.get("ok"):
             body = body if isinstance(body, dict) else {}
             raise ZaloBotError(

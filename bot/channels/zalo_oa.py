@@ -24,6 +24,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bot.channels.http import Unreachable, post_json
 from bot.channels.text import split_text
 from bot.channels.zalo_oa_tokens import ZaloOAError, ZaloOATokens
 from bot.inbox import Inbox
@@ -236,19 +237,15 @@ class ZaloOAChannel:
 
     async def _post(self, token: str, body: dict[str, Any]) -> None:
         try:
-            async with self.http.post(
+            status, answer = await post_json(
+                self.http,
                 f"{self.api}/v3.0/oa/message/cs",
+                seconds=15,
                 json=body,
                 headers={"access_token": token},
-                timeout=aiohttp.ClientTimeout(total=15),
-            ) as response:
-                status = response.status
-                try:
-                    answer = await response.json(content_type=None)
-                except ValueError:
-                    answer = None
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise ZaloOAError(0, f"network: {type(exc).__name__}") from None
+            )
+        except Unreachable as exc:
+            raise ZaloOAError(0, f"network: {exc}") from None
         if status == 429:
             raise ZaloOAError(429, "rate limited")
         if not isinstance(answer, dict):

@@ -18,6 +18,7 @@ from datetime import timedelta
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channels.http import Unreachable, post_json
 from bot.settings import Settings
 from db import queries
 from db.models import utcnow
@@ -117,15 +118,11 @@ class ZaloOATokens:
             "refresh_token": refresh_token,
         }
         try:
-            async with self._http.post(
-                url,
-                data=form,
-                headers={"secret_key": self._app_secret},
-                timeout=aiohttp.ClientTimeout(total=20),
-            ) as response:
-                body = await response.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            raise ZaloOAError(0, f"network: {type(exc).__name__}") from None
+            _, body = await post_json(
+                self._http, url, seconds=20, data=form, headers={"secret_key": self._app_secret}
+            )
+        except Unreachable as exc:
+            raise ZaloOAError(0, f"network: {exc}") from None
         if not isinstance(body, dict) or not body.get("access_token"):
             body = body if isinstance(body, dict) else {}
             detail = body.get("error_description") or body.get("error_name") or body.get("error")
