@@ -68,6 +68,7 @@ class User(Base):
     external_id: Mapped[str] = mapped_column(String(128))
     display_name: Mapped[str | None] = mapped_column(String(128))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    area: Mapped[str | None] = mapped_column(String(100))  # tổ dân phố, for area news
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 

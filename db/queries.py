@@ -156,10 +156,20 @@ async def subscribe(session: AsyncSession, user_id: int, topics: Sequence[str]) 
         await session.execute(stmt)
 
 
-async def unsubscribe(session: AsyncSession, user_id: int) -> int:
-    """Remove every subscription; returns how many were removed."""
-    result = await session.execute(delete(Subscription).where(Subscription.user_id == user_id))
+async def unsubscribe(
+    session: AsyncSession, user_id: int, topics: Sequence[str] | None = None
+) -> int:
+    """Remove some topics (or every subscription); returns how many were removed."""
+    stmt = delete(Subscription).where(Subscription.user_id == user_id)
+    if topics is not None:
+        stmt = stmt.where(Subscription.topic.in_(list(topics)))
+    result = await session.execute(stmt)
     return result.rowcount or 0
+
+
+async def set_area(session: AsyncSession, user_id: int, area: str) -> None:
+    """Remember the resident's tổ dân phố."""
+    await session.execute(update(User).where(User.id == user_id).values(area=area))
 
 
 async def store_events(

@@ -57,7 +57,7 @@ async def on_action(turn: Turn, action: Action | None) -> Response:
             return await subscriptions.offer(turn)
         return entries_section(turn, section)
     if action.verb == "sub":
-        return await subscriptions.subscribe_all(turn)
+        return await subscriptions.on_button(turn, action.arg)
     if action.verb == "unsub":
         return await subscriptions.unsubscribe(turn)
     if action.verb == "cancel":

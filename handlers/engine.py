@@ -11,7 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from db import queries
-from handlers import feedback
+from handlers import feedback, subscriptions
 from handlers.answer import answer
 from handlers.commands import commands
 from handlers.deps import Deps
@@ -33,7 +33,11 @@ async def _unreadable(turn: Turn) -> Response | None:
 
 async def _flow(turn: Turn) -> Response | None:
     """A multi-step flow in progress takes the message (after buttons and commands)."""
-    return await feedback.on_message(turn) if feedback.in_flow(turn) else None
+    if feedback.in_flow(turn):
+        return await feedback.on_message(turn)
+    if subscriptions.in_area_flow(turn):
+        return await subscriptions.on_area(turn)
+    return None
 
 
 # Order matters: buttons and commands first, then a flow in progress, messages without

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from db.models import ConversationState, Interaction, Subscription
+from db.models import ConversationState, Interaction, Subscription, User
 from handlers.actions import Action
 from handlers.deps import Deps
 from handlers.engine import handle
@@ -98,8 +98,8 @@ async def test_feedback_question_gets_feedback_guidance(deps: Deps) -> None:
 async def test_subscribe_and_unsubscribe(deps: Deps) -> None:
     offer = await press(deps, Action("section", "subscribe").pack())
     assert offer.intent == "subscribe"
-    yes = offer.replies[-1].buttons[0]
-    await press(deps, yes.payload)
+    everything = next(b for b in offer.replies[-1].buttons if b.title == "Nhận tất cả")
+    await press(deps, everything.payload)
     async with deps.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Subscription)) == 5
     stop = await say(deps, "hủy nhận tin")
@@ -155,3 +155,36 @@ async def test_every_message_and_reply_is_logged(deps: Deps) -> None:
     assert rows[0].intent == "procedure" and rows[0].content_id == "dang-ky-khai-sinh"
     assert rows[0].latency_ms is not None and rows[0].score is not None
     assert len(states) == 1 and states[0].options
+
+
+async def test_topics_are_chosen_one_by_one_and_area_remembered(deps: Deps) -> None:
+    offer = await say(deps, "nhận thông báo", user="sub2")
+    assert offer.intent == "subscribe"
+    titles = [b.title for b in offer.replies[-1].buttons]
+    assert titles[0] == "☐ Chuyển đổi số" and "Nhận tất cả" in titles
+    ticked = await say(deps, "4", user="sub2")  # ☐ Cảnh báo lừa đảo, by typing its number
+    assert "☑ Cảnh báo lừa đảo" in [b.title for b in ticked.replies[-1].buttons]
+    area_button = next(b for b in ticked.replies[-1].buttons if "tổ dân phố" in b.title)
+    await press(deps, area_button.payload, user="sub2")
+    saved = await say(deps, "Tổ dân phố 3", user="sub2")
+    assert "Tổ dân phố của bạn: Tổ dân phố 3" in saved.text
+    async with deps.sessions() as session:
+        topics = (await session.execute(select(Subscription.topic))).scalars().all()
+        area = (
+            await session.execute(select(User.area).where(User.external_id == "sub2"))
+        ).scalar_one()
+    assert topics == ["canh-bao-lua-dao"] and area == "Tổ dân phố 3"
+    untick = next(b for b in saved.replies[-1].buttons if b.title == "☑ Cảnh báo lừa đảo")
+    await press(deps, untick.payload, user="sub2")
+    async with deps.sessions() as session:
+        assert (await session.execute(select(Subscription))).first() is None
+
+
+async def test_one_word_stops_every_announcement(deps: Deps) -> None:
+    offer = await say(deps, "nhận thông báo", user="sub3")
+    everything = next(b for b in offer.replies[-1].buttons if b.title == "Nhận tất cả")
+    await press(deps, everything.payload, user="sub3")
+    stopped = await say(deps, "NGỪNG", user="sub3")
+    assert "Đã ngừng gửi thông báo" in stopped.text
+    async with deps.sessions() as session:
+        assert (await session.execute(select(Subscription))).first() is None
