@@ -284,3 +284,23 @@ async def test_unreachable_telegram_does_not_stop_the_website(tmp_path: Path) ->
                 .where(ChannelEvent.handled_at.is_(None))
             )
         assert pending == 1
+
+
+async def test_a_photo_is_taken_when_the_feedback_flow_asks_for_one(
+    client: TestClient, fake: FakeTelegram
+) -> None:
+    async def press(title: str, update_id: int) -> None:
+        markup = fake.called("sendMessage")[-1]["reply_markup"]["inline_keyboard"]
+        data = next(row[0]["callback_data"] for row in markup if row[0]["text"].startswith(title))
+        await post(client, callback_update(update_id, 560, data))
+
+    await post(client, text_update(60, 560, "/phan_anh"))
+    await press("Môi trường", 61)
+    await post(client, text_update(62, 560, "Bãi rác tự phát ở cuối hẻm 20, bốc mùi"))
+    await post(client, photo_update(63, 560, caption="ảnh bãi rác"))
+    assert "Đã nhận ảnh" in fake.called("sendMessage")[-1]["text"]
+    async with client.app[DEPS].sessions() as session:
+        from db.models import ConversationState
+
+        state = (await session.execute(select(ConversationState))).scalar_one()
+    assert state.data["fb"]["media_url"] == "telegram:file:AgAD-large"

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import create_app
+from bot.keys import DEPS, OUTBOX
 from bot.settings import Settings
+from db import feedback_queries as fq
 from tests.browser import ARTIFACTS, chromium, need_browser, serve
 
 
@@ -66,3 +68,27 @@ async def test_widget_is_usable_with_the_keyboard_alone(site: str, browser) -> N
     await page.keyboard.press("Escape")
     assert await page.locator("section.panel").is_hidden()
     await page.screenshot(path=str(ARTIFACTS / "widget-desktop-closed.png"))
+
+
+async def test_a_staff_answer_appears_in_the_widget(tmp_path: Path, browser) -> None:
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/answer.sqlite3"))
+    async with serve(app) as url:
+        page = await browser.new_page(viewport={"width": 390, "height": 844})
+        await page.goto(url + "/")
+        await page.locator("button.bubble").click()
+        await page.get_by_text("Xin chào! Mình là trợ lý").wait_for()
+        visitor = await page.evaluate(
+            "JSON.parse(localStorage.getItem(Object.keys(localStorage)[0])).user"
+        )
+        async with app[DEPS].sessions() as session, session.begin():
+            await fq.enqueue(
+                session,
+                "web",
+                visitor,
+                "Phường trả lời phản ánh PA-2611-ABCD: đã sửa đèn đường.",
+                "feedback_reply",
+            )
+        await app[OUTBOX].drain_once()  # the web channel marks it waiting for pickup
+        await page.reload()  # the widget fetches waiting answers on load (and every 30 s)
+        await page.get_by_text("đã sửa đèn đường").wait_for()
+        await page.screenshot(path=str(ARTIFACTS / "widget-staff-answer.png"))

@@ -6,6 +6,7 @@ database under that id like any other channel's.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections import OrderedDict
@@ -45,8 +46,12 @@ class RateLimiter:
         return allowed
 
 
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)  # Vietnamese stays readable in the payload
+
+
 def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
+    return web.json_response({"error": message}, status=status, dumps=_dumps)
 
 
 def as_json(response: Response) -> dict:
@@ -100,7 +105,7 @@ class WebChat:
             "web", body["user"], text=body.get("text"), payload=body.get("payload")
         )
         response = await handle(message, request.app[DEPS])
-        return self._cors(request, web.json_response(as_json(response)))
+        return self._cors(request, web.json_response(as_json(response), dumps=_dumps))
 
     async def updates(self, request: web.Request) -> web.StreamResponse:
         """GET /api/chat/updates?user=ID: messages the ward sent since (answers to feedback)."""
@@ -112,7 +117,7 @@ class WebChat:
         async with request.app[DEPS].sessions() as session, session.begin():
             rows = await pickup(session, user)
         replies = [{"text": r.text, "buttons": list(r.buttons or [])} for r in rows]
-        return self._cors(request, web.json_response({"replies": replies}))
+        return self._cors(request, web.json_response({"replies": replies}, dumps=_dumps))
 
 
 async def deliver(_user_ref: str, _reply: Reply) -> tuple[str, str | None]:

@@ -134,7 +134,27 @@
     }
   }
 
-  bubble.addEventListener("click", function () { setOpen(panel.hidden); });
+  // Answers from ward staff (to feedback) wait on the server until the widget fetches them.
+  var POLL_MS = 30000;
+  function fetchUpdates() {
+    fetch(api + "/api/chat/updates?user=" + encodeURIComponent(state.user))
+      .then(function (r) { return r.ok ? r.json() : { replies: [] }; })
+      .then(function (data) {
+        if (!data.replies || !data.replies.length) return;
+        data.replies.forEach(function (reply) {
+          add({ from: "bot", text: reply.text, buttons: reply.buttons });
+        });
+        if (panel.hidden) bubble.classList.add("unread");
+      })
+      .catch(function () { /* offline: try again at the next tick */ });
+  }
+  fetchUpdates();
+  setInterval(fetchUpdates, POLL_MS);
+
+  bubble.addEventListener("click", function () {
+    bubble.classList.remove("unread");
+    setOpen(panel.hidden);
+  });
   root.querySelector(".close").addEventListener("click", function () { setOpen(false); });
   panel.addEventListener("keydown", function (e) { if (e.key === "Escape") setOpen(false); });
   form.addEventListener("submit", function (e) {
