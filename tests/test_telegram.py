@@ -89,6 +89,7 @@ async def test_text_update_gets_the_procedure_card(client: TestClient, fake: Fak
     assert sent[0]["text"].startswith("ĐĂNG KÝ KHAI SINH")
     keyboard = sent[0]["reply_markup"]["inline_keyboard"]
     assert keyboard[0][0]["text"] == "Hồ sơ cần chuẩn bị"
+    assert fake.called("sendChatAction")[0]["action"] == "typing"
 
 
 async def test_slow_answer_shows_typing_first(
@@ -99,7 +100,7 @@ async def test_slow_answer_shows_typing_first(
     real_handle = adapter.handle
 
     async def slow_handle(message, deps):
-        await asyncio.sleep(adapter.TYPING_DELAY + 0.3)
+        await asyncio.sleep(0.3)
         return await real_handle(message, deps)
 
     monkeypatch.setattr(adapter, "handle", slow_handle)

@@ -25,7 +25,15 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, MessageLimit
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -48,7 +56,7 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_CALLBACK_BYTES = 64
 MAX_BODY_BYTES = 1_000_000
-TYPING_DELAY = 0.3  # seconds before "typing..." is shown
+TYPING_TIMEOUT = 3.0  # seconds the "typing..." indicator may take before we answer anyway
 MAX_RETRY_WAIT = 30.0  # seconds we are willing to wait on a 429 inside one reply
 COMMANDS = (
     BotCommand("start", "Bắt đầu và xem menu chính"),
@@ -237,20 +245,21 @@ class TelegramChannel:
     # --- sending -----------------------------------------------------------------------
 
     async def _respond(self, chat_id: int, incoming: IncomingMessage) -> None:
-        typing = asyncio.create_task(self._typing_after_a_moment(chat_id))
-        try:
-            response = await handle(incoming, self.deps)
-        finally:
-            typing.cancel()
+        # "typing..." goes out while the core works; the reply waits for it, so the two
+        # arrive in order. One attempt only: a failed indicator must not delay the answer.
+        typing = asyncio.create_task(self._typing(chat_id))
+        response = await handle(incoming, self.deps)
+        await typing
         for reply in response.replies:
             await self.send(chat_id, reply)
 
-    async def _typing_after_a_moment(self, chat_id: int) -> None:
-        """Show "typing..." only when an answer takes long enough for the wait to be seen."""
-        await asyncio.sleep(TYPING_DELAY)
-        await self._deliver(
-            chat_id, lambda: self.app.bot.send_chat_action(chat_id, ChatAction.TYPING)
-        )
+    async def _typing(self, chat_id: int) -> None:
+        try:
+            await asyncio.wait_for(
+                self.app.bot.send_chat_action(chat_id, ChatAction.TYPING), TYPING_TIMEOUT
+            )
+        except (TelegramError, TimeoutError) as exc:
+            log.debug("Telegram typing action for chat %s failed: %s", chat_id, exc)
 
     async def send(self, chat_id: int | str, reply: Reply) -> str:
         """Send one reply, split at paragraphs over 4096 characters, buttons on the last part;

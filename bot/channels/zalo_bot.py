@@ -33,7 +33,7 @@ CHANNEL = "zalo_bot"
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 MAX_TEXT = 2000
 POLL_TIMEOUT = 30
-TYPING_DELAY = 0.3
+TYPING_TIMEOUT = 3.0
 
 
 class ZaloBotError(Exception):
@@ -221,17 +221,16 @@ class ZaloBotChannel:
         await self.ready.wait()
         incoming = translate(event, key)
         typing = asyncio.create_task(self._typing(incoming.user_ref))
-        try:
-            response = await handle(incoming, self.deps)
-        finally:
-            typing.cancel()
+        response = await handle(incoming, self.deps)
+        await typing  # the indicator first, then the answer
         for reply, reply_id in zip(response.replies, response.reply_ids, strict=False):
             await self.send(incoming.user_ref, reply, [reply_id])
 
     async def _typing(self, chat_id: str) -> None:
-        await asyncio.sleep(TYPING_DELAY)
         try:
-            await self.api.call("sendChatAction", chat_id=chat_id, action="typing")
+            await self.api.call(
+                "sendChatAction", http_timeout=TYPING_TIMEOUT, chat_id=chat_id, action="typing"
+            )
         except ZaloBotError as exc:
             log.debug("Zalo Bot typing action failed: %s", exc)
 
