@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     zalo_oa_max_buttons: int = Field(
         default=5, ge=0, le=10, description="Buttons per OA message; the rest stay numbered."
     )
+    behind_proxy: bool = Field(
+        default=False,
+        description="Trust X-Forwarded-For/-Proto from the reverse proxy (rate limits by the "
+        "visitor's address, not the proxy's).",
+    )
     inbox_workers: int = Field(
         default=4, ge=1, le=64, description="Updates handled at the same time per process."
     )

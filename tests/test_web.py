@@ -159,3 +159,28 @@ def test_bad_port_is_named(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "PORT" in result.stderr
+
+
+async def test_behind_a_proxy_each_visitor_has_their_own_rate_limit(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/proxy.sqlite3", behind_proxy=True)
+    async with TestClient(TestServer(create_app(settings))) as test_client:
+        statuses = []
+        for n in range(25):  # more than one visitor's burst, spread over many visitors
+            response = await test_client.post(
+                "/api/chat",
+                json={"user": USER, "text": "menu"},
+                headers={"X-Forwarded-For": f"203.0.113.{n}, 10.0.0.1"},
+            )
+            statuses.append(response.status)
+        assert set(statuses) == {200}
+        flood = [
+            (
+                await test_client.post(
+                    "/api/chat",
+                    json={"user": USER, "text": "menu"},
+                    headers={"X-Forwarded-For": "198.51.100.7"},
+                )
+            ).status
+            for _ in range(25)
+        ]
+        assert 429 in flood

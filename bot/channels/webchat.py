@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.keys import DEPS
+from bot.web.client import client_address
 from db.models import Outbox, utcnow
 from handlers.engine import handle
 from handlers.types import IncomingMessage, Reply, Response
@@ -90,7 +91,7 @@ class WebChat:
 
     async def chat(self, request: web.Request) -> web.StreamResponse:
         """POST /api/chat {"user": id, "text": ...} or {"user": id, "payload": ...}."""
-        if not self.limiter.allow(request.remote or "?"):
+        if not self.limiter.allow(client_address(request)):
             return self._cors(request, _error(429, "Bạn gửi nhanh quá, vui lòng đợi một chút."))
         if request.content_length is not None and request.content_length > MAX_BODY:
             return self._cors(request, _error(413, "Tin nhắn quá dài."))
@@ -112,7 +113,7 @@ class WebChat:
         user = request.query.get("user", "")
         if not USER_ID.match(user):
             return self._cors(request, _error(400, "Thiếu mã người dùng hợp lệ."))
-        if not self.limiter.allow(request.remote or "?"):
+        if not self.limiter.allow(client_address(request)):
             return self._cors(request, _error(429, "Bạn gửi nhanh quá, vui lòng đợi một chút."))
         async with request.app[DEPS].sessions() as session, session.begin():
             rows = await pickup(session, user)

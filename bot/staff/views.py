@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.keys import DEPS, OUTBOX
 from bot.staff import auth
+from bot.web.client import client_address
 from db import feedback_queries as fq
 from db.models import (
     CannedReply,
@@ -103,7 +104,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     if not auth.same(str(form.get("csrf", "")), request.cookies.get(LOGIN_CSRF, "-")):
         raise web.HTTPForbidden(text="Phiên đăng nhập không hợp lệ (CSRF). Tải lại trang.")
     username = str(form.get("username", "")).strip().lower()[:64]
-    keys = [f"ip:{request.remote}", f"user:{username}"]
+    keys = [f"ip:{client_address(request)}", f"user:{username}"]
     async with request.app[DEPS].sessions() as session, session.begin():
         if await auth.too_many_failures(session, keys):
             raise web.HTTPTooManyRequests(text="Đăng nhập sai quá nhiều lần. Thử lại sau 15 phút.")
