@@ -11,7 +11,7 @@ import jinja2
 from aiohttp import web
 
 from bot.keys import DEPS
-from bot.staff import auth, views
+from bot.staff import auth, common, signin, views
 from db.models import StaffSession, StaffUser
 
 View = Callable[[web.Request, StaffUser, StaffSession], Awaitable[web.StreamResponse]]
@@ -39,8 +39,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/staff/canned", views.canned, ADMIN),
     Route("POST", "/staff/canned", views.add_canned, ADMIN),
     Route("POST", "/staff/canned/{id}/delete", views.delete_canned, ADMIN),
-    Route("GET", "/staff/account", views.account, frozenset(auth.ROLES)),
-    Route("POST", "/staff/logout", views.logout, frozenset(auth.ROLES)),
+    Route("GET", "/staff/account", signin.account, frozenset(auth.ROLES)),
+    Route("POST", "/staff/logout", signin.logout, frozenset(auth.ROLES)),
 )
 
 
@@ -63,9 +63,9 @@ def guard(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]
                 form = await request.post()
                 if not auth.same(str(form.get("csrf", "")), staff_session.csrf_token):
                     raise web.HTTPForbidden(text="Phiên làm việc không hợp lệ (CSRF).")
-            request[views.DB] = session
+            request[common.DB] = session
             response = await route.view(request, user, staff_session)
-        views.wake_outbox_if_needed(request)  # committed: the sender may send now
+        common.wake_outbox_if_needed(request)  # committed: the sender may send now
         return response
 
     return handler
@@ -78,9 +78,9 @@ def add_routes(app: web.Application) -> None:
         loader=jinja2.PackageLoader("bot.staff", "templates"),
         autoescape=jinja2.select_autoescape(["html"]),
     )
-    env.filters.update(views.FILTERS)
-    app.router.add_get("/staff/login", views.login_form)
-    app.router.add_post("/staff/login", views.login)
-    app.router.add_get("/staff/static/staff.css", views.stylesheet)
+    env.filters.update(common.FILTERS)
+    app.router.add_get("/staff/login", signin.login_form)
+    app.router.add_post("/staff/login", signin.login)
+    app.router.add_get("/staff/static/staff.css", signin.stylesheet)
     for route in ROUTES:
         app.router.add_route(route.method, route.path, guard(route))

@@ -1,23 +1,25 @@
-"""Console pages. Each view runs inside the guard's transaction (request["db"]); changes that
+"""Feedback pages of the console. Each view runs inside the guard's transaction; changes that
 notify the resident go through the outbox, which is woken after the commit."""
 
 from __future__ import annotations
 
 import csv
 import io
-import secrets
-from datetime import datetime
-from importlib import resources
 from urllib.parse import urlencode
 
 import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy import or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.keys import DEPS, OUTBOX
-from bot.staff import auth
-from bot.web.client import client_address
+from bot.keys import DEPS
+from bot.staff.common import (
+    CHANNEL_LABELS,
+    WAKE_OUTBOX,
+    categories_of,
+    db_of,
+    local_time,
+    see_other,
+)
 from db import feedback_queries as fq
 from db.models import (
     CannedReply,
@@ -32,130 +34,7 @@ from db.models import (
 )
 from handlers.satisfaction import rating_buttons
 from handlers.tracking import STATUS_LABELS
-from handlers.workdays import VIETNAM, due_at
-
-LOGIN_CSRF = "ward_login_csrf"
-DB = web.RequestKey("db", AsyncSession)  # the guard's session for this request
-WAKE_OUTBOX = web.RequestKey("wake_outbox", bool)
-DELIVERY_LABELS = {
-    "pending": "đang chờ gửi",
-    "sending": "đang gửi",
-    "sent": "đã gửi",
-    "failed": "gửi lỗi",
-    "undeliverable": "không gửi được",
-    "blocked": "người dân đã chặn",
-    "awaiting_pickup": "chờ người dân mở trang",
-}
-CHANNEL_LABELS = {
-    "telegram": "Telegram",
-    "zalo_bot": "Zalo Bot",
-    "zalo_oa": "Zalo OA",
-    "web": "Website",
-    "console": "Dòng lệnh",
-    "cli": "Dòng lệnh",
-    "staff": "Cán bộ nhập",
-}
-
-
-def _local(value: datetime | None) -> str:
-    return value.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M") if value else ""
-
-
-FILTERS = {
-    "local": _local,
-    "status_label": lambda s: STATUS_LABELS.get(s, s),
-    "delivery_label": lambda s: DELIVERY_LABELS.get(s, s or ""),
-    "channel_label": lambda c: CHANNEL_LABELS.get(c, c),
-}
-
-
-def see_other(location: str) -> web.Response:
-    """A redirect returned (not raised) so the transaction around the view commits."""
-    return web.Response(status=303, headers={"Location": location})
-
-
-def _categories(request: web.Request) -> dict[str, str]:
-    ward = request.app[DEPS].catalogue.ward
-    return {c.code: c.title for c in ward.feedback.categories}
-
-
-def _db(request: web.Request) -> AsyncSession:
-    return request[DB]
-
-
-# --- sign-in -------------------------------------------------------------------------------
-
-
-async def login_form(request: web.Request) -> web.Response:
-    """GET /staff/login: the form, with a double-submit CSRF token."""
-    token = secrets.token_urlsafe(24)
-    response = aiohttp_jinja2.render_template(
-        "login.html",
-        request,
-        {"csrf": token, "next": request.query.get("next", "/staff/"), "error": None},
-    )
-    response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="Strict", path="/staff/")
-    return response
-
-
-async def login(request: web.Request) -> web.StreamResponse:
-    """POST /staff/login: rate-limited, then a session cookie."""
-    form = await request.post()
-    if not auth.same(str(form.get("csrf", "")), request.cookies.get(LOGIN_CSRF, "-")):
-        raise web.HTTPForbidden(text="Phiên đăng nhập không hợp lệ (CSRF). Tải lại trang.")
-    username = str(form.get("username", "")).strip().lower()[:64]
-    keys = [f"ip:{client_address(request)}", f"user:{username}"]
-    async with request.app[DEPS].sessions() as session, session.begin():
-        if await auth.too_many_failures(session, keys):
-            raise web.HTTPTooManyRequests(text="Đăng nhập sai quá nhiều lần. Thử lại sau 15 phút.")
-        user = await auth.authenticate(session, username, str(form.get("password", "")))
-        if user is None:
-            await auth.record_failure(session, keys)
-            error = "Tên đăng nhập hoặc mật khẩu không đúng."
-        else:
-            token, _ = await auth.start_session(session, user)
-    if user is None:
-        context = {"csrf": request.cookies.get(LOGIN_CSRF, ""), "next": "/staff/", "error": error}
-        return aiohttp_jinja2.render_template("login.html", request, context, status=401)
-    target = str(form.get("next", "/staff/"))
-    if not target.startswith("/staff/") or (target == "/staff/" and user.role == "tech_team"):
-        target = "/staff/account"  # the tech team has no feedback inbox
-    response = see_other(target)
-    # Secure cookies whenever the browser came over https (directly or via the TLS proxy).
-    secure = request.secure or request.headers.get("X-Forwarded-Proto") == "https"
-    response.set_cookie(
-        auth.COOKIE,
-        token,
-        httponly=True,
-        samesite="Strict",
-        path="/staff/",
-        secure=secure,
-        max_age=int(auth.LONGEST.total_seconds()),
-    )
-    return response
-
-
-async def account(
-    request: web.Request, user: StaffUser, staff_session: StaffSession
-) -> web.Response:
-    """GET /staff/account: who is signed in and what they may do (every role)."""
-    context = {"user": user, "csrf": staff_session.csrf_token}
-    return aiohttp_jinja2.render_template("account.html", request, context)
-
-
-async def logout(
-    request: web.Request, user: StaffUser, staff_session: StaffSession
-) -> web.Response:
-    await auth.end_session(_db(request), request.cookies.get(auth.COOKIE, ""))
-    response = see_other("/staff/login")
-    response.del_cookie(auth.COOKIE, path="/staff/")
-    return response
-
-
-async def stylesheet(_request: web.Request) -> web.Response:
-    css = (resources.files("bot.staff") / "static" / "staff.css").read_bytes()
-    return web.Response(body=css, content_type="text/css", charset="utf-8")
-
+from handlers.workdays import due_at
 
 # --- the inbox -----------------------------------------------------------------------------
 
@@ -189,13 +68,13 @@ async def inbox(
     request: web.Request, user: StaffUser, staff_session: StaffSession
 ) -> web.Response:
     """GET /staff/: feedback with filters."""
-    rows = list((await _db(request).execute(_filtered(request).limit(200))).scalars())
+    rows = list((await db_of(request).execute(_filtered(request).limit(200))).scalars())
     context = {
         "user": user,
         "csrf": staff_session.csrf_token,
         "rows": rows,
         "now": utcnow(),
-        "categories": _categories(request),
+        "categories": categories_of(request),
         "statuses": STATUS_LABELS,
         "channels": CHANNEL_LABELS,
         "query": dict(request.query),
@@ -208,8 +87,8 @@ async def export_csv(
     request: web.Request, user: StaffUser, staff_session: StaffSession
 ) -> web.Response:
     """GET /staff/export.csv: the filtered list (no phone numbers)."""
-    rows = (await _db(request).execute(_filtered(request))).scalars()
-    categories, now = _categories(request), utcnow()
+    rows = (await db_of(request).execute(_filtered(request))).scalars()
+    categories, now = categories_of(request), utcnow()
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
@@ -234,8 +113,8 @@ async def export_csv(
                 categories.get(f.service_code, f.service_code),
                 STATUS_LABELS.get(f.status, f.status),
                 CHANNEL_LABELS.get(f.channel),
-                _local(f.requested_datetime),
-                _local(f.expected_datetime),
+                local_time(f.requested_datetime),
+                local_time(f.expected_datetime),
                 "có" if overdue else "",
                 f.area or "",
                 f.description,
@@ -254,7 +133,7 @@ async def export_csv(
 
 
 async def _record(request: web.Request) -> Feedback:
-    feedback = await fq.by_code(_db(request), request.match_info["code"].upper())
+    feedback = await fq.by_code(db_of(request), request.match_info["code"].upper())
     if feedback is None:
         raise web.HTTPNotFound(text="Không có phản ánh này.")
     return feedback
@@ -264,7 +143,7 @@ async def detail(
     request: web.Request, user: StaffUser, staff_session: StaffSession
 ) -> web.Response:
     """GET /staff/feedback/{code}: the record, the conversation, the trail, the reply box."""
-    db = _db(request)
+    db = db_of(request)
     feedback = await _record(request)
     events = (
         await db.execute(
@@ -295,7 +174,7 @@ async def detail(
         "resident": resident,
         "conversation": conversation,
         "statuses": STATUS_LABELS,
-        "category": _categories(request).get(feedback.service_code, feedback.service_code),
+        "category": categories_of(request).get(feedback.service_code, feedback.service_code),
         "staff": list((await db.execute(select(StaffUser).where(StaffUser.active))).scalars()),
         "canned": list(
             (await db.execute(select(CannedReply).order_by(CannedReply.title))).scalars()
@@ -312,11 +191,11 @@ async def _notify(
     """Queue a message to the resident on the channel they wrote from."""
     if feedback.user_id is None:
         return None
-    resident = await _db(request).get(User, feedback.user_id)
+    resident = await db_of(request).get(User, feedback.user_id)
     if resident is None:
         return None
     row = await fq.enqueue(
-        _db(request),
+        db_of(request),
         resident.channel,
         resident.external_id,
         text,
@@ -348,7 +227,7 @@ async def reply(
         buttons = rating_buttons("f", feedback.service_request_id)
     outbox_id = await _notify(request, feedback, message, "feedback_reply", buttons)
     actor = f"staff:{user.username}"
-    _db(request).add(
+    db_of(request).add(
         FeedbackEvent(
             feedback_id=feedback.id, actor=actor, action="reply", note=text, outbox_id=outbox_id
         )
@@ -358,7 +237,7 @@ async def reply(
         if status in STATUS_LABELS
         else ("answered" if feedback.status in ("new", "in_progress") else feedback.status)
     )
-    await fq.set_status(_db(request), feedback, new_status, actor, note=text)
+    await fq.set_status(db_of(request), feedback, new_status, actor, note=text)
     return see_other(f"/staff/feedback/{feedback.service_request_id}")
 
 
@@ -379,7 +258,7 @@ async def change_status(
         message += "\nBạn chấm giúp phường mức hài lòng từ 1 (chưa tốt) đến 5 (rất tốt)."
     outbox_id = await _notify(request, feedback, message, "feedback_status", buttons)
     await fq.set_status(
-        _db(request),
+        db_of(request),
         feedback,
         status,
         f"staff:{user.username}",
@@ -395,11 +274,11 @@ async def assign(
     """POST .../assign: hand the record to a colleague."""
     feedback = await _record(request)
     form = await request.post()
-    colleague = await _db(request).get(StaffUser, int(form.get("staff_id", 0) or 0))
+    colleague = await db_of(request).get(StaffUser, int(form.get("staff_id", 0) or 0))
     if colleague is None:
         raise web.HTTPBadRequest(text="Không có cán bộ này.")
     feedback.assigned_to = colleague.id
-    _db(request).add(
+    db_of(request).add(
         FeedbackEvent(
             feedback_id=feedback.id,
             actor=f"staff:{user.username}",
@@ -414,7 +293,11 @@ async def new_form(
     request: web.Request, user: StaffUser, staff_session: StaffSession
 ) -> web.Response:
     """GET /staff/feedback/new: file for a resident who phoned or walked in."""
-    context = {"user": user, "csrf": staff_session.csrf_token, "categories": _categories(request)}
+    context = {
+        "user": user,
+        "csrf": staff_session.csrf_token,
+        "categories": categories_of(request),
+    }
     return aiohttp_jinja2.render_template("new.html", request, context)
 
 
@@ -431,7 +314,7 @@ async def create(
     phone = str(form.get("phone", "")).strip()[:20] if consent else None
     now = utcnow()
     feedback = await fq.create_feedback(
-        _db(request),
+        db_of(request),
         actor=f"staff:{user.username}",
         service_code=category.code,
         description=description,
@@ -456,7 +339,7 @@ async def canned(
     request: web.Request, user: StaffUser, staff_session: StaffSession
 ) -> web.Response:
     rows = list(
-        (await _db(request).execute(select(CannedReply).order_by(CannedReply.title))).scalars()
+        (await db_of(request).execute(select(CannedReply).order_by(CannedReply.title))).scalars()
     )
     context = {"user": user, "csrf": staff_session.csrf_token, "rows": rows}
     return aiohttp_jinja2.render_template("canned.html", request, context)
@@ -469,20 +352,14 @@ async def add_canned(
     title, text = str(form.get("title", "")).strip()[:128], str(form.get("text", "")).strip()
     if not title or not text:
         raise web.HTTPBadRequest(text="Cần tiêu đề và nội dung.")
-    _db(request).add(CannedReply(title=title, text=text[:2000]))
+    db_of(request).add(CannedReply(title=title, text=text[:2000]))
     return see_other("/staff/canned")
 
 
 async def delete_canned(
     request: web.Request, user: StaffUser, staff_session: StaffSession
 ) -> web.Response:
-    row = await _db(request).get(CannedReply, int(request.match_info["id"]))
+    row = await db_of(request).get(CannedReply, int(request.match_info["id"]))
     if row is not None:
-        await _db(request).delete(row)
+        await db_of(request).delete(row)
     return see_other("/staff/canned")
-
-
-def wake_outbox_if_needed(request: web.Request) -> None:
-    """After the view's transaction committed: send what it queued right away."""
-    if request.get(WAKE_OUTBOX) and OUTBOX in request.app:
-        request.app[OUTBOX].wake()

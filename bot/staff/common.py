@@ -1,0 +1,65 @@
+"""What the console's pages share: request keys, labels, template filters, redirects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.keys import DEPS, OUTBOX
+from handlers.tracking import STATUS_LABELS
+from handlers.workdays import VIETNAM
+
+DB = web.RequestKey("db", AsyncSession)  # the guard's session for this request
+WAKE_OUTBOX = web.RequestKey("wake_outbox", bool)
+DELIVERY_LABELS = {
+    "pending": "đang chờ gửi",
+    "sending": "đang gửi",
+    "sent": "đã gửi",
+    "failed": "gửi lỗi",
+    "undeliverable": "không gửi được",
+    "blocked": "người dân đã chặn",
+    "awaiting_pickup": "chờ người dân mở trang",
+}
+CHANNEL_LABELS = {
+    "telegram": "Telegram",
+    "zalo_bot": "Zalo Bot",
+    "zalo_oa": "Zalo OA",
+    "web": "Website",
+    "console": "Dòng lệnh",
+    "cli": "Dòng lệnh",
+    "staff": "Cán bộ nhập",
+}
+
+
+def local_time(value: datetime | None) -> str:
+    return value.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+FILTERS = {
+    "local": local_time,
+    "status_label": lambda s: STATUS_LABELS.get(s, s),
+    "delivery_label": lambda s: DELIVERY_LABELS.get(s, s or ""),
+    "channel_label": lambda c: CHANNEL_LABELS.get(c, c),
+}
+
+
+def see_other(location: str) -> web.Response:
+    """A redirect returned (not raised) so the transaction around the view commits."""
+    return web.Response(status=303, headers={"Location": location})
+
+
+def categories_of(request: web.Request) -> dict[str, str]:
+    ward = request.app[DEPS].catalogue.ward
+    return {c.code: c.title for c in ward.feedback.categories}
+
+
+def db_of(request: web.Request) -> AsyncSession:
+    return request[DB]
+
+
+def wake_outbox_if_needed(request: web.Request) -> None:
+    """After the view's transaction committed: send what it queued right away."""
+    if request.get(WAKE_OUTBOX) and OUTBOX in request.app:
+        request.app[OUTBOX].wake()

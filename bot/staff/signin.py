@@ -1,0 +1,88 @@
+"""Signing in and out of the console (every role)."""
+
+from __future__ import annotations
+
+import secrets
+from importlib import resources
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from bot.keys import DEPS
+from bot.staff import auth
+from bot.staff.common import db_of, see_other
+from bot.web.client import client_address
+from db.models import StaffSession, StaffUser
+
+LOGIN_CSRF = "ward_login_csrf"
+
+
+async def login_form(request: web.Request) -> web.Response:
+    """GET /staff/login: the form, with a double-submit CSRF token."""
+    token = secrets.token_urlsafe(24)
+    response = aiohttp_jinja2.render_template(
+        "login.html",
+        request,
+        {"csrf": token, "next": request.query.get("next", "/staff/"), "error": None},
+    )
+    response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="Strict", path="/staff/")
+    return response
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    """POST /staff/login: rate-limited, then a session cookie."""
+    form = await request.post()
+    if not auth.same(str(form.get("csrf", "")), request.cookies.get(LOGIN_CSRF, "-")):
+        raise web.HTTPForbidden(text="Phiên đăng nhập không hợp lệ (CSRF). Tải lại trang.")
+    username = str(form.get("username", "")).strip().lower()[:64]
+    keys = [f"ip:{client_address(request)}", f"user:{username}"]
+    async with request.app[DEPS].sessions() as session, session.begin():
+        if await auth.too_many_failures(session, keys):
+            raise web.HTTPTooManyRequests(text="Đăng nhập sai quá nhiều lần. Thử lại sau 15 phút.")
+        user = await auth.authenticate(session, username, str(form.get("password", "")))
+        if user is None:
+            await auth.record_failure(session, keys)
+            error = "Tên đăng nhập hoặc mật khẩu không đúng."
+        else:
+            token, _ = await auth.start_session(session, user)
+    if user is None:
+        context = {"csrf": request.cookies.get(LOGIN_CSRF, ""), "next": "/staff/", "error": error}
+        return aiohttp_jinja2.render_template("login.html", request, context, status=401)
+    target = str(form.get("next", "/staff/"))
+    if not target.startswith("/staff/") or (target == "/staff/" and user.role == "tech_team"):
+        target = "/staff/account"  # the tech team has no feedback inbox
+    response = see_other(target)
+    # Secure cookies whenever the browser came over https (directly or via the TLS proxy).
+    secure = request.secure or request.headers.get("X-Forwarded-Proto") == "https"
+    response.set_cookie(
+        auth.COOKIE,
+        token,
+        httponly=True,
+        samesite="Strict",
+        path="/staff/",
+        secure=secure,
+        max_age=int(auth.LONGEST.total_seconds()),
+    )
+    return response
+
+
+async def account(
+    request: web.Request, user: StaffUser, staff_session: StaffSession
+) -> web.Response:
+    """GET /staff/account: who is signed in and what they may do (every role)."""
+    context = {"user": user, "csrf": staff_session.csrf_token}
+    return aiohttp_jinja2.render_template("account.html", request, context)
+
+
+async def logout(
+    request: web.Request, user: StaffUser, staff_session: StaffSession
+) -> web.Response:
+    await auth.end_session(db_of(request), request.cookies.get(auth.COOKIE, ""))
+    response = see_other("/staff/login")
+    response.del_cookie(auth.COOKIE, path="/staff/")
+    return response
+
+
+async def stylesheet(_request: web.Request) -> web.Response:
+    css = (resources.files("bot.staff") / "static" / "staff.css").read_bytes()
+    return web.Response(body=css, content_type="text/css", charset="utf-8")
