@@ -19,7 +19,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 CODE = re.compile(r"PA-\d{4}-[2-9A-HJ-NP-Z]{4}")
 RESIDENTS = 8
-ATTEMPTS_EACH = 2
+ATTEMPTS_EACH = 3
 
 
 def _free_port() -> int:
@@ -67,7 +67,7 @@ class Server:
 
 async def _post(session: aiohttp.ClientSession, url: str, body: dict) -> dict:
     """POST until the server answers (it may be down or restarting)."""
-    for _ in range(400):
+    for _ in range(1200):  # a minute of retries: start-ups are slow on a busy machine
         try:
             async with session.post(url, json=body, timeout=aiohttp.ClientTimeout(total=5)) as r:
                 if r.status == 200:
@@ -126,16 +126,31 @@ async def _resident(
                 break
 
 
+async def _wait_up(session: aiohttp.ClientSession, port: int) -> None:
+    """Until the server answers (start-up takes a while on a busy machine)."""
+    for _ in range(600):
+        try:
+            async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
+                if response.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.05)
+
+
 async def _killer(server: Server, stop: asyncio.Event, rng: random.Random) -> int:
+    """Kill the server at a random moment once it serves, restart it, and again."""
     kills = 0
-    while not stop.is_set():
-        await asyncio.sleep(rng.uniform(0.8, 2.5))
-        if stop.is_set():
-            break
-        await server.kill()
-        kills += 1
-        await asyncio.sleep(rng.uniform(0.0, 0.3))
-        await server.start()
+    async with aiohttp.ClientSession() as session:
+        while not stop.is_set():
+            await _wait_up(session, server.port)
+            await asyncio.sleep(rng.uniform(0.2, 1.5))  # somewhere inside the residents' work
+            if stop.is_set():
+                break
+            await server.kill()
+            kills += 1
+            await asyncio.sleep(rng.uniform(0.0, 0.3))
+            await server.start()
     return kills
 
 
