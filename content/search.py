@@ -204,7 +204,10 @@ class SearchIndex:
 
     def search(self, text: str, limit: int = CANDIDATES) -> SearchResult:
         """Rank entries for a message; the best first."""
-        query = self.analyze(text)
+        return self.rank(self.analyze(text), limit)
+
+    def rank(self, query: Query, limit: int = CANDIDATES) -> SearchResult:
+        """Rank entries for an already analysed message."""
         if not query.features:
             return SearchResult(query)
         scores = np.zeros(len(self.docs))

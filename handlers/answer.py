@@ -19,8 +19,6 @@ from handlers.smalltalk import greets
 from handlers.turn import Turn
 from handlers.types import Button, Response
 
-MAX_QUERY_CHARS = 1500  # rambling beyond this adds noise, not meaning
-
 
 def intent_of(entry: AnswerEntry) -> Intent:
     """The intent reported for an answer with this entry."""
@@ -93,7 +91,7 @@ def _unanswered(response: Response, result: SearchResult, best: Match | None) ->
 
 async def answer(turn: Turn) -> Response:
     """Search the catalogue and answer, offer a choice, or fall back kindly."""
-    result = turn.deps.index.search(turn.text[:MAX_QUERY_CHARS])
+    result = turn.deps.index.rank(turn.query)  # analysed once per turn (small talk uses it too)
     decision = decide(result, lambda a, b: _family(turn, a, b))
     best = decision.matches[0] if decision.matches else None
     if decision.kind == "fallback":

@@ -18,6 +18,9 @@ LABELS = {1: "1 - Chưa tốt", 2: "2", 3: "3", 4: "4", 5: "5 - Rất tốt"}
 SUBJECTS = {"a": "answer", "f": "feedback"}
 
 
+RESOLVED_QUESTION = "Bạn chấm giúp phường mức hài lòng từ 1 (chưa tốt) đến 5 (rất tốt)."
+
+
 def rating_buttons(subject: str, ref: str) -> list[Button]:
     """Five buttons whose payloads carry what is being rated ("a" answer, "f" feedback)."""
     return [

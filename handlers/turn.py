@@ -14,6 +14,8 @@ from db.queries import StateSnapshot
 from handlers.deps import Deps
 from handlers.types import IncomingMessage
 
+MAX_QUERY_CHARS = 1500  # rambling beyond this adds noise, not meaning
+
 
 @dataclass(eq=False)
 class Turn:
@@ -29,7 +31,7 @@ class Turn:
     @cached_property
     def query(self) -> Query:
         """The message as the search reads it (typos corrected, place names set aside)."""
-        return self.deps.index.analyze(self.text)
+        return self.deps.index.analyze(self.text[:MAX_QUERY_CHARS])
 
     @property
     def folded(self) -> str:

@@ -32,7 +32,7 @@ from db.models import (
     User,
     utcnow,
 )
-from handlers.satisfaction import rating_buttons
+from handlers.satisfaction import RESOLVED_QUESTION, rating_buttons
 from handlers.tracking import STATUS_LABELS
 from handlers.workdays import due_at
 
@@ -207,6 +207,15 @@ async def _notify(
     return row.id
 
 
+def _ask_rating_if_resolved(
+    message: str, feedback: Feedback, status: str
+) -> tuple[str, list | None]:
+    """A resolved record's message ends with the 1-5 question and its buttons."""
+    if status != "resolved":
+        return message, None
+    return (f"{message}\n{RESOLVED_QUESTION}", rating_buttons("f", feedback.service_request_id))
+
+
 async def reply(
     request: web.Request, user: StaffUser, staff_session: StaffSession
 ) -> web.Response:
@@ -218,13 +227,9 @@ async def reply(
     if not text:
         raise web.HTTPBadRequest(text="Nội dung trả lời đang trống.")
     message = f"Phường trả lời phản ánh {feedback.service_request_id}:\n{text}"
-    buttons = None
     if status == "resolved":
-        message += (
-            "\n\nPhản ánh đã được giải quyết. Bạn chấm giúp phường mức hài lòng từ 1 "
-            "(chưa tốt) đến 5 (rất tốt)."
-        )
-        buttons = rating_buttons("f", feedback.service_request_id)
+        message += "\n\nPhản ánh đã được giải quyết."
+    message, buttons = _ask_rating_if_resolved(message, feedback, status)
     outbox_id = await _notify(request, feedback, message, "feedback_reply", buttons)
     actor = f"staff:{user.username}"
     db_of(request).add(
@@ -253,9 +258,7 @@ async def change_status(
     message = f"Phản ánh {feedback.service_request_id}: {STATUS_LABELS[status]}." + (
         f"\n{note}" if note else ""
     )
-    buttons = rating_buttons("f", feedback.service_request_id) if status == "resolved" else None
-    if buttons:
-        message += "\nBạn chấm giúp phường mức hài lòng từ 1 (chưa tốt) đến 5 (rất tốt)."
+    message, buttons = _ask_rating_if_resolved(message, feedback, status)
     outbox_id = await _notify(request, feedback, message, "feedback_status", buttons)
     await fq.set_status(
         db_of(request),
