@@ -14,13 +14,15 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bot.announcements import Queuer
 from bot.channels import webchat
 from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo_bot import ZaloBotChannel
 from bot.channels.zalo_oa import ZaloOAChannel
 from bot.inbox import Inbox
-from bot.keys import DEPS, HTTP, INBOX, OUTBOX, SETTINGS, TELEGRAM, ZALO_BOT, ZALO_OA
-from bot.outbox import OutboxSender
+from bot.keys import DEPS, HTTP, INBOX, OUTBOX, SCHEDULER, SETTINGS, TELEGRAM, ZALO_BOT, ZALO_OA
+from bot.outbox import OutboxSender, sender_options
+from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.staff import routes as staff_routes
 from bot.wiring import core
@@ -56,11 +58,15 @@ def describe(settings: Settings) -> list[str]:
 
 
 async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
-    async with core(app[SETTINGS]) as deps:
+    settings = app[SETTINGS]
+    async with core(settings) as deps:
         app[DEPS] = deps
-        app[INBOX] = Inbox(deps.sessions, workers=app[SETTINGS].inbox_workers)
-        app[OUTBOX] = OutboxSender(deps.sessions)
-        app[OUTBOX].register("web", webchat.deliver)
+        app[INBOX] = Inbox(deps.sessions, workers=settings.inbox_workers)
+        app[OUTBOX] = outbox = OutboxSender(deps.sessions, sender_options(settings))
+        outbox.register("web", webchat.deliver)
+        app[SCHEDULER] = Scheduler(
+            deps.sessions, Queuer(deps.catalogue.ward.name), on_queued=outbox.wake
+        )
         yield
 
 
@@ -68,7 +74,9 @@ async def _inbox_ctx(app: web.Application) -> AsyncIterator[None]:
     # Last to start, first to stop: every channel has registered its processor by now.
     await app[INBOX].start()
     await app[OUTBOX].start()
+    await app[SCHEDULER].start()
     yield
+    await app[SCHEDULER].stop()
     await app[OUTBOX].stop()
     await app[INBOX].stop()
 
@@ -85,11 +93,11 @@ async def _zalo_ctx(app: web.Application) -> AsyncIterator[None]:
     started = []
     if settings.zalo_bot_token is not None:
         app[ZALO_BOT] = ZaloBotChannel(settings, deps, inbox, http)
-        app[OUTBOX].register("zalo_bot", app[ZALO_BOT].deliver)
+        app[OUTBOX].register("zalo_bot", app[ZALO_BOT].deliver, settings.outbox_concurrency)
         started.append(app[ZALO_BOT])
     if settings.zalo_oa_enabled:
         app[ZALO_OA] = ZaloOAChannel(settings, deps, inbox, http)
-        app[OUTBOX].register("zalo_oa", app[ZALO_OA].deliver)
+        app[OUTBOX].register("zalo_oa", app[ZALO_OA].deliver, settings.outbox_concurrency)
         await app[ZALO_OA].start()
     for channel in started:
         await channel.start()
@@ -105,7 +113,7 @@ async def _telegram_ctx(app: web.Application) -> AsyncIterator[None]:
         return
     channel = TelegramChannel(settings, app[DEPS], app[INBOX])
     app[TELEGRAM] = channel
-    app[OUTBOX].register("telegram", channel.deliver)
+    app[OUTBOX].register("telegram", channel.deliver, settings.outbox_concurrency)
     await channel.start()
     yield
     await channel.stop()

@@ -10,6 +10,7 @@ from bot.channels.zalo_bot import ZaloBotChannel
 from bot.channels.zalo_oa import ZaloOAChannel
 from bot.inbox import Inbox
 from bot.outbox import OutboxSender
+from bot.scheduler import Scheduler
 from bot.settings import Settings
 from handlers.deps import Deps
 
@@ -21,3 +22,4 @@ HTTP = web.AppKey("http", aiohttp.ClientSession)
 ZALO_BOT = web.AppKey("zalo_bot", ZaloBotChannel)
 ZALO_OA = web.AppKey("zalo_oa", ZaloOAChannel)
 OUTBOX = web.AppKey("outbox", OutboxSender)
+SCHEDULER = web.AppKey("scheduler", Scheduler)

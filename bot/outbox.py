@@ -1,9 +1,15 @@
-"""The outbox sender: messages that are not direct replies (staff answers, status changes,
-alerts) are stored first, then delivered through the recipient's channel; every result is
-recorded on the row (sent, failed, undeliverable, blocked) for the staff console.
+"""The outbox sender: every message that is not a direct reply (staff answers, status
+changes, alerts, announcements) is stored first, then delivered through the recipient's
+channel, and the result is recorded on the row for the console and the statistics.
 
-Rows are claimed before sending (`FOR UPDATE SKIP LOCKED` on PostgreSQL) so several
-processes never send the same row; a row left "sending" by a crash is retried after a while.
+One lane per channel: a claimer takes due rows in batches (`FOR UPDATE SKIP LOCKED` on
+PostgreSQL; on SQLite the claim runs in a `BEGIN IMMEDIATE` transaction, which no other
+writer can interleave), a dispatcher starts up to `concurrency` sends, and the channel's own
+limiter (bot/ratelimit.py) spaces them. Results are written in group commits.
+
+Claimed rows carry the sender's id; each sender beats in `sender_heartbeats`. Rows claimed by
+a sender that stopped beating (killed, crashed) go back to the others, so a broadcast resumes
+where it stopped. A row whose result was recorded is never sent again.
 """
 
 from __future__ import annotations
@@ -11,111 +17,361 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import Outbox, utcnow
+from bot.delivery import Delivery
+from bot.settings import Settings
+from db.models import Announcement, Outbox, SenderHeartbeat, utcnow
+from db.queries import insert_for
 from handlers.types import Button, Reply
 
 log = logging.getLogger(__name__)
 
-# A channel's deliverer answers "sent", "failed" (retried later), "undeliverable", "blocked"
-# or "awaiting_pickup" (the website fetches its messages), with an optional reason.
-Deliverer = Callable[[str, Reply], Awaitable[tuple[str, str | None]]]
+Deliverer = Callable[[str, Reply], Awaitable[Delivery]]
 
-BATCH = 50
 MAX_ATTEMPTS = 5
-STUCK_AFTER = timedelta(minutes=5)
-FINAL = {"sent", "undeliverable", "blocked", "awaiting_pickup"}
+NEVER_DELIVERED = ("console", "cli")  # terminal chats: nothing to send to later
 
 
-def reply_of(row: Outbox) -> Reply:
-    """The stored message as a Reply."""
-    return Reply(row.text, tuple(Button(b["title"], b["payload"]) for b in row.buttons or ()))
+@dataclass(frozen=True)
+class Claimed:
+    """One claimed row, as much as sending needs."""
+
+    id: int
+    channel: str
+    user_ref: str
+    text: str
+    buttons: list[Any]
+    image_url: str | None
+    attempts: int
+    announcement_id: int | None
+
+    def reply(self) -> Reply:
+        buttons = tuple(Button(b["title"], b["payload"]) for b in self.buttons or ())
+        return Reply(self.text, buttons, self.image_url)
+
+
+CLAIMED_COLUMNS = (
+    Outbox.id,
+    Outbox.channel,
+    Outbox.user_ref,
+    Outbox.text,
+    Outbox.buttons,
+    Outbox.image_url,
+    Outbox.attempts,
+    Outbox.announcement_id,
+)
+
+
+@dataclass
+class SenderOptions:
+    """Tunables; the defaults suit one small server."""
+
+    interval: float = 2.0  # seconds between looks at an idle outbox
+    batch: int = 200  # rows claimed at once per channel
+    dead_after: float = 60.0  # a sender silent this long has its claims taken over
+    retry_base: float = 30.0  # first retry after a transient failure; doubles each time
+    only_announcement: int | None = None  # `broadcast send ID` sends that one only
+
+
+def sender_options(settings: Settings, only_announcement: int | None = None) -> SenderOptions:
+    """The sender's tunables from the settings."""
+    return SenderOptions(
+        dead_after=settings.outbox_dead_after,
+        retry_base=settings.outbox_retry_base,
+        only_announcement=only_announcement,
+    )
+
+
+@dataclass
+class _Lane:
+    channel: str
+    deliver: Deliverer
+    slots: asyncio.Semaphore
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    queue: asyncio.Queue[Claimed] = field(default_factory=lambda: asyncio.Queue())
 
 
 class OutboxSender:
     """Drains the outbox in the background; `wake()` after enqueueing sends at once."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], interval: float = 2.0) -> None:
-        self._sessions, self._interval = sessions, interval
-        self._deliverers: dict[str, Deliverer] = {}
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        options: SenderOptions | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self.options = options or SenderOptions()
+        self.owner = uuid.uuid4().hex
+        self._deliverers: dict[str, tuple[Deliverer, int]] = {}
+        self._lanes: dict[str, _Lane] = {}
+        self._lane_tasks: list[asyncio.Task[None]] = []
+        self._background: list[asyncio.Task[None]] = []  # the recorder, the heartbeat
+        self._sending: set[asyncio.Task[None]] = set()
+        self._results: list[tuple[Claimed, Delivery]] = []
+        self._results_ready = asyncio.Event()
+        for channel in NEVER_DELIVERED:
+            self.register(channel, _never)
 
-    def register(self, channel: str, deliverer: Deliverer) -> None:
-        self._deliverers[channel] = deliverer
+    def register(self, channel: str, deliverer: Deliverer, concurrency: int = 8) -> None:
+        self._deliverers[channel] = (deliverer, concurrency)
 
     def wake(self) -> None:
-        self._wake.set()
+        for lane in self._lanes.values():
+            lane.wake.set()
+
+    # --- lifecycle ------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._loop())
+        await self._beat()
+        for channel, (deliverer, concurrency) in self._deliverers.items():
+            lane = _Lane(channel, deliverer, asyncio.Semaphore(concurrency))
+            lane.queue = asyncio.Queue(maxsize=self.options.batch)
+            self._lanes[channel] = lane
+            self._lane_tasks.append(asyncio.create_task(self._claimer(lane)))
+            self._lane_tasks.append(asyncio.create_task(self._dispatcher(lane)))
+        self._background = [
+            asyncio.create_task(self._recorder()),
+            asyncio.create_task(self._heart()),
+        ]
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        """Stop claiming, let sends in flight finish, record them, hand back the rest."""
+        await _cancel(self._lane_tasks)
+        if self._sending:
+            await asyncio.wait(self._sending, timeout=10)
+        await _cancel(self._background)
+        await self._write_results()
+        unsent = [row.id for lane in self._lanes.values() for row in _drain(lane.queue)]
+        async with self._sessions() as session, session.begin():
+            if unsent:
+                await session.execute(
+                    update(Outbox)
+                    .where(Outbox.id.in_(unsent), Outbox.claimed_by == self.owner)
+                    .values(status="pending", claimed_by=None, attempts=Outbox.attempts - 1)
+                )
+            await session.execute(
+                delete(SenderHeartbeat).where(SenderHeartbeat.owner == self.owner)
+            )
 
-    async def _loop(self) -> None:
-        while True:
-            try:
-                while await self.drain_once():
-                    pass
-            except Exception:
-                log.exception("outbox: sending failed; will retry")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._interval)
-            self._wake.clear()
+    # --- claiming -------------------------------------------------------------------------
 
-    async def _claim(self) -> list[Outbox]:
+    def _due(self, channel: str, now: datetime) -> Any:
+        alive = select(SenderHeartbeat.owner).where(
+            SenderHeartbeat.beat_at > now - timedelta(seconds=self.options.dead_after)
+        )
+        due = and_(
+            Outbox.channel == channel,
+            or_(
+                and_(Outbox.status == "pending", Outbox.next_attempt_at <= now),
+                and_(
+                    Outbox.status == "sending",
+                    or_(Outbox.claimed_by.is_(None), Outbox.claimed_by.not_in(alive)),
+                ),
+            ),
+        )
+        if self.options.only_announcement is not None:
+            due = and_(due, Outbox.announcement_id == self.options.only_announcement)
+        return due
+
+    async def claim(self, channel: str, limit: int) -> list[Claimed]:
+        """Take up to `limit` due rows of one channel for this sender."""
         now = utcnow()
         async with self._sessions() as session, session.begin():
             stmt = (
-                select(Outbox)
-                .where(
-                    or_(
-                        (Outbox.status == "pending") & (Outbox.next_attempt_at <= now),
-                        (Outbox.status == "sending")
-                        & (Outbox.next_attempt_at <= now - STUCK_AFTER),
-                    )
-                )
+                select(*CLAIMED_COLUMNS)
+                .where(self._due(channel, now))
                 .order_by(Outbox.id)
-                .limit(BATCH)
+                .limit(limit)
                 .with_for_update(skip_locked=True)
             )
-            rows = list((await session.execute(stmt)).scalars())
-            for row in rows:
-                row.status, row.next_attempt_at = "sending", now
-                row.attempts += 1
+            rows = [Claimed(*r) for r in (await session.execute(stmt)).all()]
+            if rows:
+                await session.execute(
+                    update(Outbox)
+                    .where(Outbox.id.in_([r.id for r in rows]))
+                    .values(
+                        status="sending",
+                        claimed_by=self.owner,
+                        next_attempt_at=now,
+                        attempts=Outbox.attempts + 1,
+                    )
+                )
         return rows
 
-    async def drain_once(self) -> int:
-        """Send one batch; returns how many rows were handled."""
-        rows = await self._claim()
-        for row in rows:
-            deliverer = self._deliverers.get(row.channel)
-            if deliverer is None:
-                status, error = "undeliverable", f"kênh {row.channel} không nhận tin gửi sau"
-            else:
-                try:
-                    status, error = await deliverer(row.user_ref, reply_of(row))
-                except Exception as exc:  # a bug in one delivery must not stop the rest
-                    log.exception("outbox: delivery %s raised", row.id)
-                    status, error = "failed", type(exc).__name__
-            await self._record(row, status, error)
-        return len(rows)
+    async def _claimer(self, lane: _Lane) -> None:
+        while True:
+            try:
+                rows = await self.claim(lane.channel, self.options.batch)
+            except Exception:
+                log.exception("outbox: claiming %s rows failed; will retry", lane.channel)
+                rows = []
+            if not rows:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(lane.wake.wait(), self.options.interval)
+                lane.wake.clear()
+                continue
+            for row in rows:
+                await lane.queue.put(row)  # blocks while a batch is still waiting: bounded
 
-    async def _record(self, row: Outbox, status: str, error: str | None) -> None:
-        values: dict = {"status": status, "last_error": error[:300] if error else None}
-        if status == "sent":
-            values["sent_at"] = utcnow()
-        if status == "failed" and row.attempts < MAX_ATTEMPTS:
-            values["status"] = "pending"  # try again later, backing off
-            values["next_attempt_at"] = utcnow() + timedelta(seconds=30 * 2**row.attempts)
+    # --- sending --------------------------------------------------------------------------
+
+    async def _dispatcher(self, lane: _Lane) -> None:
+        while True:
+            row = await lane.queue.get()
+            await lane.slots.acquire()
+            task = asyncio.create_task(self._send(lane, row))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+
+    async def _send(self, lane: _Lane, row: Claimed) -> None:
+        try:
+            delivery = await _attempt(lane.deliver, row)
+        finally:
+            lane.slots.release()
+        self._results.append((row, delivery))
+        self._results_ready.set()
+
+    async def drain_once(self) -> int:
+        """Claim and send one batch of every channel now, recording each result; returns how
+        many rows were handled (tests and `broadcast send` use it without the loops)."""
+        handled = 0
+        for channel, (deliverer, _concurrency) in self._deliverers.items():
+            for row in await self.claim(channel, self.options.batch):
+                self._results.append((row, await _attempt(deliverer, row)))
+                handled += 1
+        await self.settle()
+        return handled
+
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Wait until the background lanes have sent what they claimed, and record it."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline and (
+            self._sending or any(not lane.queue.empty() for lane in self._lanes.values())
+        ):
+            await asyncio.sleep(0.01)
+        await self._write_results()
+
+    # --- recording ------------------------------------------------------------------------
+
+    async def _recorder(self) -> None:
+        # Group commit: while one write runs, results pile up for the next.
+        while True:
+            await self._results_ready.wait()
+            self._results_ready.clear()
+            try:
+                await self._write_results()
+            except Exception:
+                log.exception("outbox: recording results failed; will retry")
+                await asyncio.sleep(1)
+                self._results_ready.set()
+
+    async def _write_results(self) -> None:
+        if not self._results:
+            return
+        batch, self._results = self._results, []
+        now = utcnow()
+        values = [self._values(row, delivery, now) for row, delivery in batch]
+        try:
+            async with self._sessions() as session, session.begin():
+                await session.execute(update(Outbox), values)
+                announcements = {row.announcement_id for row, _ in batch if row.announcement_id}
+                if announcements:
+                    await _finish_announcements(session, announcements, now)
+        except BaseException:
+            self._results[:0] = batch  # keep them for the next try; nothing is lost
+            raise
+
+    def _values(self, row: Claimed, delivery: Delivery, now: datetime) -> dict[str, Any]:
+        status: str = delivery.status
+        retry_at = now
+        if status == "failed" and row.attempts + 1 < MAX_ATTEMPTS:
+            status = "pending"  # try again later, backing off
+            retry_at = now + timedelta(seconds=self.options.retry_base * 2 ** (row.attempts))
+        return {
+            "id": row.id,
+            "status": status,
+            "last_error": delivery.reason[:300] if delivery.reason else None,
+            "sent_at": now if delivery.status == "sent" else None,
+            "next_attempt_at": retry_at,
+            "claimed_by": None,
+            "platform_message_id": delivery.message_id,
+        }
+
+    # --- liveness -------------------------------------------------------------------------
+
+    async def _beat(self) -> None:
         async with self._sessions() as session, session.begin():
-            await session.execute(update(Outbox).where(Outbox.id == row.id).values(**values))
+            stmt = insert_for(session, SenderHeartbeat).values(owner=self.owner, beat_at=utcnow())
+            await session.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["owner"], set_={"beat_at": stmt.excluded.beat_at}
+                )
+            )
+
+    async def _heart(self) -> None:
+        while True:
+            await asyncio.sleep(self.options.dead_after / 4)
+            try:
+                await self._beat()
+            except Exception:
+                log.exception("outbox: heartbeat failed")
+
+    async def pending_channels(self) -> dict[str, int]:
+        """Rows still to send per channel (for `broadcast send` and the console)."""
+        async with self._sessions() as session:
+            stmt = select(Outbox.channel, func.count()).where(
+                Outbox.status.in_(("pending", "sending"))
+            )
+            if self.options.only_announcement is not None:
+                stmt = stmt.where(Outbox.announcement_id == self.options.only_announcement)
+            rows = await session.execute(stmt.group_by(Outbox.channel))
+            return {channel: count for channel, count in rows.all()}
+
+
+async def _attempt(deliver: Deliverer, row: Claimed) -> Delivery:
+    try:
+        return await deliver(row.user_ref, row.reply())
+    except Exception as exc:  # a bug in one delivery must not stop the rest
+        log.exception("outbox: delivery %s raised", row.id)
+        return Delivery("failed", type(exc).__name__)
+
+
+async def _never(_user_ref: str, _reply: Reply) -> Delivery:
+    return Delivery("undeliverable", "kênh này không nhận tin gửi sau")
+
+
+async def _cancel(tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    tasks.clear()
+
+
+def _drain(queue: asyncio.Queue[Claimed]) -> list[Claimed]:
+    rows = []
+    while not queue.empty():
+        rows.append(queue.get_nowait())
+    return rows
+
+
+async def _finish_announcements(session: AsyncSession, ids: set[int], now: datetime) -> None:
+    """An announcement is done when none of its rows is still to send."""
+    still_sending = exists().where(
+        Outbox.announcement_id == Announcement.id, Outbox.status.in_(("pending", "sending"))
+    )
+    await session.execute(
+        update(Announcement)
+        .where(Announcement.id.in_(ids), Announcement.status == "sending", ~still_sending)
+        .values(status="done", finished_at=now)
+    )

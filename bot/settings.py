@@ -63,6 +63,35 @@ class Settings(BaseSettings):
     inbox_workers: int = Field(
         default=4, ge=1, le=64, description="Updates handled at the same time per process."
     )
+    telegram_rate: int = Field(
+        default=30,
+        ge=1,
+        le=1000,
+        description="Telegram messages per second, replies and announcements together "
+        "(Telegram's limit is about 30; paid broadcasts allow up to 1000).",
+    )
+    telegram_per_chat_interval: float = Field(
+        default=1.0, ge=0, le=60, description="Seconds between two messages to one chat."
+    )
+    zalo_bot_rate: int = Field(
+        default=10, ge=1, le=1000, description="Zalo Bot messages per second (undocumented)."
+    )
+    zalo_oa_rate: int = Field(
+        default=10, ge=1, le=1000, description="Zalo OA messages per second (undocumented)."
+    )
+    outbox_concurrency: int = Field(
+        default=8, ge=1, le=256, description="Messages in flight at once per channel."
+    )
+    outbox_dead_after: float = Field(
+        default=60.0,
+        ge=1,
+        le=3600,
+        description="Seconds without a heartbeat after which a sender's claimed messages "
+        "are taken over by another (after a crash).",
+    )
+    outbox_retry_base: float = Field(
+        default=30.0, ge=0.1, le=3600, description="First retry after a transient failure."
+    )
     webchat_allowed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Comma-separated origins of ward websites allowed to embed the chat.",

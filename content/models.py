@@ -196,6 +196,7 @@ class FeedbackCategory(Strict):
     code: EntryId
     title: NonEmpty
     agency: str  # a key of the ward's contacts
+    offered: bool = True  # listed in the chat; False for categories filled in by the system
 
 
 class FeedbackPolicy(Strict):

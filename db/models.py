@@ -69,6 +69,7 @@ class User(Base):
     display_name: Mapped[str | None] = mapped_column(String(128))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     area: Mapped[str | None] = mapped_column(String(100))  # tổ dân phố, for area news
+    area_key: Mapped[str | None] = mapped_column(String(100), index=True)  # handlers/areas.py
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -204,6 +205,9 @@ class Feedback(Base):
     filed_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))  # walk-in/phone
     first_answered_at: Mapped[datetime | None] = mapped_column()
     resolved_at: Mapped[datetime | None] = mapped_column()
+    announcement_id: Mapped[int | None] = mapped_column(  # a reply to this announcement
+        ForeignKey("announcements.id", ondelete="SET NULL"), index=True
+    )
 
 
 class FeedbackEvent(Base):
@@ -224,12 +228,60 @@ class FeedbackEvent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Announcement(Base):
+    """News the ward pushes to subscribers: drafted by the tech team, approved by an admin,
+    then queued as one outbox row per recipient. A recurring one (`recurrence`, an RFC 5545
+    RRULE read in the ward's time zone) is a series: each occurrence becomes its own row with
+    `series_id` set, so every send has its own delivery figures."""
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    image_url: Mapped[str | None] = mapped_column(String(500))
+    link_url: Mapped[str | None] = mapped_column(String(500))
+    topics: Mapped[list[Any]] = mapped_column(default=list)  # empty with emergency only
+    areas: Mapped[list[Any]] = mapped_column(default=list)  # tổ dân phố; empty = every area
+    channels: Mapped[list[Any]] = mapped_column(default=list)  # empty = every channel
+    emergency: Mapped[bool] = mapped_column(Boolean, default=False)
+    # draft -> submitted -> approved -> sending -> done; or cancelled
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    send_at: Mapped[datetime | None] = mapped_column()  # None: as soon as approved
+    recurrence: Mapped[str | None] = mapped_column(String(200))
+    next_run_at: Mapped[datetime | None] = mapped_column(index=True)  # series only
+    series_id: Mapped[int | None] = mapped_column(
+        ForeignKey("announcements.id", ondelete="SET NULL"), index=True
+    )
+    created_by: Mapped[str] = mapped_column(String(64))  # staff:<name>, telegram:<id>, cli
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    approved_at: Mapped[datetime | None] = mapped_column()
+    queued_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+
+
+class SenderHeartbeat(Base):
+    """A running sender's sign of life: rows it claimed stay its own while it beats, and
+    go back to the others when it stops beating (killed, crashed, host gone)."""
+
+    __tablename__ = "sender_heartbeats"
+
+    owner: Mapped[str] = mapped_column(String(36), primary_key=True)
+    beat_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Outbox(Base):
     """A message to send that is not a direct reply (staff answers, status changes,
     announcements): stored first, sent by the channel's sender, result recorded."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "status", "next_attempt_at"),
+        Index("ix_outbox_lane", "channel", "status", "next_attempt_at"),
+        # An announcement is queued for a resident once, however often queueing runs.
+        UniqueConstraint("announcement_id", "user_id", name="uq_outbox_announcement_user"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
@@ -238,12 +290,18 @@ class Outbox(Base):
     kind: Mapped[str] = mapped_column(String(32))  # feedback_reply, feedback_status, staff_alert
     text: Mapped[str] = mapped_column(Text)
     buttons: Mapped[list[Any]] = mapped_column(default=list)
+    image_url: Mapped[str | None] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
+    announcement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("announcements.id", ondelete="CASCADE"), index=True
+    )
+    claimed_by: Mapped[str | None] = mapped_column(String(36))  # a SenderHeartbeat owner
+    platform_message_id: Mapped[str | None] = mapped_column(String(64))  # to map replies
 
 
 class StaffUser(Base):
@@ -256,6 +314,7 @@ class StaffUser(Base):
     display_name: Mapped[str] = mapped_column(String(128))
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16))  # admin, staff, tech_team
+    telegram_user_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()

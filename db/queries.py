@@ -26,7 +26,7 @@ from db.models import (
 CONVERSATION_GAP = timedelta(minutes=30)  # silence after which a new conversation starts
 
 
-def _insert(session: AsyncSession, table: type) -> postgresql.Insert | sqlite.Insert:
+def insert_for(session: AsyncSession, table: type) -> postgresql.Insert | sqlite.Insert:
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
@@ -46,7 +46,7 @@ async def get_or_create_user(
     """Find or create the resident in one statement (safe when two processes race). Writing
     to us again also means they have not blocked us: the user is marked active."""
     now = utcnow()
-    stmt = _insert(session, User).values(
+    stmt = insert_for(session, User).values(
         channel=channel,
         external_id=external_id,
         display_name=display_name,
@@ -96,7 +96,7 @@ async def save_state(session: AsyncSession, user_id: int, state: StateSnapshot) 
         "options": state.options,
         "updated_at": utcnow(),
     }
-    stmt = _insert(session, ConversationState).values(user_id=user_id, version=0, **values)
+    stmt = insert_for(session, ConversationState).values(user_id=user_id, version=0, **values)
     stmt = stmt.on_conflict_do_update(
         index_elements=["user_id"],
         set_={**values, "version": ConversationState.version + 1},
@@ -149,7 +149,7 @@ async def subscribe(session: AsyncSession, user_id: int, topics: Sequence[str]) 
     """Add topics (idempotent)."""
     for topic in topics:
         stmt = (
-            _insert(session, Subscription)
+            insert_for(session, Subscription)
             .values(user_id=user_id, topic=topic, created_at=utcnow())
             .on_conflict_do_nothing(index_elements=["user_id", "topic"])
         )
@@ -167,9 +167,9 @@ async def unsubscribe(
     return result.rowcount or 0
 
 
-async def set_area(session: AsyncSession, user_id: int, area: str) -> None:
-    """Remember the resident's tổ dân phố."""
-    await session.execute(update(User).where(User.id == user_id).values(area=area))
+async def set_area(session: AsyncSession, user_id: int, area: str, key: str) -> None:
+    """Remember the resident's tổ dân phố (and its key, for targeting)."""
+    await session.execute(update(User).where(User.id == user_id).values(area=area, area_key=key))
 
 
 async def store_events(
@@ -184,7 +184,7 @@ async def store_events(
         for c, k, p in events
     ]
     stmt = (
-        _insert(session, ChannelEvent)
+        insert_for(session, ChannelEvent)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["channel", "event_key"])
         .returning(ChannelEvent.channel, ChannelEvent.event_key)
@@ -198,7 +198,7 @@ async def claim_event(session: AsyncSession, channel: str, event_key: str) -> bo
     already handled, which makes a re-delivery or a second process a no-op."""
     now = utcnow()
     stmt = (
-        _insert(session, ChannelEvent)
+        insert_for(session, ChannelEvent)
         .values(channel=channel, event_key=event_key[:128], received_at=now, handled_at=now)
         .on_conflict_do_update(
             index_elements=["channel", "event_key"],
@@ -262,7 +262,7 @@ async def record_delivery(
 async def seed_oa_token(session: AsyncSession, app_id: str, access: str, refresh: str) -> None:
     """Store the first Zalo OA token pair unless one is stored already."""
     stmt = (
-        _insert(session, ZaloOAToken)
+        insert_for(session, ZaloOAToken)
         .values(app_id=app_id, access_token=access, refresh_token=refresh, updated_at=utcnow())
         .on_conflict_do_nothing(index_elements=["app_id"])
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Verb = Literal["open", "more", "menu", "section", "sub", "unsub", "cancel", "fb", "rate"]
+Verb = Literal["open", "more", "menu", "section", "sub", "unsub", "cancel", "fb", "rate", "annq"]
 VERBS: frozenset[str] = frozenset(Verb.__args__)  # type: ignore[attr-defined]
 
 

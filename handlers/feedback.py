@@ -45,6 +45,7 @@ def _categories(turn: Turn) -> list[Button]:
     return [
         Button(c.title, Action("fb", f"cat:{c.code}").pack())
         for c in turn.deps.catalogue.ward.feedback.categories
+        if c.offered
     ]
 
 
@@ -67,7 +68,7 @@ async def on_button(turn: Turn, arg: str) -> Response:
         return await start(turn)
     data = _data(turn)
     if arg.startswith("cat:"):
-        codes = {c.code for c in turn.deps.catalogue.ward.feedback.categories}
+        codes = {c.code for c in turn.deps.catalogue.ward.feedback.categories if c.offered}
         if arg[4:] not in codes:
             return await start(turn, data.get("draft"))
         data["category"] = arg[4:]
@@ -231,7 +232,8 @@ async def _submit(turn: Turn) -> Response:
     ward = turn.deps.catalogue.ward
     policy = ward.feedback
     category = next(
-        (c for c in policy.categories if c.code == data.get("category")), policy.categories[-1]
+        (c for c in policy.categories if c.code == data.get("category")),
+        [c for c in policy.categories if c.offered][-1],
     )
     now = utcnow()
     expected = due_at(now, policy.answer_working_days, policy.extra_days_off)

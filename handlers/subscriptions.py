@@ -3,6 +3,7 @@ their tổ dân phố for news about their area), and stop with one word at any 
 
 from __future__ import annotations
 
+from content.areas import area_key
 from db import queries
 from handlers.actions import Action
 from handlers.cards import MENU_BUTTON
@@ -115,7 +116,7 @@ async def on_area(turn: Turn) -> Response:
             [with_buttons(text, [Button("Hủy", Action("cancel").pack())])], intent="subscribe"
         )
     turn.state.flow = None
-    await queries.set_area(turn.session, turn.user.id, area)
+    await queries.set_area(turn.session, turn.user.id, area, area_key(area))
     turn.user.area = area
     return await offer(turn, f"Đã lưu tổ dân phố: {area}.")
 

@@ -228,7 +228,7 @@ async def test_long_replies_are_split_at_paragraphs(
 ) -> None:
     paragraphs = [(f"Đoạn {i}: " + "chữ " * 300).strip() for i in range(6)]
     reply = Reply("\n\n".join(paragraphs), (Button("Về menu chính", "menu"),))
-    assert await client.app[TELEGRAM].send(520, reply) == "sent"
+    assert (await client.app[TELEGRAM].send(520, reply)).status == "sent"
     sent = fake.called("sendMessage")
     assert len(sent) > 1 and all(len(m["text"]) <= 4096 for m in sent)
     assert "\n\n".join(m["text"] for m in sent) == reply.text

@@ -44,7 +44,9 @@ from telegram.ext import (
 )
 
 from bot.channels.text import split_text
+from bot.delivery import Delivery
 from bot.inbox import Inbox
+from bot.ratelimit import ChannelLimiter, Limits
 from bot.settings import Settings
 from handlers.deps import Deps
 from handlers.engine import handle
@@ -58,6 +60,7 @@ MAX_CALLBACK_BYTES = 64
 MAX_BODY_BYTES = 1_000_000
 TYPING_TIMEOUT = 3.0  # seconds the "typing..." indicator may take before we answer anyway
 MAX_RETRY_WAIT = 30.0  # seconds we are willing to wait on a 429 inside one reply
+MAX_ATTEMPTS = 4  # tries of one call (429 pauses and network errors) before giving up
 COMMANDS = (
     BotCommand("start", "Bắt đầu và xem menu chính"),
     BotCommand("menu", "Về menu chính"),
@@ -100,7 +103,8 @@ def _attachment(message: Message) -> Attachment | None:
 class TelegramChannel:
     """The Telegram adapter: a PTB Application whose callbacks only translate and render."""
 
-    def __init__(self, settings: Settings, deps: Deps, inbox: Inbox) -> None:
+    def __init__(self, settings: Settings, deps: Deps, inbox: Inbox | None) -> None:
+        """With no inbox the channel only sends (`broadcast send` from the command line)."""
         assert settings.telegram_bot_token is not None
         # Opt in to PTB's timedelta retry_after now (the int form is deprecated); we read both.
         os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -119,13 +123,17 @@ class TelegramChannel:
         self.app = builder.build()
         self.ready = asyncio.Event()
         self._starter: asyncio.Task[None] | None = None
-        self._last_error: str | None = None
+        # Shared by replies and the outbox: Telegram counts them together.
+        self.limiter = ChannelLimiter(
+            Limits(settings.telegram_rate, per_chat=settings.telegram_per_chat_interval)
+        )
         self.app.add_handler(ChatMemberHandler(self._on_member, ChatMemberHandler.MY_CHAT_MEMBER))
         self.app.add_handler(CallbackQueryHandler(self._on_button))
         self.app.add_handler(MessageHandler(filters.ChatType.PRIVATE, self._on_message))
         self.app.add_error_handler(self._on_error)
         self.inbox = inbox
-        inbox.register("telegram", self._process)
+        if inbox is not None:
+            inbox.register("telegram", self._process)
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -149,6 +157,9 @@ class TelegramChannel:
 
     async def _connect(self) -> None:
         await self.app.initialize()
+        if self.inbox is None:  # send only: leave the webhook and polling to the server
+            self.ready.set()
+            return
         bot = self.app.bot
         await bot.set_my_commands(list(COMMANDS))
         if self.settings.webhook_mode:
@@ -167,9 +178,9 @@ class TelegramChannel:
         """Stop polling and release PTB's resources."""
         if self._starter is not None and not self._starter.done():
             self._starter.cancel()
-        if self.ready.is_set():
-            if self.app.updater is not None and self.app.updater.running:
-                await self.app.updater.stop()
+        if self.app.updater is not None and self.app.updater.running:
+            await self.app.updater.stop()
+        if self.app.running:
             await self.app.stop()
         if self.app._initialized:
             await self.app.shutdown()
@@ -190,6 +201,7 @@ class TelegramChannel:
         except (ValueError, UnicodeDecodeError):
             return web.json_response({"ok": False, "error": "malformed update"}, status=400)
         try:
+            assert self.inbox is not None
             await self.inbox.accept("telegram", str(data["update_id"]), data)
         except Exception:  # not stored: a 5xx makes Telegram deliver it again
             return web.json_response({"ok": False, "error": "try again"}, status=503)
@@ -261,55 +273,79 @@ class TelegramChannel:
         except (TelegramError, TimeoutError) as exc:
             log.debug("Telegram typing action for chat %s failed: %s", chat_id, exc)
 
-    async def send(self, chat_id: int | str, reply: Reply) -> str:
-        """Send one reply, split at paragraphs over 4096 characters, buttons on the last part;
-        returns "sent", "blocked" or "failed"."""
+    async def send(self, chat_id: int | str, reply: Reply, spaced: bool = False) -> Delivery:
+        """Send one reply: the picture first (with the text as caption when it fits), the text
+        split at paragraphs over 4096 characters, buttons on the last part. `spaced` keeps
+        one second between messages to the chat (outbox sends); an answer to what the
+        resident just wrote goes at once, as the short burst Telegram tolerates."""
         parts = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH)
         markup = keyboard(reply)
+        bot = self.app.bot
+        calls: list[Callable[[], Awaitable[Message]]] = []
+        if reply.image_url:
+            if len(parts) == 1 and len(parts[0]) <= MessageLimit.CAPTION_LENGTH:
+                caption = parts.pop()
+                calls.append(
+                    lambda: bot.send_photo(
+                        chat_id, reply.image_url, caption=caption, reply_markup=markup
+                    )
+                )
+            else:
+                calls.append(lambda: bot.send_photo(chat_id, reply.image_url))
         for i, part in enumerate(parts):
-            last = i == len(parts) - 1
-            status = await self._deliver(
-                chat_id,
-                lambda part=part, last=last: self.app.bot.send_message(
-                    chat_id, part, reply_markup=markup if last else None
-                ),
+            last_markup = markup if i == len(parts) - 1 else None
+            calls.append(
+                lambda part=part, m=last_markup: bot.send_message(chat_id, part, reply_markup=m)
             )
-            if status != "sent":
-                return status
-        return "sent"
+        delivery = Delivery("sent")
+        for call in calls:
+            delivery = await self._deliver(chat_id, call, limited=True, spaced=spaced)
+            if delivery.status != "sent":
+                break
+        return delivery
 
-    async def deliver(self, user_ref: str, reply: Reply) -> tuple[str, str | None]:
-        """The outbox's entry point: (status, reason)."""
+    async def deliver(self, user_ref: str, reply: Reply) -> Delivery:
+        """The outbox's entry point."""
         if not self.ready.is_set():
-            return "failed", "Telegram chưa kết nối"
-        status = await self.send(user_ref, reply)
-        return status, None if status == "sent" else self._last_error
+            return Delivery("failed", "Telegram chưa kết nối")
+        return await self.send(user_ref, reply, spaced=True)
 
-    async def _deliver(self, chat_id: int | str, call: Callable[[], Awaitable[Any]]) -> str:
+    async def _deliver(
+        self,
+        chat_id: int | str,
+        call: Callable[[], Awaitable[Any]],
+        limited: bool = False,
+        spaced: bool = False,
+    ) -> Delivery:
         """Make one Bot API call; 429, 403, 400 and timeouts are handled, never raised.
-        Returns "sent", "blocked" or "failed"."""
-        for attempt in range(3):
+        A message (`limited`) first waits for the channel's limits; a 429 pauses the whole
+        channel for `retry_after`, then the call is tried again."""
+        for attempt in range(MAX_ATTEMPTS):
+            if limited:
+                await self.limiter.acquire(str(chat_id) if spaced else None)
             try:
-                await call()
-                return "sent"
+                result = await call()
+                message_id = getattr(result, "message_id", None)
+                return Delivery("sent", message_id=str(message_id) if message_id else None)
             except RetryAfter as exc:
                 wait = _seconds(exc.retry_after)
-                log.warning("Telegram rate limit: waiting %.1f s (chat %s)", wait, chat_id)
-                await asyncio.sleep(wait)
-            except Forbidden:
+                log.warning("Telegram rate limit: pausing the channel %.1f s", wait)
+                self.limiter.pause(wait)
+                if not limited:
+                    await asyncio.sleep(wait)
+            except Forbidden as exc:
                 log.info("Telegram chat %s has blocked the bot; marked inactive", chat_id)
                 await set_reachable(self.deps, "telegram", str(chat_id), False)
-                self._last_error = "người dân đã chặn bot"
-                return "blocked"
+                return Delivery("blocked", f"người dân đã chặn bot ({exc.message})")
             except BadRequest as exc:
                 log.warning("Telegram refused a call for chat %s: %s", chat_id, exc.message)
-                self._last_error = exc.message
-                return "failed"
+                if "chat not found" in exc.message.lower():
+                    await set_reachable(self.deps, "telegram", str(chat_id), False)
+                return Delivery("undeliverable", exc.message)
             except (TimedOut, NetworkError) as exc:
                 log.warning(
                     "Telegram call failed for chat %s (%s), attempt %d", chat_id, exc, attempt + 1
                 )
                 await asyncio.sleep(0.5 * (attempt + 1))
-        log.error("Telegram call for chat %s given up after 3 attempts", chat_id)
-        self._last_error = "hết lượt thử"
-        return "failed"
+        log.error("Telegram call for chat %s given up after %d attempts", chat_id, MAX_ATTEMPTS)
+        return Delivery("failed", "Telegram không nhận sau nhiều lần thử")

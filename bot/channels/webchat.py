@@ -16,6 +16,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.delivery import Delivery
 from bot.keys import DEPS
 from bot.web.client import client_address
 from db.models import Outbox, utcnow
@@ -121,9 +122,9 @@ class WebChat:
         return self._cors(request, web.json_response({"replies": replies}, dumps=_dumps))
 
 
-async def deliver(_user_ref: str, _reply: Reply) -> tuple[str, str | None]:
+async def deliver(_user_ref: str, _reply: Reply) -> Delivery:
     """The website cannot be pushed to: messages wait until the widget fetches them."""
-    return "awaiting_pickup", None
+    return Delivery("awaiting_pickup")
 
 
 def _validate(body: object) -> str | None:

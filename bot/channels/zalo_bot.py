@@ -19,12 +19,15 @@ from aiohttp import web
 
 from bot.channels.http import Unreachable, post_json
 from bot.channels.text import split_text
+from bot.delivery import Delivery
 from bot.inbox import Inbox
+from bot.ratelimit import ChannelLimiter, Limits
 from bot.settings import Settings
 from db import queries
 from handlers.deps import Deps
 from handlers.engine import handle
 from handlers.render import numbered_choices
+from handlers.residents import set_reachable
 from handlers.types import Attachment, IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
@@ -33,6 +36,8 @@ CHANNEL = "zalo_bot"
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 MAX_TEXT = 2000
 POLL_TIMEOUT = 30
+MAX_ATTEMPTS = 4  # tries of one call (429 pauses and network errors) before giving up
+RATE_PAUSE = 2.0  # seconds the channel waits after a 429 (Zalo gives no retry time)
 TYPING_TIMEOUT = 3.0
 
 
@@ -129,8 +134,9 @@ class ZaloBotChannel:
     """Webhook or long polling, both feeding the durable inbox; replies as numbered text."""
 
     def __init__(
-        self, settings: Settings, deps: Deps, inbox: Inbox, http: aiohttp.ClientSession
+        self, settings: Settings, deps: Deps, inbox: Inbox | None, http: aiohttp.ClientSession
     ) -> None:
+        """With no inbox the channel only sends (`broadcast send` from the command line)."""
         assert settings.zalo_bot_token is not None
         self.settings, self.deps, self.inbox = settings, deps, inbox
         self.api = ZaloBotApi(
@@ -139,7 +145,9 @@ class ZaloBotChannel:
         self.secret = settings.zalo_bot_secret()
         self.ready = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
-        inbox.register(CHANNEL, self._process)
+        self.limiter = ChannelLimiter(Limits(settings.zalo_bot_rate, per_chat=0.0))
+        if inbox is not None:
+            inbox.register(CHANNEL, self._process)
 
     async def start(self) -> None:
         """Connect in the background (webhook registration, or the polling loop)."""
@@ -155,7 +163,9 @@ class ZaloBotChannel:
         while True:
             try:
                 me = await self.api.call("getMe")
-                if self.settings.webhook_mode:
+                if self.inbox is None:
+                    pass  # send only: the server keeps the webhook or the polling
+                elif self.settings.webhook_mode:
                     url = f"{self.settings.public_root()}/webhooks/zalo-bot"
                     await self.api.call("setWebhook", url=url, secret_token=self.secret)
                     log.info("Zalo Bot: webhook registered at %s", url)
@@ -196,6 +206,7 @@ class ZaloBotChannel:
         if event is None or key is None:
             log.warning("Zalo Bot: ignored an update without event_name/message_id")
             return False
+        assert self.inbox is not None
         await self.inbox.accept(CHANNEL, key, event)
         return True
 
@@ -236,31 +247,49 @@ class ZaloBotChannel:
 
     async def send(self, chat_id: str, reply: Reply, reply_ids: list[int] | None = None) -> bool:
         """Send a reply as numbered text, cut at 2,000 characters; record the result."""
-        status, error = await self.deliver(chat_id, reply)
+        delivery = await self.deliver(chat_id, reply)
         if reply_ids:
             async with self.deps.sessions() as session, session.begin():
-                await queries.record_delivery(session, reply_ids, status, error)
-        return status == "sent"
+                await queries.record_delivery(session, reply_ids, delivery.status, delivery.reason)
+        return delivery.status == "sent"
 
-    async def deliver(self, user_ref: str, reply: Reply) -> tuple[str, str | None]:
-        """The outbox's entry point: (status, reason)."""
-        error = None
-        for part in split_text(numbered_choices(reply), MAX_TEXT):
-            error = await self._send_part(user_ref, part)
-            if error:
-                return "failed", error
-        return "sent", None
+    async def deliver(self, user_ref: str, reply: Reply) -> Delivery:
+        """The outbox's entry point: the picture (with the text as caption when it fits),
+        then the text in parts."""
+        parts = split_text(numbered_choices(reply), MAX_TEXT)
+        calls: list[tuple[str, dict[str, Any]]] = []
+        if reply.image_url:
+            photo: dict[str, Any] = {"chat_id": user_ref, "photo": reply.image_url}
+            if len(parts) == 1:
+                photo["caption"] = parts.pop()
+            calls.append(("sendPhoto", photo))
+        calls += [("sendMessage", {"chat_id": user_ref, "text": part}) for part in parts]
+        delivery = Delivery("sent")
+        for method, params in calls:
+            delivery = await self._call(user_ref, method, params)
+            if delivery.status != "sent":
+                break
+        return delivery
 
-    async def _send_part(self, chat_id: str, text: str) -> str | None:
-        for attempt in range(3):
+    async def _call(self, chat_id: str, method: str, params: dict[str, Any]) -> Delivery:
+        for attempt in range(MAX_ATTEMPTS):
+            await self.limiter.acquire(chat_id)
             try:
-                await self.api.call("sendMessage", chat_id=chat_id, text=text)
-                return None
+                result = await self.api.call(method, **params)
             except ZaloBotError as exc:
-                if exc.code in (429, 0) and attempt < 2:  # quota or network: wait, retry
-                    log.warning("Zalo Bot send to %s: %s; retrying", chat_id, exc)
-                    await asyncio.sleep(2.0 * (attempt + 1))
+                if exc.code == 429:  # "quota exceeded": hold the whole channel a while
+                    log.warning("Zalo Bot rate limit; pausing the channel")
+                    self.limiter.pause(RATE_PAUSE * (attempt + 1))
                     continue
-                log.warning("Zalo Bot send to %s failed: %s", chat_id, exc)
-                return f"{exc.code}: {exc.description}"
-        return "gave up"
+                if exc.code == 0 or exc.code >= 500:  # network or server trouble: retry
+                    log.warning("Zalo Bot send to %s: %s; retrying", chat_id, exc)
+                    await asyncio.sleep(0.5 * (attempt + 1))
+                    continue
+                if exc.code == 403:  # refused for this person: treated as blocked
+                    await set_reachable(self.deps, CHANNEL, chat_id, False)
+                    return Delivery("blocked", f"{exc.code}: {exc.description}")
+                log.warning("Zalo Bot send to %s refused: %s", chat_id, exc)
+                return Delivery("undeliverable", f"{exc.code}: {exc.description}")
+            message_id = result.get("message_id") if isinstance(result, dict) else None
+            return Delivery("sent", message_id=str(message_id) if message_id else None)
+        return Delivery("failed", "Zalo Bot không nhận sau nhiều lần thử")

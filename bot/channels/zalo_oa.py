@@ -27,14 +27,16 @@ from aiohttp import web
 from bot.channels.http import Unreachable, post_json
 from bot.channels.text import split_text
 from bot.channels.zalo_oa_tokens import ZaloOAError, ZaloOATokens
+from bot.delivery import Delivery
 from bot.inbox import Inbox
+from bot.ratelimit import ChannelLimiter, Limits
 from bot.settings import Settings
 from db import queries
 from handlers.actions import Action
 from handlers.deps import Deps
 from handlers.engine import handle
 from handlers.render import numbered_choices
-from handlers.residents import follow, unfollow
+from handlers.residents import follow, set_reachable, unfollow
 from handlers.types import Attachment, IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,8 @@ WINDOW_ERRORS = {
     -321: "tài khoản Zalo Cloud của OA không đủ số dư",
 }
 TOKEN_ERRORS = {-216, -124}  # access token invalid / expired (not confirmed by a primary source)
+MAX_ATTEMPTS = 4  # tries of one message (429 pauses, network errors) before giving up
+RATE_PAUSE = 2.0  # seconds the channel waits after a 429 (Zalo gives no retry time)
 HANDLED_EVENTS = {"user_send_text", "user_send_image", "follow", "unfollow"}
 
 
@@ -97,15 +101,18 @@ class ZaloOAChannel:
     """The Official Account adapter."""
 
     def __init__(
-        self, settings: Settings, deps: Deps, inbox: Inbox, http: aiohttp.ClientSession
+        self, settings: Settings, deps: Deps, inbox: Inbox | None, http: aiohttp.ClientSession
     ) -> None:
+        """With no inbox the channel only sends (`broadcast send` from the command line)."""
         assert settings.zalo_oa_app_id and settings.zalo_oa_secret_key
         self.settings, self.deps, self.inbox, self.http = settings, deps, inbox, http
         self.app_id = settings.zalo_oa_app_id
         self.secret_key = settings.zalo_oa_secret_key.get_secret_value()
         self.api = str(settings.zalo_oa_api_url).rstrip("/")
         self.tokens = ZaloOATokens(settings, deps.sessions, http)
-        inbox.register(CHANNEL, self._process)
+        self.limiter = ChannelLimiter(Limits(settings.zalo_oa_rate, per_chat=0.0))
+        if inbox is not None:
+            inbox.register(CHANNEL, self._process)
 
     async def start(self) -> None:
         """Store the first token pair from the settings unless a newer one is stored."""
@@ -134,6 +141,7 @@ class ZaloOAChannel:
         if key is None or event.get("event_name") not in HANDLED_EVENTS:
             return web.json_response({"ok": True, "ignored": True})  # seen events, no action
         try:
+            assert self.inbox is not None
             await self.inbox.accept(CHANNEL, key, event)
         except Exception:
             return web.json_response({"error": "try again"}, status=503)
@@ -171,6 +179,8 @@ class ZaloOAChannel:
         text = reply.text if buttons else numbered_choices(reply)
         parts = split_text(text, MAX_TEXT)
         messages: list[dict[str, Any]] = [{"text": part} for part in parts]
+        if reply.image_url:  # the picture goes first, as a media template
+            messages.insert(0, {"attachment": _image(reply.image_url)})
         if buttons:
             messages[-1]["attachment"] = {
                 "type": "template",
@@ -189,53 +199,57 @@ class ZaloOAChannel:
 
     async def send(self, user_id: str, reply: Reply, reply_ids: list[int] | None = None) -> str:
         """Send one reply; returns and records "sent", "failed" or "undeliverable"."""
-        status, error = "sent", None
-        for message in self._messages(reply):
-            status, error = await self._send_message(user_id, message)
-            if status != "sent":
-                break
+        delivery = await self.deliver(user_id, reply)
         if reply_ids:
             async with self.deps.sessions() as session, session.begin():
-                await queries.record_delivery(session, reply_ids, status, error)
-        return status
+                await queries.record_delivery(session, reply_ids, delivery.status, delivery.reason)
+        return delivery.status
 
-    async def deliver(self, user_ref: str, reply: Reply) -> tuple[str, str | None]:
-        """The outbox's entry point: (status, reason)."""
-        status, error = "sent", None
+    async def deliver(self, user_ref: str, reply: Reply) -> Delivery:
+        """The outbox's entry point."""
+        delivery = Delivery("sent")
         for message in self._messages(reply):
-            status, error = await self._send_message(user_ref, message)
-            if status != "sent":
+            delivery = await self._send_message(user_ref, message)
+            if delivery.status != "sent":
                 break
-        return status, error
+        return delivery
 
-    async def _send_message(self, user_id: str, message: dict[str, Any]) -> tuple[str, str | None]:
+    async def _send_message(self, user_id: str, message: dict[str, Any]) -> Delivery:
         body = {"recipient": {"user_id": user_id}, "message": message}
         refreshed = False
-        for attempt in range(3):
+        for attempt in range(MAX_ATTEMPTS):
+            await self.limiter.acquire(user_id)
             try:
                 token = await self.tokens.current()
-                await self._post(token, body)
-                return "sent", None
+                answer = await self._post(token, body)
             except ZaloOAError as exc:
                 if exc.code in WINDOW_ERRORS:
                     reason = f"{exc.code}: {WINDOW_ERRORS[exc.code]}"
                     log.info("Zalo OA: message to %s kept as undeliverable (%s)", user_id, reason)
-                    return "undeliverable", reason
+                    return Delivery("undeliverable", reason)
                 if exc.code in TOKEN_ERRORS and not refreshed:
                     refreshed = True
                     try:
                         await self.tokens.refresh(stale=token)
                     except ZaloOAError as refresh_error:
-                        return "failed", f"token refresh failed: {refresh_error.message}"
+                        return Delivery("failed", f"token refresh failed: {refresh_error.message}")
                     continue
-                if exc.code in (429, 0) and attempt < 2:
-                    await asyncio.sleep(2.0 * (attempt + 1))
+                if exc.code == 429:  # hold the whole channel a while (no retry time given)
+                    self.limiter.pause(RATE_PAUSE * (attempt + 1))
                     continue
+                if exc.code == 0 or exc.code >= 500:
+                    await asyncio.sleep(0.5 * (attempt + 1))
+                    continue
+                if exc.code == 403:
+                    await set_reachable(self.deps, CHANNEL, user_id, False)
+                    return Delivery("blocked", f"{exc.code}: {exc.message}")
                 log.warning("Zalo OA: send to %s failed: %s", user_id, exc)
-                return "failed", f"{exc.code}: {exc.message}"
-        return "failed", "gave up after retries"
+                return Delivery("failed", f"{exc.code}: {exc.message}")
+            message_id = (answer.get("data") or {}).get("message_id")
+            return Delivery("sent", message_id=str(message_id) if message_id else None)
+        return Delivery("failed", "Zalo OA không nhận sau nhiều lần thử")
 
-    async def _post(self, token: str, body: dict[str, Any]) -> None:
+    async def _post(self, token: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
             status, answer = await post_json(
                 self.http,
@@ -246,10 +260,19 @@ class ZaloOAChannel:
             )
         except Unreachable as exc:
             raise ZaloOAError(0, f"network: {exc}") from None
-        if status == 429:
-            raise ZaloOAError(429, "rate limited")
+        if status in (403, 429) or status >= 500:
+            raise ZaloOAError(status, f"HTTP {status}")
         if not isinstance(answer, dict):
             raise ZaloOAError(status, "unreadable answer")
         code = int(answer.get("error", 0) or 0)
         if code != 0:
             raise ZaloOAError(code, str(answer.get("message", "")))
+        return answer
+
+
+def _image(url: str) -> dict[str, Any]:
+    """A picture by URL, as the v3 consultation API's media template."""
+    return {
+        "type": "template",
+        "payload": {"template_type": "media", "elements": [{"media_type": "image", "url": url}]},
+    }

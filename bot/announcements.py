@@ -1,0 +1,248 @@
+"""The announcement workflow, shared by the console, the command line and the Telegram staff
+command: draft -> submitted -> approved -> sending -> done (or cancelled).
+
+Only an admin approves; an emergency needs a second confirmation; approval of a one-off with
+no send time queues it at the scheduler's next look (at once when it is woken). A recurring
+announcement stays "approved" as a series and each run becomes its own announcement.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from content.areas import area_key
+from db import announcement_queries as aq
+from db.models import Announcement, utcnow
+from handlers import recurrence
+from handlers.announcement_card import CHANNELS, render
+from handlers.subscriptions import TOPICS
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 1800  # leaves room for the heading and footer inside Zalo's 2,000 characters
+MAX_AREAS = 50
+MAX_LATE = timedelta(hours=3)  # a run missed by longer (server down) is skipped, not sent late
+EDITABLE = ("draft", "submitted")
+
+
+class AnnouncementError(ValueError):
+    """Something staff must correct; the message is shown to them as is (Vietnamese)."""
+
+
+@dataclass
+class Draft:
+    """What staff fill in."""
+
+    text: str
+    image_url: str | None = None
+    link_url: str | None = None
+    topics: list[str] = field(default_factory=list)
+    areas: list[str] = field(default_factory=list)
+    channels: list[str] = field(default_factory=list)
+    emergency: bool = False
+    send_at: datetime | None = None
+    recurrence: str | None = None
+
+    def checked(self) -> Draft:
+        """The draft cleaned up, or AnnouncementError saying what to fix."""
+        text = self.text.replace("\r\n", "\n").strip()
+        if not text:
+            raise AnnouncementError("Nội dung thông báo đang trống.")
+        if len(text) > MAX_TEXT:
+            raise AnnouncementError(f"Nội dung dài quá {MAX_TEXT} ký tự ({len(text)}).")
+        unknown = [t for t in self.topics if t not in TOPICS]
+        if unknown:
+            raise AnnouncementError(f"Chủ đề không có: {', '.join(unknown)}.")
+        if not self.emergency and not self.topics:
+            raise AnnouncementError("Chọn ít nhất một chủ đề (hoặc đánh dấu tin khẩn).")
+        bad = [c for c in self.channels if c not in CHANNELS]
+        if bad:
+            raise AnnouncementError(f"Kênh không có: {', '.join(bad)}.")
+        areas = list(dict.fromkeys(" ".join(a.split())[:100] for a in self.areas if a.strip()))
+        if len(areas) > MAX_AREAS:
+            raise AnnouncementError(f"Nhiều nhất {MAX_AREAS} tổ dân phố.")
+        rule = recurrence.parse(self.recurrence) if self.recurrence else None
+        if rule and self.send_at is None:
+            raise AnnouncementError("Thông báo lặp lại cần giờ gửi lần đầu.")
+        if rule and self.emergency:
+            raise AnnouncementError("Tin khẩn không lặp lại.")
+        return Draft(
+            text=text,
+            image_url=_url(self.image_url, "Đường dẫn ảnh"),
+            link_url=_url(self.link_url, "Đường dẫn"),
+            topics=list(dict.fromkeys(self.topics)),
+            areas=areas,
+            channels=list(dict.fromkeys(self.channels)),
+            emergency=self.emergency,
+            send_at=self.send_at,
+            recurrence=rule,
+        )
+
+
+def _url(value: str | None, label: str) -> str | None:
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(value) > 500:
+        raise AnnouncementError(f"{label} phải bắt đầu bằng https:// (tối đa 500 ký tự).")
+    return value
+
+
+def _apply(announcement: Announcement, draft: Draft) -> None:
+    announcement.text, announcement.image_url = draft.text, draft.image_url
+    announcement.link_url, announcement.topics = draft.link_url, draft.topics
+    announcement.areas, announcement.channels = draft.areas, draft.channels
+    announcement.emergency, announcement.send_at = draft.emergency, draft.send_at
+    announcement.recurrence = draft.recurrence
+
+
+async def create(session: AsyncSession, draft: Draft, created_by: str) -> Announcement:
+    """A new draft."""
+    announcement = Announcement(created_by=created_by, status="draft", created_at=utcnow())
+    _apply(announcement, draft.checked())
+    session.add(announcement)
+    await session.flush()
+    return announcement
+
+
+async def edit(session: AsyncSession, announcement: Announcement, draft: Draft) -> None:
+    if announcement.status not in EDITABLE:
+        raise AnnouncementError("Thông báo đã duyệt hoặc đã gửi thì không sửa được nữa.")
+    _apply(announcement, draft.checked())
+    announcement.status = "draft"  # an edited text needs approving again
+
+
+async def submit(announcement: Announcement) -> None:
+    """The tech team asks an admin to approve."""
+    if announcement.status != "draft":
+        raise AnnouncementError("Chỉ gửi duyệt được bản nháp.")
+    announcement.status = "submitted"
+
+
+async def approve(
+    announcement: Announcement, approver: str, confirm_emergency: bool = False
+) -> None:
+    """An admin approves; the scheduler queues it at its send time."""
+    if announcement.status not in EDITABLE:
+        raise AnnouncementError("Thông báo này không ở trạng thái chờ duyệt.")
+    if announcement.emergency and not confirm_emergency:
+        raise AnnouncementError(
+            "Tin khẩn gửi tới mọi người dân đang liên lạc được: cần xác nhận lần hai."
+        )
+    now = utcnow()
+    if announcement.recurrence:
+        assert announcement.send_at is not None
+        moment = max(now, announcement.send_at)
+        announcement.next_run_at = recurrence.first_at_or_after(
+            announcement.recurrence, announcement.send_at, moment
+        )
+        if announcement.next_run_at is None:
+            raise AnnouncementError("Quy tắc lặp không còn lần gửi nào trong tương lai.")
+    announcement.status, announcement.approved_by, announcement.approved_at = (
+        "approved",
+        approver,
+        now,
+    )
+
+
+async def cancel(session: AsyncSession, announcement: Announcement) -> int:
+    """Stop it: a draft or a scheduled one never goes; a sending one stops where it is.
+    Returns how many queued messages were withdrawn."""
+    if announcement.status in ("done", "cancelled"):
+        raise AnnouncementError("Thông báo đã gửi xong hoặc đã hủy.")
+    withdrawn = await aq.cancel_pending(session, announcement.id)
+    announcement.status, announcement.next_run_at = "cancelled", None
+    announcement.finished_at = utcnow()
+    return withdrawn
+
+
+@dataclass(frozen=True)
+class Queuer:
+    """Turns due announcements into outbox rows for the ward's channels."""
+
+    ward_name: str
+    channels: tuple[str, ...] = tuple(CHANNELS)
+
+    def render(self, announcement: Announcement, channel: str) -> dict[str, Any]:
+        """The outbox columns of the message for one channel."""
+        reply = render(announcement, channel, self.ward_name)
+        buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
+        return {"text": reply.text, "buttons": buttons, "image_url": reply.image_url}
+
+    async def audience(self, session: AsyncSession, announcement: Announcement) -> dict[str, int]:
+        keys = [area_key(a) for a in announcement.areas]
+        return await aq.count_audience(session, announcement, self.channels, keys)
+
+    async def queue(self, session: AsyncSession, announcement: Announcement) -> int:
+        """Recipients of an announcement already moved to "sending"."""
+        now = utcnow()
+        keys = [area_key(a) for a in announcement.areas]
+        total = await aq.queue(session, announcement, self.channels, keys, self.render, now)
+        announcement.recipients = total
+        if total == 0:
+            announcement.status, announcement.finished_at = "done", now
+        return total
+
+    async def run_due(self, sessions: async_sessionmaker[AsyncSession]) -> list[int]:
+        """Queue every announcement whose time has come; returns the ids queued. Safe to run
+        in several processes at once: each claim is a guarded UPDATE with one winner."""
+        queued: list[int] = []
+        now = utcnow()
+        async with sessions() as session:
+            one_offs = await aq.due_one_offs(session, now)
+            series = [(s.id, s.next_run_at) for s in await aq.due_series(session, now)]
+        for announcement_id in one_offs:
+            async with sessions() as session, session.begin():
+                if not await aq.claim(session, announcement_id, now):
+                    continue
+                announcement = await aq.get(session, announcement_id)
+                assert announcement is not None
+                await self.queue(session, announcement)
+                queued.append(announcement_id)
+        for series_id, run_at in series:
+            assert run_at is not None
+            async with sessions() as session, session.begin():
+                occurrence = await self._run_series(session, series_id, run_at, now)
+            if occurrence is not None:
+                queued.append(occurrence)
+        return queued
+
+    async def _run_series(
+        self, session: AsyncSession, series_id: int, run_at: datetime, now: datetime
+    ) -> int | None:
+        series = await aq.get(session, series_id)
+        assert series is not None and series.recurrence and series.send_at
+        following = recurrence.next_after(series.recurrence, series.send_at, max(run_at, now))
+        if not await aq.advance_series(session, series_id, run_at, following):
+            return None  # another process ran it
+        if now - run_at > MAX_LATE:
+            log.warning("announcement series %s: run of %s skipped (too late)", series_id, run_at)
+            return None
+        occurrence = Announcement(
+            text=series.text,
+            image_url=series.image_url,
+            link_url=series.link_url,
+            topics=series.topics,
+            areas=series.areas,
+            channels=series.channels,
+            emergency=False,
+            status="sending",
+            send_at=run_at,
+            series_id=series.id,
+            created_by=series.created_by,
+            approved_by=series.approved_by,
+            approved_at=series.approved_at,
+            created_at=now,
+            queued_at=now,
+        )
+        session.add(occurrence)
+        await session.flush()
+        await self.queue(session, occurrence)
+        return occurrence.id

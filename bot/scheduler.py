@@ -1,0 +1,62 @@
+"""The scheduler: queues announcements whose send time has come, one-off or recurring.
+
+Send times live in the database, so nothing is lost across restarts; every process may run a
+scheduler, since claiming an announcement is a guarded UPDATE with a single winner."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.announcements import Queuer
+
+log = logging.getLogger(__name__)
+
+
+class Scheduler:
+    """Looks every `interval` seconds, or at once after `wake()`."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        queuer: Queuer,
+        on_queued: Callable[[], None],
+        interval: float = 15.0,
+    ) -> None:
+        self._sessions, self._queuer = sessions, queuer
+        self._on_queued, self._interval = on_queued, interval
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def run_once(self) -> list[int]:
+        queued = await self._queuer.run_due(self._sessions)
+        if queued:
+            log.info("announcements queued: %s", ", ".join(map(str, queued)))
+            self._on_queued()
+        return queued
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except Exception:
+                log.exception("scheduler: queueing announcements failed; will retry")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._interval)
+            self._wake.clear()

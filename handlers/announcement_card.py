@@ -1,0 +1,56 @@
+"""An announcement as each channel shows it: the same words everywhere, with buttons where the
+channel has them and typed commands where it does not. The console's preview uses this too,
+so staff see exactly what residents will get."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from handlers.actions import Action
+from handlers.types import Button, Reply
+
+# Channels an announcement can go to, and their names for staff.
+CHANNELS = {
+    "telegram": "Telegram",
+    "zalo_oa": "Zalo OA",
+    "zalo_bot": "Zalo Bot",
+    "web": "Trang web phường",
+}
+WITHOUT_BUTTONS = frozenset({"zalo_bot"})
+WITHOUT_PICTURES = frozenset({"web"})  # the widget shows text; the picture goes as a link
+
+
+class AnnouncementLike(Protocol):
+    id: int
+    text: str
+    image_url: str | None
+    link_url: str | None
+    emergency: bool
+
+
+def ask_button(announcement_id: int) -> Button:
+    return Button("💬 Hỏi phường về tin này", Action("annq", str(announcement_id)).pack())
+
+
+def render(announcement: AnnouncementLike, channel: str, ward_name: str) -> Reply:
+    """The message one resident on `channel` receives."""
+    head = f"🚨 TIN KHẨN – {ward_name}" if announcement.emergency else f"📢 {ward_name} thông báo"
+    lines = [head, "", announcement.text.strip()]
+    if announcement.link_url:
+        lines += ["", f"Xem thêm: {announcement.link_url}"]
+    image = announcement.image_url
+    if image and channel in WITHOUT_PICTURES:
+        lines.append(f"Hình ảnh: {image}")
+        image = None
+    if channel in WITHOUT_BUTTONS:
+        lines += [
+            "",
+            f"Muốn hỏi phường về tin này, bạn gõ: hỏi tin {announcement.id}",
+            "Muốn thôi nhận tin, bạn gõ: ngừng",
+        ]
+        return Reply("\n".join(lines), (), image)
+    buttons = (
+        ask_button(announcement.id),
+        Button("Ngừng nhận thông báo", Action("unsub").pack()),
+    )
+    return Reply("\n".join(lines), buttons, image)
