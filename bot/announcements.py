@@ -67,7 +67,10 @@ class Draft:
         areas = list(dict.fromkeys(" ".join(a.split())[:100] for a in self.areas if a.strip()))
         if len(areas) > MAX_AREAS:
             raise AnnouncementError(f"Nhiều nhất {MAX_AREAS} tổ dân phố.")
-        rule = recurrence.parse(self.recurrence) if self.recurrence else None
+        try:
+            rule = recurrence.parse(self.recurrence) if self.recurrence else None
+        except recurrence.RecurrenceError as exc:
+            raise AnnouncementError(f"Lặp lại: {exc}.") from exc
         if rule and self.send_at is None:
             raise AnnouncementError("Thông báo lặp lại cần giờ gửi lần đầu.")
         if rule and self.emergency:

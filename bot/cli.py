@@ -10,6 +10,7 @@ import sys
 import click
 from pydantic import ValidationError
 
+from bot.broadcast_cli import broadcast
 from bot.channels import console
 from bot.settings import Settings
 from bot.wiring import core
@@ -175,6 +176,9 @@ def staff_add(username: str, display_name: str, role: str, password_stdin: bool)
             raise click.ClickException(f"account {username!r} exists already") from exc
         raise
     click.echo(f"Account {username.lower()!r} ({role}) created.")
+
+
+main.add_command(broadcast)
 
 
 @main.group()

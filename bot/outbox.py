@@ -123,6 +123,11 @@ class OutboxSender:
     def register(self, channel: str, deliverer: Deliverer, concurrency: int = 8) -> None:
         self._deliverers[channel] = (deliverer, concurrency)
 
+    @property
+    def channels(self) -> set[str]:
+        """Channels this sender can deliver to."""
+        return set(self._deliverers) - set(NEVER_DELIVERED)
+
     def wake(self) -> None:
         for lane in self._lanes.values():
             lane.wake.set()
@@ -250,15 +255,16 @@ class OutboxSender:
         await self.settle()
         return handled
 
-    async def settle(self, timeout: float = 10.0) -> None:
+    async def settle(self, seconds: float = 10.0) -> None:
         """Wait until the background lanes have sent what they claimed, and record it."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while loop.time() < deadline and (
-            self._sending or any(not lane.queue.empty() for lane in self._lanes.values())
-        ):
+        deadline = loop.time() + seconds
+        while loop.time() < deadline and self._busy():  # noqa: ASYNC110 - polls several lanes
             await asyncio.sleep(0.01)
         await self._write_results()
+
+    def _busy(self) -> bool:
+        return bool(self._sending) or any(not lane.queue.empty() for lane in self._lanes.values())
 
     # --- recording ------------------------------------------------------------------------
 

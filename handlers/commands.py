@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from content.normalize import folded_phrase
-from handlers import feedback, satisfaction, subscriptions, tracking
+from handlers import announcement_replies, feedback, satisfaction, subscriptions, tracking
 from handlers.actions import Action
 from handlers.answer import entry_response
 from handlers.cards import MENU_BUTTON, details
@@ -66,6 +66,8 @@ async def on_action(turn: Turn, action: Action | None) -> Response:
         return await feedback.on_button(turn, action.arg)
     if action.verb == "rate":
         return await satisfaction.on_rating(turn, action.arg)
+    if action.verb == "annq":
+        return await announcement_replies.start(turn, action.arg)
     return main_menu(turn, greet=False)
 
 
@@ -100,6 +102,9 @@ async def commands(turn: Turn) -> Response | None:
     for section in turn.deps.catalogue.menu.sections:  # typing a menu item's name opens it
         if folded == folded_phrase(section.title):
             return await on_action(turn, Action("section", section.id))
+    announcement = announcement_replies.typed_request(folded)
+    if announcement is not None:
+        return await announcement_replies.start(turn, str(announcement))
     code = tracking.find_code(text)
     if code and not feedback.in_flow(turn):
         return await tracking.lookup(turn, code)

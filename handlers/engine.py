@@ -11,7 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from db import queries
-from handlers import feedback, subscriptions
+from handlers import announcement_replies, feedback, subscriptions
 from handlers.answer import answer
 from handlers.commands import commands
 from handlers.deps import Deps
@@ -37,12 +37,22 @@ async def _flow(turn: Turn) -> Response | None:
         return await feedback.on_message(turn)
     if subscriptions.in_area_flow(turn):
         return await subscriptions.on_area(turn)
+    if announcement_replies.in_flow(turn):
+        return await announcement_replies.on_message(turn)
     return None
 
 
-# Order matters: buttons and commands first, then a flow in progress, messages without
-# words, small talk, and the catalogue search last (it always answers, with a fallback).
-ROUTES: tuple[Route, ...] = (commands, _flow, _unreadable, smalltalk, answer)
+# Order matters: buttons and commands first, then a reply on an announcement, a flow in
+# progress, messages without words, small talk, and the catalogue search last (it always
+# answers, with a fallback).
+ROUTES: tuple[Route, ...] = (
+    commands,
+    announcement_replies.native_reply,
+    _flow,
+    _unreadable,
+    smalltalk,
+    answer,
+)
 
 
 def clean_text(raw: str | None) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from db import feedback_queries as fq
-from db.models import utcnow
+from db.models import Feedback, utcnow
 from handlers.actions import Action
 from handlers.cards import FEEDBACK_GUIDE
 from handlers.render import vn_date, with_buttons
@@ -229,10 +229,28 @@ def _repeat(turn: Turn) -> Response:
 
 async def _submit(turn: Turn) -> Response:
     data = _data(turn)
+    feedback = await record(
+        turn,
+        data.get("category"),
+        data.get("description", ""),
+        media_url=data.get("media_url"),
+        area=data.get("area"),
+        phone=data.get("phone") if data.get("consent") else None,
+        phone_consent=bool(data.get("consent") and data.get("phone")),
+    )
+    turn.state.flow = None
+    turn.state.data.pop(KEY, None)
+    return received(turn, feedback, "Đã nhận phản ánh của bạn.")
+
+
+async def record(
+    turn: Turn, category_code: str | None, description: str, **fields: object
+) -> Feedback:
+    """Store a phản ánh from this resident with its due date, and alert the staff."""
     ward = turn.deps.catalogue.ward
     policy = ward.feedback
     category = next(
-        (c for c in policy.categories if c.code == data.get("category")),
+        (c for c in policy.categories if c.code == category_code),
         [c for c in policy.categories if c.offered][-1],
     )
     now = utcnow()
@@ -241,16 +259,13 @@ async def _submit(turn: Turn) -> Response:
         turn.session,
         actor="resident",
         service_code=category.code,
-        description=data.get("description", ""),
+        description=description,
         expected_datetime=expected,
         agency_responsible=ward.contacts[category.agency].label,
-        media_url=data.get("media_url"),
         channel=turn.msg.channel,
         user_id=turn.user.id,
-        area=data.get("area"),
-        phone=data.get("phone") if data.get("consent") else None,
-        phone_consent=bool(data.get("consent") and data.get("phone")),
         requested_datetime=now,
+        **fields,
     )
     due_text = vn_date(expected.astimezone(VIETNAM).date())
     for channel, recipient in turn.deps.staff_alerts:  # e.g. the ward's Telegram staff group
@@ -260,13 +275,18 @@ async def _submit(turn: Turn) -> Response:
             "Mở trang cán bộ để trả lời."
         )
         await fq.enqueue(turn.session, channel, recipient, alert, "staff_alert")
-    turn.state.flow = None
-    turn.state.data.pop(KEY, None)
+    return feedback
+
+
+def received(turn: Turn, feedback: Feedback, opening: str) -> Response:
+    """The confirmation with the tracking code and the date the answer is due."""
+    policy = turn.deps.catalogue.ward.feedback
+    due = vn_date(feedback.expected_datetime.astimezone(VIETNAM).date())
     text = (
-        f"Đã nhận phản ánh của bạn.\nMã tra cứu: {feedback.service_request_id}\n"
-        f"Phường sẽ trả lời chậm nhất ngày {vn_date(expected.astimezone(VIETNAM).date())} "
-        f"({policy.answer_working_days} ngày làm việc). Câu trả lời sẽ được gửi vào cuộc trò "
-        "chuyện này; bạn cũng có thể gõ mã tra cứu để xem tình trạng."
+        f"{opening}\nMã tra cứu: {feedback.service_request_id}\n"
+        f"Phường sẽ trả lời chậm nhất ngày {due} ({policy.answer_working_days} ngày làm "
+        "việc). Câu trả lời sẽ được gửi vào cuộc trò chuyện này; bạn cũng có thể gõ mã tra "
+        "cứu để xem tình trạng."
     )
     response = _reply(turn, text, [Button("Về menu chính", Action("menu").pack())])
     response.content_id = feedback.service_request_id

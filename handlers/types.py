@@ -30,6 +30,7 @@ class IncomingMessage:
     attachment: Attachment | None = None
     display_name: str | None = None
     event_key: str | None = None  # the channel's id for this delivery, to handle it once
+    reply_to: str | None = None  # the platform id of our message the resident replied to
 
 
 @dataclass(frozen=True)

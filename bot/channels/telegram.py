@@ -60,6 +60,7 @@ MAX_CALLBACK_BYTES = 64
 MAX_BODY_BYTES = 1_000_000
 TYPING_TIMEOUT = 3.0  # seconds the "typing..." indicator may take before we answer anyway
 MAX_RETRY_WAIT = 30.0  # seconds we are willing to wait on a 429 inside one reply
+READY_WAIT = 10.0  # seconds a queued message waits for the connection before failing
 MAX_ATTEMPTS = 4  # tries of one call (429 pauses and network errors) before giving up
 COMMANDS = (
     BotCommand("start", "Bắt đầu và xem menu chính"),
@@ -226,6 +227,9 @@ class TelegramChannel:
             attachment=_attachment(message),
             display_name=chat.first_name,
             event_key=str(update.update_id),
+            reply_to=str(message.reply_to_message.message_id)
+            if message.reply_to_message
+            else None,
         )
         await self._respond(chat.id, incoming)
 
@@ -306,7 +310,9 @@ class TelegramChannel:
 
     async def deliver(self, user_ref: str, reply: Reply) -> Delivery:
         """The outbox's entry point."""
-        if not self.ready.is_set():
+        try:  # just after start the connection may still be on its way
+            await asyncio.wait_for(self.ready.wait(), READY_WAIT)
+        except TimeoutError:
             return Delivery("failed", "Telegram chưa kết nối")
         return await self.send(user_ref, reply, spaced=True)
 

@@ -1,0 +1,87 @@
+"""Residents answering an announcement: by its "Hỏi phường về tin này" button, by typing
+"hỏi tin 12" (channels without buttons), or by Telegram's reply on the message itself.
+What they write becomes a phản ánh in the staff inbox (category "thong-bao", linked to the
+announcement), so a staff answer comes back in the same chat like any other."""
+
+from __future__ import annotations
+
+import re
+
+from db import announcement_queries as aq
+from handlers import feedback
+from handlers.actions import Action
+from handlers.render import with_buttons
+from handlers.turn import Turn
+from handlers.types import Button, Response
+
+FLOW = "ann_reply"
+CATEGORY = "thong-bao"
+TYPED = re.compile(
+    r"(?:hoi|tra loi|hoi ve|gop y)\s+(?:ve\s+)?(?:thong bao|tin)\s+(?:so\s+)?(\d{1,9})"
+)
+CANCEL = Button("Hủy", Action("cancel").pack())
+MIN_WORDS = 2
+SENT = ("sending", "done")
+
+
+def typed_request(folded: str) -> int | None:
+    """The announcement number in "hỏi tin 12" / "hoi ve thong bao so 12"."""
+    match = TYPED.fullmatch(folded)
+    return int(match.group(1)) if match else None
+
+
+def _excerpt(text: str, limit: int = 80) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+async def start(turn: Turn, arg: str) -> Response:
+    """Ask what the resident wants to say about announcement `arg`."""
+    announcement = await aq.get(turn.session, int(arg)) if arg.isdigit() else None
+    if announcement is None or announcement.status not in SENT:
+        text = "Mình không tìm thấy thông báo này. Bạn gõ câu hỏi của mình, hoặc về menu chính."
+        return Response(
+            [with_buttons(text, [Button("Về menu chính", Action("menu").pack())])],
+            intent="feedback",
+        )
+    turn.state.flow = FLOW
+    turn.state.data[FLOW] = announcement.id
+    text = (
+        f"Bạn muốn hỏi hoặc góp ý gì về thông báo “{_excerpt(announcement.text)}”?\n"
+        "Bạn gõ nội dung nhé; cán bộ phường sẽ trả lời ngay trong cuộc trò chuyện này."
+    )
+    return Response([with_buttons(text, [CANCEL])], intent="feedback")
+
+
+def in_flow(turn: Turn) -> bool:
+    return turn.state.flow == FLOW
+
+
+async def on_message(turn: Turn) -> Response:
+    """The resident's words about the announcement."""
+    text = turn.text.strip()
+    if len(text.split()) < MIN_WORDS:
+        return Response(
+            [with_buttons("Bạn gõ rõ hơn một chút giúp mình nhé.", [CANCEL])], intent="feedback"
+        )
+    announcement_id = int(turn.state.data.pop(FLOW, 0))
+    turn.state.flow = None
+    return await _file(turn, announcement_id, text)
+
+
+async def native_reply(turn: Turn) -> Response | None:
+    """A Telegram reply on an announcement's message goes straight to the staff."""
+    reply_to, text = turn.msg.reply_to, turn.text.strip()
+    if not reply_to or not text or turn.msg.payload is not None:
+        return None
+    announcement_id = await aq.sent_to(turn.session, turn.msg.channel, turn.msg.user_ref, reply_to)
+    if announcement_id is None:
+        return None
+    return await _file(turn, announcement_id, text)
+
+
+async def _file(turn: Turn, announcement_id: int, text: str) -> Response:
+    record = await feedback.record(
+        turn, CATEGORY, text[:2000], announcement_id=announcement_id or None
+    )
+    return feedback.received(turn, record, "Đã chuyển câu hỏi của bạn tới cán bộ phường.")
