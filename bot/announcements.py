@@ -142,7 +142,8 @@ async def approve(
     now = utcnow()
     if announcement.recurrence:
         assert announcement.send_at is not None
-        moment = max(now, announcement.send_at)
+        # A first run approved a little late still goes out (as a missed run would).
+        moment = max(now - MAX_LATE, announcement.send_at)
         announcement.next_run_at = recurrence.first_at_or_after(
             announcement.recurrence, announcement.send_at, moment
         )

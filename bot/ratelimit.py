@@ -3,7 +3,9 @@ per chat, and a pause when the platform answers 429 with a retry time.
 
 A sliding window and not a token bucket (aiolimiter): a bucket of 30 lets 30 through at
 once and then 30 more within the same second, which a platform counting "30 per second"
-sees as 60. Here no window of `period` seconds ever holds more than `rate` sends.
+sees as 60. Here no window of `period` seconds ever holds more than `rate` sends, and sends
+are also paced evenly (one every period/rate): a burst would leave on time but arrive
+bunched (new connections, a busy event loop), and the platform counts arrivals.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class ChannelLimiter:
         self._sent: deque[float] = deque()  # departure times inside the current window
         self._chat_next: dict[str, float] = {}  # chat -> earliest next departure
         self._paused_until = 0.0
+        self._next_departure = 0.0  # even pacing: one send every period/rate seconds
         self._lock = asyncio.Lock()  # waiters take turns, in arrival order
 
     @property
@@ -64,6 +67,8 @@ class ChannelLimiter:
                 now = self._clock()
                 if self.limits.rate is not None:
                     self._sent.append(now)
+                    pace = self.limits.period / self.limits.rate
+                    self._next_departure = max(now, self._next_departure) + pace
                 if spaced:
                     assert chat is not None
                     self._chat_next[chat] = now + self.limits.per_chat
@@ -73,7 +78,7 @@ class ChannelLimiter:
 
     def _window_wait(self) -> float:
         now = self._clock()
-        wait = self._paused_until - now
+        wait = max(self._paused_until, self._next_departure) - now
         rate = self.limits.rate
         if rate is not None:
             window = self.limits.period + self.limits.margin

@@ -80,7 +80,7 @@ class Settings(BaseSettings):
         default=10, ge=1, le=1000, description="Zalo OA messages per second (undocumented)."
     )
     outbox_concurrency: int = Field(
-        default=8, ge=1, le=256, description="Messages in flight at once per channel."
+        default=32, ge=1, le=256, description="Messages in flight at once per channel."
     )
     outbox_dead_after: float = Field(
         default=60.0,

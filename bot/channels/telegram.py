@@ -48,6 +48,7 @@ from bot.delivery import Delivery
 from bot.inbox import Inbox
 from bot.ratelimit import ChannelLimiter, Limits
 from bot.settings import Settings
+from bot.staff_commands import draft_from_chat, is_draft_command
 from handlers.deps import Deps
 from handlers.engine import handle
 from handlers.residents import set_reachable
@@ -220,6 +221,17 @@ class TelegramChannel:
         message, chat = update.effective_message, update.effective_chat
         if message is None or chat is None:
             return
+        if is_draft_command(message.text) and message.from_user is not None:
+            answer = await draft_from_chat(
+                self.deps.sessions,
+                "telegram",
+                str(message.from_user.id),
+                message.text or "",
+                event_key=str(update.update_id),
+            )
+            if answer is not None:  # a linked staff member; anyone else is a resident
+                await self.send(chat.id, Reply(answer))
+                return
         incoming = IncomingMessage(
             "telegram",
             str(chat.id),

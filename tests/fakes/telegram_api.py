@@ -15,6 +15,9 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.limits import PlatformLimits
+
+MESSAGE_METHODS = ("sendMessage", "sendPhoto")
 BOT_USER = {"id": 7000001, "is_bot": True, "first_name": "Trợ lý phường", "username": "ward_bot"}
 
 
@@ -61,6 +64,8 @@ class FakeTelegram:
     fail: dict[tuple[str, str | None], list[Failure]] = field(default_factory=dict)
     updates: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     url: str = ""
+    limits: PlatformLimits | None = None  # enforce Telegram's flood limits (429 when over)
+    delivered: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # accepted sends
     _runner: web.AppRunner | None = None
     _message_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -116,20 +121,33 @@ class FakeTelegram:
                 failure = queue.pop(0)
                 await asyncio.sleep(failure.delay)
                 return web.json_response(failure.body(), status=failure.status)
+        if method in MESSAGE_METHODS:
+            if self.limits is not None and not self.limits.admit(chat):
+                failure = too_many_requests(1)
+                return web.json_response(failure.body(), status=failure.status)
+            self.delivered.append((method, params))
         result = await self._result(method, params)
         return web.json_response({"ok": True, "result": result})
 
     async def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
             return BOT_USER
-        if method == "sendMessage":
-            return {
+        if method in MESSAGE_METHODS:
+            message = {
                 "message_id": next(self._message_ids),
                 "date": int(time.time()),
                 "chat": {"id": int(params["chat_id"]), "type": "private"},
                 "from": BOT_USER,
-                "text": params.get("text", ""),
             }
+            if method == "sendPhoto":
+                photo = {
+                    "file_id": "AgAD-sent",
+                    "file_unique_id": "p1",
+                    "width": 800,
+                    "height": 600,
+                }
+                return {**message, "photo": [photo], "caption": params.get("caption")}
+            return {**message, "text": params.get("text", "")}
         if method == "getUpdates":
             # Telegram may answer a long poll early with no updates; doing so after at most a
             # second keeps client shutdown quick in tests.

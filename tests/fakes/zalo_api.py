@@ -20,6 +20,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.limits import PlatformLimits
+
 BOT_TOKEN = "1234567890:zalo-bot-test-token"
 APP_ID = "2553928453557884079"
 OA_SECRET_KEY = "oa-secret-key-for-tests"
@@ -42,6 +44,9 @@ class FakeZalo:
     refresh_delay: float = 0.0
     refresh_fails: bool = False
     url: str = ""
+    bot_limits: PlatformLimits | None = None  # enforce a rate (429 "quota exceeded" when over)
+    oa_limits: PlatformLimits | None = None
+    delivered: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # accepted sends
     _runner: web.AppRunner | None = None
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _generation: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -89,8 +94,12 @@ class FakeZalo:
                     {"ok": False, "description": "Request timeout"}, status=408
                 )
             return web.json_response({"ok": True, "result": update})
-        if method == "sendMessage":
-            text = params.get("text", "")
+        if method in ("sendMessage", "sendPhoto"):
+            if self.bot_limits is not None and not self.bot_limits.admit(chat):
+                return web.json_response(
+                    {"ok": False, "error_code": 429, "description": "Quota exceeded"}, status=429
+                )
+            text = params.get("text", params.get("caption", "x"))
             if not 1 <= len(text) <= 2000:
                 return web.json_response(
                     {
@@ -100,6 +109,7 @@ class FakeZalo:
                     },
                     status=400,
                 )
+            self.delivered.append((method, params))
             return web.json_response(
                 {
                     "ok": True,
@@ -138,6 +148,9 @@ class FakeZalo:
                 )
         if len(body["message"].get("text", "")) > 2000:
             return web.json_response({"error": -201, "message": "text too long"})
+        if self.oa_limits is not None and not self.oa_limits.admit(user):
+            return web.json_response({"error": 429, "message": "rate limited"}, status=429)
+        self.delivered.append(("oa.message.cs", body))
         return web.json_response(
             {
                 "error": 0,
