@@ -11,33 +11,50 @@ bunched (new connections, a busy event loop), and the platform counts arrivals.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 Clock = Callable[[], float]
+# Pacing may run this far ahead of schedule: sleeping once per message would cost more than
+# the millisecond between messages at high rates, and 20 ms of sends arrive unbunched.
+PACE_SLACK = 0.02
 
 
 @dataclass(frozen=True)
 class Limits:
     """A channel's limits: `rate` sends per `period` seconds overall (None: unlimited), at
     least `per_chat` seconds between two sends to one chat, `margin` seconds of safety added
-    to the window (the platform counts arrivals, we count departures)."""
+    to the window."""
 
     rate: int | None
     per_chat: float = 0.0
     period: float = 1.0
-    margin: float = 0.02
+    margin: float = 0.01
+
+
+class Send:
+    """One send in the window. Its time is first the departure, then the moment the answer
+    came back: the platform counted it somewhere in between, so counting from the answer
+    keeps the next sends clear of the limit however late the request travelled (a busy
+    event loop can hold a request back by tens of milliseconds)."""
+
+    __slots__ = ("at", "chat")
+
+    def __init__(self, at: float, chat: str | None) -> None:
+        self.at, self.chat = at, chat
 
 
 class ChannelLimiter:
-    """`await acquire(chat)` returns when one more send to `chat` stays inside every limit."""
+    """`async with limiter.slot(chat):` around each platform call keeps it inside every
+    limit."""
 
     def __init__(self, limits: Limits, clock: Clock = time.monotonic) -> None:
         self.limits = limits
         self._clock = clock
-        self._sent: deque[float] = deque()  # departure times inside the current window
+        self._sent: deque[Send] = deque()  # sends inside the current window
         self._chat_next: dict[str, float] = {}  # chat -> earliest next departure
         self._paused_until = 0.0
         self._next_departure = 0.0  # even pacing: one send every period/rate seconds
@@ -52,7 +69,23 @@ class ChannelLimiter:
         """The platform asked us to wait: hold every send on this channel."""
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
-    async def acquire(self, chat: str | None = None) -> None:
+    @contextlib.asynccontextmanager
+    async def slot(self, chat: str | None = None) -> AsyncIterator[None]:
+        send = await self.acquire(chat)
+        try:
+            yield
+        finally:
+            self.done(send)
+
+    def done(self, send: Send) -> None:
+        """The call came back: count the send from now."""
+        send.at = now = self._clock()
+        if send.chat is not None and self.limits.per_chat > 0:
+            self._chat_next[send.chat] = max(
+                self._chat_next.get(send.chat, 0.0), now + self.limits.per_chat
+            )
+
+    async def acquire(self, chat: str | None = None) -> Send:
         spaced = chat is not None and self.limits.per_chat > 0
         while True:
             # Waiting for one chat's spacing happens outside the lock: it holds up nobody else.
@@ -65,8 +98,9 @@ class ChannelLimiter:
                 while (wait := self._window_wait()) > 0:  # noqa: ASYNC110 - a deadline, not an event
                     await asyncio.sleep(wait)
                 now = self._clock()
+                send = Send(now, chat if spaced else None)
                 if self.limits.rate is not None:
-                    self._sent.append(now)
+                    self._sent.append(send)
                     pace = self.limits.period / self.limits.rate
                     self._next_departure = max(now, self._next_departure) + pace
                 if spaced:
@@ -74,18 +108,18 @@ class ChannelLimiter:
                     self._chat_next[chat] = now + self.limits.per_chat
                     if len(self._chat_next) > 4096:
                         self._forget_old_chats(now)
-                return
+                return send
 
     def _window_wait(self) -> float:
         now = self._clock()
-        wait = max(self._paused_until, self._next_departure) - now
+        wait = max(self._paused_until - now, self._next_departure - PACE_SLACK - now)
         rate = self.limits.rate
         if rate is not None:
             window = self.limits.period + self.limits.margin
-            while self._sent and self._sent[0] <= now - window:
+            while self._sent and self._sent[0].at <= now - window:
                 self._sent.popleft()
             if len(self._sent) >= rate:
-                wait = max(wait, self._sent[0] + window - now)
+                wait = max(wait, self._sent[0].at + window - now)
         return wait
 
     def _forget_old_chats(self, now: float) -> None:

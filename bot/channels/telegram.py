@@ -43,6 +43,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.text import split_text
 from bot.delivery import Delivery
 from bot.inbox import Inbox
@@ -61,6 +62,7 @@ MAX_CALLBACK_BYTES = 64
 MAX_BODY_BYTES = 1_000_000
 TYPING_TIMEOUT = 3.0  # seconds the "typing..." indicator may take before we answer anyway
 MAX_RETRY_WAIT = 30.0  # seconds we are willing to wait on a 429 inside one reply
+REPLY_CONNECTIONS = 8  # connections beside the outbox's, for answers and "typing..."
 READY_WAIT = 10.0  # seconds a queued message waits for the connection before failing
 MAX_ATTEMPTS = 4  # tries of one call (429 pauses and network errors) before giving up
 COMMANDS = (
@@ -113,12 +115,15 @@ class TelegramChannel:
         self.settings, self.deps = settings, deps
         self.secret = settings.telegram_secret()
         api = str(settings.telegram_api_url).rstrip("/")
+        self._http = AiohttpRequest(settings.outbox_concurrency + REPLY_CONNECTIONS)
         builder = (
             Application.builder()
             .token(settings.telegram_bot_token.get_secret_value())
             .base_url(f"{api}/bot")
             .base_file_url(f"{api}/file/bot")
             .concurrent_updates(True)  # conversation state is in the database, not in PTB
+            # Bot API calls over aiohttp (see telegram_http.py); long polling keeps PTB's own.
+            .request(self._http)
         )
         if settings.webhook_mode:
             builder = builder.updater(None)
@@ -186,6 +191,7 @@ class TelegramChannel:
             await self.app.stop()
         if self.app._initialized:
             await self.app.shutdown()
+        await self._http.shutdown()  # also when the connection never succeeded
 
     # --- webhook -------------------------------------------------------------------------
 
@@ -339,10 +345,12 @@ class TelegramChannel:
         A message (`limited`) first waits for the channel's limits; a 429 pauses the whole
         channel for `retry_after`, then the call is tried again."""
         for attempt in range(MAX_ATTEMPTS):
-            if limited:
-                await self.limiter.acquire(str(chat_id) if spaced else None)
             try:
-                result = await call()
+                if limited:
+                    async with self.limiter.slot(str(chat_id) if spaced else None):
+                        result = await call()
+                else:
+                    result = await call()
                 message_id = getattr(result, "message_id", None)
                 return Delivery("sent", message_id=str(message_id) if message_id else None)
             except RetryAfter as exc:

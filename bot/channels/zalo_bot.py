@@ -273,9 +273,9 @@ class ZaloBotChannel:
 
     async def _call(self, chat_id: str, method: str, params: dict[str, Any]) -> Delivery:
         for attempt in range(MAX_ATTEMPTS):
-            await self.limiter.acquire(chat_id)
             try:
-                result = await self.api.call(method, **params)
+                async with self.limiter.slot(chat_id):
+                    result = await self.api.call(method, **params)
             except ZaloBotError as exc:
                 if exc.code == 429:  # "quota exceeded": hold the whole channel a while
                     log.warning("Zalo Bot rate limit; pausing the channel")

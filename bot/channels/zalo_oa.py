@@ -218,10 +218,10 @@ class ZaloOAChannel:
         body = {"recipient": {"user_id": user_id}, "message": message}
         refreshed = False
         for attempt in range(MAX_ATTEMPTS):
-            await self.limiter.acquire(user_id)
             try:
                 token = await self.tokens.current()
-                answer = await self._post(token, body)
+                async with self.limiter.slot(user_id):
+                    answer = await self._post(token, body)
             except ZaloOAError as exc:
                 if exc.code in WINDOW_ERRORS:
                     reason = f"{exc.code}: {WINDOW_ERRORS[exc.code]}"

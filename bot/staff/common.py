@@ -7,12 +7,13 @@ from datetime import datetime
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.keys import DEPS, OUTBOX
+from bot.keys import DEPS, OUTBOX, SCHEDULER
 from handlers.tracking import STATUS_LABELS
 from handlers.workdays import VIETNAM
 
 DB = web.RequestKey("db", AsyncSession)  # the guard's session for this request
 WAKE_OUTBOX = web.RequestKey("wake_outbox", bool)
+WAKE_SCHEDULER = web.RequestKey("wake_scheduler", bool)  # an announcement was approved
 DELIVERY_LABELS = {
     "pending": "đang chờ gửi",
     "sending": "đang gửi",
@@ -21,6 +22,15 @@ DELIVERY_LABELS = {
     "undeliverable": "không gửi được",
     "blocked": "người dân đã chặn",
     "awaiting_pickup": "chờ người dân mở trang",
+    "cancelled": "đã hủy",
+}
+ANNOUNCEMENT_LABELS = {
+    "draft": "Bản nháp",
+    "submitted": "Chờ duyệt",
+    "approved": "Đã duyệt – chờ gửi",
+    "sending": "Đang gửi",
+    "done": "Đã gửi xong",
+    "cancelled": "Đã hủy",
 }
 CHANNEL_LABELS = {
     "telegram": "Telegram",
@@ -37,11 +47,19 @@ def local_time(value: datetime | None) -> str:
     return value.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M") if value else ""
 
 
+def first_line(text: str | None, limit: int = 90) -> str:
+    """The start of a text, for lists."""
+    line = (text or "").strip().split("\n", 1)[0]
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 FILTERS = {
     "local": local_time,
     "status_label": lambda s: STATUS_LABELS.get(s, s),
     "delivery_label": lambda s: DELIVERY_LABELS.get(s, s or ""),
     "channel_label": lambda c: CHANNEL_LABELS.get(c, c),
+    "announcement_label": lambda s: ANNOUNCEMENT_LABELS.get(s, s),
+    "first_line": first_line,
 }
 
 
@@ -63,3 +81,10 @@ def wake_outbox_if_needed(request: web.Request) -> None:
     """After the view's transaction committed: send what it queued right away."""
     if request.get(WAKE_OUTBOX) and OUTBOX in request.app:
         request.app[OUTBOX].wake()
+
+
+def wake_scheduler_if_needed(request: web.Request) -> None:
+    """After the view's transaction committed: an approved announcement is visible to the
+    scheduler now, so let it queue the message at once instead of at its next look."""
+    if request.get(WAKE_SCHEDULER) and SCHEDULER in request.app:
+        request.app[SCHEDULER].wake()

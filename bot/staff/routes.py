@@ -11,12 +11,14 @@ import jinja2
 from aiohttp import web
 
 from bot.keys import DEPS
+from bot.staff import announcement_views as announcements
 from bot.staff import auth, common, signin, views
 from db.models import StaffSession, StaffUser
 
 View = Callable[[web.Request, StaffUser, StaffSession], Awaitable[web.StreamResponse]]
 FEEDBACK_ROLES = frozenset({"admin", "staff"})
 ADMIN = frozenset({"admin"})
+ANNOUNCERS = frozenset({"admin", "tech_team"})  # the tech team drafts, an admin approves
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,17 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/staff/canned", views.canned, ADMIN),
     Route("POST", "/staff/canned", views.add_canned, ADMIN),
     Route("POST", "/staff/canned/{id}/delete", views.delete_canned, ADMIN),
+    Route("GET", "/staff/announcements", announcements.index, ANNOUNCERS),
+    Route("GET", "/staff/announcements/new", announcements.new_form, ANNOUNCERS),
+    Route("POST", "/staff/announcements/new", announcements.create, ANNOUNCERS),
+    Route("GET", "/staff/announcements/{id}", announcements.detail, ANNOUNCERS),
+    Route("GET", "/staff/announcements/{id}/edit", announcements.edit_form, ANNOUNCERS),
+    Route("POST", "/staff/announcements/{id}/edit", announcements.edit, ANNOUNCERS),
+    Route("POST", "/staff/announcements/{id}/submit", announcements.submit, ANNOUNCERS),
+    Route("POST", "/staff/announcements/{id}/approve", announcements.approve, ADMIN),
+    Route("POST", "/staff/announcements/{id}/cancel", announcements.cancel, ANNOUNCERS),
     Route("GET", "/staff/account", signin.account, frozenset(auth.ROLES)),
+    Route("POST", "/staff/account", signin.link_telegram, frozenset(auth.ROLES)),
     Route("POST", "/staff/logout", signin.logout, frozenset(auth.ROLES)),
 )
 
@@ -66,6 +78,7 @@ def guard(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]
             request[common.DB] = session
             response = await route.view(request, user, staff_session)
         common.wake_outbox_if_needed(request)  # committed: the sender may send now
+        common.wake_scheduler_if_needed(request)  # and the scheduler may queue approvals
         return response
 
     return handler

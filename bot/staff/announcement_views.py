@@ -1,0 +1,434 @@
+"""Announcement pages of the console: the tech team drafts, an admin approves, everyone
+follows the delivery. Previews use the sender's own renderer, so staff see exactly what
+residents get. Each view runs inside the guard's transaction; an approval wakes the
+scheduler only after that transaction commits (see common.WAKE_SCHEDULER)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+from multidict import MultiDictProxy
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import announcements as flow
+from bot.announcements import MAX_TEXT, AnnouncementError, Draft, Queuer
+from bot.keys import DEPS
+from bot.staff.common import WAKE_SCHEDULER, db_of, see_other
+from db import announcement_queries as aq
+from db.models import Announcement, Feedback, Outbox, StaffSession, StaffUser, User
+from handlers import announcement_card as card
+from handlers.recurrence import PRESETS, RecurrenceError, describe
+from handlers.subscriptions import TOPICS
+from handlers.workdays import VIETNAM
+
+FORM_ERRORS = (AnnouncementError, RecurrenceError)  # both carry a message for staff
+DONE_MESSAGES = {  # fixed texts picked by ?done=, so a link cannot put words on the page
+    "submitted": "Đã gửi cho quản trị duyệt.",
+    "approved": "Đã duyệt. Thông báo sẽ đi ngay, hoặc đúng giờ đã hẹn.",
+    "cancelled": "Đã hủy thông báo.",
+}
+FAILED = ("failed", "blocked", "undeliverable")
+NOT_QUEUED = ("draft", "submitted", "approved")  # an audience estimate still makes sense
+
+
+# --- loading and small helpers ---------------------------------------------------------------
+
+
+async def _announcement(request: web.Request) -> Announcement:
+    raw = request.match_info["id"]
+    found = await aq.get(db_of(request), int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    if found is None:
+        raise web.HTTPNotFound(text="Không có thông báo này.")
+    return found
+
+
+def _queuer(request: web.Request) -> Queuer:
+    return Queuer(request.app[DEPS].catalogue.ward.name)
+
+
+def _own(user: StaffUser, announcement: Announcement) -> bool:
+    mine = {f"staff:{user.username}"}
+    if user.telegram_user_id:
+        mine.add(f"telegram:{user.telegram_user_id}")  # drafted with the Telegram command
+    return announcement.created_by in mine
+
+
+def _may_cancel(user: StaffUser, announcement: Announcement) -> bool:
+    if announcement.status in ("done", "cancelled"):
+        return False
+    if user.role == "admin":
+        return True
+    return announcement.status in flow.EDITABLE and _own(user, announcement)
+
+
+async def _names(db: AsyncSession, actors: list[str | None]) -> dict[str, str]:
+    """ "staff:lan" -> "Nguyễn Thị Lan (lan)" for the actors that are console accounts."""
+    usernames = [a.removeprefix("staff:") for a in actors if a and a.startswith("staff:")]
+    if not usernames:
+        return {}
+    rows = await db.execute(select(StaffUser).where(StaffUser.username.in_(usernames)))
+    return {f"staff:{u.username}": f"{u.display_name} ({u.username})" for u in rows.scalars()}
+
+
+def _page(
+    request: web.Request,
+    template: str,
+    user: StaffUser,
+    staff_session: StaffSession,
+    status: int = 200,
+    **context: Any,
+) -> web.Response:
+    context |= {"user": user, "csrf": staff_session.csrf_token, "topics": TOPICS}
+    return aiohttp_jinja2.render_template(template, request, context, status=status)
+
+
+# --- the list --------------------------------------------------------------------------------
+
+
+async def _counts(db: AsyncSession, ids: list[int]) -> dict[int, dict[str, int]]:
+    """Delivered / failed / waiting per announcement, in one GROUP BY."""
+    counts: dict[int, dict[str, int]] = {
+        i: {"delivered": 0, "failed": 0, "waiting": 0} for i in ids
+    }
+    if not ids:
+        return counts
+    rows = await db.execute(
+        select(Outbox.announcement_id, Outbox.status, func.count())
+        .where(Outbox.announcement_id.in_(ids))
+        .group_by(Outbox.announcement_id, Outbox.status)
+    )
+    for announcement_id, status, count in rows.all():
+        if status in ("sent", "awaiting_pickup"):
+            counts[announcement_id]["delivered"] += count
+        elif status in FAILED:
+            counts[announcement_id]["failed"] += count
+        elif status in ("pending", "sending"):
+            counts[announcement_id]["waiting"] += count
+    return counts
+
+
+async def index(
+    request: web.Request, user: StaffUser, staff_session: StaffSession
+) -> web.Response:
+    """GET /staff/announcements: the newest first, with their delivery figures."""
+    db = db_of(request)
+    rows = await aq.recent(db, 100)
+    counts = await _counts(db, [a.id for a in rows if a.queued_at is not None])
+    return _page(
+        request,
+        "announcements.html",
+        user,
+        staff_session,
+        rows=rows,
+        counts=counts,
+        describe=describe,
+    )
+
+
+# --- the form --------------------------------------------------------------------------------
+
+
+def _input_time(value: datetime | None) -> str:
+    """An aware UTC time as the value of a datetime-local field (ward time)."""
+    return value.astimezone(VIETNAM).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+def _parse_time(value: str) -> datetime | None:
+    """A datetime-local value, read in the ward's time zone; empty = as soon as approved."""
+    if not value.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise AnnouncementError(
+            "Giờ gửi chưa đúng (cần ngày và giờ, ví dụ 25/12 08:00)."
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=VIETNAM)
+    return moment.astimezone(UTC)
+
+
+def _repeat_choice(rule: str | None) -> str:
+    """The select's value for a stored RRULE: its preset name, or the rule itself."""
+    return next((key for key, (text, _) in PRESETS.items() if text == rule), rule or "")
+
+
+def _values_of(announcement: Announcement | None) -> dict[str, Any]:
+    """The form's fields for an existing announcement (or a blank one)."""
+    if announcement is None:
+        return {
+            "text": "",
+            "image_url": "",
+            "link_url": "",
+            "topics": [],
+            "areas": "",
+            "channels": [],
+            "send_at": "",
+            "repeat": "",
+            "emergency": False,
+        }
+    return {
+        "text": announcement.text,
+        "image_url": announcement.image_url or "",
+        "link_url": announcement.link_url or "",
+        "topics": list(announcement.topics),
+        "areas": ", ".join(announcement.areas),
+        "channels": list(announcement.channels),
+        "send_at": _input_time(announcement.send_at),
+        "repeat": _repeat_choice(announcement.recurrence),
+        "emergency": announcement.emergency,
+    }
+
+
+def _values_from(form: MultiDictProxy[Any]) -> dict[str, Any]:
+    """What was typed, kept as is so an error page shows it again."""
+
+    def text(name: str, limit: int = 600) -> str:
+        return str(form.get(name, ""))[:limit]
+
+    return {
+        "text": text("text", 4 * MAX_TEXT),
+        "image_url": text("image_url").strip(),
+        "link_url": text("link_url").strip(),
+        "topics": [str(t) for t in form.getall("topics", []) if t][:20],
+        "areas": text("areas", 6000),
+        "channels": [str(c) for c in form.getall("channels", []) if c][:10],
+        "send_at": text("send_at", 40),
+        "repeat": text("repeat", 200).strip(),
+        "emergency": form.get("emergency") == "on",
+    }
+
+
+def _draft(values: dict[str, Any]) -> Draft:
+    return Draft(
+        text=values["text"],
+        image_url=values["image_url"] or None,
+        link_url=values["link_url"] or None,
+        topics=values["topics"],
+        areas=re.split(r"[,;\n]", values["areas"]),
+        channels=values["channels"],
+        emergency=values["emergency"],
+        send_at=_parse_time(values["send_at"]),
+        recurrence=values["repeat"] or None,
+    )
+
+
+async def _form(
+    request: web.Request,
+    user: StaffUser,
+    staff_session: StaffSession,
+    announcement: Announcement | None,
+    values: dict[str, Any],
+    error: str | None = None,
+) -> web.Response:
+    areas = await db_of(request).execute(
+        select(User.area).where(User.area.is_not(None)).distinct().order_by(User.area).limit(300)
+    )
+    repeats = {key: label for key, (_, label) in PRESETS.items()}
+    if values["repeat"] and values["repeat"] not in repeats:
+        repeats[values["repeat"]] = values["repeat"]  # a rule set from the command line
+    return _page(
+        request,
+        "announcement_form.html",
+        user,
+        staff_session,
+        status=400 if error else 200,
+        a=announcement,
+        values=values,
+        error=error,
+        channels=card.CHANNELS,
+        repeats=repeats,
+        known_areas=[a for a in areas.scalars() if a],
+        max_text=MAX_TEXT,
+    )
+
+
+async def new_form(
+    request: web.Request, user: StaffUser, staff_session: StaffSession
+) -> web.Response:
+    """GET /staff/announcements/new."""
+    return await _form(request, user, staff_session, None, _values_of(None))
+
+
+async def create(
+    request: web.Request, user: StaffUser, staff_session: StaffSession
+) -> web.Response:
+    """POST /staff/announcements/new: a draft, then its page with the previews."""
+    values = _values_from(await request.post())
+    try:
+        draft = _draft(values)
+        announcement = await flow.create(db_of(request), draft, f"staff:{user.username}")
+    except FORM_ERRORS as exc:
+        return await _form(request, user, staff_session, None, values, _message(exc))
+    return see_other(f"/staff/announcements/{announcement.id}")
+
+
+async def edit_form(
+    request: web.Request, user: StaffUser, staff_session: StaffSession
+) -> web.Response:
+    """GET /staff/announcements/{id}/edit (only before approval)."""
+    announcement = await _announcement(request)
+    if announcement.status not in flow.EDITABLE:
+        return see_other(f"/staff/announcements/{announcement.id}")
+    return await _form(request, user, staff_session, announcement, _values_of(announcement))
+
+
+async def edit(request: web.Request, user: StaffUser, staff_session: StaffSession) -> web.Response:
+    """POST /staff/announcements/{id}/edit: an edited text goes back to draft."""
+    announcement = await _announcement(request)
+    values = _values_from(await request.post())
+    try:
+        await flow.edit(db_of(request), announcement, _draft(values))
+    except FORM_ERRORS as exc:
+        return await _form(request, user, staff_session, announcement, values, _message(exc))
+    return see_other(f"/staff/announcements/{announcement.id}")
+
+
+def _message(exc: Exception) -> str:
+    text = str(exc)
+    return text[:1].upper() + text[1:]
+
+
+# --- one announcement ------------------------------------------------------------------------
+
+
+def _previews(announcement: Announcement, ward_name: str) -> list[dict[str, Any]]:
+    """What a resident on each target channel receives."""
+    channels = [
+        c for c in card.CHANNELS if not announcement.channels or c in announcement.channels
+    ]
+    previews = []
+    for channel in channels:
+        reply = card.render(announcement, channel, ward_name)
+        previews.append(
+            {
+                "channel": channel,
+                "name": card.CHANNELS[channel],
+                "reply": reply,
+                "typed": channel in card.WITHOUT_BUTTONS,
+            }
+        )
+    return previews
+
+
+async def _runs(db: AsyncSession, series: Announcement) -> list[tuple[Announcement, aq.Stats]]:
+    """The latest runs of a series, each with its figures."""
+    rows = await db.execute(
+        select(Announcement)
+        .where(Announcement.series_id == series.id)
+        .order_by(Announcement.id.desc())
+        .limit(20)
+    )
+    return [(run, await aq.stats(db, run.id)) for run in rows.scalars()]
+
+
+async def _detail(
+    request: web.Request,
+    user: StaffUser,
+    staff_session: StaffSession,
+    announcement: Announcement,
+    error: str | None = None,
+) -> web.Response:
+    db = db_of(request)
+    queued = announcement.queued_at is not None or announcement.status in ("sending", "done")
+    audience = None
+    if announcement.status in NOT_QUEUED:
+        audience = await _queuer(request).audience(db, announcement)
+    replies: list[str] = []
+    if user.role == "admin":  # only feedback roles may open the replies themselves
+        rows = await db.execute(
+            select(Feedback.service_request_id)
+            .where(Feedback.announcement_id == announcement.id)
+            .order_by(Feedback.id.desc())
+            .limit(20)
+        )
+        replies = list(rows.scalars())
+    return _page(
+        request,
+        "announcement_detail.html",
+        user,
+        staff_session,
+        status=400 if error else 200,
+        a=announcement,
+        error=error,
+        done=DONE_MESSAGES.get(request.query.get("done", "")),
+        previews=_previews(announcement, request.app[DEPS].catalogue.ward.name),
+        audience=audience,
+        stats=await aq.stats(db, announcement.id) if queued else None,
+        runs=await _runs(db, announcement) if announcement.recurrence else [],
+        reply_codes=replies,
+        names=await _names(db, [announcement.created_by, announcement.approved_by]),
+        describe=describe,
+        channels=card.CHANNELS,
+        may_edit=announcement.status in flow.EDITABLE,
+        may_approve=user.role == "admin" and announcement.status in flow.EDITABLE,
+        may_cancel=_may_cancel(user, announcement),
+    )
+
+
+async def detail(
+    request: web.Request, user: StaffUser, staff_session: StaffSession
+) -> web.Response:
+    """GET /staff/announcements/{id}: previews, audience, approvals and delivery figures."""
+    return await _detail(request, user, staff_session, await _announcement(request))
+
+
+# --- actions ---------------------------------------------------------------------------------
+
+
+async def submit(
+    request: web.Request, user: StaffUser, staff_session: StaffSession
+) -> web.Response:
+    """POST .../submit: the tech team asks an admin to approve."""
+    announcement = await _announcement(request)
+    try:
+        await flow.submit(announcement)
+    except AnnouncementError as exc:
+        return await _detail(request, user, staff_session, announcement, str(exc))
+    return see_other(f"/staff/announcements/{announcement.id}?done=submitted")
+
+
+async def approve(
+    request: web.Request, user: StaffUser, staff_session: StaffSession
+) -> web.Response:
+    """POST .../approve (admin): an emergency asks once more, naming how many it reaches."""
+    announcement = await _announcement(request)
+    confirmed = (await request.post()).get("confirm") == "yes"
+    if announcement.emergency and not confirmed and announcement.status in flow.EDITABLE:
+        audience = await _queuer(request).audience(db_of(request), announcement)
+        return _page(
+            request,
+            "announcement_confirm.html",
+            user,
+            staff_session,
+            a=announcement,
+            total=sum(audience.values()),
+            channel_names=[card.CHANNELS[c] for c in audience],
+        )
+    try:
+        await flow.approve(announcement, f"staff:{user.username}", confirm_emergency=confirmed)
+    except FORM_ERRORS as exc:
+        return await _detail(request, user, staff_session, announcement, _message(exc))
+    request[WAKE_SCHEDULER] = True  # the guard wakes it once this is committed
+    return see_other(f"/staff/announcements/{announcement.id}?done=approved")
+
+
+async def cancel(
+    request: web.Request, user: StaffUser, staff_session: StaffSession
+) -> web.Response:
+    """POST .../cancel: an admin stops any; the tech team withdraws its own before approval."""
+    announcement = await _announcement(request)
+    if user.role != "admin" and not _may_cancel(user, announcement):
+        raise web.HTTPForbidden(
+            text="Bạn chỉ hủy được thông báo do mình soạn, khi chưa được duyệt."
+        )
+    try:
+        await flow.cancel(db_of(request), announcement)
+    except AnnouncementError as exc:
+        return await _detail(request, user, staff_session, announcement, str(exc))
+    return see_other(f"/staff/announcements/{announcement.id}?done=cancelled")
