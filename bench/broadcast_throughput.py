@@ -22,10 +22,12 @@ import os
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 
 import aiohttp
+from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -70,6 +72,28 @@ def serve_fake(channel: str, rate: int, urls, stop, results) -> None:
         await fake.stop()
 
     asyncio.run(run())
+
+
+async def open_database(url: str):
+    """The bench's database; on PostgreSQL a schema of its own, dropped at the end."""
+    if not url.startswith("postgresql"):
+
+        async def nothing() -> None:
+            return None
+
+        return create_engine(url), nothing
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = create_engine(url, connect_args={"server_settings": {"search_path": schema}})
+
+    async def drop() -> None:
+        async with admin.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+    return engine, drop
 
 
 def rss_mb() -> float:
@@ -142,7 +166,7 @@ async def main(args: argparse.Namespace) -> None:
     url = urls.get()
     with tempfile.TemporaryDirectory() as tmp:
         database = args.database or f"sqlite+aiosqlite:///{tmp}/bench.sqlite3"
-        engine = create_engine(database)
+        engine, drop_schema = await open_database(database)
         await upgrade(engine)
         sessions = session_factory(engine)
         await subscribers(sessions, args.channel, args.subscribers)
@@ -202,6 +226,7 @@ async def main(args: argparse.Namespace) -> None:
             if args.channel == "telegram":
                 await channel.stop()
         await engine.dispose()
+        await drop_schema()
     stop.set()
     fake.join()
     server = results.get()

@@ -202,7 +202,10 @@ async def test_a_draft_goes_from_the_tech_team_to_the_residents(
     assert code
     html = await page(client, f"/staff/announcements/{announcement_id}")
     assert figure(html, "replies") == 1 and f'href="/staff/feedback/{code}"' in html
-    assert 'href="/staff/?category=thong-bao"' in html
+    assert f'href="/staff/?announcement={announcement_id}"' in html
+    inbox = await page(client, f"/staff/?announcement={announcement_id}")
+    assert code in inbox
+    assert code not in await page(client, f"/staff/?announcement={announcement_id + 1}")
 
 
 async def test_an_emergency_needs_a_second_confirmation(client: TestClient) -> None:

@@ -109,3 +109,41 @@ def test_staff_add_creates_an_account(tmp_path: Path) -> None:
     assert again.returncode != 0 and "exists" in again.stderr
     short = run(["staff", "add", "lan", "--name", "Lan", "--password-stdin"], tmp_path, "ngan\n")
     assert short.returncode != 0 and "at least 10" in short.stderr
+
+
+def test_broadcast_create_status_and_send_refusals(tmp_path: Path) -> None:
+    refused = run(["broadcast", "create", "--text", "Bão số 9", "--emergency"], tmp_path)
+    assert refused.returncode != 0 and "--yes" in refused.stderr
+    unknown_topic = run(["broadcast", "create", "--text", "Tin", "--topic", "bóng đá"], tmp_path)
+    assert unknown_topic.returncode != 0 and "chủ đề không có" in unknown_topic.stderr
+    no_topic = run(["broadcast", "create", "--text", "Tin"], tmp_path)
+    assert no_topic.returncode != 0 and "Chọn ít nhất một chủ đề" in no_topic.stderr
+
+    later = run(
+        [
+            "broadcast", "create", "--text", "Phát thanh chuyển đổi số tối thứ Sáu.",
+            "--topic", "Lịch phát thanh", "--at", "2099-12-04 17:00", "--approve",
+        ],
+        tmp_path,
+    )  # fmt: skip
+    assert later.returncode == 0, later.stderr
+    assert "Gửi lúc: 04/12/2099 17:00" in later.stdout
+    announcement_id = later.stdout.strip().splitlines()[-1]
+    assert announcement_id.isdigit()
+    early = run(["broadcast", "send", announcement_id], tmp_path)
+    assert early.returncode != 0 and "--now" in early.stderr
+
+    series = run(
+        [
+            "broadcast", "create", "--text", "Mời nghe đài.", "--topic", "lich-phat-thanh",
+            "--at", "2099-12-04 17:00", "--repeat", "biweekly", "--approve",
+        ],
+        tmp_path,
+    )  # fmt: skip
+    assert series.returncode == 0 and "Hai tuần một lần" in series.stdout
+    series_id = series.stdout.strip().splitlines()[-1]
+    status = run(["broadcast", "status", series_id], tmp_path)
+    assert "lần tới 04/12/2099 17:00" in status.stdout
+    assert run(["broadcast", "send", series_id], tmp_path).returncode != 0
+    missing = run(["broadcast", "status", "999"], tmp_path)
+    assert missing.returncode != 0 and "không có thông báo số 999" in missing.stderr

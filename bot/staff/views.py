@@ -48,6 +48,8 @@ def _filtered(request: web.Request):
         stmt = stmt.where(Feedback.service_code == q["category"])
     if q.get("channel"):
         stmt = stmt.where(Feedback.channel == q["channel"])
+    if q.get("announcement", "").isdigit():  # residents' questions about one announcement
+        stmt = stmt.where(Feedback.announcement_id == int(q["announcement"]))
     if q.get("overdue"):
         stmt = stmt.where(
             Feedback.expected_datetime < utcnow(), Feedback.status.notin_(["answered", "resolved"])
