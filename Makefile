@@ -31,3 +31,4 @@ test: lint
 bench: install
 	$(PY) bench/search_latency.py
 	$(PY) bench/webhook_throughput.py
+	$(PY) bench/broadcast_throughput.py
