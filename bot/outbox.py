@@ -151,7 +151,10 @@ class OutboxSender:
         """Stop claiming, let sends in flight finish, record them, hand back the rest."""
         await _cancel(self._lane_tasks)
         if self._sending:
-            await asyncio.wait(self._sending, timeout=10)
+            _, unfinished = await asyncio.wait(self._sending, timeout=10)
+            # Still waiting out a long 429 pause, say: stop them; their rows stay claimed by a
+            # sender without heartbeat, so the next sender takes them over.
+            await _cancel(list(unfinished))
         await _cancel(self._background)
         await self._write_results()
         unsent = [row.id for lane in self._lanes.values() for row in _drain(lane.queue)]
@@ -246,7 +249,7 @@ class OutboxSender:
 
     async def drain_once(self) -> int:
         """Claim and send one batch of every channel now, recording each result; returns how
-        many rows were handled (tests and `broadcast send` use it without the loops)."""
+        many rows were handled (for tests: sends at once, without waiting for the loops)."""
         handled = 0
         for channel, (deliverer, _concurrency) in self._deliverers.items():
             for row in await self.claim(channel, self.options.batch):

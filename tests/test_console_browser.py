@@ -4,6 +4,7 @@ resolved. Screenshots are kept in test-artifacts/."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -15,6 +16,9 @@ from db.models import Feedback, Outbox
 from handlers.engine import handle
 from handlers.types import IncomingMessage
 from tests.browser import ARTIFACTS, chromium, need_browser, serve
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
 
 VISITOR = "visitor-browser-0123456789"
 
@@ -66,3 +70,50 @@ async def test_staff_answer_and_resolve_the_newest_feedback(tmp_path: Path) -> N
             queued = (await session.execute(select(Outbox))).scalar_one()
     assert record.status == "resolved" and record.resolved_at is not None
     assert "xúc rửa" in queued.text and queued.channel == "web"
+
+
+async def test_the_tech_team_drafts_and_an_admin_approves_an_announcement(tmp_path: Path) -> None:
+    need_browser()
+    from db import queries
+
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/announce.sqlite3"))
+    async with serve(app) as url, chromium() as browser:
+        deps = app[DEPS]
+        async with deps.sessions() as session, session.begin():
+            await auth.add_staff(session, "chi", "Trần Văn Chi", "mat-khau-dai-1", "tech_team")
+            await auth.add_staff(session, "an", "Lê Thị An", "mat-khau-dai-1", "admin")
+            for i in range(3):
+                user = await queries.get_or_create_user(session, "web", f"visitor-{i:020d}")
+                await queries.subscribe(session, user.id, ["chuyen-doi-so"])
+
+        async def sign_in(username: str) -> Page:
+            page = await browser.new_page(viewport={"width": 1280, "height": 900})
+            await page.goto(url + "/staff/login")
+            await page.get_by_label("Tên đăng nhập").fill(username)
+            await page.get_by_label("Mật khẩu").fill("mat-khau-dai-1")
+            await page.get_by_role("button", name="Đăng nhập").click()
+            return page
+
+        tech = await sign_in("chi")
+        await tech.get_by_role("link", name="Soạn thông báo mới").click()
+        await tech.get_by_label("Nội dung").fill(
+            "Tối thứ Bảy 19:30, nhà văn hóa TDP 3 mở lớp Bình dân học vụ số: cài VNeID, "
+            "nộp hồ sơ trực tuyến. Bà con mang theo điện thoại và CCCD."
+        )
+        await tech.get_by_label("Chuyển đổi số").check()
+        await tech.get_by_role("button", name="Lưu bản nháp").click()
+        await tech.get_by_role("heading", name="Người dân sẽ nhận như sau").wait_for()
+        await tech.screenshot(path=str(ARTIFACTS / "announcement-preview.png"), full_page=True)
+        await tech.get_by_role("button", name="Gửi duyệt").click()
+        await tech.locator("#status", has_text="Chờ duyệt").wait_for()
+        announcement_path = tech.url.split("?")[0].removeprefix(url)
+
+        admin = await sign_in("an")
+        await admin.goto(url + announcement_path)
+        await admin.get_by_role("button", name="Duyệt", exact=True).click()
+        await admin.get_by_role("heading", name="Kết quả gửi").wait_for(timeout=20_000)
+        await admin.locator("#status", has_text="Đã gửi xong").wait_for(timeout=20_000)
+        await admin.screenshot(path=str(ARTIFACTS / "announcement-sent.png"), full_page=True)
+        async with deps.sessions() as session:
+            rows = list((await session.execute(select(Outbox.status))).scalars())
+    assert rows == ["awaiting_pickup"] * 3
