@@ -20,7 +20,7 @@ from bot.announcements import MAX_TEXT, AnnouncementError, Draft, Queuer
 from bot.keys import DEPS
 from bot.staff.common import WAKE_SCHEDULER, db_of, see_other
 from db import announcement_queries as aq
-from db.models import Announcement, Feedback, Outbox, StaffSession, StaffUser, User
+from db.models import Announcement, Feedback, Outbox, StaffSession, StaffUser, User, utcnow
 from handlers import announcement_card as card
 from handlers.recurrence import PRESETS, RecurrenceError, describe
 from handlers.subscriptions import TOPICS
@@ -368,7 +368,16 @@ async def _detail(
         may_edit=announcement.status in flow.EDITABLE,
         may_approve=user.role == "admin" and announcement.status in flow.EDITABLE,
         may_cancel=_may_cancel(user, announcement),
+        refresh=_moving(announcement),
     )
+
+
+def _moving(announcement: Announcement) -> bool:
+    """Sending, or approved and about to be queued: the page refreshes itself."""
+    if announcement.status == "sending":
+        return True
+    due = announcement.send_at is None or announcement.send_at <= utcnow()
+    return announcement.status == "approved" and not announcement.recurrence and due
 
 
 async def detail(
