@@ -271,10 +271,10 @@ async def _follow(deps: Deps, sender: OutboxSender, announcement_id: int) -> int
             bar.refresh()
             if figures.waiting == 0:
                 break
-            stuck = set(await sender.pending_channels()) - sender.channels
-            if stuck and all(c in stuck for c in await sender.pending_channels()):
+            waiting_on = set(await sender.pending_channels())
+            if waiting_on and not waiting_on & sender.channels:  # nobody here can send them
                 bar.close()
-                names = ", ".join(CHANNELS.get(c, c) for c in sorted(stuck))
+                names = ", ".join(CHANNELS.get(c, c) for c in sorted(waiting_on))
                 click.echo(f"Còn người nhận trên kênh chưa cấu hình ở đây: {names}", err=True)
                 return 3
             await asyncio.sleep(0.5)

@@ -375,3 +375,13 @@ async def test_the_workflow_refuses_what_staff_must_fix(deps: Deps) -> None:
         assert urgent.status == "approved"
         with pytest.raises(service.AnnouncementError):
             await service.edit(session, urgent, service.Draft(text="Sửa", emergency=True))
+
+
+def test_the_ways_residents_write_their_area_meet_in_one_key() -> None:
+    from content.areas import area_key
+
+    same = ["Tổ dân phố 3", "tdp 3", "TDP3", "to 03", "Tổ dân phố số 3, phường Đăk Bla", "Tổ 3"]
+    assert {area_key(text) for text in same} == {"3"}
+    assert area_key("thôn Tân Hòa") == area_key("Thon tan hoa") == "tan hoa"
+    assert area_key("Toàn Thắng") == "toan thang"  # "to" inside a word is not "tổ"
+    assert area_key("Tổ 10") != area_key("Tổ 1")
