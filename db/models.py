@@ -143,6 +143,20 @@ class Subscription(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class SubscriptionEvent(Base):
+    """A topic added or removed, kept so the report can count subscribers at any past
+    moment (the subscriptions table holds only the present)."""
+
+    __tablename__ = "subscription_events"
+    __table_args__ = (Index("ix_subscription_events_user_topic", "user_id", "topic"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    topic: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(8))  # "add" or "remove"
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 class ChannelEvent(Base):
     """An update a channel delivered (Telegram update_id, Zalo event), kept as received.
 

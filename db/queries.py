@@ -17,6 +17,7 @@ from db.models import (
     ConversationState,
     Interaction,
     Subscription,
+    SubscriptionEvent,
     UnansweredQuestion,
     User,
     ZaloOAToken,
@@ -146,14 +147,19 @@ async def subscribed_topics(session: AsyncSession, user_id: int) -> list[str]:
 
 
 async def subscribe(session: AsyncSession, user_id: int, topics: Sequence[str]) -> None:
-    """Add topics (idempotent)."""
+    """Add topics (idempotent); each topic really added is logged for the report."""
+    now = utcnow()
     for topic in topics:
         stmt = (
             insert_for(session, Subscription)
-            .values(user_id=user_id, topic=topic, created_at=utcnow())
+            .values(user_id=user_id, topic=topic, created_at=now)
             .on_conflict_do_nothing(index_elements=["user_id", "topic"])
+            .returning(Subscription.topic)
         )
-        await session.execute(stmt)
+        if (await session.execute(stmt)).first() is not None:
+            session.add(
+                SubscriptionEvent(user_id=user_id, topic=topic, action="add", created_at=now)
+            )
 
 
 async def unsubscribe(
@@ -163,8 +169,13 @@ async def unsubscribe(
     stmt = delete(Subscription).where(Subscription.user_id == user_id)
     if topics is not None:
         stmt = stmt.where(Subscription.topic.in_(list(topics)))
-    result = await session.execute(stmt)
-    return result.rowcount or 0
+    removed = list((await session.execute(stmt.returning(Subscription.topic))).scalars())
+    now = utcnow()
+    session.add_all(
+        SubscriptionEvent(user_id=user_id, topic=topic, action="remove", created_at=now)
+        for topic in removed
+    )
+    return len(removed)
 
 
 async def set_area(session: AsyncSession, user_id: int, area: str, key: str) -> None:

@@ -1,0 +1,475 @@
+"""Every figure of the report, computed by the database (GROUP BY, COUNT, AVG, medians by
+ORDER BY ... OFFSET): no table is loaded into Python. Days and hours are local to Vietnam
+(UTC+7 all year, no daylight saving), so one expression per dialect shifts timestamps.
+
+Python only reshapes the aggregated rows (a few thousand at most) and groups the distinct
+unanswered wordings by similarity (rapidfuzz), so staff see one line per content gap.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Float, Integer, and_, case, cast, distinct, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from bot.report.gaps import group_gaps
+from bot.report.model import (
+    AnnouncementFigures,
+    AnnouncementRow,
+    CategoryCount,
+    ChannelUse,
+    EntryCount,
+    FeedbackFigures,
+    GapGroup,
+    Period,
+    Report,
+    Satisfaction,
+    Subscribers,
+    Usage,
+)
+from content.loader import Catalogue
+from db.models import (
+    Announcement,
+    Feedback,
+    Interaction,
+    Outbox,
+    Rating,
+    SubscriptionEvent,
+    UnansweredQuestion,
+    User,
+    utcnow,
+)
+from handlers.subscriptions import TOPICS
+from handlers.tracking import STATUS_LABELS
+
+OFFICE_HOURS = (7, 17)  # 7:00-17:00, Monday to Friday (the ward's own hours are unconfirmed)
+ENTRY_INTENTS = ("procedure", "howto", "hotline")
+TOP_ENTRIES = 15
+CHANNEL_LABELS = {
+    "telegram": "Telegram",
+    "zalo_oa": "Zalo OA",
+    "zalo_bot": "Zalo Bot",
+    "web": "Trang web",
+    "console": "Dòng lệnh",
+    "cli": "Dòng lệnh",
+    "staff": "Cán bộ nhập",
+}
+DELIVERED = ("sent", "awaiting_pickup")
+MAX_WORDINGS = 2000  # distinct unanswered wordings grouped; the rest are rarer still
+
+
+class _Local:
+    """Local day, hour and weekday of a UTC timestamp column, for the session's dialect."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+
+    def _shifted(self, column: Any) -> Any:
+        return func.timezone("Asia/Ho_Chi_Minh", column)
+
+    def day(self, column: Any) -> Any:
+        if self.postgres:
+            return func.to_char(self._shifted(column), "YYYY-MM-DD")
+        return func.date(column, "+7 hours")
+
+    def hour(self, column: Any) -> Any:
+        if self.postgres:
+            return cast(func.extract("hour", self._shifted(column)), Integer)
+        return cast(func.strftime("%H", column, "+7 hours"), Integer)
+
+    def weekday(self, column: Any) -> Any:
+        """0 = Sunday ... 6 = Saturday on both."""
+        if self.postgres:
+            return cast(func.extract("dow", self._shifted(column)), Integer)
+        return cast(func.strftime("%w", column, "+7 hours"), Integer)
+
+    def hours_between(self, later: Any, earlier: Any) -> Any:
+        if self.postgres:
+            return func.extract("epoch", later - earlier) / 3600.0
+        return (func.julianday(later) - func.julianday(earlier)) * 24.0
+
+
+async def compute(
+    session: AsyncSession, catalogue: Catalogue, period: Period, now: datetime | None = None
+) -> Report:
+    """The whole report for `period`, as of `now` (open feedback is judged at the earlier of
+    `now` and the end of the period)."""
+    now = now or utcnow()
+    local = _Local(session)
+    start, after = period.bounds()
+    return Report(
+        ward_name=catalogue.ward.name,
+        period=period,
+        generated_at=now,
+        usage=await _usage(session, local, start, after),
+        top_entries=await _top_entries(session, catalogue, start, after),
+        gaps=await _gaps(session, catalogue, start, after),
+        feedback=await _feedback(session, catalogue, local, start, after, min(now, after)),
+        satisfaction=await _satisfaction(session, start, after),
+        announcements=await _announcements(session, start, after),
+        subscribers=await _subscribers(session, period, start, after),
+        channel_labels=CHANNEL_LABELS,
+        status_labels=STATUS_LABELS,
+        topic_labels=TOPICS,
+    )
+
+
+def _in(column: Any, start: datetime, after: datetime) -> ColumnElement[bool]:
+    return and_(column >= start, column < after)
+
+
+async def _usage(session: AsyncSession, local: _Local, start: datetime, after: datetime) -> Usage:
+    period = _in(Interaction.created_at, start, after)
+    inbound = and_(period, Interaction.direction == "in")
+    # One pass over the period's messages, grouped finely; every breakdown sums these groups.
+    day, hour, weekday = (
+        local.day(Interaction.created_at),
+        local.hour(Interaction.created_at),
+        local.weekday(Interaction.created_at),
+    )
+    groups = (
+        await session.execute(
+            select(Interaction.channel, day, hour, weekday, Interaction.intent, func.count())
+            .where(inbound)
+            .group_by(Interaction.channel, day, hour, weekday, Interaction.intent)
+        )
+    ).all()
+    by_day: dict[date, dict[str, int]] = {}
+    by_hour = [0] * 24
+    by_intent: dict[str, int] = {}
+    outside = 0
+    for channel, day_text, hour_value, weekday_value, intent, count in groups:
+        key = date.fromisoformat(str(day_text)[:10])
+        by_day.setdefault(key, {})
+        by_day[key][channel] = by_day[key].get(channel, 0) + count
+        by_hour[int(hour_value)] += count
+        by_intent[intent or "khác"] = by_intent.get(intent or "khác", 0) + count
+        if weekday_value in (0, 6) or not OFFICE_HOURS[0] <= hour_value < OFFICE_HOURS[1]:
+            outside += count
+    per_channel = (
+        await session.execute(
+            select(
+                Interaction.channel,
+                func.count(distinct(Interaction.conversation_id)),
+                func.count(),
+                func.count(distinct(Interaction.user_id)),
+            )
+            .where(inbound)
+            .group_by(Interaction.channel)
+            .order_by(func.count().desc())
+        )
+    ).all()
+    totals = (
+        await session.execute(
+            select(
+                func.count(distinct(Interaction.conversation_id)),
+                func.count(distinct(Interaction.user_id)),
+            ).where(inbound)
+        )
+    ).one()
+    out = await session.scalar(
+        select(func.count()).select_from(Interaction).where(period, Interaction.direction == "out")
+    )
+    new = await session.scalar(
+        select(func.count(distinct(Interaction.user_id)))
+        .join(User, User.id == Interaction.user_id)
+        .where(inbound, User.created_at >= start)
+    )
+    unanswered = await session.scalar(
+        select(func.count())
+        .select_from(UnansweredQuestion)
+        .where(_in(UnansweredQuestion.created_at, start, after))
+    )
+    return Usage(
+        conversations=int(totals[0]),
+        messages_in=sum(by_hour),
+        messages_out=int(out or 0),
+        residents=int(totals[1]),
+        new_residents=int(new or 0),
+        returning_residents=int(totals[1]) - int(new or 0),
+        outside_office_hours=outside,
+        by_channel=[
+            ChannelUse(c, CHANNEL_LABELS.get(c, c), int(conv), int(msgs), int(people))
+            for c, conv, msgs, people in per_channel
+        ],
+        by_day=dict(sorted(by_day.items())),
+        by_hour=by_hour,
+        by_intent=dict(sorted(by_intent.items(), key=lambda item: -item[1])),
+        unanswered=int(unanswered or 0),
+    )
+
+
+async def _top_entries(
+    session: AsyncSession, catalogue: Catalogue, start: datetime, after: datetime
+) -> list[EntryCount]:
+    rows = await session.execute(
+        select(Interaction.content_id, Interaction.intent, func.count())
+        .where(
+            _in(Interaction.created_at, start, after),
+            Interaction.direction == "in",
+            Interaction.intent.in_(ENTRY_INTENTS),
+            Interaction.content_id.is_not(None),
+        )
+        .group_by(Interaction.content_id, Interaction.intent)
+        .order_by(func.count().desc(), Interaction.content_id)
+        .limit(TOP_ENTRIES)
+    )
+    entries = []
+    for content_id, intent, count in rows.all():
+        entry = catalogue.get(content_id)
+        entries.append(
+            EntryCount(content_id, entry.title if entry else content_id, intent, int(count))
+        )
+    return entries
+
+
+async def _gaps(
+    session: AsyncSession, catalogue: Catalogue, start: datetime, after: datetime
+) -> list[GapGroup]:
+    rows = await session.execute(
+        select(
+            UnansweredQuestion.normalized,
+            func.count(),
+            func.min(UnansweredQuestion.text),  # "Cấp…" sorts before "cap…": the written form
+            func.max(UnansweredQuestion.best_guess),
+        )
+        .where(_in(UnansweredQuestion.created_at, start, after))
+        .group_by(UnansweredQuestion.normalized)
+        .order_by(func.count().desc())
+        .limit(MAX_WORDINGS)
+    )
+    wordings = [(str(n), int(c), str(text), guess) for n, c, text, guess in rows.all()]
+    return group_gaps(wordings, lambda entry_id: _title(catalogue, entry_id))
+
+
+def _title(catalogue: Catalogue, entry_id: str | None) -> str | None:
+    entry = catalogue.get(entry_id) if entry_id else None
+    return entry.title if entry else None
+
+
+async def _feedback(
+    session: AsyncSession,
+    catalogue: Catalogue,
+    local: _Local,
+    start: datetime,
+    after: datetime,
+    judged_at: datetime,
+) -> FeedbackFigures:
+    filed = _in(Feedback.requested_datetime, start, after)
+    by_category_status = (
+        await session.execute(
+            select(Feedback.service_code, Feedback.status, func.count())
+            .where(filed)
+            .group_by(Feedback.service_code, Feedback.status)
+        )
+    ).all()
+    titles = {c.code: c.title for c in catalogue.ward.feedback.categories}
+    categories: dict[str, CategoryCount] = {}
+    by_status: dict[str, int] = {}
+    for code, status, count in by_category_status:
+        row = categories.setdefault(code, CategoryCount(code, titles.get(code, code), 0))
+        row.count += count
+        row.by_status[status] = count
+        by_status[status] = by_status.get(status, 0) + count
+    by_channel = dict(
+        (
+            await session.execute(
+                select(Feedback.channel, func.count()).where(filed).group_by(Feedback.channel)
+            )
+        ).all()
+    )
+    answered_in = _in(Feedback.first_answered_at, start, after)
+    resolved_in = _in(Feedback.resolved_at, start, after)
+    answered = await _count(session, Feedback, answered_in)
+    on_time = await _count(
+        session,
+        Feedback,
+        and_(answered_in, Feedback.first_answered_at <= Feedback.expected_datetime),
+    )
+    overdue = await _count(
+        session,
+        Feedback,
+        and_(
+            Feedback.requested_datetime < judged_at,
+            Feedback.expected_datetime < judged_at,
+            (Feedback.first_answered_at.is_(None)) | (Feedback.first_answered_at >= judged_at),
+        ),
+    )
+    return FeedbackFigures(
+        received=sum(by_status.values()),
+        answered=answered,
+        resolved=await _count(session, Feedback, resolved_in),
+        open_overdue=overdue,
+        by_category=sorted(categories.values(), key=lambda c: (-c.count, c.title)),
+        by_status=by_status,
+        by_channel=by_channel,
+        median_hours_to_first_answer=await _median(
+            session,
+            local.hours_between(Feedback.first_answered_at, Feedback.requested_datetime),
+            answered_in,
+        ),
+        median_hours_to_resolution=await _median(
+            session,
+            local.hours_between(Feedback.resolved_at, Feedback.requested_datetime),
+            resolved_in,
+        ),
+        on_time=on_time,
+        due_in_period=answered,
+    )
+
+
+async def _count(session: AsyncSession, table: type, where: ColumnElement[bool]) -> int:
+    return int(await session.scalar(select(func.count()).select_from(table).where(where)) or 0)
+
+
+async def _median(session: AsyncSession, value: Any, where: ColumnElement[bool]) -> float | None:
+    """The median in SQL on every dialect: count, then read the middle one or two values."""
+    count = int(await session.scalar(select(func.count()).select_from(Feedback).where(where)) or 0)
+    if count == 0:
+        return None
+    middle = (
+        await session.execute(
+            select(cast(value, Float))
+            .where(where)
+            .order_by(value)
+            .offset((count - 1) // 2)
+            .limit(1 if count % 2 else 2)
+        )
+    ).scalars()
+    values = [float(v) for v in middle]
+    return sum(values) / len(values)
+
+
+async def _satisfaction(session: AsyncSession, start: datetime, after: datetime) -> Satisfaction:
+    rows = (
+        await session.execute(
+            select(Rating.subject, Rating.score, func.count())
+            .where(_in(Rating.created_at, start, after))
+            .group_by(Rating.subject, Rating.score)
+        )
+    ).all()
+    distribution = {score: 0 for score in range(1, 6)}
+    subjects: dict[str, list[int]] = {}
+    for subject, score, count in rows:
+        distribution[int(score)] = distribution.get(int(score), 0) + count
+        totals = subjects.setdefault(subject, [0, 0])
+        totals[0] += count
+        totals[1] += int(score) * count
+    count = sum(distribution.values())
+    weighted = sum(score * n for score, n in distribution.items())
+    return Satisfaction(
+        count=count,
+        average=weighted / count if count else None,
+        distribution=distribution,
+        by_subject={s: (n, total / n) for s, (n, total) in subjects.items() if n},
+    )
+
+
+async def _announcements(
+    session: AsyncSession, start: datetime, after: datetime
+) -> AnnouncementFigures:
+    announcements = (
+        await session.execute(
+            select(Announcement.id, Announcement.text, Announcement.queued_at)
+            .where(_in(Announcement.queued_at, start, after))
+            .order_by(Announcement.queued_at)
+        )
+    ).all()
+    ids = [row.id for row in announcements]
+    if not ids:
+        return AnnouncementFigures([])
+    counts: dict[int, dict[str, int]] = {}
+    for announcement_id, status, count in (
+        await session.execute(
+            select(Outbox.announcement_id, Outbox.status, func.count())
+            .where(Outbox.announcement_id.in_(ids))
+            .group_by(Outbox.announcement_id, Outbox.status)
+        )
+    ).all():
+        counts.setdefault(announcement_id, {})[status] = count
+    replies = dict(
+        (
+            await session.execute(
+                select(Feedback.announcement_id, func.count())
+                .where(Feedback.announcement_id.in_(ids))
+                .group_by(Feedback.announcement_id)
+            )
+        ).all()
+    )
+    rows = []
+    for announcement_id, text, queued_at in announcements:
+        by_status = counts.get(announcement_id, {})
+        rows.append(
+            AnnouncementRow(
+                id=announcement_id,
+                title=(text.strip().splitlines() or [""])[0][:120],
+                queued_at=queued_at,
+                recipients=sum(by_status.values()),
+                sent=sum(by_status.get(s, 0) for s in DELIVERED),
+                failed=by_status.get("failed", 0),
+                blocked=by_status.get("blocked", 0),
+                undeliverable=by_status.get("undeliverable", 0),
+                replies=int(replies.get(announcement_id, 0)),
+            )
+        )
+    return AnnouncementFigures(rows)
+
+
+def _subscribed_at(moment: datetime) -> Any:
+    """Residents receiving at least one topic at `moment`: their adds outnumber removals."""
+    net = func.sum(case((SubscriptionEvent.action == "add", 1), else_=-1))
+    per_user = (
+        select(SubscriptionEvent.user_id)
+        .where(SubscriptionEvent.created_at < moment)
+        .group_by(SubscriptionEvent.user_id, SubscriptionEvent.topic)
+        .having(net > 0)
+    )
+    return select(per_user.subquery().c.user_id).distinct()
+
+
+async def _subscribers(
+    session: AsyncSession, period: Period, start: datetime, after: datetime
+) -> Subscribers:
+    at_start = _subscribed_at(start).subquery()
+    at_end = _subscribed_at(after).subquery()
+    count_start = await session.scalar(select(func.count()).select_from(at_start))
+    gained = await session.scalar(
+        select(func.count()).select_from(at_end).where(at_end.c[0].not_in(select(at_start.c[0])))
+    )
+    lost = await session.scalar(
+        select(func.count()).select_from(at_start).where(at_start.c[0].not_in(select(at_end.c[0])))
+    )
+    by_day = {}
+    for day in period.days:
+        end_of_day = Period(day, day, "").bounds()[1]
+        by_day[day] = int(
+            await session.scalar(
+                select(func.count()).select_from(_subscribed_at(end_of_day).subquery())
+            )
+            or 0
+        )
+    net = func.sum(case((SubscriptionEvent.action == "add", 1), else_=-1))
+    per_topic = (
+        select(SubscriptionEvent.topic, SubscriptionEvent.user_id)
+        .where(SubscriptionEvent.created_at < after)
+        .group_by(SubscriptionEvent.topic, SubscriptionEvent.user_id)
+        .having(net > 0)
+        .subquery()
+    )
+    by_topic = dict(
+        (
+            await session.execute(
+                select(per_topic.c.topic, func.count()).group_by(per_topic.c.topic)
+            )
+        ).all()
+    )
+    return Subscribers(
+        at_start=int(count_start or 0),
+        gained=int(gained or 0),
+        lost=int(lost or 0),
+        by_day=by_day,
+        by_topic={topic: int(by_topic.get(topic, 0)) for topic in TOPICS},
+    )
