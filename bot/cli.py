@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from bot.broadcast_cli import broadcast
 from bot.channels import console
+from bot.report.cli import report
 from bot.settings import Settings
 from bot.wiring import core
 from content import check as content_check
@@ -179,6 +180,7 @@ def staff_add(username: str, display_name: str, role: str, password_stdin: bool)
 
 
 main.add_command(broadcast)
+main.add_command(report)
 
 
 @main.group()

@@ -8,7 +8,7 @@ unanswered wordings by similarity (rapidfuzz), so staff see one line per content
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Float, Integer, and_, case, cast, distinct, func, select
@@ -45,6 +45,7 @@ from db.models import (
 from handlers.subscriptions import TOPICS
 from handlers.tracking import STATUS_LABELS
 
+LOCAL_OFFSET = timedelta(hours=7)  # Vietnam: UTC+7 all year
 OFFICE_HOURS = (7, 17)  # 7:00-17:00, Monday to Friday (the ward's own hours are unconfirmed)
 ENTRY_INTENTS = ("procedure", "howto", "hotline")
 TOP_ENTRIES = 15
@@ -62,34 +63,23 @@ MAX_WORDINGS = 2000  # distinct unanswered wordings grouped; the rest are rarer 
 
 
 class _Local:
-    """Local day, hour and weekday of a UTC timestamp column, for the session's dialect."""
+    """Dialect-specific time arithmetic, in whole seconds (no floating-point day fractions)."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.postgres = session.get_bind().dialect.name == "postgresql"
 
-    def _shifted(self, column: Any) -> Any:
-        return func.timezone("Asia/Ho_Chi_Minh", column)
-
-    def day(self, column: Any) -> Any:
+    def epoch(self, column: Any) -> Any:
         if self.postgres:
-            return func.to_char(self._shifted(column), "YYYY-MM-DD")
-        return func.date(column, "+7 hours")
+            return cast(func.floor(func.extract("epoch", column)), Integer)
+        return cast(func.strftime("%s", column), Integer)
 
-    def hour(self, column: Any) -> Any:
-        if self.postgres:
-            return cast(func.extract("hour", self._shifted(column)), Integer)
-        return cast(func.strftime("%H", column, "+7 hours"), Integer)
-
-    def weekday(self, column: Any) -> Any:
-        """0 = Sunday ... 6 = Saturday on both."""
-        if self.postgres:
-            return cast(func.extract("dow", self._shifted(column)), Integer)
-        return cast(func.strftime("%w", column, "+7 hours"), Integer)
+    def hour_bucket(self, column: Any, start: datetime) -> Any:
+        """Whole hours since `start`: with `start` a local midnight and no daylight saving in
+        Vietnam, the bucket gives the local day, hour and weekday."""
+        return (self.epoch(column) - int(start.timestamp())) // 3600  # integer division
 
     def hours_between(self, later: Any, earlier: Any) -> Any:
-        if self.postgres:
-            return func.extract("epoch", later - earlier) / 3600.0
-        return (func.julianday(later) - func.julianday(earlier)) * 24.0
+        return (self.epoch(later) - self.epoch(earlier)) / 3600.0
 
 
 async def compute(
@@ -124,31 +114,31 @@ def _in(column: Any, start: datetime, after: datetime) -> ColumnElement[bool]:
 async def _usage(session: AsyncSession, local: _Local, start: datetime, after: datetime) -> Usage:
     period = _in(Interaction.created_at, start, after)
     inbound = and_(period, Interaction.direction == "in")
-    # One pass over the period's messages, grouped finely; every breakdown sums these groups.
-    day, hour, weekday = (
-        local.day(Interaction.created_at),
-        local.hour(Interaction.created_at),
-        local.weekday(Interaction.created_at),
-    )
+    # One pass over the period's messages in hourly groups; every breakdown sums these.
+    bucket = local.hour_bucket(Interaction.created_at, start)
     groups = (
         await session.execute(
-            select(Interaction.channel, day, hour, weekday, Interaction.intent, func.count())
+            select(Interaction.channel, bucket, Interaction.intent, func.count())
             .where(inbound)
-            .group_by(Interaction.channel, day, hour, weekday, Interaction.intent)
+            .group_by(Interaction.channel, bucket, Interaction.intent)
         )
     ).all()
+    first_day = (start + LOCAL_OFFSET).date()
     by_day: dict[date, dict[str, int]] = {}
     by_hour = [0] * 24
     by_intent: dict[str, int] = {}
     outside = 0
-    for channel, day_text, hour_value, weekday_value, intent, count in groups:
-        key = date.fromisoformat(str(day_text)[:10])
-        by_day.setdefault(key, {})
-        by_day[key][channel] = by_day[key].get(channel, 0) + count
-        by_hour[int(hour_value)] += count
+    for channel, hours, intent, count in groups:
+        day = first_day + timedelta(days=int(hours) // 24)
+        hour = int(hours) % 24
+        by_day.setdefault(day, {})
+        by_day[day][channel] = by_day[day].get(channel, 0) + count
+        by_hour[hour] += count
         by_intent[intent or "khác"] = by_intent.get(intent or "khác", 0) + count
-        if weekday_value in (0, 6) or not OFFICE_HOURS[0] <= hour_value < OFFICE_HOURS[1]:
+        if day.weekday() >= 5 or not OFFICE_HOURS[0] <= hour < OFFICE_HOURS[1]:
             outside += count
+    # A conversation and a resident (a user row) each belong to one channel, so the totals
+    # are the sums of the per-channel distinct counts.
     per_channel = (
         await session.execute(
             select(
@@ -162,34 +152,18 @@ async def _usage(session: AsyncSession, local: _Local, start: datetime, after: d
             .order_by(func.count().desc())
         )
     ).all()
-    totals = (
-        await session.execute(
-            select(
-                func.count(distinct(Interaction.conversation_id)),
-                func.count(distinct(Interaction.user_id)),
-            ).where(inbound)
-        )
-    ).one()
-    out = await session.scalar(
-        select(func.count()).select_from(Interaction).where(period, Interaction.direction == "out")
-    )
-    new = await session.scalar(
-        select(func.count(distinct(Interaction.user_id)))
-        .join(User, User.id == Interaction.user_id)
-        .where(inbound, User.created_at >= start)
-    )
-    unanswered = await session.scalar(
-        select(func.count())
-        .select_from(UnansweredQuestion)
-        .where(_in(UnansweredQuestion.created_at, start, after))
-    )
+    wrote = select(Interaction.id).where(inbound, Interaction.user_id == User.id).limit(1).exists()
+    new = await _count(session, User, and_(_in(User.created_at, start, after), wrote))
+    residents = sum(int(row[3]) for row in per_channel)
     return Usage(
-        conversations=int(totals[0]),
+        conversations=sum(int(row[1]) for row in per_channel),
         messages_in=sum(by_hour),
-        messages_out=int(out or 0),
-        residents=int(totals[1]),
-        new_residents=int(new or 0),
-        returning_residents=int(totals[1]) - int(new or 0),
+        messages_out=await _count(
+            session, Interaction, and_(Interaction.direction == "out", period)
+        ),
+        residents=residents,
+        new_residents=new,
+        returning_residents=residents - new,
         outside_office_hours=outside,
         by_channel=[
             ChannelUse(c, CHANNEL_LABELS.get(c, c), int(conv), int(msgs), int(people))
@@ -198,7 +172,9 @@ async def _usage(session: AsyncSession, local: _Local, start: datetime, after: d
         by_day=dict(sorted(by_day.items())),
         by_hour=by_hour,
         by_intent=dict(sorted(by_intent.items(), key=lambda item: -item[1])),
-        unanswered=int(unanswered or 0),
+        unanswered=await _count(
+            session, UnansweredQuestion, _in(UnansweredQuestion.created_at, start, after)
+        ),
     )
 
 
