@@ -80,7 +80,9 @@ def generator(postgres: bool) -> dict[str, str]:
         f"THEN {pick(ENTRIES, 'i / 3')} END, {at} {rows}",
         "unanswered_questions": "INSERT INTO unanswered_questions (user_id, channel, text, "
         f"normalized, created_at) SELECT 1 + i % 50000, 'telegram', "
-        f"'Câu hỏi số ' || (i % 300) || ' gọi 0905123456', 'cau hoi so ' || (i % 300), {at} "
+        # 300 wordings made of unrelated tokens, so grouping by similarity has work to do.
+        f"'Câu hỏi ' || (i % 300) || ' gọi 0905123456', "
+        f"((i % 300) * 7919) % 100003 || ' x' || ((i % 300) * 104729) % 99991, {at} "
         f"{rows}",
         # Filed at t; due 14 days later; 3 in 5 answered (some after 20 days, late), 2 in 5
         # resolved after 5 days.
