@@ -117,3 +117,34 @@ async def test_the_tech_team_drafts_and_an_admin_approves_an_announcement(tmp_pa
         async with deps.sessions() as session:
             rows = list((await session.execute(select(Outbox.status))).scalars())
     assert rows == ["awaiting_pickup"] * 3
+
+
+async def test_the_report_page_shows_the_month_with_its_charts(tmp_path: Path) -> None:
+    need_browser()
+    from tests.report_data import fill
+
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/report.sqlite3"))
+    async with serve(app) as url, chromium() as browser:
+        async with app[DEPS].sessions() as session, session.begin():
+            await auth.add_staff(session, "lan", "Nguyễn Thị Lan", "mat-khau-dai-1", "staff")
+            await fill(session)
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        await page.goto(url + "/staff/login")
+        await page.get_by_label("Tên đăng nhập").fill("lan")
+        await page.get_by_label("Mật khẩu").fill("mat-khau-dai-1")
+        await page.get_by_role("button", name="Đăng nhập").click()
+        await page.get_by_role("link", name="Báo cáo").click()
+        await page.goto(url + "/staff/report?month=2026-10")
+        await page.get_by_role("heading", name="4. Phản ánh, kiến nghị").wait_for()
+        images = page.locator("figure.chart img")
+        assert await images.count() == 6
+        for i in range(6):  # lazy images: bring each into view and wait until it is drawn
+            await images.nth(i).scroll_into_view_if_needed()
+            await page.wait_for_function(
+                "img => img.complete && img.naturalWidth > 0",
+                arg=await images.nth(i).element_handle(),
+            )
+        await page.screenshot(path=str(ARTIFACTS / "report-page.png"), full_page=True)
+        body = await page.locator("main").inner_text()
+    assert "tháng 10/2026" in body and "Đăng ký khai sinh" in body
+    assert "0905123456" not in body

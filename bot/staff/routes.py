@@ -13,12 +13,14 @@ from aiohttp import web
 from bot.keys import DEPS
 from bot.staff import announcement_views as announcements
 from bot.staff import auth, common, signin, views
+from bot.staff import report_views as report
 from db.models import StaffSession, StaffUser
 
 View = Callable[[web.Request, StaffUser, StaffSession], Awaitable[web.StreamResponse]]
 FEEDBACK_ROLES = frozenset({"admin", "staff"})
 ADMIN = frozenset({"admin"})
 ANNOUNCERS = frozenset({"admin", "tech_team"})  # the tech team drafts, an admin approves
+EVERY_ROLE = frozenset(auth.ROLES)
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,10 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/staff/announcements/{id}/submit", announcements.submit, ANNOUNCERS),
     Route("POST", "/staff/announcements/{id}/approve", announcements.approve, ADMIN),
     Route("POST", "/staff/announcements/{id}/cancel", announcements.cancel, ANNOUNCERS),
+    Route("GET", "/staff/report", report.page, EVERY_ROLE),
+    Route("GET", "/staff/report/chart/{id}.png", report.chart, EVERY_ROLE),  # id: "on_time"
+    Route("GET", "/staff/report/download.xlsx", report.download_xlsx, EVERY_ROLE),
+    Route("GET", "/staff/report/download.docx", report.download_docx, EVERY_ROLE),
     Route("GET", "/staff/account", signin.account, frozenset(auth.ROLES)),
     Route("POST", "/staff/account", signin.link_telegram, frozenset(auth.ROLES)),
     Route("POST", "/staff/logout", signin.logout, frozenset(auth.ROLES)),
@@ -92,6 +98,7 @@ def add_routes(app: web.Application) -> None:
         autoescape=jinja2.select_autoescape(["html"]),
     )
     env.filters.update(common.FILTERS)
+    app[report.REPORTS] = report.ReportCache()
     app.router.add_get("/staff/login", signin.login_form)
     app.router.add_post("/staff/login", signin.login)
     app.router.add_get("/staff/static/staff.css", signin.stylesheet)
