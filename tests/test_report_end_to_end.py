@@ -103,6 +103,33 @@ async def test_every_figure_reaches_the_workbook_and_the_word_report(
         EXPECTED["announcement"][k] for k in ("recipients", "sent", "failed", "blocked", "replies")
     ]
 
+    feedback_sheet = book["Phản ánh kiến nghị"]
+    header = [c.value for c in feedback_sheet[3]]
+    totals = {
+        row[1].value: row[header.index("Tổng số")].value
+        for row in feedback_sheet.iter_rows(min_row=4)
+        if row[1].value and row[header.index("Tổng số")].value is not None
+    }
+    titles = {c.code: c.title for c in catalogue.ward.feedback.categories}
+    for code, count in EXPECTED["feedback_by_category"].items():
+        assert totals[titles[code]] == count, code
+    assert totals["Tổng cộng"] == EXPECTED["feedback_received"]
+    subscribers = by_label(notices)
+    assert [subscribers[k] for k in ("Đầu kỳ", "Tăng", "Giảm", "Cuối kỳ")] == [
+        EXPECTED[k]
+        for k in (
+            "subscribers_start", "subscribers_gained", "subscribers_lost", "subscribers_end",
+        )
+    ]  # fmt: skip
+    hours = {}
+    in_hours = False
+    for row in book["Theo kênh"].iter_rows():
+        if row[0].value == "Giờ":
+            in_hours = True
+        elif in_hours and isinstance(row[0].value, int) and row[1].value:
+            hours[row[0].value] = row[1].value
+    assert hours == EXPECTED["by_hour"]
+
     document = docx.Document(str(files.document))
     body = "\n".join(p.text for p in document.paragraphs)
     tables = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
