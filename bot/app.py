@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from functools import partial
 
 import aiohttp
 from aiohttp import web
@@ -22,6 +23,7 @@ from bot.channels.zalo_oa import ZaloOAChannel
 from bot.inbox import Inbox
 from bot.keys import DEPS, HTTP, INBOX, OUTBOX, SCHEDULER, SETTINGS, TELEGRAM, ZALO_BOT, ZALO_OA
 from bot.outbox import OutboxSender, sender_options
+from bot.reminders import send_course_reminders
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.staff import routes as staff_routes
@@ -65,7 +67,10 @@ async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
         app[OUTBOX] = outbox = OutboxSender(deps.sessions, sender_options(settings))
         outbox.register("web", webchat.deliver)
         app[SCHEDULER] = Scheduler(
-            deps.sessions, Queuer(deps.catalogue.ward.name), on_queued=outbox.wake
+            deps.sessions,
+            Queuer(deps.catalogue.ward.name),
+            on_queued=outbox.wake,
+            reminders=partial(send_course_reminders, deps.sessions, deps.catalogue),
         )
         yield
 

@@ -1,4 +1,5 @@
-"""The scheduler: queues announcements whose send time has come, one-off or recurring.
+"""The scheduler: queues announcements whose send time has come, one-off or recurring, and
+the course reminders learners asked for.
 
 Send times live in the database, so nothing is lost across restarts; every process may run a
 scheduler, since claiming an announcement is a guarded UPDATE with a single winner."""
@@ -8,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -26,9 +27,11 @@ class Scheduler:
         queuer: Queuer,
         on_queued: Callable[[], None],
         interval: float = 15.0,
+        reminders: Callable[[], Awaitable[int]] | None = None,
     ) -> None:
         self._sessions, self._queuer = sessions, queuer
         self._on_queued, self._interval = on_queued, interval
+        self._reminders = reminders
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -48,6 +51,8 @@ class Scheduler:
         queued = await self._queuer.run_due(self._sessions)
         if queued:
             log.info("announcements queued: %s", ", ".join(map(str, queued)))
+        reminded = await self._reminders() if self._reminders else 0
+        if queued or reminded:
             self._on_queued()
         return queued
 

@@ -31,6 +31,7 @@ async def core(settings: Settings, migrate: bool = True) -> AsyncIterator[Deps]:
             lexicon=lexicon,
             index=build_index(catalogue, lexicon),
             staff_alerts=alerts,
+            public_url=settings.public_root() if settings.public_url else None,
         )
     finally:
         await engine.dispose()

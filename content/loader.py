@@ -16,6 +16,8 @@ from content.models import (
     AnswerEntry,
     ContactList,
     ContentFile,
+    Course,
+    CourseFile,
     IntentExamples,
     Menu,
     Topic,
@@ -25,6 +27,7 @@ from content.models import (
 CONTENT_DIR = Path(__file__).resolve().parent / "data"
 WARDS_DIR = Path(__file__).resolve().parent / "wards"
 MENU_PATH = Path(__file__).resolve().parent / "menu.yaml"
+COURSES_DIR = Path(__file__).resolve().parent / "courses"
 DEFAULT_WARD = "dak-bla"
 M = TypeVar("M", bound=BaseModel)
 
@@ -46,6 +49,7 @@ class Catalogue:
     ward: WardConfig
     menu: Menu
     warnings: list[str] = field(default_factory=list)
+    courses: dict[str, Course] = field(default_factory=dict)  # "Học kỹ năng số", in file order
 
     def get(self, entry_id: str) -> AnswerEntry | None:
         """Return the answerable entry with this id, if any."""
@@ -106,6 +110,7 @@ def load_catalogue(
     ward: WardConfig | None = None,
     today: date | None = None,
     menu_path: Path = MENU_PATH,
+    courses_dir: Path = COURSES_DIR,
 ) -> Catalogue:
     """Load every content file, validate it and its cross references; raise ContentError."""
     ward = ward or load_ward()
@@ -149,10 +154,44 @@ def load_catalogue(
             for ref in section.entries
             if ref not in entries
         )
+    courses = _load_courses(courses_dir, entries, ward, problems)
     if problems or menu is None:
         raise ContentError(problems)
     warnings = list(_review_warnings(entries.values(), origin, today or date.today()))
-    return Catalogue(entries=entries, intents=intents, ward=ward, menu=menu, warnings=warnings)
+    return Catalogue(
+        entries=entries,
+        intents=intents,
+        ward=ward,
+        menu=menu,
+        warnings=warnings,
+        courses=courses,
+    )
+
+
+def _load_courses(
+    courses_dir: Path, entries: dict[str, AnswerEntry], ward: WardConfig, problems: list[str]
+) -> dict[str, Course]:
+    """The courses, checked like entries: unique ids, known related entries, placeholders."""
+    courses: dict[str, Course] = {}
+    for path in sorted(courses_dir.glob("*.yaml")) if courses_dir.is_dir() else []:
+        try:
+            parsed = _validate(CourseFile, path)
+        except ContentError as exc:
+            problems.extend(exc.problems)
+            continue
+        for course in parsed.courses:
+            where = f"{path} (course {course.id!r})"
+            if course.id in courses or course.id in entries:
+                problems.append(f"{where}: duplicate id")
+                continue
+            courses[course.id] = course
+            problems.extend(
+                f"{where}: related: unknown entry {ref!r}"
+                for ref in course.related
+                if ref not in entries
+            )
+            problems.extend(_check_placeholders(where, _texts(course), ward))
+    return courses
 
 
 def _check_references(

@@ -29,6 +29,7 @@ Intent = Literal[
     "subscribe",
     "clarify",
     "fallback",
+    "learn",
 ]
 
 
@@ -154,6 +155,49 @@ class IntentExamples(Strict):
     answer: EntryId | None = None
 
 
+class LessonStep(Strict):
+    """One screen of a lesson: a few lines (and a picture, if it helps)."""
+
+    text: NonEmpty = Field(max_length=900)
+    image: HttpUrl | None = None
+
+
+class CheckQuestion(Strict):
+    """A question at the end of a course, with the explanation shown after the answer."""
+
+    question: NonEmpty
+    options: list[NonEmpty] = Field(min_length=2, max_length=4)
+    answer: int = Field(ge=1, description="the right option, counted from 1")
+    explanation: NonEmpty
+
+    @model_validator(mode="after")
+    def _answer_is_an_option(self) -> CheckQuestion:
+        if self.answer > len(self.options):
+            raise ValueError(f"answer {self.answer} but only {len(self.options)} options")
+        return self
+
+
+class Course(Strict):
+    """A short "Bình dân học vụ số" course: small steps, then one to three check questions."""
+
+    id: EntryId
+    title: NonEmpty
+    summary: NonEmpty
+    minutes: int = Field(ge=1, le=30, description="about how long it takes")
+    steps: list[LessonStep] = Field(min_length=2, max_length=12)
+    checks: list[CheckQuestion] = Field(min_length=1, max_length=3)
+    related: list[EntryId] = []  # catalogue entries to read next
+    source: list[Source] = Field(min_length=1)
+    verified_on: date
+    review_by: date | None = None
+
+
+class CourseFile(Strict):
+    """One file of courses (content/courses/*.yaml)."""
+
+    courses: list[Course] = Field(min_length=1)
+
+
 Entry = Annotated[
     Procedure | HowTo | ContactList | Topic | IntentExamples, Field(discriminator="kind")
 ]
@@ -252,7 +296,7 @@ class MenuSection(Strict):
     intro: str | None = None
     entries: list[EntryId] = []
     inline: bool = False  # show the entries' cards at once (hotlines) instead of buttons
-    action: Literal["feedback", "subscribe"] | None = None
+    action: Literal["feedback", "subscribe", "learn"] | None = None
 
     @model_validator(mode="after")
     def _entries_or_action(self) -> MenuSection:

@@ -69,7 +69,11 @@ class User(Base):
     display_name: Mapped[str | None] = mapped_column(String(128))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     area: Mapped[str | None] = mapped_column(String(100))  # tổ dân phố, for area news
-    area_key: Mapped[str | None] = mapped_column(String(100), index=True)  # handlers/areas.py
+    area_key: Mapped[str | None] = mapped_column(String(100), index=True)  # content/areas.py
+    # The person behind this chat, for courses and contests followed across channels.
+    learner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("learners.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -394,3 +398,90 @@ class CannedReply(Base):
     title: Mapped[str] = mapped_column(String(128))
     text: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Learner(Base):
+    """A person taking courses or a contest. Each chat gets one on first use; typing its code
+    on another channel ("học tiếp K7M2QX") joins that chat to the same learner."""
+
+    __tablename__ = "learners"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CourseProgress(Base):
+    """Where a learner is in a course: `position` counts the steps, then the check questions."""
+
+    __tablename__ = "course_progress"
+    __table_args__ = (UniqueConstraint("learner_id", "course_id", name="uq_course_progress"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"))
+    course_id: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    correct: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="in_progress")  # or "completed"
+    remind: Mapped[bool] = mapped_column(Boolean, default=False)  # the learner asked for it
+    reminded_at: Mapped[datetime | None] = mapped_column()
+    channel: Mapped[str] = mapped_column(String(16))  # where it was started
+    started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class Contest(Base):
+    """A quiz contest on digital transformation, open during [starts_at, ends_at)."""
+
+    __tablename__ = "contests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    intro: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime] = mapped_column()
+    ends_at: Mapped[datetime] = mapped_column()
+    pass_percent: Mapped[int] = mapped_column(Integer, default=50)
+    affiliation_question: Mapped[str | None] = mapped_column(String(200))
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ContestQuestion(Base):
+    """One question of a contest's bank; `answer` counts the options from 1."""
+
+    __tablename__ = "contest_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    question: Mapped[str] = mapped_column(Text)
+    options: Mapped[list[Any]] = mapped_column()
+    answer: Mapped[int] = mapped_column(Integer)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+
+
+class ContestAttempt(Base):
+    """A learner's one attempt. `plan` fixes the shuffled order of questions and options when
+    the attempt starts; `answers` holds the original option number chosen for each."""
+
+    __tablename__ = "contest_attempts"
+    __table_args__ = (UniqueConstraint("contest_id", "learner_id", name="uq_contest_attempt"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str | None] = mapped_column(String(100))
+    affiliation: Mapped[str | None] = mapped_column(String(200))
+    plan: Mapped[list[Any]] = mapped_column(default=list)
+    answers: Mapped[list[Any]] = mapped_column(default=list)
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(index=True)
+    seconds: Mapped[float | None] = mapped_column(Float)
+    certificate: Mapped[str | None] = mapped_column(String(32), unique=True)  # URL token

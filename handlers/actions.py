@@ -6,7 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Verb = Literal["open", "more", "menu", "section", "sub", "unsub", "cancel", "fb", "rate", "annq"]
+Verb = Literal[
+    "open",
+    "more",
+    "menu",
+    "section",
+    "sub",
+    "unsub",
+    "cancel",
+    "fb",
+    "rate",
+    "annq",
+    "learn",
+    "quiz",
+]
 VERBS: frozenset[str] = frozenset(Verb.__args__)  # type: ignore[attr-defined]
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 
 from content.normalize import folded_phrase
-from handlers import announcement_replies, feedback, satisfaction, subscriptions, tracking
+from handlers import (
+    announcement_replies,
+    contest,
+    courses,
+    feedback,
+    satisfaction,
+    subscriptions,
+    tracking,
+)
 from handlers.actions import Action
 from handlers.answer import entry_response
 from handlers.cards import MENU_BUTTON, details
@@ -22,6 +30,7 @@ HELP = (
     '• Gõ "menu" để về menu chính, "hủy" để dừng việc đang làm.\n'
     "Thông tin chỉ để tham khảo; khi cần chắc chắn, bạn hỏi Bộ phận Một cửa của phường."
 )
+CONTEST_WORDS = {"thi", "du thi", "cuoc thi", "thi tim hieu", "tham gia cuoc thi"}
 STALE = "Nút này không còn dùng được nữa. Bạn chọn lại trong menu giúp mình nhé."
 
 
@@ -55,6 +64,8 @@ async def on_action(turn: Turn, action: Action | None) -> Response:
             return await feedback.start(turn)
         if section.action == "subscribe":
             return await subscriptions.offer(turn)
+        if section.action == "learn":
+            return await courses.menu(turn)
         return entries_section(turn, section)
     if action.verb == "sub":
         return await subscriptions.on_button(turn, action.arg)
@@ -68,6 +79,10 @@ async def on_action(turn: Turn, action: Action | None) -> Response:
         return await satisfaction.on_rating(turn, action.arg)
     if action.verb == "annq":
         return await announcement_replies.start(turn, action.arg)
+    if action.verb == "learn":
+        return await courses.on_button(turn, action.arg)
+    if action.verb == "quiz":
+        return await contest.on_button(turn, action.arg)
     return main_menu(turn, greet=False)
 
 
@@ -84,6 +99,10 @@ async def _slash(turn: Turn, command: str, rest: str) -> Response:
         return await tracking.lookup(turn, tracking.find_code(rest))
     if command in ("/phan_anh", "/phananh"):
         return await feedback.start(turn)
+    if command in ("/hoc", "/hoc_ky_nang_so"):
+        return await courses.menu(turn)
+    if command in ("/thi", "/cuoc_thi"):
+        return await contest.entry(turn)
     return main_menu(turn, greet=False, intro="Mình chưa biết lệnh này.")
 
 
@@ -102,6 +121,11 @@ async def commands(turn: Turn) -> Response | None:
     for section in turn.deps.catalogue.menu.sections:  # typing a menu item's name opens it
         if folded == folded_phrase(section.title):
             return await on_action(turn, Action("section", section.id))
+    if folded_phrase(text) in CONTEST_WORDS:
+        return await contest.entry(turn)
+    resuming, code = courses.typed_resume(folded_phrase(text))
+    if resuming:
+        return await courses.resume(turn, code)
     announcement = announcement_replies.typed_request(folded)
     if announcement is not None:
         return await announcement_replies.start(turn, str(announcement))

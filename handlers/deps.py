@@ -25,3 +25,5 @@ class Deps:
     clock: Callable[[], datetime] = field(default=utcnow)
     # (channel, recipient) pairs told about each new feedback, e.g. a Telegram staff group.
     staff_alerts: tuple[tuple[str, str], ...] = ()
+    # The server's public root, for links residents' apps fetch (certificates); None locally.
+    public_url: str | None = None

@@ -11,7 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from db import queries
-from handlers import announcement_replies, feedback, subscriptions
+from handlers import announcement_replies, contest, courses, feedback, subscriptions
 from handlers.answer import answer
 from handlers.commands import commands
 from handlers.deps import Deps
@@ -39,6 +39,10 @@ async def _flow(turn: Turn) -> Response | None:
         return await subscriptions.on_area(turn)
     if announcement_replies.in_flow(turn):
         return await announcement_replies.on_message(turn)
+    if courses.in_flow(turn):
+        return await courses.on_message(turn)  # None: a question mid-course, answered below
+    if contest.in_flow(turn):
+        return await contest.on_message(turn)
     return None
 
 

@@ -23,7 +23,7 @@ async def press(deps: Deps, payload: str, user: str = "u1") -> Response:
     return await handle(msg(payload=payload, user=user), deps)
 
 
-async def test_greeting_shows_main_menu_with_five_sections(deps: Deps) -> None:
+async def test_greeting_shows_main_menu_with_six_sections(deps: Deps) -> None:
     response = await say(deps, "Xin chào")
     assert response.intent == "greeting"
     assert "Phường Đăk Bla" in response.text
@@ -32,6 +32,7 @@ async def test_greeting_shows_main_menu_with_five_sections(deps: Deps) -> None:
         "Thủ tục hành chính",
         "Đường dây nóng",
         "VNeID và dịch vụ công",
+        "Học kỹ năng số",
         "Gửi phản ánh",
         "Nhận thông báo",
     ]
