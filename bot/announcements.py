@@ -9,6 +9,7 @@ announcement stays "approved" as a series and each run becomes its own announcem
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,6 +30,7 @@ MAX_TEXT = 1800  # leaves room for the heading and footer inside Zalo's 2,000 ch
 MAX_AREAS = 50
 MAX_LATE = timedelta(hours=3)  # a run missed by longer (server down) is skipped, not sent late
 EDITABLE = ("draft", "submitted")
+INVITE = re.compile(r"(?:course:[a-z0-9-]{1,64}|contest:\d{1,9})")
 
 
 class AnnouncementError(ValueError):
@@ -48,6 +50,7 @@ class Draft:
     emergency: bool = False
     send_at: datetime | None = None
     recurrence: str | None = None
+    invite: str | None = None  # "course:<id>" or "contest:<id>"
 
     def checked(self) -> Draft:
         """The draft cleaned up, or AnnouncementError saying what to fix."""
@@ -75,6 +78,9 @@ class Draft:
             raise AnnouncementError("Thông báo lặp lại cần giờ gửi lần đầu.")
         if rule and self.emergency:
             raise AnnouncementError("Tin khẩn không lặp lại.")
+        invite = (self.invite or "").strip() or None
+        if invite and not INVITE.fullmatch(invite):
+            raise AnnouncementError("Lời mời phải là một khóa học hoặc một cuộc thi.")
         return Draft(
             text=text,
             image_url=_url(self.image_url, "Đường dẫn ảnh"),
@@ -85,6 +91,7 @@ class Draft:
             emergency=self.emergency,
             send_at=self.send_at,
             recurrence=rule,
+            invite=invite,
         )
 
 
@@ -103,7 +110,7 @@ def _apply(announcement: Announcement, draft: Draft) -> None:
     announcement.link_url, announcement.topics = draft.link_url, draft.topics
     announcement.areas, announcement.channels = draft.areas, draft.channels
     announcement.emergency, announcement.send_at = draft.emergency, draft.send_at
-    announcement.recurrence = draft.recurrence
+    announcement.recurrence, announcement.invite = draft.recurrence, draft.invite
 
 
 async def create(session: AsyncSession, draft: Draft, created_by: str) -> Announcement:
@@ -233,6 +240,7 @@ class Queuer:
             text=series.text,
             image_url=series.image_url,
             link_url=series.link_url,
+            invite=series.invite,
             topics=series.topics,
             areas=series.areas,
             channels=series.channels,

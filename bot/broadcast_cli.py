@@ -89,6 +89,8 @@ def broadcast() -> None:
 @click.option("--link", "link_url", default=None, help="https URL to read more.")
 @click.option("--at", "send_at", default=None, help="Send time, e.g. '2026-12-04 17:00'.")
 @click.option("--repeat", default=None, help="weekly, biweekly, monthly, daily or an RRULE.")
+@click.option("--course", default=None, help="A course id: adds a button into that lesson.")
+@click.option("--contest", type=int, default=None, help="A contest id: adds a button to it.")
 @click.option("--emergency", is_flag=True, help="To every active resident, whatever topics.")
 @click.option("--yes", is_flag=True, help="Confirm an emergency announcement.")
 @click.option("--approve", is_flag=True, help="Approve it now, as an admin would.")
@@ -101,6 +103,8 @@ def create(
     link_url: str | None,
     send_at: str | None,
     repeat: str | None,
+    course: str | None,
+    contest: int | None,
     emergency: bool,
     yes: bool,
     approve: bool,
@@ -118,11 +122,15 @@ def create(
         emergency=emergency,
         send_at=parse_time(send_at) if send_at else None,
         recurrence=repeat,
+        invite=f"course:{course}" if course else f"contest:{contest}" if contest else None,
     )
     settings = _settings()
 
     async def run() -> int:
         async with core(settings) as deps:
+            if course and course not in deps.catalogue.courses:
+                known = ", ".join(deps.catalogue.courses)
+                raise click.BadParameter(f"không có khóa học {course} (có: {known})")
             async with deps.sessions() as session, session.begin():
                 announcement = await service.create(session, draft, created_by="cli")
                 if approve:

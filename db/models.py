@@ -271,6 +271,8 @@ class Announcement(Base):
     text: Mapped[str] = mapped_column(Text)
     image_url: Mapped[str | None] = mapped_column(String(500))
     link_url: Mapped[str | None] = mapped_column(String(500))
+    # "course:<id>" or "contest:<id>": a button straight into a lesson or the contest
+    invite: Mapped[str | None] = mapped_column(String(80))
     topics: Mapped[list[Any]] = mapped_column(default=list)  # empty with emergency only
     areas: Mapped[list[Any]] = mapped_column(default=list)  # tổ dân phố; empty = every area
     channels: Mapped[list[Any]] = mapped_column(default=list)  # empty = every channel

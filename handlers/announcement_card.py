@@ -26,6 +26,7 @@ class AnnouncementLike(Protocol):
     image_url: str | None
     link_url: str | None
     emergency: bool
+    invite: str | None
 
 
 def ask_button(announcement_id: int) -> Button:
@@ -42,15 +43,38 @@ def render(announcement: AnnouncementLike, channel: str, ward_name: str) -> Repl
     if image and channel in WITHOUT_PICTURES:
         lines.append(f"Hình ảnh: {image}")
         image = None
+    invite = _invite(announcement.invite)
     if channel in WITHOUT_BUTTONS:
+        lines.append("")
+        if invite:
+            lines.append(invite[2])
         lines += [
-            "",
             f"Muốn hỏi phường về tin này, bạn gõ: hỏi tin {announcement.id}",
             "Muốn thôi nhận tin, bạn gõ: ngừng",
         ]
         return Reply("\n".join(lines), (), image)
-    buttons = (
+    buttons = [
         ask_button(announcement.id),
         Button("Ngừng nhận thông báo", Action("unsub").pack()),
-    )
-    return Reply("\n".join(lines), buttons, image)
+    ]
+    if invite:
+        buttons.insert(0, Button(invite[0], invite[1]))
+    return Reply("\n".join(lines), tuple(buttons), image)
+
+
+def _invite(invite: str | None) -> tuple[str, str, str] | None:
+    """(button title, payload, the typed way) into a lesson or the contest."""
+    kind, _, target = (invite or "").partition(":")
+    if kind == "course":
+        return (
+            "📘 Học ngay",
+            Action("learn", f"open:{target}").pack(),
+            "Muốn học, bạn gõ: học kỹ năng số",
+        )
+    if kind == "contest":
+        return (
+            "🏆 Tham gia cuộc thi",
+            Action("quiz", f"open:{target}").pack(),
+            "Muốn dự thi, bạn gõ: thi",
+        )
+    return None

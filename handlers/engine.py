@@ -10,7 +10,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 
-from db import queries
+from db import contest_queries, queries
 from handlers import announcement_replies, contest, courses, feedback, subscriptions
 from handlers.answer import answer
 from handlers.commands import commands
@@ -94,7 +94,16 @@ async def handle(msg: IncomingMessage, deps: Deps) -> Response:
             session, msg.channel, msg.user_ref[:128], msg.display_name
         )
         state = await queries.load_state(session, user.id, deps.clock())
-        turn = Turn(msg, clean_text(msg.text), deps, session, user, state)
+        contests = await contest_queries.open_contests(session, deps.clock())
+        turn = Turn(
+            msg,
+            clean_text(msg.text),
+            deps,
+            session,
+            user,
+            state,
+            open_contests=tuple((c.id, c.title) for c in contests),
+        )
         response = await _route(turn)
         response.replies = _merge_buttons(response.replies)
         state.options = [b.payload for b in response.replies[-1].buttons]

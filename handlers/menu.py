@@ -11,10 +11,15 @@ from handlers.types import Button, Reply, Response
 
 
 def menu_buttons(turn: Turn) -> list[Button]:
-    """One button per main-menu section."""
-    return [
+    """One button per main-menu section, and one for a contest while it runs."""
+    sections = [
         Button(s.title, Action("section", s.id).pack()) for s in turn.deps.catalogue.menu.sections
     ]
+    contests = [
+        Button(f"🏆 {title}", Action("quiz", f"open:{contest_id}").pack())
+        for contest_id, title in turn.open_contests
+    ]
+    return [*sections, *contests]
 
 
 def main_menu(turn: Turn, greet: bool = True, intro: str | None = None) -> Response:

@@ -27,6 +27,7 @@ class Turn:
     session: AsyncSession
     user: User
     state: StateSnapshot
+    open_contests: tuple[tuple[int, str], ...] = ()  # (id, title) running now: a menu button
 
     @cached_property
     def query(self) -> Query:

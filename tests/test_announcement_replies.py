@@ -127,3 +127,29 @@ async def test_the_tech_team_drafts_from_telegram(deps: Deps) -> None:
     assert [(a.status, a.created_by, a.text) for a in drafts] == [
         ("draft", "staff:chi", "Mời bà con dự lớp học số.")
     ]
+
+
+async def test_an_announcement_can_invite_into_a_lesson(deps: Deps) -> None:
+    from handlers.announcement_card import render
+
+    course = next(iter(deps.catalogue.courses.values()))
+    async with deps.sessions() as session, session.begin():
+        announcement = await service.create(
+            session,
+            service.Draft(text=TEXT, topics=["chuyen-doi-so"], invite=f"course:{course.id}"),
+            "staff:chi",
+        )
+    telegram = render(announcement, "telegram", "Phường Đăk Bla")
+    assert telegram.buttons[0].title == "📘 Học ngay"
+    assert "học kỹ năng số" in render(announcement, "zalo_bot", "Phường Đăk Bla").text
+    opened = await send(deps, "telegram", "501", payload=telegram.buttons[0].payload)
+    assert course.title in opened.text and "Bắt đầu" in [
+        b.title for b in opened.replies[-1].buttons
+    ]
+    async with deps.sessions() as session, session.begin():
+        import pytest
+
+        with pytest.raises(service.AnnouncementError):
+            await service.create(
+                session, service.Draft(text=TEXT, topics=["chuyen-doi-so"], invite="x:1"), "cli"
+            )

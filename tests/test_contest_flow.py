@@ -149,3 +149,16 @@ async def test_a_closed_contest_is_not_offered_and_the_picture_goes_by_public_ur
     for _ in range(5):
         reply = await send(public, "telegram", "t9", text=str(right_position(reply)))
     assert reply.replies[-1].image_url.startswith("https://chat.dakbla.example.vn/chung-nhan/")
+
+
+async def test_the_main_menu_offers_the_contest_while_it_runs(deps: Deps) -> None:
+    before = await send(deps, "web", "m1", text="menu")
+    assert not any(b.title.startswith("🏆") for b in before.replies[-1].buttons)
+    await contest(deps)
+    during = await send(deps, "web", "m1", text="menu")
+    titles = [b.title for b in during.replies[-1].buttons]
+    assert "🏆 Tìm hiểu chuyển đổi số 2026" in titles and "Học kỹ năng số" in titles
+    picked = await send(
+        deps, "web", "m1", text=str(titles.index("🏆 Tìm hiểu chuyển đổi số 2026") + 1)
+    )
+    assert "5 câu hỏi" in picked.text

@@ -20,7 +20,16 @@ from bot.announcements import MAX_TEXT, AnnouncementError, Draft, Queuer
 from bot.keys import DEPS
 from bot.staff.common import WAKE_SCHEDULER, db_of, see_other
 from db import announcement_queries as aq
-from db.models import Announcement, Feedback, Outbox, StaffSession, StaffUser, User, utcnow
+from db.models import (
+    Announcement,
+    Contest,
+    Feedback,
+    Outbox,
+    StaffSession,
+    StaffUser,
+    User,
+    utcnow,
+)
 from handlers import announcement_card as card
 from handlers.recurrence import PRESETS, RecurrenceError, describe
 from handlers.subscriptions import TOPICS
@@ -171,6 +180,7 @@ def _values_of(announcement: Announcement | None) -> dict[str, Any]:
             "send_at": "",
             "repeat": "",
             "emergency": False,
+            "invite": "",
         }
     return {
         "text": announcement.text,
@@ -182,6 +192,7 @@ def _values_of(announcement: Announcement | None) -> dict[str, Any]:
         "send_at": _input_time(announcement.send_at),
         "repeat": _repeat_choice(announcement.recurrence),
         "emergency": announcement.emergency,
+        "invite": announcement.invite or "",
     }
 
 
@@ -201,6 +212,7 @@ def _values_from(form: MultiDictProxy[Any]) -> dict[str, Any]:
         "send_at": text("send_at", 40),
         "repeat": text("repeat", 200).strip(),
         "emergency": form.get("emergency") == "on",
+        "invite": text("invite", 80).strip(),
     }
 
 
@@ -215,6 +227,7 @@ def _draft(values: dict[str, Any]) -> Draft:
         emergency=values["emergency"],
         send_at=_parse_time(values["send_at"]),
         recurrence=values["repeat"] or None,
+        invite=values["invite"] or None,
     )
 
 
@@ -230,6 +243,14 @@ async def _form(
         select(User.area).where(User.area.is_not(None)).distinct().order_by(User.area).limit(300)
     )
     repeats = {key: label for key, (_, label) in PRESETS.items()}
+    invites = {
+        f"course:{course.id}": f"Khóa học: {course.title}"
+        for course in request.app[DEPS].catalogue.courses.values()
+    }
+    contests = await db_of(request).execute(
+        select(Contest.id, Contest.title).where(Contest.ends_at > utcnow()).order_by(Contest.id)
+    )
+    invites.update({f"contest:{i}": f"Cuộc thi: {title}" for i, title in contests.all()})
     if values["repeat"] and values["repeat"] not in repeats:
         repeats[values["repeat"]] = values["repeat"]  # a rule set from the command line
     return _page(
@@ -245,6 +266,7 @@ async def _form(
         repeats=repeats,
         known_areas=[a for a in areas.scalars() if a],
         max_text=MAX_TEXT,
+        invites=invites,
     )
 
 
