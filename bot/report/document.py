@@ -356,6 +356,23 @@ def _section_usage(w: _Writer, report: Report) -> None:
     else:
         w.para(f"Nội dung người dân hỏi nhiều nhất: {text.MISSING}.")
     w.picture("top_topics", "Nội dung người dân hỏi nhiều nhất")
+    _learning(w, report)
+
+
+def _learning(w: _Writer, report: Report) -> None:
+    learning, label = report.learning, report.period.label
+    w.heading("3. Bình dân học vụ số và cuộc thi tìm hiểu chuyển đổi số", 2)
+    w.para(
+        f"Trong {label}, có {text.number(learning.started)} lượt bắt đầu và "
+        f"{text.number(learning.completed)} lượt hoàn thành các khóa học kỹ năng số trên trợ "
+        f"lý; {text.number(learning.contest_entries)} lượt dự thi tìm hiểu chuyển đổi số, "
+        f"trong đó {text.number(learning.contest_passed)} lượt đạt yêu cầu."
+    )
+    if learning.by_course:
+        rows = [
+            (c.title, text.number(c.started), text.number(c.completed)) for c in learning.by_course
+        ]
+        w.table(("Khóa học", "Bắt đầu", "Hoàn thành"), rows, (9, 3, 3))
 
 
 # --- II. feedback -----------------------------------------------------------------------------

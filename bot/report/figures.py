@@ -21,9 +21,11 @@ from bot.report.model import (
     AnnouncementRow,
     CategoryCount,
     ChannelUse,
+    CourseCount,
     EntryCount,
     FeedbackFigures,
     GapGroup,
+    Learning,
     Period,
     Report,
     Satisfaction,
@@ -33,6 +35,9 @@ from bot.report.model import (
 from content.loader import Catalogue
 from db.models import (
     Announcement,
+    Contest,
+    ContestAttempt,
+    CourseProgress,
     Feedback,
     Interaction,
     Outbox,
@@ -101,6 +106,7 @@ async def compute(
         satisfaction=await _satisfaction(session, start, after),
         announcements=await _announcements(session, start, after),
         subscribers=await _subscribers(session, period, start, after),
+        learning=await _learning(session, catalogue, start, after),
         channel_labels=CHANNEL_LABELS,
         status_labels=STATUS_LABELS,
         topic_labels=TOPICS,
@@ -392,6 +398,59 @@ async def _announcements(
             )
         )
     return AnnouncementFigures(rows)
+
+
+async def _learning(
+    session: AsyncSession, catalogue: Catalogue, start: datetime, after: datetime
+) -> Learning:
+    started = dict(
+        (
+            await session.execute(
+                select(CourseProgress.course_id, func.count())
+                .where(_in(CourseProgress.started_at, start, after))
+                .group_by(CourseProgress.course_id)
+            )
+        ).all()
+    )
+    completed = dict(
+        (
+            await session.execute(
+                select(CourseProgress.course_id, func.count())
+                .where(_in(CourseProgress.completed_at, start, after))
+                .group_by(CourseProgress.course_id)
+            )
+        ).all()
+    )
+    finished = and_(
+        _in(ContestAttempt.finished_at, start, after), ContestAttempt.contest_id == Contest.id
+    )
+    entries = await session.scalar(
+        select(func.count())
+        .select_from(ContestAttempt)
+        .where(_in(ContestAttempt.finished_at, start, after))
+    )
+    passed = await session.scalar(
+        select(func.count())
+        .select_from(ContestAttempt)
+        .join(Contest, Contest.id == ContestAttempt.contest_id)
+        .where(finished, ContestAttempt.score * 100 >= Contest.pass_percent * ContestAttempt.total)
+    )
+    ids = sorted(set(started) | set(completed), key=lambda c: -started.get(c, 0))
+    return Learning(
+        started=sum(started.values()),
+        completed=sum(completed.values()),
+        by_course=[
+            CourseCount(
+                c,
+                catalogue.courses[c].title if c in catalogue.courses else c,
+                int(started.get(c, 0)),
+                int(completed.get(c, 0)),
+            )
+            for c in ids
+        ],
+        contest_entries=int(entries or 0),
+        contest_passed=int(passed or 0),
+    )
 
 
 def _subscribed_at(moment: datetime) -> Any:

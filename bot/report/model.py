@@ -149,6 +149,25 @@ class Subscribers:
 
 
 @dataclass
+class CourseCount:
+    course_id: str
+    title: str
+    started: int
+    completed: int
+
+
+@dataclass
+class Learning:
+    """Bình dân học vụ số: courses begun and finished, contest entries, in the period."""
+
+    started: int = 0
+    completed: int = 0
+    by_course: list[CourseCount] = field(default_factory=list)
+    contest_entries: int = 0  # attempts finished in the period
+    contest_passed: int = 0
+
+
+@dataclass
 class Report:
     ward_name: str
     period: Period
@@ -163,3 +182,4 @@ class Report:
     channel_labels: dict[str, str]
     status_labels: dict[str, str]  # feedback status -> Vietnamese
     topic_labels: dict[str, str]  # subscription topic -> Vietnamese
+    learning: Learning = field(default_factory=Learning)

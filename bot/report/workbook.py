@@ -218,6 +218,10 @@ def summary_rows(report: Report) -> list[Figure]:
         ("Người đăng ký tăng", subs.gained, INTEGER),
         ("Người đăng ký giảm", subs.lost, INTEGER),
         ("Người đăng ký nhận thông báo cuối kỳ", subs.at_end, INTEGER),
+        ("Lượt bắt đầu khóa học kỹ năng số", report.learning.started, INTEGER),
+        ("Lượt hoàn thành khóa học kỹ năng số", report.learning.completed, INTEGER),
+        ("Lượt dự thi tìm hiểu chuyển đổi số", report.learning.contest_entries, INTEGER),
+        ("Lượt dự thi đạt yêu cầu", report.learning.contest_passed, INTEGER),
     ]
 
 
