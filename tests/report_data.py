@@ -10,8 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
     Announcement,
+    Contest,
+    ContestAttempt,
+    CourseProgress,
     Feedback,
     Interaction,
+    Learner,
     Outbox,
     Rating,
     SubscriptionEvent,
@@ -131,6 +135,11 @@ EXPECTED = {
         date(2026, 10, 31): 2,
     },
     "subscribers_by_topic": {"chuyen-doi-so": 2, "canh-bao-lua-dao": 1, "tin-khan": 0},
+    # One course begun in October; two finished in it (one begun in September).
+    "courses_started": 1,
+    "courses_completed": 2,
+    "contest_entries": 2,  # finished in October (a third finishes in November)
+    "contest_passed": 1,  # 4/5 passes at 60%, 2/5 does not
 }
 
 
@@ -218,8 +227,46 @@ async def fill(session: AsyncSession) -> None:
         )  # fmt: skip
     session.add(Rating(channel="telegram", subject="answer", score=1,
                        created_at=local("2026-11-01 00:00")))  # fmt: skip
+    await _learning(session)
     for name, topic, action, when in SUBSCRIPTION_EVENTS:
         session.add(
             SubscriptionEvent(user_id=users[name].id, topic=topic, action=action,
                               created_at=local(when))
+        )  # fmt: skip
+
+
+async def _learning(session: AsyncSession) -> None:
+    learners = [Learner(code=f"CODE{i}X", created_at=local("2026-09-01 08:00")) for i in range(4)]
+    session.add_all(learners)
+    await session.flush()
+    for learner, course, started, completed in (
+        (learners[0], "nhan-dien-lua-dao", "2026-10-05 09:00", "2026-10-06 09:00"),
+        (learners[1], "thanh-toan-qr", "2026-09-28 09:00", "2026-10-03 09:00"),
+        (learners[2], "thanh-toan-qr", "2026-09-20 09:00", None),
+    ):
+        session.add(
+            CourseProgress(
+                learner_id=learner.id, course_id=course, channel="telegram",
+                started_at=local(started), updated_at=local(started),
+                status="completed" if completed else "in_progress",
+                completed_at=local(completed) if completed else None,
+            )
+        )  # fmt: skip
+    contest = Contest(
+        title="Thi", starts_at=local("2026-10-01 00:00"), ends_at=local("2026-11-30 00:00"),
+        pass_percent=60, published=True, created_by="cli",
+    )  # fmt: skip
+    session.add(contest)
+    await session.flush()
+    for learner, score, finished in (
+        (learners[0], 4, "2026-10-10 10:00"),
+        (learners[1], 2, "2026-10-11 10:00"),
+        (learners[2], 5, "2026-11-02 10:00"),
+    ):
+        session.add(
+            ContestAttempt(
+                contest_id=contest.id, learner_id=learner.id, channel="web", name="A",
+                score=score, total=5, started_at=local(finished), finished_at=local(finished),
+                seconds=60.0,
+            )
         )  # fmt: skip

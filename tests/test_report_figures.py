@@ -111,3 +111,17 @@ def test_periods() -> None:
         period.month("2026-13")
     with pytest.raises(period.PeriodError):
         period.between("2026-10-10", "2026-10-01")
+
+
+async def test_lessons_and_the_contest_are_counted(report) -> None:
+    learning = report.learning
+    assert (learning.started, learning.completed) == (
+        EXPECTED["courses_started"],
+        EXPECTED["courses_completed"],
+    )
+    assert (learning.contest_entries, learning.contest_passed) == (
+        EXPECTED["contest_entries"],
+        EXPECTED["contest_passed"],
+    )
+    by_course = {c.course_id: (c.started, c.completed) for c in learning.by_course}
+    assert by_course == {"nhan-dien-lua-dao": (1, 1), "thanh-toan-qr": (0, 1)}
