@@ -147,4 +147,5 @@ async def test_the_report_page_shows_the_month_with_its_charts(tmp_path: Path) -
         await page.screenshot(path=str(ARTIFACTS / "report-page.png"), full_page=True)
         body = await page.locator("main").inner_text()
     assert "tháng 10/2026" in body and "Đăng ký khai sinh" in body
+    assert "8. Bình dân học vụ số và cuộc thi" in body
     assert "0905123456" not in body
