@@ -114,7 +114,7 @@ async def test_start_command_shows_the_menu(client: TestClient, fake: FakeTelegr
     await post(client, text_update(2, 502, "/start"))
     sent = fake.called("sendMessage")[0]
     assert "Xin chào" in sent["text"]
-    assert len(sent["reply_markup"]["inline_keyboard"]) == 5
+    assert len(sent["reply_markup"]["inline_keyboard"]) == 6  # the six main-menu sections
 
 
 async def test_button_press_is_answered_and_replied(
