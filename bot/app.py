@@ -20,6 +20,7 @@ from bot.channels import webchat
 from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo_bot import ZaloBotChannel
 from bot.channels.zalo_oa import ZaloOAChannel
+from bot.contests import certificate
 from bot.inbox import Inbox
 from bot.keys import DEPS, HTTP, INBOX, OUTBOX, SCHEDULER, SETTINGS, TELEGRAM, ZALO_BOT, ZALO_OA
 from bot.outbox import OutboxSender, sender_options
@@ -192,4 +193,5 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_post("/webhooks/zalo-oa", zalo_oa_webhook)
     webchat.add_routes(app, webchat.WebChat(settings.webchat_allowed_origins))
     staff_routes.add_routes(app)
+    certificate.add_routes(app)  # public: the residents' chat apps fetch the pictures
     return app

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from multidict import MultiDictProxy
 
 from bot.keys import DEPS
 from bot.staff import announcement_views as announcements
 from bot.staff import auth, common, signin, views
+from bot.staff import contest_views as contests
 from bot.staff import report_views as report
 from db.models import StaffSession, StaffUser
 
@@ -20,6 +23,7 @@ View = Callable[[web.Request, StaffUser, StaffSession], Awaitable[web.StreamResp
 FEEDBACK_ROLES = frozenset({"admin", "staff"})
 ADMIN = frozenset({"admin"})
 ANNOUNCERS = frozenset({"admin", "tech_team"})  # the tech team drafts, an admin approves
+CONTEST_ROLES = frozenset({"admin", "tech_team"})  # both run the quiz contests
 EVERY_ROLE = frozenset(auth.ROLES)
 
 
@@ -29,6 +33,7 @@ class Route:
     path: str
     view: View
     roles: frozenset[str]
+    max_body: int | None = None  # an upload route's own limit, above the application's
 
 
 ROUTES: tuple[Route, ...] = (
@@ -52,6 +57,25 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/staff/announcements/{id}/submit", announcements.submit, ANNOUNCERS),
     Route("POST", "/staff/announcements/{id}/approve", announcements.approve, ADMIN),
     Route("POST", "/staff/announcements/{id}/cancel", announcements.cancel, ANNOUNCERS),
+    Route("GET", "/staff/contests", contests.index, CONTEST_ROLES),
+    Route("GET", "/staff/contests/new", contests.new_form, CONTEST_ROLES),
+    Route("POST", "/staff/contests/new", contests.create, CONTEST_ROLES),
+    Route("GET", "/staff/contests/template.xlsx", contests.template_xlsx, CONTEST_ROLES),
+    Route("GET", "/staff/contests/{id}", contests.detail, CONTEST_ROLES),
+    Route("GET", "/staff/contests/{id}/edit", contests.edit_form, CONTEST_ROLES),
+    Route("POST", "/staff/contests/{id}/edit", contests.edit, CONTEST_ROLES),
+    Route("POST", "/staff/contests/{id}/questions", contests.add_question, CONTEST_ROLES),
+    Route(
+        "POST", "/staff/contests/{id}/questions/delete", contests.delete_question, CONTEST_ROLES
+    ),
+    Route(
+        "POST",
+        "/staff/contests/{id}/import",
+        contests.import_questions,
+        CONTEST_ROLES,
+        max_body=contests.MAX_BODY,
+    ),
+    Route("GET", "/staff/contests/{id}/results.xlsx", contests.results_xlsx, CONTEST_ROLES),
     Route("GET", "/staff/report", report.page, EVERY_ROLE),
     Route("GET", "/staff/report/chart/{id}.png", report.chart, EVERY_ROLE),  # id: "on_time"
     Route("GET", "/staff/report/download.xlsx", report.download_xlsx, EVERY_ROLE),
@@ -60,6 +84,25 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/staff/account", signin.link_telegram, frozenset(auth.ROLES)),
     Route("POST", "/staff/logout", signin.logout, frozenset(auth.ROLES)),
 )
+
+
+def _with_body_limit(request: web.Request, limit: int) -> web.Request:
+    """The request, allowed a body up to `limit` (the application's limit is lower); a body
+    announced as larger is refused before it is read."""
+    if request.content_length is not None and request.content_length > limit:
+        raise web.HTTPRequestEntityTooLarge(
+            limit,
+            request.content_length,
+            text=f"Tệp gửi lên quá lớn (tối đa khoảng {limit // 1_000_000} MB).",
+        )
+    return request.clone(client_max_size=limit)
+
+
+def _close_uploads(form: MultiDictProxy[Any] | None) -> None:
+    """aiohttp keeps each uploaded file in a temporary file; close them once answered."""
+    for value in form.values() if form is not None else ():
+        if isinstance(value, web.FileField):
+            value.file.close()
 
 
 def guard(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -77,12 +120,18 @@ def guard(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]
             user, staff_session = found
             if user.role not in route.roles:
                 raise web.HTTPForbidden(text="Tài khoản của bạn không có quyền vào trang này.")
-            if request.method == "POST":
-                form = await request.post()
-                if not auth.same(str(form.get("csrf", "")), staff_session.csrf_token):
+            if route.max_body is not None:
+                request = _with_body_limit(request, route.max_body)
+            form = await request.post() if request.method == "POST" else None
+            try:
+                if form is not None and not auth.same(
+                    str(form.get("csrf", "")), staff_session.csrf_token
+                ):
                     raise web.HTTPForbidden(text="Phiên làm việc không hợp lệ (CSRF).")
-            request[common.DB] = session
-            response = await route.view(request, user, staff_session)
+                request[common.DB] = session
+                response = await route.view(request, user, staff_session)
+            finally:
+                _close_uploads(form)
         common.wake_outbox_if_needed(request)  # committed: the sender may send now
         common.wake_scheduler_if_needed(request)  # and the scheduler may queue approvals
         return response

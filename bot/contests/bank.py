@@ -1,0 +1,489 @@
+"""A contest's question bank in Excel, and its results out to Excel (openpyxl; no web here).
+
+Import (`read_questions`): the first sheet, a header row (found in the first rows, so a title
+above it is fine) with "Câu hỏi", "Phương án A" … "Phương án D", "Đáp án" (a letter A–D) and
+"Giải thích". Headers are matched ignoring case, diacritics, extra spaces and anything in
+brackets; C, D and the explanation are optional. One bad row rejects the whole file, with a
+message naming the row, so staff fix the sheet and upload it again.
+
+Export (`export_results`): like the report workbook, every sheet has its title in A1, a line
+about the contest in A2, its header on row 3 (frozen below it) and data from row 4.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict, deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from io import BytesIO
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from bot.report import text
+from db.contest_queries import GroupStanding, Standing
+from db.models import Contest, ContestAttempt
+
+LETTERS = "ABCD"
+MIN_OPTIONS = 2
+MAX_QUESTIONS = 500
+MAX_QUESTION, MAX_OPTION, MAX_EXPLANATION = 1000, 300, 1000
+HEADER_SEARCH_ROWS = 10  # a title or a note may sit above the header row
+
+ZIP_MAGIC = b"PK\x03\x04"  # an .xlsx is a zip archive
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old .xls (Excel 97-2003)
+SAVE_AS = (
+    "Hãy mở tệp bằng Excel rồi chọn “Lưu thành” → “Sổ làm việc Excel (*.xlsx)”, "
+    "sau đó tải lên lại."
+)
+NOT_XLSX = f"Tệp này không phải tệp Excel .xlsx. {SAVE_AS}"
+OLD_XLS = f"Tệp .xls (Excel 97-2003) chưa đọc được. {SAVE_AS}"
+UNREADABLE = (
+    "Không đọc được tệp Excel này (tệp hỏng hoặc có mật khẩu). Hãy lưu lại rồi thử lần nữa."
+)
+
+QUESTION, ANSWER, EXPLANATION = "question", "answer", "explanation"
+HEADERS = {  # field -> the header staff see in the template
+    QUESTION: "Câu hỏi",
+    **{letter: f"Phương án {letter}" for letter in LETTERS},
+    ANSWER: "Đáp án",
+    EXPLANATION: "Giải thích",
+}
+ALIASES = {  # other ways staff write the same header (already normalised by _key)
+    "noi dung cau hoi": QUESTION,
+    "dap an dung": ANSWER,
+    "phuong an dung": ANSWER,
+    "giai thich dap an": EXPLANATION,
+    **{f"lua chon {letter.lower()}": letter for letter in LETTERS},
+}
+REQUIRED = (QUESTION, "A", "B", ANSWER)
+
+# styles shared with the look of bot/report/workbook.py
+TITLE_FONT = Font(bold=True, size=14)
+BOLD = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+HEADER_ALIGN = Alignment(wrap_text=True, horizontal="center", vertical="center")
+WRAP = Alignment(wrap_text=True, vertical="top")
+INTEGER, PERCENT, DECIMAL, DECIMAL2 = "#,##0", "0.0%", "0.0", "0.00"
+DATETIME = "dd/mm/yyyy hh:mm:ss"
+HEADER_ROW = 3
+
+PERSON_SHEET, GROUP_SHEET = "Xếp hạng cá nhân", "Theo đơn vị"
+PERSON_HEADERS = (
+    "Hạng",
+    "Họ tên",
+    "Đơn vị",
+    "Điểm",
+    "Số câu",
+    "Tỷ lệ",
+    "Thời gian (giây)",
+    "Kênh",
+    "Bắt đầu",
+    "Hoàn thành",
+)
+PERSON_FORMATS = (
+    INTEGER,
+    None,
+    None,
+    INTEGER,
+    INTEGER,
+    PERCENT,
+    DECIMAL,
+    None,
+    DATETIME,
+    DATETIME,
+)
+PERSON_WIDTHS = (7, 28, 30, 8, 8, 9, 15, 12, 20, 20)
+GROUP_HEADERS = ("Đơn vị", "Số người dự thi", "Điểm trung bình", "Điểm cao nhất")
+GROUP_FORMATS = (None, INTEGER, DECIMAL2, INTEGER)
+GROUP_WIDTHS = (40, 16, 16, 14)
+
+
+class BankError(ValueError):
+    """A question bank that cannot be used, with a message for staff (Vietnamese)."""
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    """One question ready to store: `answer` counts `options` from 1."""
+
+    question: str
+    options: tuple[str, ...]
+    answer: int
+    explanation: str = ""
+
+    @property
+    def answer_letter(self) -> str:
+        return LETTERS[self.answer - 1]
+
+
+# --- one question, from a sheet row or the console's form ------------------------------------
+
+
+def _clean(value: Any) -> str:
+    """A cell or form value as tidy text: 2.0 -> "2", NFC (text typed on a Mac comes
+    decomposed), no stray spaces."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime):
+        value = f"{value:%d/%m/%Y}"
+    cleaned = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n")
+    return re.sub(r"[ \t\u00a0]+", " ", cleaned).strip()
+
+
+def _fail(where: str, problem: str) -> BankError:
+    """ "Dòng 5: thiếu …" for a sheet row; "Thiếu …" for the form."""
+    return BankError(f"{where}: {problem}" if where else problem[:1].upper() + problem[1:])
+
+
+def _answer_letter(raw: str, where: str) -> str:
+    """ "B", "b", "B.", "Phương án B" -> "B"."""
+    if not raw:
+        raise _fail(where, "thiếu đáp án (ghi một chữ A, B, C hoặc D).")
+    letter = re.sub(r"^(phương án|đáp án)\s*", "", raw.lower()).strip(" .):").upper()
+    if len(letter) != 1 or letter not in LETTERS:
+        raise _fail(where, f"đáp án “{raw}” không hợp lệ: ghi một chữ A, B, C hoặc D.")
+    return letter
+
+
+def _check_lengths(question: str, options: Sequence[str], explanation: str, where: str) -> None:
+    if len(question) > MAX_QUESTION:
+        raise _fail(where, f"câu hỏi dài quá {MAX_QUESTION} ký tự.")
+    for letter, option in zip(LETTERS, options, strict=False):
+        if len(option) > MAX_OPTION:
+            raise _fail(where, f"Phương án {letter} dài quá {MAX_OPTION} ký tự.")
+    if len(explanation) > MAX_EXPLANATION:
+        raise _fail(where, f"phần giải thích dài quá {MAX_EXPLANATION} ký tự.")
+
+
+def _given_options(raw: Sequence[Any], where: str) -> tuple[str, ...]:
+    """A, B, then C and D if given; a gap (D without C) would shift the letters staff see."""
+    options = [_clean(o) for o in raw][: len(LETTERS)]
+    while options and not options[-1]:
+        options.pop()
+    if len(options) < MIN_OPTIONS or not all(options[:MIN_OPTIONS]):
+        raise _fail(where, "cần ít nhất hai phương án (A và B).")
+    for index, option in enumerate(options):
+        if not option:
+            later = LETTERS[len(options) - 1]
+            raise _fail(where, f"có Phương án {later} nhưng để trống Phương án {LETTERS[index]}.")
+    seen: dict[str, str] = {}
+    for letter, option in zip(LETTERS, options, strict=False):
+        if option.casefold() in seen:
+            raise _fail(where, f"Phương án {seen[option.casefold()]} và {letter} giống nhau.")
+        seen[option.casefold()] = letter
+    return tuple(options)
+
+
+def make_question(
+    question: Any, options: Sequence[Any], answer: Any, explanation: Any = "", where: str = ""
+) -> QuestionRow:
+    """Check one question (the same rules for a sheet row and the console's form); `options`
+    are A..D in order, `answer` the right letter. `where` ("Dòng 5") prefixes the message."""
+    text_ = _clean(question)
+    if not text_:
+        raise _fail(where, "thiếu nội dung câu hỏi.")
+    given = _given_options(options, where)
+    letter = _answer_letter(_clean(answer), where)
+    if LETTERS.index(letter) >= len(given):
+        raise _fail(where, f"đáp án là {letter} nhưng Phương án {letter} đang để trống.")
+    note = _clean(explanation)
+    _check_lengths(text_, given, note, where)
+    return QuestionRow(text_, given, LETTERS.index(letter) + 1, note)
+
+
+# --- reading a sheet -------------------------------------------------------------------------
+
+
+def _key(header: Any) -> str:
+    """ "  Phương  án A (bắt buộc) " -> "phuong an a": no case, diacritics or brackets."""
+    plain = re.sub(r"\(.*?\)|\[.*?\]", " ", _clean(header)).replace("đ", "d").replace("Đ", "D")
+    plain = "".join(c for c in unicodedata.normalize("NFD", plain) if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", " ", plain.lower()).strip()
+
+
+KEYS = {_key(label): field for field, label in HEADERS.items()} | ALIASES
+
+
+def _columns(row: Sequence[Any]) -> dict[str, int]:
+    """Field -> column index for a header row (the first column wins a repeated header)."""
+    found: dict[str, int] = {}
+    for index, cell in enumerate(row):
+        field = KEYS.get(_key(cell))
+        if field and field not in found:
+            found[field] = index
+    return found
+
+
+def check_filename(filename: str) -> None:
+    """An uploaded file's name must end in .xlsx; .xls and others get a kind explanation."""
+    name = filename.strip().lower()
+    if name.endswith(".xls"):
+        raise BankError(OLD_XLS)
+    if not name.endswith((".xlsx", ".xlsm")):
+        raise BankError(f"Tệp “{filename.strip()[:80]}” không phải tệp Excel .xlsx. {SAVE_AS}")
+
+
+def _open(data: bytes) -> Worksheet:
+    if data.startswith(OLE_MAGIC):
+        raise BankError(OLD_XLS)
+    if not data.startswith(ZIP_MAGIC):
+        raise BankError(NOT_XLSX)
+    try:
+        book = load_workbook(BytesIO(data), data_only=True)
+    except Exception as exc:  # a damaged zip fails in many ways; all mean "cannot read"
+        raise BankError(UNREADABLE) from exc
+    if not book.worksheets:
+        raise BankError(UNREADABLE)
+    return book.worksheets[0]
+
+
+def _header(rows: list[tuple[Any, ...]]) -> tuple[int, dict[str, int]]:
+    """The header row's number (from 1) and its columns."""
+    for number, row in enumerate(rows[:HEADER_SEARCH_ROWS], start=1):
+        columns = _columns(row)
+        if QUESTION in columns and ANSWER in columns:
+            missing = [HEADERS[field] for field in REQUIRED if field not in columns]
+            if missing:
+                names = ", ".join(f"“{name}”" for name in missing)
+                raise BankError(f"Dòng tiêu đề (dòng {number}) thiếu cột {names}.")
+            return number, columns
+    raise BankError(
+        "Không tìm thấy dòng tiêu đề có cột “Câu hỏi” và “Đáp án” ở đầu trang tính thứ nhất. "
+        "Hãy dùng tệp mẫu tải từ trang cuộc thi."
+    )
+
+
+def _cell(row: Sequence[Any], columns: Mapping[str, int], field: str) -> Any:
+    index = columns.get(field)
+    return row[index] if index is not None and index < len(row) else None
+
+
+def read_questions(data: bytes) -> list[QuestionRow]:
+    """The questions of an uploaded workbook, in sheet order; BankError names the first bad
+    row. Empty rows are skipped."""
+    sheet = _open(data)
+    rows = list(sheet.iter_rows(min_row=1, values_only=True))
+    header_number, columns = _header(rows)
+    questions: list[QuestionRow] = []
+    for number, row in enumerate(rows[header_number:], start=header_number + 1):
+        fields = [QUESTION, *LETTERS, ANSWER, EXPLANATION]
+        if not any(_clean(_cell(row, columns, field)) for field in fields):
+            continue
+        questions.append(
+            make_question(
+                _cell(row, columns, QUESTION),
+                [_cell(row, columns, letter) for letter in LETTERS],
+                _cell(row, columns, ANSWER),
+                _cell(row, columns, EXPLANATION),
+                where=f"Dòng {number}",
+            )
+        )
+        if len(questions) > MAX_QUESTIONS:
+            raise BankError(f"Tệp có hơn {MAX_QUESTIONS} câu hỏi; hãy chia nhỏ bộ câu hỏi.")
+    if not questions:
+        raise BankError("Tệp chưa có câu hỏi nào dưới dòng tiêu đề.")
+    return questions
+
+
+# --- the template staff fill in --------------------------------------------------------------
+
+EXAMPLES = (
+    (
+        "Ứng dụng nào dùng để định danh và xác thực điện tử cho công dân Việt Nam?",
+        "VNeID",
+        "Zalo",
+        "Facebook",
+        "YouTube",
+        "A",
+        "VNeID do Bộ Công an phát triển; tài khoản mức 2 dùng thay giấy tờ khi làm thủ tục.",
+    ),
+    (
+        "Địa chỉ của Cổng Dịch vụ công quốc gia là gì?",
+        "dichvucong.vn",
+        "dichvucong.gov.vn",
+        "congdichvu.com",
+        None,
+        "B",
+        "Chỉ dùng địa chỉ có đuôi .gov.vn để tránh trang giả mạo.",
+    ),
+    (
+        "Có người gọi điện xưng là cán bộ, đề nghị đọc mã OTP vừa nhận. Bạn nên làm gì?",
+        "Đọc ngay mã OTP",
+        "Không cung cấp, báo cho người thân hoặc công an phường",
+        None,
+        None,
+        "B",
+        "Cơ quan nhà nước và ngân hàng không bao giờ hỏi mã OTP.",
+    ),
+)
+GUIDE = (
+    "Cách điền bộ câu hỏi",
+    "• Mỗi dòng ở trang “Câu hỏi” là một câu; giữ nguyên dòng tiêu đề.",
+    "• Bắt buộc: Câu hỏi, Phương án A, Phương án B và Đáp án.",
+    "• Phương án C, D không bắt buộc (điền C trước rồi mới đến D).",
+    "• Đáp án ghi một chữ: A, B, C hoặc D, đúng với một phương án đã điền.",
+    "• Giải thích không bắt buộc; người dự thi xem khi trả lời sai.",
+    "• Xóa các câu ví dụ nếu không dùng. Lưu tệp dạng .xlsx rồi tải lên trang cuộc thi.",
+)
+
+
+def template() -> bytes:
+    """An example workbook: the header row, three example questions and a short guide."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Câu hỏi"
+    headers = list(HEADERS.values())
+    _header_row(sheet, 1, headers)
+    for example in EXAMPLES:
+        sheet.append(list(example))
+    for row in sheet.iter_rows(min_row=2, max_row=1 + len(EXAMPLES)):
+        for cell in row:
+            cell.alignment = WRAP
+    _widths(sheet, (50, 26, 26, 26, 26, 10, 44))
+    sheet.freeze_panes = "A2"
+    letters = DataValidation(type="list", formula1='"A,B,C,D"', allow_blank=True)
+    letters.error, letters.errorTitle = "Ghi một chữ A, B, C hoặc D.", "Đáp án"
+    sheet.add_data_validation(letters)
+    column = get_column_letter(headers.index(HEADERS[ANSWER]) + 1)
+    letters.add(f"{column}2:{column}{MAX_QUESTIONS + 1}")
+    guide = book.create_sheet("Hướng dẫn")
+    for line in GUIDE:
+        guide.append([line])
+    guide["A1"].font = TITLE_FONT
+    guide.column_dimensions["A"].width = 90
+    return _save(book)
+
+
+# --- the results -----------------------------------------------------------------------------
+
+
+def _header_row(sheet: Worksheet, row: int, labels: Sequence[str]) -> None:
+    for column, label in enumerate(labels, start=1):
+        cell = sheet.cell(row, column, label)
+        cell.font, cell.fill, cell.alignment = BOLD, HEADER_FILL, HEADER_ALIGN
+
+
+def _widths(sheet: Worksheet, widths: Iterable[float]) -> None:
+    for column, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+
+
+def _save(book: Workbook) -> bytes:
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _naive_local(moment: datetime | None) -> datetime | None:
+    """Excel has no time zones: the ward's wall-clock time."""
+    return text.local(moment).replace(tzinfo=None) if moment else None
+
+
+def _key_of(item: Standing | ContestAttempt) -> tuple[Any, ...]:
+    return (item.name, item.affiliation, item.score, item.total, item.seconds, item.channel)
+
+
+def _paired(
+    standings: Sequence[Standing], attempts: Sequence[ContestAttempt]
+) -> list[ContestAttempt | None]:
+    """The finished attempt behind each standing (a Standing carries no id), so each row
+    gets its start and finish times; equal rows are matched in order."""
+    pool: dict[tuple[Any, ...], deque[ContestAttempt]] = defaultdict(deque)
+    for attempt in attempts:
+        if attempt.finished_at is not None:
+            pool[_key_of(attempt)].append(attempt)
+    return [pool[_key_of(s)].popleft() if pool[_key_of(s)] else None for s in standings]
+
+
+def _table(
+    sheet: Worksheet,
+    title: str,
+    subtitle: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    formats: Sequence[str | None],
+    widths: Sequence[float],
+) -> None:
+    sheet["A1"], sheet["A2"] = title, subtitle
+    sheet["A1"].font = TITLE_FONT
+    _header_row(sheet, HEADER_ROW, headers)
+    if not rows:
+        sheet.cell(HEADER_ROW + 1, 1, text.MISSING)
+    for offset, values in enumerate(rows, start=1):
+        for column, (value, fmt) in enumerate(zip(values, formats, strict=True), start=1):
+            cell = sheet.cell(HEADER_ROW + offset, column, value)
+            if fmt and value is not None:
+                cell.number_format = fmt
+    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
+    _widths(sheet, widths)
+
+
+def _person_rows(
+    standings: Sequence[Standing],
+    attempts: Sequence[ContestAttempt],
+    channel_names: Mapping[str, str],
+) -> list[tuple[Any, ...]]:
+    rows = []
+    for rank, (standing, attempt) in enumerate(
+        zip(standings, _paired(standings, attempts), strict=True), start=1
+    ):
+        rows.append(
+            (
+                rank,
+                standing.name or "",
+                standing.affiliation,
+                standing.score,
+                standing.total,
+                standing.score / standing.total if standing.total else None,
+                round(standing.seconds, 1) if standing.seconds is not None else None,
+                channel_names.get(standing.channel, standing.channel),
+                _naive_local(attempt.started_at) if attempt else None,
+                _naive_local(attempt.finished_at) if attempt else None,
+            )
+        )
+    return rows
+
+
+def export_results(
+    contest: Contest,
+    standings: Sequence[Standing],
+    groups: Sequence[GroupStanding],
+    attempts: Sequence[ContestAttempt],
+    *,
+    channel_names: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> bytes:
+    """The results workbook. `standings` are the ranked finished attempts (all of them, in
+    leaderboard order), `groups` the affiliation table, `attempts` the contest's attempts
+    (for start and finish times; unfinished ones are left out)."""
+    book = Workbook()
+    people = book.active
+    people.title = PERSON_SHEET
+    window = f"{text.moment_text(contest.starts_at)} – {text.moment_text(contest.ends_at)}"
+    made = f"; lập lúc {text.moment_text(now)}" if now else ""
+    subtitle = f"Thời gian thi: {window}{made}"
+    rows = _person_rows(standings, attempts, channel_names or {})
+    title = f"Kết quả cuộc thi “{contest.title}”"
+    _table(people, title, subtitle, PERSON_HEADERS, rows, PERSON_FORMATS, PERSON_WIDTHS)
+    group_rows = [(g.affiliation, g.participants, g.average, g.best) for g in groups]
+    _table(
+        book.create_sheet(GROUP_SHEET),
+        f"Kết quả theo đơn vị – {contest.title}",
+        subtitle,
+        GROUP_HEADERS,
+        group_rows,
+        GROUP_FORMATS,
+        GROUP_WIDTHS,
+    )
+    book.properties.title = title
+    return _save(book)

@@ -1,0 +1,533 @@
+"""Contest pages of the console (admin and tech team): the list, the create/edit form, and a
+contest's page with its question bank (one by one or from Excel), the live leaderboards and
+the results in Excel. Residents take the contest in the chat (handlers/contest.py).
+
+The bank is frozen once anyone has started: an attempt fixes its questions and their order
+when it starts, so a later change would make its answers and score wrong. Each view runs
+inside the guard's transaction (routes.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+from multidict import MultiDictProxy
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.contests import bank
+from bot.report import text
+from bot.staff.common import CHANNEL_LABELS, db_of, see_other
+from db import contest_queries as cq
+from db.models import Contest, ContestAttempt, ContestQuestion, StaffSession, StaffUser, utcnow
+from handlers.workdays import VIETNAM
+
+MAX_UPLOAD = 2 * 1024 * 1024  # an Excel bank of hundreds of questions is far smaller
+MAX_BODY = MAX_UPLOAD + 256 * 1024  # the file plus the form's other fields
+MAX_TITLE, MAX_INTRO, MAX_AFFILIATION = 200, 4000, 200
+EXPORT_LIMIT = 1_000_000  # every finished attempt goes into the workbook
+SHOWN = 100  # people on the page's leaderboard
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PHASES = {
+    "draft": "Chưa công bố",
+    "upcoming": "Sắp mở",
+    "open": "Đang mở",
+    "ended": "Đã kết thúc",
+}
+DONE_MESSAGES = {  # fixed texts picked by ?done=, so a link cannot put words on the page
+    "created": "Đã tạo cuộc thi. Hãy thêm câu hỏi rồi công bố.",
+    "saved": "Đã lưu thay đổi.",
+    "added": "Đã thêm câu hỏi.",
+    "deleted": "Đã xóa câu hỏi.",
+    "imported": "Đã nhập câu hỏi từ tệp Excel.",
+}
+NO_QUESTIONS_TO_PUBLISH = (
+    "Cần có ít nhất một câu hỏi trước khi công bố. Hãy lưu khi chưa đánh dấu “Công bố”, "
+    "thêm câu hỏi rồi công bố."
+)
+
+
+class ContestError(ValueError):
+    """A form that cannot be saved, with a message for staff."""
+
+
+# --- loading and small helpers ---------------------------------------------------------------
+
+
+async def _contest(request: web.Request) -> Contest:
+    raw = request.match_info["id"]
+    found = (
+        await db_of(request).get(Contest, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    )
+    if found is None:
+        raise web.HTTPNotFound(text="Không có cuộc thi này.")
+    return found
+
+
+def _phase(contest: Contest, now: datetime) -> str:
+    if not contest.published:
+        return "draft"
+    if now < contest.starts_at:
+        return "upcoming"
+    return "open" if now < contest.ends_at else "ended"
+
+
+def _clock(seconds: float | None) -> str:
+    """75.4 -> "1:15" (whole seconds, as the chat tells the participant)."""
+    if seconds is None:
+        return ""
+    whole = int(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def _page(
+    request: web.Request,
+    template: str,
+    user: StaffUser,
+    staff_session: StaffSession,
+    status: int = 200,
+    **context: Any,
+) -> web.Response:
+    context |= {
+        "user": user,
+        "csrf": staff_session.csrf_token,
+        "phases": PHASES,
+        "letters": bank.LETTERS,
+        "clock": _clock,
+        "decimal": text.decimal,
+        "channels": CHANNEL_LABELS,
+    }
+    return aiohttp_jinja2.render_template(template, request, context, status=status)
+
+
+async def _question_counts(db: AsyncSession, ids: list[int]) -> dict[int, int]:
+    rows = await db.execute(
+        select(ContestQuestion.contest_id, func.count())
+        .where(ContestQuestion.contest_id.in_(ids))
+        .group_by(ContestQuestion.contest_id)
+    )
+    return {contest_id: int(n) for contest_id, n in rows.all()}
+
+
+async def _attempt_counts(db: AsyncSession, ids: list[int]) -> dict[int, tuple[int, int]]:
+    """contest id -> (started, finished)."""
+    rows = await db.execute(
+        select(ContestAttempt.contest_id, func.count(), func.count(ContestAttempt.finished_at))
+        .where(ContestAttempt.contest_id.in_(ids))
+        .group_by(ContestAttempt.contest_id)
+    )
+    return {contest_id: (int(started), int(done)) for contest_id, started, done in rows.all()}
+
+
+# --- the list --------------------------------------------------------------------------------
+
+
+async def index(
+    request: web.Request, user: StaffUser, staff_session: StaffSession
+) -> web.Response:
+    """GET /staff/contests: the newest first, with their questions and participants."""
+    db = db_of(request)
+    rows = list(
+        (await db.execute(select(Contest).order_by(Contest.id.desc()).limit(200))).scalars()
+    )
+    ids = [c.id for c in rows]
+    now = utcnow()
+    return _page(
+        request,
+        "contests.html",
+        user,
+        staff_session,
+        rows=rows,
+        questions=await _question_counts(db, ids) if ids else {},
+        attempts=await _attempt_counts(db, ids) if ids else {},
+        phase={c.id: _phase(c, now) for c in rows},
+    )
+
+
+# --- the contest form ------------------------------------------------------------------------
+
+
+def _input_time(value: datetime | None) -> str:
+    """An aware UTC time as the value of a datetime-local field (ward time)."""
+    return value.astimezone(VIETNAM).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+def _parse_time(value: str, label: str) -> datetime:
+    """A datetime-local value, read as the ward's time."""
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ContestError(f"{label} chưa đúng (cần cả ngày và giờ).") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=VIETNAM)
+    return moment.astimezone(UTC)
+
+
+def _values_of(contest: Contest | None) -> dict[str, Any]:
+    """The form's fields for a contest, or the defaults for a new one."""
+    if contest is None:
+        return {
+            "title": "",
+            "intro": "",
+            "starts_at": "",
+            "ends_at": "",
+            "pass_percent": "50",
+            "affiliation_question": "",
+            "published": False,
+        }
+    return {
+        "title": contest.title,
+        "intro": contest.intro,
+        "starts_at": _input_time(contest.starts_at),
+        "ends_at": _input_time(contest.ends_at),
+        "pass_percent": str(contest.pass_percent),
+        "affiliation_question": contest.affiliation_question or "",
+        "published": contest.published,
+    }
+
+
+def _values_from(form: MultiDictProxy[Any]) -> dict[str, Any]:
+    """What was typed, kept as is so an error page shows it again."""
+
+    def field(name: str, limit: int = 400) -> str:
+        return str(form.get(name, ""))[:limit]
+
+    return {
+        "title": field("title", 2 * MAX_TITLE),
+        "intro": field("intro", 2 * MAX_INTRO),
+        "starts_at": field("starts_at", 40),
+        "ends_at": field("ends_at", 40),
+        "pass_percent": field("pass_percent", 10).strip(),
+        "affiliation_question": field("affiliation_question", 2 * MAX_AFFILIATION),
+        "published": form.get("published") == "on",
+    }
+
+
+def _checked(values: dict[str, Any], question_count: int) -> dict[str, Any]:
+    """The contest's columns from the form, or ContestError naming the first problem."""
+    title = " ".join(values["title"].split())
+    if not title:
+        raise ContestError("Tên cuộc thi đang trống.")
+    if len(title) > MAX_TITLE:
+        raise ContestError(f"Tên cuộc thi dài quá {MAX_TITLE} ký tự.")
+    intro = values["intro"].replace("\r\n", "\n").strip()
+    if len(intro) > MAX_INTRO:
+        raise ContestError(f"Lời giới thiệu dài quá {MAX_INTRO} ký tự.")
+    if not values["starts_at"].strip() or not values["ends_at"].strip():
+        raise ContestError("Cần chọn cả thời gian bắt đầu và thời gian kết thúc.")
+    starts_at = _parse_time(values["starts_at"], "Thời gian bắt đầu")
+    ends_at = _parse_time(values["ends_at"], "Thời gian kết thúc")
+    if ends_at <= starts_at:
+        raise ContestError("Thời gian kết thúc phải sau thời gian bắt đầu.")
+    raw = values["pass_percent"]
+    if not raw.isdigit() or not 1 <= int(raw) <= 100:
+        raise ContestError("Tỷ lệ đạt phải là một số từ 1 đến 100 (phần trăm số câu đúng).")
+    affiliation = " ".join(values["affiliation_question"].split())
+    if len(affiliation) > MAX_AFFILIATION:
+        raise ContestError(f"Câu hỏi về đơn vị dài quá {MAX_AFFILIATION} ký tự.")
+    if values["published"] and question_count == 0:
+        raise ContestError(NO_QUESTIONS_TO_PUBLISH)
+    return {
+        "title": title,
+        "intro": intro,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "pass_percent": int(raw),
+        "affiliation_question": affiliation or None,
+        "published": values["published"],
+    }
+
+
+def _form(
+    request: web.Request,
+    user: StaffUser,
+    staff_session: StaffSession,
+    contest: Contest | None,
+    values: dict[str, Any],
+    error: str | None = None,
+) -> web.Response:
+    return _page(
+        request,
+        "contest_form.html",
+        user,
+        staff_session,
+        status=400 if error else 200,
+        c=contest,
+        values=values,
+        error=error,
+    )
+
+
+async def new_form(
+    request: web.Request, user: StaffUser, staff_session: StaffSession
+) -> web.Response:
+    """GET /staff/contests/new."""
+    return _form(request, user, staff_session, None, _values_of(None))
+
+
+async def create(
+    request: web.Request, user: StaffUser, staff_session: StaffSession
+) -> web.Response:
+    """POST /staff/contests/new: the contest, then its page to add questions."""
+    values = _values_from(await request.post())
+    try:
+        columns = _checked(values, question_count=0)
+    except ContestError as exc:
+        return _form(request, user, staff_session, None, values, str(exc))
+    contest = Contest(**columns, created_by=f"staff:{user.username}")
+    db_of(request).add(contest)
+    await db_of(request).flush()
+    return see_other(f"/staff/contests/{contest.id}?done=created")
+
+
+async def edit_form(
+    request: web.Request, user: StaffUser, staff_session: StaffSession
+) -> web.Response:
+    """GET /staff/contests/{id}/edit."""
+    contest = await _contest(request)
+    return _form(request, user, staff_session, contest, _values_of(contest))
+
+
+async def edit(request: web.Request, user: StaffUser, staff_session: StaffSession) -> web.Response:
+    """POST /staff/contests/{id}/edit: title, window, pass mark, publishing (the questions
+    have their own forms on the contest's page)."""
+    contest = await _contest(request)
+    values = _values_from(await request.post())
+    count = len(await cq.questions(db_of(request), contest.id))
+    try:
+        columns = _checked(values, count)
+    except ContestError as exc:
+        return _form(request, user, staff_session, contest, values, str(exc))
+    for name, value in columns.items():
+        setattr(contest, name, value)
+    return see_other(f"/staff/contests/{contest.id}?done=saved")
+
+
+# --- one contest -----------------------------------------------------------------------------
+
+
+def _blank_question() -> dict[str, Any]:
+    return {"question": "", "options": ["", "", "", ""], "answer": "A", "explanation": ""}
+
+
+async def _started(db: AsyncSession, contest_id: int) -> int:
+    """How many have started (finished or not): any of them freezes the bank."""
+    count = await db.scalar(select(func.count()).where(ContestAttempt.contest_id == contest_id))
+    return int(count or 0)
+
+
+def _locked_message(started: int) -> str:
+    return (
+        f"Đã có {started} người bắt đầu làm bài nên không thể sửa bộ câu hỏi nữa: mỗi bài thi "
+        "giữ đúng các câu hỏi lúc bắt đầu, sửa lúc này sẽ làm sai bài và điểm của họ. "
+        "Nếu cần bộ câu hỏi khác, hãy tạo cuộc thi mới."
+    )
+
+
+async def _detail(
+    request: web.Request,
+    user: StaffUser,
+    staff_session: StaffSession,
+    contest: Contest,
+    status: int = 200,
+    error: str | None = None,
+    import_error: str | None = None,
+    question_values: dict[str, Any] | None = None,
+) -> web.Response:
+    db = db_of(request)
+    started, finished = (await _attempt_counts(db, [contest.id])).get(contest.id, (0, 0))
+    phase = _phase(contest, utcnow())
+    standings = await cq.leaderboard(db, contest.id, limit=SHOWN)
+    return _page(
+        request,
+        "contest_detail.html",
+        user,
+        staff_session,
+        status=status,
+        c=contest,
+        phase=phase,
+        questions=await cq.questions(db, contest.id),
+        started=started,
+        finished=finished,
+        locked=_locked_message(started) if started else None,
+        standings=standings,
+        more=max(0, finished - len(standings)),
+        groups=await cq.by_affiliation(db, contest.id),
+        refresh=phase == "open",
+        error=error,
+        import_error=import_error,
+        done=DONE_MESSAGES.get(request.query.get("done", "")),
+        new_q=question_values or _blank_question(),
+        now_text=f"{utcnow().astimezone(VIETNAM):%H:%M:%S}",
+        max_upload_mb=MAX_UPLOAD // (1024 * 1024),
+    )
+
+
+async def detail(
+    request: web.Request, user: StaffUser, staff_session: StaffSession
+) -> web.Response:
+    """GET /staff/contests/{id}: questions, leaderboards (refreshed while open), downloads."""
+    return await _detail(request, user, staff_session, await _contest(request))
+
+
+async def _refuse_if_locked(
+    request: web.Request, user: StaffUser, staff_session: StaffSession, contest: Contest
+) -> web.Response | None:
+    """409 with the reason once anyone has started; None while the bank may change."""
+    started = await _started(db_of(request), contest.id)
+    if not started:
+        return None
+    return await _detail(
+        request, user, staff_session, contest, status=409, error=_locked_message(started)
+    )
+
+
+async def _append(db: AsyncSession, contest: Contest, rows: list[bank.QuestionRow]) -> None:
+    """New questions after the existing ones, in the given order."""
+    last = await db.scalar(
+        select(func.max(ContestQuestion.position)).where(ContestQuestion.contest_id == contest.id)
+    )
+    for offset, row in enumerate(rows, start=1):
+        db.add(
+            ContestQuestion(
+                contest_id=contest.id,
+                position=(last or 0) + offset,
+                question=row.question,
+                options=list(row.options),
+                answer=row.answer,
+                explanation=row.explanation,
+            )
+        )
+    await db.flush()
+
+
+async def add_question(
+    request: web.Request, user: StaffUser, staff_session: StaffSession
+) -> web.Response:
+    """POST /staff/contests/{id}/questions: one question from the small form."""
+    contest = await _contest(request)
+    if (refused := await _refuse_if_locked(request, user, staff_session, contest)) is not None:
+        return refused
+    form = await request.post()
+    values = {
+        "question": str(form.get("question", ""))[: 2 * bank.MAX_QUESTION],
+        "options": [str(form.get(f"option_{x.lower()}", ""))[:600] for x in bank.LETTERS],
+        "answer": str(form.get("answer", ""))[:20],
+        "explanation": str(form.get("explanation", ""))[: 2 * bank.MAX_EXPLANATION],
+    }
+    try:
+        row = bank.make_question(
+            values["question"], values["options"], values["answer"], values["explanation"]
+        )
+    except bank.BankError as exc:
+        return await _detail(
+            request, user, staff_session, contest, 400, error=str(exc), question_values=values
+        )
+    await _append(db_of(request), contest, [row])
+    return see_other(f"/staff/contests/{contest.id}?done=added#questions")
+
+
+async def delete_question(
+    request: web.Request, user: StaffUser, staff_session: StaffSession
+) -> web.Response:
+    """POST /staff/contests/{id}/questions/delete (form field `question`: its id)."""
+    contest = await _contest(request)
+    if (refused := await _refuse_if_locked(request, user, staff_session, contest)) is not None:
+        return refused
+    raw = str((await request.post()).get("question", ""))
+    db = db_of(request)
+    question = await db.get(ContestQuestion, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    if question is None or question.contest_id != contest.id:
+        raise web.HTTPNotFound(text="Không có câu hỏi này.")
+    if contest.published and len(await cq.questions(db, contest.id)) == 1:
+        message = (
+            "Cuộc thi đã công bố cần ít nhất một câu hỏi. Hãy bỏ công bố trước khi xóa câu cuối."
+        )
+        return await _detail(request, user, staff_session, contest, 400, error=message)
+    await db.delete(question)
+    return see_other(f"/staff/contests/{contest.id}?done=deleted#questions")
+
+
+def _upload(form: MultiDictProxy[Any]) -> bytes:
+    """The chosen file's bytes, or BankError with what to do instead."""
+    upload = form.get("file")
+    if not isinstance(upload, web.FileField) or not upload.filename:
+        raise bank.BankError("Hãy chọn tệp Excel (.xlsx) để nhập.")
+    bank.check_filename(upload.filename)
+    data = upload.file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise bank.BankError(
+            f"Tệp lớn quá {MAX_UPLOAD // (1024 * 1024)} MB. Bộ câu hỏi thường chỉ vài chục KB: "
+            "hãy xóa hình ảnh hoặc các trang tính không cần thiết rồi tải lên lại."
+        )
+    return data
+
+
+async def import_questions(
+    request: web.Request, user: StaffUser, staff_session: StaffSession
+) -> web.Response:
+    """POST /staff/contests/{id}/import: every question of an Excel sheet, or none (the
+    first bad row is named). "Thay thế" replaces the bank instead of adding to it."""
+    contest = await _contest(request)
+    if (refused := await _refuse_if_locked(request, user, staff_session, contest)) is not None:
+        return refused
+    form = await request.post()
+    try:
+        rows = await asyncio.to_thread(bank.read_questions, _upload(form))
+    except bank.BankError as exc:
+        return await _detail(request, user, staff_session, contest, 400, import_error=str(exc))
+    db = db_of(request)
+    if form.get("replace") == "on":
+        await db.execute(delete(ContestQuestion).where(ContestQuestion.contest_id == contest.id))
+    await _append(db, contest, rows)
+    return see_other(f"/staff/contests/{contest.id}?done=imported#questions")
+
+
+# --- downloads -------------------------------------------------------------------------------
+
+
+def _xlsx(body: bytes, filename: str) -> web.Response:
+    return web.Response(
+        body=body,
+        content_type=XLSX,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+async def template_xlsx(
+    request: web.Request, user: StaffUser, staff_session: StaffSession
+) -> web.Response:
+    """GET /staff/contests/template.xlsx: the example bank to fill in."""
+    return _xlsx(await asyncio.to_thread(bank.template), "mau-cau-hoi-cuoc-thi.xlsx")
+
+
+async def results_xlsx(
+    request: web.Request, user: StaffUser, staff_session: StaffSession
+) -> web.Response:
+    """GET /staff/contests/{id}/results.xlsx: every finished attempt, ranked, and the
+    affiliation table."""
+    contest = await _contest(request)
+    db = db_of(request)
+    standings = await cq.leaderboard(db, contest.id, limit=EXPORT_LIMIT)
+    groups = await cq.by_affiliation(db, contest.id)
+    attempts = await db.execute(
+        select(ContestAttempt).where(
+            ContestAttempt.contest_id == contest.id, ContestAttempt.finished_at.is_not(None)
+        )
+    )
+    body = await asyncio.to_thread(  # everything is loaded: the thread touches no database
+        bank.export_results,
+        contest,
+        standings,
+        groups,
+        list(attempts.scalars()),
+        channel_names=CHANNEL_LABELS,
+        now=utcnow(),
+    )
+    return _xlsx(body, f"ket-qua-cuoc-thi-{contest.id}.xlsx")
