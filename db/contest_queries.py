@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from content.areas import area_key
 from db.models import Contest, ContestAttempt, ContestQuestion, utcnow
 
 
@@ -71,6 +72,7 @@ async def start_attempt(
         channel=channel,
         name=name,
         affiliation=affiliation,
+        affiliation_key=area_key(affiliation) if affiliation else None,
         plan=shuffled_plan(bank, rng or random.SystemRandom()),
         answers=[],
         total=len(bank),
@@ -119,9 +121,10 @@ async def leaderboard(session: AsyncSession, contest_id: int, limit: int = 100) 
 
 async def by_affiliation(session: AsyncSession, contest_id: int) -> list[GroupStanding]:
     """Finished attempts grouped by what participants answered to the affiliation question."""
+    key = func.coalesce(ContestAttempt.affiliation_key, ContestAttempt.affiliation)
     rows = await session.execute(
         select(
-            ContestAttempt.affiliation,
+            func.min(ContestAttempt.affiliation),  # one of the ways it was written, as label
             func.count(),
             func.avg(ContestAttempt.score),
             func.max(ContestAttempt.score),
@@ -131,7 +134,7 @@ async def by_affiliation(session: AsyncSession, contest_id: int) -> list[GroupSt
             ContestAttempt.finished_at.is_not(None),
             ContestAttempt.affiliation.is_not(None),
         )
-        .group_by(ContestAttempt.affiliation)
+        .group_by(key)
         .order_by(func.avg(ContestAttempt.score).desc(), func.count().desc())
     )
     return [GroupStanding(a, int(n), float(avg), int(best)) for a, n, avg, best in rows.all()]

@@ -479,6 +479,8 @@ class ContestAttempt(Base):
     channel: Mapped[str] = mapped_column(String(16))
     name: Mapped[str | None] = mapped_column(String(100))
     affiliation: Mapped[str | None] = mapped_column(String(200))
+    # "Tổ dân phố 3", "TDP 3" and "tổ 03" group together (content/areas.py)
+    affiliation_key: Mapped[str | None] = mapped_column(String(200))
     plan: Mapped[list[Any]] = mapped_column(default=list)
     answers: Mapped[list[Any]] = mapped_column(default=list)
     score: Mapped[int] = mapped_column(Integer, default=0)

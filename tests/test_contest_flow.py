@@ -162,3 +162,24 @@ async def test_the_main_menu_offers_the_contest_while_it_runs(deps: Deps) -> Non
         deps, "web", "m1", text=str(titles.index("🏆 Tìm hiểu chuyển đổi số 2026") + 1)
     )
     assert "5 câu hỏi" in picked.text
+
+
+async def test_ways_of_writing_one_affiliation_count_as_one_group(deps: Deps) -> None:
+    from db.models import Learner
+
+    contest_id = await contest(deps)
+    async with deps.sessions() as session, session.begin():
+        row = await session.get(Contest, contest_id)
+        for i, (where, score) in enumerate(
+            (("TDP 3", 5), ("Tổ dân phố số 3", 3), ("Trường THPT Duy Tân", 4))
+        ):
+            learner = Learner(code=f"AFF{i}XY")
+            session.add(learner)
+            await session.flush()
+            attempt = await cq.start_attempt(session, row, learner.id, "web", f"Người {i}", where)
+            attempt.score, attempt.finished_at, attempt.seconds = score, utcnow(), 60.0 + i
+    async with deps.sessions() as session:
+        groups = await cq.by_affiliation(session, contest_id)
+        standings = await cq.leaderboard(session, contest_id)
+    assert [(g.participants, g.average, g.best) for g in groups] == [(2, 4.0, 5), (1, 4.0, 4)]
+    assert [s.score for s in standings] == [5, 4, 3]

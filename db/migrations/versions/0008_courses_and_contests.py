@@ -51,6 +51,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=True),
         sa.Column("affiliation", sa.String(length=200), nullable=True),
+        sa.Column("affiliation_key", sa.String(length=200), nullable=True),
         sa.Column("plan", sa.JSON(), nullable=False),
         sa.Column("answers", sa.JSON(), nullable=False),
         sa.Column("score", sa.Integer(), nullable=False),
