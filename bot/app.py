@@ -57,6 +57,7 @@ def describe(settings: Settings) -> list[str]:
         f"Database: {database}",
         f"Zalo Bot: {zalo_bot}",
         f"Zalo OA: {zalo_oa}",
+        f"Roles: {', '.join(settings.roles)}",
     ]
 
 
@@ -78,13 +79,27 @@ async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def _inbox_ctx(app: web.Application) -> AsyncIterator[None]:
     # Last to start, first to stop: every channel has registered its processor by now.
-    await app[INBOX].start()
-    await app[OUTBOX].start()
-    await app[SCHEDULER].start()
+    # Each part runs only in the processes whose role it is (all of them by default).
+    roles = app[SETTINGS].roles
+    parts = [
+        part
+        for role, part in (
+            ("web", app[INBOX]),
+            ("sender", app[OUTBOX]),
+            ("scheduler", app[SCHEDULER]),
+        )
+        if role in roles
+    ]
+    for part in parts:
+        await part.start()
     yield
-    await app[SCHEDULER].stop()
-    await app[OUTBOX].stop()
-    await app[INBOX].stop()
+    for part in reversed(parts):
+        await part.stop()
+
+
+def _inbox_of(app: web.Application) -> Inbox | None:
+    """Channels receive only in web processes; elsewhere they only send."""
+    return app[INBOX] if "web" in app[SETTINGS].roles else None
 
 
 async def _http_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -95,7 +110,7 @@ async def _http_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _zalo_ctx(app: web.Application) -> AsyncIterator[None]:
-    settings, deps, inbox, http = app[SETTINGS], app[DEPS], app[INBOX], app[HTTP]
+    settings, deps, inbox, http = app[SETTINGS], app[DEPS], _inbox_of(app), app[HTTP]
     started = []
     if settings.zalo_bot_token is not None:
         app[ZALO_BOT] = ZaloBotChannel(settings, deps, inbox, http)
@@ -117,7 +132,7 @@ async def _telegram_ctx(app: web.Application) -> AsyncIterator[None]:
     if settings.telegram_bot_token is None:
         yield
         return
-    channel = TelegramChannel(settings, app[DEPS], app[INBOX])
+    channel = TelegramChannel(settings, app[DEPS], _inbox_of(app))
     app[TELEGRAM] = channel
     app[OUTBOX].register("telegram", channel.deliver, settings.outbox_concurrency)
     await channel.start()
@@ -156,6 +171,8 @@ async def readyz(request: web.Request) -> web.Response:
 async def telegram_webhook(request: web.Request) -> web.StreamResponse:
     """POST /webhooks/telegram: handed to the Telegram adapter when it is configured."""
     channel = request.app.get(TELEGRAM)
+    if channel is not None and channel.inbox is None:
+        return web.json_response({"error": "this process does not receive webhooks"}, status=404)
     if channel is None:
         return web.json_response({"ok": False, "error": "Telegram is not configured"}, status=404)
     return await channel.webhook(request)
@@ -164,6 +181,8 @@ async def telegram_webhook(request: web.Request) -> web.StreamResponse:
 async def zalo_bot_webhook(request: web.Request) -> web.StreamResponse:
     """POST /webhooks/zalo-bot."""
     channel = request.app.get(ZALO_BOT)
+    if channel is not None and channel.inbox is None:
+        return web.json_response({"error": "this process does not receive webhooks"}, status=404)
     if channel is None:
         return web.json_response({"ok": False, "error": "Zalo Bot is not configured"}, status=404)
     return await channel.webhook(request)
@@ -172,6 +191,8 @@ async def zalo_bot_webhook(request: web.Request) -> web.StreamResponse:
 async def zalo_oa_webhook(request: web.Request) -> web.StreamResponse:
     """POST /webhooks/zalo-oa."""
     channel = request.app.get(ZALO_OA)
+    if channel is not None and channel.inbox is None:
+        return web.json_response({"error": "this process does not receive webhooks"}, status=404)
     if channel is None:
         return web.json_response({"error": "Zalo OA is not configured"}, status=404)
     return await channel.webhook(request)

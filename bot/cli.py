@@ -10,6 +10,7 @@ import sys
 import click
 from pydantic import ValidationError
 
+from bot.backup import backup, restore
 from bot.broadcast_cli import broadcast
 from bot.channels import console
 from bot.report.cli import report
@@ -40,7 +41,14 @@ def main() -> None:
 @main.command()
 @click.option("--host", default=None, help="Listen address (default: HOST or 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default: PORT or 8080).")
-def serve(host: str | None, port: int | None) -> None:
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    type=click.Choice(["web", "sender", "scheduler"]),
+    help="Run only this part (repeatable; default: ROLES or all three).",
+)
+def serve(host: str | None, port: int | None, roles: tuple[str, ...]) -> None:
     """Run the assistant: website chat, channel webhooks or polling, health checks."""
     from aiohttp import web
 
@@ -49,6 +57,8 @@ def serve(host: str | None, port: int | None) -> None:
 
     settings = load_settings()
     overrides = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    if roles:
+        overrides["roles"] = list(dict.fromkeys(roles))
     settings = settings.model_copy(update=overrides)
     setup_logging(settings.log_level, settings.secrets())
     log = logging.getLogger("bot")
@@ -181,6 +191,8 @@ def staff_add(username: str, display_name: str, role: str, password_stdin: bool)
 
 main.add_command(broadcast)
 main.add_command(report)
+main.add_command(backup)
+main.add_command(restore)
 
 
 @main.group()

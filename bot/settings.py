@@ -12,6 +12,7 @@ from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_valida
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DB = Path("var") / "ward-assistant.sqlite3"
+ROLES = ("web", "sender", "scheduler")
 SECRET_TOKEN_PATTERN = r"^[A-Za-z0-9_-]{1,256}$"  # Telegram's rule for webhook secret tokens
 
 
@@ -91,6 +92,11 @@ class Settings(BaseSettings):
     )
     outbox_retry_base: float = Field(
         default=30.0, ge=0.1, le=3600, description="First retry after a transient failure."
+    )
+    roles: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(ROLES),
+        description="What this process does: web (HTTP, webhooks, handling messages), sender "
+        "(the outbox), scheduler (announcements, reminders); comma-separated, all by default.",
     )
     webchat_allowed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -181,6 +187,18 @@ class Settings(BaseSettings):
             self.zalo_oa_refresh_token,
         ]
         return [v.get_secret_value() for v in values if v is not None]
+
+    @field_validator("roles", mode="before")
+    @classmethod
+    def _split_roles(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip().lower() for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            unknown = [r for r in value if r not in ROLES]
+            if unknown or not value:
+                raise ValueError(f"roles among {', '.join(ROLES)}")
+            return list(dict.fromkeys(value))
+        return value
 
     @field_validator("webchat_allowed_origins", mode="before")
     @classmethod

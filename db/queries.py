@@ -190,10 +190,15 @@ async def store_events(
     if not events:
         return set()
     now = utcnow()
-    rows = [
-        {"channel": c, "event_key": k[:128], "payload": p, "received_at": now}
-        for c, k, p in events
-    ]
+    # Sorted: processes storing overlapping updates then lock keys in the same order, so
+    # PostgreSQL never sees two batches waiting on each other (a deadlock).
+    rows = sorted(
+        (
+            {"channel": c, "event_key": k[:128], "payload": p, "received_at": now}
+            for c, k, p in events
+        ),
+        key=lambda row: (row["channel"], row["event_key"]),
+    )
     stmt = (
         insert_for(session, ChannelEvent)
         .values(rows)
