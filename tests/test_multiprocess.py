@@ -107,7 +107,7 @@ async def test_three_processes_answer_each_update_once_and_share_a_broadcast(
             env=env,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
-        )  # fmt: skip
+        )
         for port in ports
     ]
     try:
