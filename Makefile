@@ -32,3 +32,4 @@ bench: install
 	$(PY) bench/search_latency.py
 	$(PY) bench/webhook_throughput.py
 	$(PY) bench/broadcast_throughput.py
+	$(PY) bench/report_generation.py
