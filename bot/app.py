@@ -22,12 +22,26 @@ from bot.channels.zalo_bot import ZaloBotChannel
 from bot.channels.zalo_oa import ZaloOAChannel
 from bot.contests import certificate
 from bot.inbox import Inbox
-from bot.keys import DEPS, HTTP, INBOX, OUTBOX, SCHEDULER, SETTINGS, TELEGRAM, ZALO_BOT, ZALO_OA
+from bot.keys import (
+    DEPS,
+    HTTP,
+    INBOX,
+    METRICS,
+    OUTBOX,
+    SCHEDULER,
+    SETTINGS,
+    TELEGRAM,
+    ZALO_BOT,
+    ZALO_OA,
+)
+from bot.metrics import Metrics
 from bot.outbox import OutboxSender, sender_options
 from bot.reminders import send_course_reminders
+from bot.retention import apply_retention
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.staff import routes as staff_routes
+from bot.web import observability
 from bot.wiring import core
 
 log = logging.getLogger("bot")
@@ -62,17 +76,20 @@ def describe(settings: Settings) -> list[str]:
 
 
 async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-    async with core(settings) as deps:
+    settings, metrics = app[SETTINGS], app[METRICS]
+    async with core(settings, observe=metrics.observe) as deps:
         app[DEPS] = deps
         app[INBOX] = Inbox(deps.sessions, workers=settings.inbox_workers)
-        app[OUTBOX] = outbox = OutboxSender(deps.sessions, sender_options(settings))
+        app[OUTBOX] = outbox = OutboxSender(
+            deps.sessions, sender_options(settings), on_result=metrics.on_result
+        )
         outbox.register("web", webchat.deliver)
         app[SCHEDULER] = Scheduler(
             deps.sessions,
             Queuer(deps.catalogue.ward.name),
             on_queued=outbox.wake,
             reminders=partial(send_course_reminders, deps.sessions, deps.catalogue),
+            housekeeping=partial(apply_retention, deps.sessions, settings.retention_days),
         )
         yield
 
@@ -202,6 +219,8 @@ def create_app(settings: Settings) -> web.Application:
     """Build the application; resources open when it starts and close when it stops."""
     app = web.Application(client_max_size=1_000_000)
     app[SETTINGS] = settings
+    app[METRICS] = Metrics()
+    observability.install(app)  # request ids, HTTP metrics, GET /metrics
     app.cleanup_ctx.append(_core_ctx)
     app.cleanup_ctx.append(_http_ctx)
     app.cleanup_ctx.append(_telegram_ctx)

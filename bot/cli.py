@@ -14,6 +14,7 @@ from bot.backup import backup, restore
 from bot.broadcast_cli import broadcast
 from bot.channels import console
 from bot.report.cli import report
+from bot.retention import retention
 from bot.settings import Settings
 from bot.wiring import core
 from content import check as content_check
@@ -60,7 +61,7 @@ def serve(host: str | None, port: int | None, roles: tuple[str, ...]) -> None:
     if roles:
         overrides["roles"] = list(dict.fromkeys(roles))
     settings = settings.model_copy(update=overrides)
-    setup_logging(settings.log_level, settings.secrets())
+    setup_logging(settings.log_level, settings.secrets(), settings.log_format)
     log = logging.getLogger("bot")
     for line in describe(settings):
         log.info(line)
@@ -191,6 +192,7 @@ def staff_add(username: str, display_name: str, role: str, password_stdin: bool)
 
 main.add_command(broadcast)
 main.add_command(report)
+main.add_command(retention)
 main.add_command(backup)
 main.add_command(restore)
 

@@ -126,7 +126,9 @@ class Inbox:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.exception("inbox: %s update %s failed; not retried", channel, event_key)
+                # The key may name a Zalo OA follower: only at DEBUG.
+                log.exception("inbox: a %s update failed; not retried", channel)
+                log.debug("inbox: the failed %s update was %s", channel, event_key)
                 with contextlib.suppress(Exception):
                     async with self._sessions() as session, session.begin():
                         await queries.close_event(

@@ -9,6 +9,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo_bot import ZaloBotChannel
 from bot.channels.zalo_oa import ZaloOAChannel
 from bot.inbox import Inbox
+from bot.metrics import Metrics
 from bot.outbox import OutboxSender
 from bot.scheduler import Scheduler
 from bot.settings import Settings
@@ -23,3 +24,4 @@ ZALO_BOT = web.AppKey("zalo_bot", ZaloBotChannel)
 ZALO_OA = web.AppKey("zalo_oa", ZaloOAChannel)
 OUTBOX = web.AppKey("outbox", OutboxSender)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
+METRICS = web.AppKey("metrics", Metrics)

@@ -35,6 +35,8 @@ from handlers.types import Button, Reply
 log = logging.getLogger(__name__)
 
 Deliverer = Callable[[str, Reply], Awaitable[Delivery]]
+# Told about every recorded result: (channel, delivery status, the channel's reason or None).
+ResultHook = Callable[[str, str, str | None], None]
 
 MAX_ATTEMPTS = 5
 NEVER_DELIVERED = ("console", "cli")  # terminal chats: nothing to send to later
@@ -106,9 +108,12 @@ class OutboxSender:
         self,
         sessions: async_sessionmaker[AsyncSession],
         options: SenderOptions | None = None,
+        *,
+        on_result: ResultHook | None = None,
     ) -> None:
         self._sessions = sessions
         self.options = options or SenderOptions()
+        self._on_result = on_result
         self.owner = uuid.uuid4().hex
         self._deliverers: dict[str, tuple[Deliverer, int]] = {}
         self._lanes: dict[str, _Lane] = {}
@@ -298,6 +303,12 @@ class OutboxSender:
         except BaseException:
             self._results[:0] = batch  # keep them for the next try; nothing is lost
             raise
+        if self._on_result is not None:
+            for row, delivery in batch:
+                try:
+                    self._on_result(row.channel, delivery.status, delivery.reason)
+                except Exception:  # the metrics must never stop the sender
+                    log.exception("outbox: result hook failed")
 
     def _values(self, row: Claimed, delivery: Delivery, now: datetime) -> dict[str, Any]:
         status: str = delivery.status

@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     )
     ward: str = Field(default="dak-bla", description="Ward file in content/wards/ to use.")
     log_level: str = Field(default="INFO")
+    log_format: str = Field(default="text", description="text, or json: one JSON object a line.")
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token for GET /metrics; without it only loopback clients are served.",
+    )
     host: str = Field(default="127.0.0.1", description="Address the web server listens on.")
     port: int = Field(default=8080, ge=1, le=65535)
     public_url: AnyHttpUrl | None = Field(
@@ -98,6 +103,13 @@ class Settings(BaseSettings):
         description="What this process does: web (HTTP, webhooks, handling messages), sender "
         "(the outbox), scheduler (announcements, reminders); comma-separated, all by default.",
     )
+    retention_days: int = Field(
+        default=365,
+        ge=0,
+        le=36500,
+        description="Days residents' messages and unanswered questions are kept, and after "
+        "which resolved feedback is anonymised; 0 keeps them until the resident erases them.",
+    )
     webchat_allowed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Comma-separated origins of ward websites allowed to embed the chat.",
@@ -122,6 +134,13 @@ class Settings(BaseSettings):
             raise ValueError("one of DEBUG, INFO, WARNING, ERROR")
         return level
 
+    @field_validator("log_format")
+    @classmethod
+    def _format(cls, value: str) -> str:
+        if value.lower() not in {"text", "json"}:
+            raise ValueError("text or json")
+        return value.lower()
+
     @field_validator(
         "telegram_bot_token",
         "telegram_webhook_secret",
@@ -132,6 +151,7 @@ class Settings(BaseSettings):
         "zalo_oa_app_secret",
         "zalo_oa_access_token",
         "zalo_oa_refresh_token",
+        "metrics_token",
         mode="before",
     )
     @classmethod
@@ -185,6 +205,7 @@ class Settings(BaseSettings):
             self.zalo_oa_app_secret,
             self.zalo_oa_access_token,
             self.zalo_oa_refresh_token,
+            self.metrics_token,
         ]
         return [v.get_secret_value() for v in values if v is not None]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from bot.settings import Settings
@@ -14,8 +14,13 @@ from handlers.deps import Deps
 
 
 @asynccontextmanager
-async def core(settings: Settings, migrate: bool = True) -> AsyncIterator[Deps]:
-    """Open the database (bringing its schema up to date) and load the catalogue."""
+async def core(
+    settings: Settings,
+    migrate: bool = True,
+    observe: Callable[[str, str, float, bool], None] | None = None,
+) -> AsyncIterator[Deps]:
+    """Open the database (bringing its schema up to date) and load the catalogue;
+    `observe` is told about each handled message (the server's metrics)."""
     catalogue = load_catalogue(ward=load_ward(settings.ward))
     lexicon = load_lexicon()
     engine = create_engine(settings.database_url)
@@ -32,6 +37,8 @@ async def core(settings: Settings, migrate: bool = True) -> AsyncIterator[Deps]:
             index=build_index(catalogue, lexicon),
             staff_alerts=alerts,
             public_url=settings.public_root() if settings.public_url else None,
+            retention_days=settings.retention_days,
+            observe=observe,
         )
     finally:
         await engine.dispose()

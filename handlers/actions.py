@@ -19,6 +19,7 @@ Verb = Literal[
     "annq",
     "learn",
     "quiz",
+    "priv",
 ]
 VERBS: frozenset[str] = frozenset(Verb.__args__)  # type: ignore[attr-defined]
 

@@ -10,6 +10,7 @@ from handlers import (
     contest,
     courses,
     feedback,
+    privacy,
     satisfaction,
     subscriptions,
     tracking,
@@ -83,6 +84,8 @@ async def on_action(turn: Turn, action: Action | None) -> Response:
         return await courses.on_button(turn, action.arg)
     if action.verb == "quiz":
         return await contest.on_button(turn, action.arg)
+    if action.verb == "priv":
+        return await privacy.on_button(turn, action.arg)
     return main_menu(turn, greet=False)
 
 
@@ -103,11 +106,19 @@ async def _slash(turn: Turn, command: str, rest: str) -> Response:
         return await courses.menu(turn)
     if command in ("/thi", "/cuoc_thi"):
         return await contest.entry(turn)
+    if command in privacy.SHOW_COMMANDS:
+        return await privacy.show(turn)
+    if command in privacy.ERASE_COMMANDS:
+        return privacy.ask(turn)
     return main_menu(turn, greet=False, intro="Mình chưa biết lệnh này.")
 
 
 async def commands(turn: Turn) -> Response | None:
     """Handle anything that is a command rather than a question; None lets the search try."""
+    if privacy.in_flow(turn):  # asked to confirm erasing: this message decides
+        decided = await privacy.confirmation(turn)
+        if decided is not None:
+            return decided
     if turn.msg.payload is not None:
         return await on_action(turn, Action.unpack(turn.msg.payload))
     text, folded = turn.text.strip(), turn.folded
@@ -116,6 +127,9 @@ async def commands(turn: Turn) -> Response | None:
         return await _slash(turn, command.split("@")[0].lower(), rest)
     if folded in turn.deps.lexicon.cancel:
         return _cancel(turn)
+    wish = privacy.typed(turn)  # "dữ liệu của tôi", "xóa dữ liệu của tôi"
+    if wish is not None:
+        return await privacy.on_button(turn, wish)
     if subscriptions.wants_to_stop(folded):
         return await subscriptions.unsubscribe(turn)
     for section in turn.deps.catalogue.menu.sections:  # typing a menu item's name opens it

@@ -27,3 +27,9 @@ class Deps:
     staff_alerts: tuple[tuple[str, str], ...] = ()
     # The server's public root, for links residents' apps fetch (certificates); None locally.
     public_url: str | None = None
+    # RETENTION_DAYS: messages are kept this many days (0: until the resident erases them);
+    # the privacy notice and /du_lieu_cua_toi tell residents.
+    retention_days: int = 365
+    # Called after each handled message (not duplicates) with the channel, the intent, the
+    # handling time in seconds and whether it went unanswered: the server's metrics.
+    observe: Callable[[str, str, float, bool], None] | None = None

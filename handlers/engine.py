@@ -6,12 +6,13 @@ interaction log and any unanswered question are written in one transaction.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
 
 from db import contest_queries, queries
-from handlers import announcement_replies, contest, courses, feedback, subscriptions
+from handlers import announcement_replies, contest, courses, feedback, privacy, subscriptions
 from handlers.answer import answer
 from handlers.commands import commands
 from handlers.deps import Deps
@@ -19,6 +20,8 @@ from handlers.fallback import fallback
 from handlers.smalltalk import smalltalk
 from handlers.turn import Turn
 from handlers.types import IncomingMessage, Reply, Response
+
+log = logging.getLogger(__name__)
 
 MAX_INPUT_CHARS = 4000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
@@ -105,12 +108,29 @@ async def handle(msg: IncomingMessage, deps: Deps) -> Response:
             open_contests=tuple((c.id, c.title) for c in contests),
         )
         response = await _route(turn)
+        await privacy.add_notice(turn, response)
         response.replies = _merge_buttons(response.replies)
-        state.options = [b.payload for b in response.replies[-1].buttons]
-        await queries.save_state(session, user.id, state)
-        latency_ms = (time.perf_counter() - started) * 1000
-        await _record(turn, response, latency_ms)
+        if not response.forget:  # the resident was erased just now: store nothing of it
+            state.options = [b.payload for b in response.replies[-1].buttons]
+            await queries.save_state(session, user.id, state)
+            latency_ms = (time.perf_counter() - started) * 1000
+            await _record(turn, response, latency_ms)
+    if deps.observe is not None:
+        _observe(deps.observe, msg.channel, response, time.perf_counter() - started)
     return response
+
+
+def _observe(
+    observe: Callable[[str, str, float, bool], None],
+    channel: str,
+    response: Response,
+    seconds: float,
+) -> None:
+    """Report the handled message to the observer; its failure never costs the answer."""
+    try:
+        observe(channel, response.intent, seconds, response.unanswered)
+    except Exception:
+        log.exception("observing a handled message failed")
 
 
 async def _record(turn: Turn, response: Response, latency_ms: float) -> None:

@@ -65,6 +65,7 @@ class Response:
     normalized: str | None = None  # the question as the search understood it
     duplicate: bool = False  # a re-delivered update: already handled, nothing to send
     reply_ids: list[int] = field(default_factory=list)  # stored replies, to record delivery
+    forget: bool = False  # the resident's data was just erased: store nothing of this turn
 
     @property
     def text(self) -> str:

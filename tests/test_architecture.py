@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-FORBIDDEN = ("telegram", "aiohttp", "zalo", "bot")
+FORBIDDEN = ("telegram", "aiohttp", "zalo", "bot", "prometheus_client")  # ops: a Deps hook
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -46,7 +46,9 @@ async def client(
 ) -> AsyncIterator[TestClient]:
     # The app opens its engine from the URL; hand it the fixture's (SQLite or PostgreSQL).
     monkeypatch.setattr(wiring, "create_engine", lambda _url: engine)
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path}/unused.sqlite3")
+    settings = Settings(  # the seeded month is over a year old: keep it (no retention)
+        _env_file=None, database_url=f"sqlite:///{tmp_path}/unused.sqlite3", retention_days=0
+    )
     app = create_app(settings)
     async with TestClient(TestServer(app)) as test_client:
         async with app[DEPS].sessions() as session, session.begin():

@@ -74,7 +74,14 @@ async def test_start_registers_vietnamese_commands_and_the_webhook(
     client: TestClient, fake: FakeTelegram
 ) -> None:
     commands = fake.called("setMyCommands")[0]["commands"]
-    assert [c["command"] for c in commands] == ["start", "menu", "help", "huy"]
+    assert [c["command"] for c in commands] == [
+        "start",
+        "menu",
+        "help",
+        "huy",
+        "du_lieu_cua_toi",
+        "xoa_du_lieu",
+    ]
     assert all(c["description"] for c in commands)
     webhook = fake.called("setWebhook")[0]
     assert webhook["url"] == "https://ward.example.vn/webhooks/telegram"

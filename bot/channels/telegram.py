@@ -70,6 +70,8 @@ COMMANDS = (
     BotCommand("menu", "Về menu chính"),
     BotCommand("help", "Hướng dẫn sử dụng"),
     BotCommand("huy", "Hủy việc đang làm"),
+    BotCommand("du_lieu_cua_toi", "Xem dữ liệu phường lưu về bạn"),
+    BotCommand("xoa_du_lieu", "Xóa dữ liệu của bạn"),
 )
 
 
@@ -84,7 +86,8 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     rows = []
     for button in reply.buttons:
         if len(button.payload.encode()) > MAX_CALLBACK_BYTES:
-            log.error("button payload over 64 bytes dropped: %r", button.payload)
+            kind = button.payload.split(":", 1)[0][:32]  # what kind of button, not its data
+            log.error("button payload over 64 bytes dropped (%s...)", kind)
             continue
         rows.append([InlineKeyboardButton(button.title, callback_data=button.payload)])
     return InlineKeyboardMarkup(rows) if rows else None
@@ -269,9 +272,9 @@ class TelegramChannel:
         await set_reachable(
             self.deps, "telegram", str(member.chat.id), reachable, event_key=str(update.update_id)
         )
-        log.info(
-            "Telegram chat %s %s the bot", member.chat.id, "unblocked" if reachable else "blocked"
-        )
+        change = "unblocked" if reachable else "blocked"
+        log.info("Telegram: a resident %s the bot", change)  # no chat id at INFO
+        log.debug("Telegram chat %s %s the bot", member.chat.id, change)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("Telegram update failed", exc_info=context.error)
@@ -360,18 +363,18 @@ class TelegramChannel:
                 if not limited:
                     await asyncio.sleep(wait)
             except Forbidden as exc:
-                log.info("Telegram chat %s has blocked the bot; marked inactive", chat_id)
+                log.info("Telegram: a resident has blocked the bot; marked inactive")
+                log.debug("Telegram chat %s has blocked the bot", chat_id)
                 await set_reachable(self.deps, "telegram", str(chat_id), False)
                 return Delivery("blocked", f"người dân đã chặn bot ({exc.message})")
             except BadRequest as exc:
-                log.warning("Telegram refused a call for chat %s: %s", chat_id, exc.message)
+                log.warning("Telegram refused a call: %s", exc.message)
+                log.debug("Telegram refused a call for chat %s", chat_id)
                 if "chat not found" in exc.message.lower():
                     await set_reachable(self.deps, "telegram", str(chat_id), False)
                 return Delivery("undeliverable", exc.message)
             except (TimedOut, NetworkError) as exc:
-                log.warning(
-                    "Telegram call failed for chat %s (%s), attempt %d", chat_id, exc, attempt + 1
-                )
+                log.warning("Telegram call failed (%s), attempt %d", exc, attempt + 1)
                 await asyncio.sleep(0.5 * (attempt + 1))
-        log.error("Telegram call for chat %s given up after %d attempts", chat_id, MAX_ATTEMPTS)
+        log.error("Telegram call given up after %d attempts", MAX_ATTEMPTS)
         return Delivery("failed", "Telegram không nhận sau nhiều lần thử")

@@ -282,13 +282,14 @@ class ZaloBotChannel:
                     self.limiter.pause(RATE_PAUSE * (attempt + 1))
                     continue
                 if exc.code == 0 or exc.code >= 500:  # network or server trouble: retry
-                    log.warning("Zalo Bot send to %s: %s; retrying", chat_id, exc)
+                    log.warning("Zalo Bot send failed: %s; retrying", exc)
                     await asyncio.sleep(0.5 * (attempt + 1))
                     continue
                 if exc.code == 403:  # refused for this person: treated as blocked
                     await set_reachable(self.deps, CHANNEL, chat_id, False)
                     return Delivery("blocked", f"{exc.code}: {exc.description}")
-                log.warning("Zalo Bot send to %s refused: %s", chat_id, exc)
+                log.warning("Zalo Bot send refused: %s", exc)
+                log.debug("Zalo Bot send to %s refused", chat_id)
                 return Delivery("undeliverable", f"{exc.code}: {exc.description}")
             message_id = result.get("message_id") if isinstance(result, dict) else None
             return Delivery("sent", message_id=str(message_id) if message_id else None)

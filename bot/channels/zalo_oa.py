@@ -225,7 +225,8 @@ class ZaloOAChannel:
             except ZaloOAError as exc:
                 if exc.code in WINDOW_ERRORS:
                     reason = f"{exc.code}: {WINDOW_ERRORS[exc.code]}"
-                    log.info("Zalo OA: message to %s kept as undeliverable (%s)", user_id, reason)
+                    log.info("Zalo OA: a message kept as undeliverable (%s)", reason)
+                    log.debug("Zalo OA: message to %s undeliverable", user_id)
                     return Delivery("undeliverable", reason)
                 if exc.code in TOKEN_ERRORS and not refreshed:
                     refreshed = True
@@ -243,7 +244,8 @@ class ZaloOAChannel:
                 if exc.code == 403:
                     await set_reachable(self.deps, CHANNEL, user_id, False)
                     return Delivery("blocked", f"{exc.code}: {exc.message}")
-                log.warning("Zalo OA: send to %s failed: %s", user_id, exc)
+                log.warning("Zalo OA: send failed: %s", exc)
+                log.debug("Zalo OA: send to %s failed", user_id)
                 return Delivery("failed", f"{exc.code}: {exc.message}")
             message_id = (answer.get("data") or {}).get("message_id")
             return Delivery("sent", message_id=str(message_id) if message_id else None)

@@ -3,24 +3,17 @@ content gap ("cấp lại sổ đỏ bị mất", 14 times) instead of every wor
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 
 from rapidfuzz import fuzz, process
 
 from bot.report.model import GapGroup
+from db.masking import mask
 
 SIMILAR = 75  # token_set_ratio at or above which two wordings ask the same thing
 MAX_GROUPS = 50
 MAX_VARIANTS = 5
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_LONG_NUMBER = re.compile(r"(?<!\d)\+?\d[\d .-]{7,}\d(?!\d)")  # phones, CCCD, account numbers
-
-
-def mask(text: str) -> str:
-    """Phone numbers, ID and other long numbers, and emails replaced by placeholders."""
-    text = _EMAIL.sub("[email]", text)
-    return _LONG_NUMBER.sub("[số]", text)
+__all__ = ["group_gaps", "mask"]  # mask lives in db.masking; kept importable here
 
 
 def group_gaps(

@@ -1,0 +1,205 @@
+"""Prometheus metrics of one server: counters fed by hooks (handled messages, outbox results,
+HTTP requests) and gauges read from the database when /metrics is scraped.
+
+Each application has its own registry, so several apps in one process (tests) never collide.
+Labels are low-cardinality by construction: channel and intent names, route templates, HTTP
+status codes, a handful of error classes. Never a user id, a message or a URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.models import Feedback, Outbox, utcnow
+
+log = logging.getLogger(__name__)
+
+# Handling a message takes milliseconds (search) to a second or two (a slow database).
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+OUTBOX_WAITING = ("pending", "sending")
+FEEDBACK_CLOSED = ("answered", "resolved")
+SCRAPE_DB_TIMEOUT = 5.0  # seconds the database may take before the scrape reports it down
+SEND_ERROR_REASONS = ("blocked", "window", "rate_limited", "network", "refused", "other")
+
+_WINDOW = re.compile(r"^\s*(-230|-213|-320|-321)\b")  # Zalo OA: outside the reply window
+_CODED = re.compile(r"^\s*-?\d+\s*:")  # "code: description" refusals of the Zalo APIs
+_RATE = re.compile(r"\b429\b|too many requests|quota|rate.?limit|retry after", re.IGNORECASE)
+_NETWORK = re.compile(
+    r"network|timeout|timed ?out|connect|unreachable|nhiều lần thử|chưa kết nối|"
+    r"^(ClientError|ClientOSError|ServerDisconnectedError|OSError)$",
+    re.IGNORECASE,
+)
+
+
+def send_error_reason(status: str, reason: str | None) -> str:
+    """The class of a delivery that did not go through, one of SEND_ERROR_REASONS: the raw
+    reason (a platform's words, perhaps naming the resident) never becomes a label."""
+    if status == "blocked":
+        return "blocked"
+    text = reason or ""
+    if _WINDOW.match(text):
+        return "window"
+    if _RATE.search(text):
+        return "rate_limited"
+    if _NETWORK.search(text):
+        return "network"
+    if status == "undeliverable" or _CODED.match(text):
+        return "refused"
+    return "other"
+
+
+@dataclass
+class DatabaseSnapshot:
+    """What the database said at the last scrape; `up` False when it did not answer."""
+
+    up: bool
+    outbox: dict[tuple[str, str], int] = field(default_factory=dict)  # (channel, status)
+    feedback_overdue: int = 0
+
+
+class _DatabaseCollector(Collector):
+    """Yields the gauges of the snapshot taken just before the exposition is rendered."""
+
+    def __init__(self) -> None:
+        self.snapshot: DatabaseSnapshot | None = None
+
+    def describe(self) -> Iterable[Metric]:
+        return self._families(DatabaseSnapshot(up=False), samples=False)
+
+    def collect(self) -> Iterable[Metric]:
+        if self.snapshot is None:
+            return []
+        return self._families(self.snapshot, samples=True)
+
+    @staticmethod
+    def _families(snapshot: DatabaseSnapshot, samples: bool) -> Iterator[Metric]:
+        up = GaugeMetricFamily("ward_up", "1 when the database answered the last scrape.")
+        if samples:
+            up.add_metric([], 1 if snapshot.up else 0)
+        yield up
+        if samples and not snapshot.up:
+            return  # no figures rather than wrong ones
+        depth = GaugeMetricFamily(
+            "ward_outbox_depth",
+            "Outbox rows waiting to be sent, per channel and status.",
+            labels=["channel", "status"],
+        )
+        for (channel, status), count in sorted(snapshot.outbox.items()):
+            depth.add_metric([channel, status], count)
+        yield depth
+        overdue = GaugeMetricFamily(
+            "ward_feedback_overdue", "Open feedback past its expected answer date."
+        )
+        if samples:
+            overdue.add_metric([], snapshot.feedback_overdue)
+        yield overdue
+
+
+class Metrics:
+    """The metrics of one application, in their own registry."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.messages = Counter(
+            "ward_messages",
+            "Messages handled, per channel and intent.",
+            ["channel", "intent"],
+            registry=r,
+        )
+        self.message_seconds = Histogram(
+            "ward_message_seconds",
+            "Time to handle one message (search, state, interaction log), in seconds.",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.unanswered = Counter(
+            "ward_unanswered", "Questions the catalogue could not answer.", ["channel"], registry=r
+        )
+        self.send_errors = Counter(
+            "ward_send_errors",
+            "Outbox deliveries that failed, were blocked or are undeliverable, per class.",
+            ["channel", "reason"],
+            registry=r,
+        )
+        self.http_requests = Counter(
+            "ward_http_requests", "HTTP requests served.", ["route", "status"], registry=r
+        )
+        self.http_seconds = Histogram(
+            "ward_http_request_seconds",
+            "Time to answer an HTTP request, in seconds.",
+            ["route"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self._database = _DatabaseCollector()
+        r.register(self._database)
+
+    # --- hooks ----------------------------------------------------------------------------
+
+    def observe(self, channel: str, intent: str, seconds: float, unanswered: bool) -> None:
+        """Deps.observe: one handled message."""
+        self.messages.labels(channel, intent).inc()
+        self.message_seconds.observe(seconds)
+        if unanswered:
+            self.unanswered.labels(channel).inc()
+
+    def on_result(self, channel: str, status: str, reason: str | None) -> None:
+        """OutboxSender's on_result: count what did not go through, by class."""
+        if status in ("failed", "blocked", "undeliverable"):
+            self.send_errors.labels(channel, send_error_reason(status, reason)).inc()
+
+    def http_request(self, route: str, status: int, seconds: float) -> None:
+        self.http_requests.labels(route, str(status)).inc()
+        self.http_seconds.labels(route).observe(seconds)
+
+    # --- scrape ---------------------------------------------------------------------------
+
+    async def scrape(
+        self, sessions: async_sessionmaker[AsyncSession], channels: Iterable[str] = ()
+    ) -> bytes:
+        """Read the database gauges, then render every metric in the text format."""
+        try:
+            snapshot = await asyncio.wait_for(_read(sessions, channels), SCRAPE_DB_TIMEOUT)
+        except Exception as exc:  # a scrape reports the database down, it does not fail
+            log.warning("metrics: database unavailable (%s)", type(exc).__name__)
+            snapshot = DatabaseSnapshot(up=False)
+        self._database.snapshot = snapshot  # no await from here to rendering: consistent
+        return generate_latest(self.registry)
+
+
+async def _read(
+    sessions: async_sessionmaker[AsyncSession], channels: Iterable[str]
+) -> DatabaseSnapshot:
+    snapshot = DatabaseSnapshot(up=True)
+    for channel in channels:  # known channels show 0 rather than disappearing
+        for status in OUTBOX_WAITING:
+            snapshot.outbox[(channel, status)] = 0
+    async with sessions() as session:
+        rows = await session.execute(
+            select(Outbox.channel, Outbox.status, func.count())
+            .where(Outbox.status.in_(OUTBOX_WAITING))
+            .group_by(Outbox.channel, Outbox.status)
+        )
+        for channel, status, count in rows.all():
+            snapshot.outbox[(channel, status)] = count
+        snapshot.feedback_overdue = (
+            await session.scalar(
+                select(func.count())
+                .select_from(Feedback)
+                .where(Feedback.expected_datetime < utcnow())
+                .where(Feedback.status.not_in(FEEDBACK_CLOSED))
+            )
+            or 0
+        )
+    return snapshot
