@@ -7,8 +7,9 @@ and closed in a cleanup context, so nothing runs at import time.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -185,34 +186,23 @@ async def readyz(request: web.Request) -> web.Response:
     )
 
 
-async def telegram_webhook(request: web.Request) -> web.StreamResponse:
-    """POST /webhooks/telegram: handed to the Telegram adapter when it is configured."""
-    channel = request.app.get(TELEGRAM)
-    if channel is not None and channel.inbox is None:
-        return web.json_response({"error": "this process does not receive webhooks"}, status=404)
-    if channel is None:
-        return web.json_response({"ok": False, "error": "Telegram is not configured"}, status=404)
-    return await channel.webhook(request)
+def _webhook(key: web.AppKey[Any], name: str) -> Callable[[web.Request], Awaitable[Any]]:
+    """POST /webhooks/<channel>: handed to the channel's adapter, in web processes, when the
+    channel is configured."""
 
+    async def handler(request: web.Request) -> web.StreamResponse:
+        channel = request.app.get(key)
+        if channel is None:
+            return web.json_response(
+                {"ok": False, "error": f"{name} is not configured"}, status=404
+            )
+        if channel.inbox is None:
+            return web.json_response(
+                {"error": "this process does not receive webhooks"}, status=404
+            )
+        return await channel.webhook(request)
 
-async def zalo_bot_webhook(request: web.Request) -> web.StreamResponse:
-    """POST /webhooks/zalo-bot."""
-    channel = request.app.get(ZALO_BOT)
-    if channel is not None and channel.inbox is None:
-        return web.json_response({"error": "this process does not receive webhooks"}, status=404)
-    if channel is None:
-        return web.json_response({"ok": False, "error": "Zalo Bot is not configured"}, status=404)
-    return await channel.webhook(request)
-
-
-async def zalo_oa_webhook(request: web.Request) -> web.StreamResponse:
-    """POST /webhooks/zalo-oa."""
-    channel = request.app.get(ZALO_OA)
-    if channel is not None and channel.inbox is None:
-        return web.json_response({"error": "this process does not receive webhooks"}, status=404)
-    if channel is None:
-        return web.json_response({"error": "Zalo OA is not configured"}, status=404)
-    return await channel.webhook(request)
+    return handler
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -228,9 +218,9 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_inbox_ctx)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
-    app.router.add_post("/webhooks/telegram", telegram_webhook)
-    app.router.add_post("/webhooks/zalo-bot", zalo_bot_webhook)
-    app.router.add_post("/webhooks/zalo-oa", zalo_oa_webhook)
+    app.router.add_post("/webhooks/telegram", _webhook(TELEGRAM, "Telegram"))
+    app.router.add_post("/webhooks/zalo-bot", _webhook(ZALO_BOT, "Zalo Bot"))
+    app.router.add_post("/webhooks/zalo-oa", _webhook(ZALO_OA, "Zalo OA"))
     webchat.add_routes(app, webchat.WebChat(settings.webchat_allowed_origins))
     staff_routes.add_routes(app)
     certificate.add_routes(app)  # public: the residents' chat apps fetch the pictures

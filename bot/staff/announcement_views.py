@@ -9,7 +9,6 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-import aiohttp_jinja2
 from aiohttp import web
 from multidict import MultiDictProxy
 from sqlalchemy import func, select
@@ -18,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import announcements as flow
 from bot.announcements import MAX_TEXT, AnnouncementError, Draft, Queuer
 from bot.keys import DEPS
+from bot.staff import common
 from bot.staff.common import WAKE_SCHEDULER, db_of, see_other
 from db import announcement_queries as aq
 from db.models import (
@@ -92,8 +92,8 @@ def _page(
     status: int = 200,
     **context: Any,
 ) -> web.Response:
-    context |= {"user": user, "csrf": staff_session.csrf_token, "topics": TOPICS}
-    return aiohttp_jinja2.render_template(template, request, context, status=status)
+    context |= {"topics": TOPICS}
+    return common.page(request, template, user, staff_session, status, **context)
 
 
 # --- the list --------------------------------------------------------------------------------

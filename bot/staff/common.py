@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.keys import DEPS, OUTBOX, SCHEDULER
+from db.models import StaffSession, StaffUser
 from handlers.tracking import STATUS_LABELS
 from handlers.workdays import VIETNAM
 
@@ -88,3 +91,16 @@ def wake_scheduler_if_needed(request: web.Request) -> None:
     scheduler now, so let it queue the message at once instead of at its next look."""
     if request.get(WAKE_SCHEDULER) and SCHEDULER in request.app:
         request.app[SCHEDULER].wake()
+
+
+def page(
+    request: web.Request,
+    template: str,
+    user: StaffUser,
+    staff_session: StaffSession,
+    status: int = 200,
+    **context: Any,
+) -> web.Response:
+    """A console page: the signed-in user and the form token are always in the context."""
+    context |= {"user": user, "csrf": staff_session.csrf_token}
+    return aiohttp_jinja2.render_template(template, request, context, status=status)

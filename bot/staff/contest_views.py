@@ -12,7 +12,6 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-import aiohttp_jinja2
 from aiohttp import web
 from multidict import MultiDictProxy
 from sqlalchemy import delete, func, select
@@ -20,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.contests import bank
 from bot.report import text
+from bot.staff import common
 from bot.staff.common import CHANNEL_LABELS, db_of, see_other
 from db import contest_queries as cq
 from db.models import Contest, ContestAttempt, ContestQuestion, StaffSession, StaffUser, utcnow
@@ -92,15 +92,13 @@ def _page(
     **context: Any,
 ) -> web.Response:
     context |= {
-        "user": user,
-        "csrf": staff_session.csrf_token,
         "phases": PHASES,
         "letters": bank.LETTERS,
         "clock": _clock,
         "decimal": text.decimal,
         "channels": CHANNEL_LABELS,
     }
-    return aiohttp_jinja2.render_template(template, request, context, status=status)
+    return common.page(request, template, user, staff_session, status, **context)
 
 
 async def _question_counts(db: AsyncSession, ids: list[int]) -> dict[int, int]:

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import aiohttp_jinja2
 from aiohttp import web
 
 from bot.keys import DEPS
@@ -26,6 +25,7 @@ from bot.report import build, charts, figures, text
 from bot.report import period as periods
 from bot.report.model import Period, Report
 from bot.report.period import PeriodError
+from bot.staff import common
 from bot.staff.common import db_of
 from db.models import StaffSession, StaffUser
 from handlers.workdays import VIETNAM
@@ -172,8 +172,6 @@ def _page(
 ) -> web.Response:
     today = datetime.now(VIETNAM).date()
     context |= {
-        "user": user,
-        "csrf": staff_session.csrf_token,
         "form": {name: field(form, name) for name in FIELDS},
         "quarters": _quarters(today),
         "shortcuts": _shortcuts(today),
@@ -181,7 +179,7 @@ def _page(
         "announcer": user.role in ("admin", "tech_team"),  # may open announcement pages
         **FORMAT,
     }
-    return aiohttp_jinja2.render_template("report.html", request, context, status=status)
+    return common.page(request, "report.html", user, staff_session, status, **context)
 
 
 def _sections(report: Report) -> dict[str, Any]:
