@@ -6,6 +6,7 @@ and closed in a cleanup context, so nothing runs at import time.
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
@@ -25,6 +26,7 @@ from bot.contests import certificate
 from bot.inbox import Inbox
 from bot.keys import (
     DEPS,
+    ENGINES,
     HTTP,
     INBOX,
     METRICS,
@@ -32,6 +34,9 @@ from bot.keys import (
     SCHEDULER,
     SETTINGS,
     TELEGRAM,
+    WARD_APPS,
+    WARD_HOST,
+    WARD_ID,
     ZALO_BOT,
     ZALO_OA,
 )
@@ -42,8 +47,10 @@ from bot.retention import apply_retention
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.staff import routes as staff_routes
+from bot.wards import WardSite, ward_sites
 from bot.web import observability
 from bot.wiring import core
+from db.session import Engines
 
 log = logging.getLogger("bot")
 
@@ -78,11 +85,13 @@ def describe(settings: Settings) -> list[str]:
 
 async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
     settings, metrics = app[SETTINGS], app[METRICS]
-    async with core(settings, observe=metrics.observe) as deps:
+    ward = app[WARD_ID]
+    engine = app[ENGINES].get(settings.database_url) if ENGINES in app else None
+    async with core(settings, observe=partial(metrics.observe, ward), engine=engine) as deps:
         app[DEPS] = deps
         app[INBOX] = Inbox(deps.sessions, workers=settings.inbox_workers)
         app[OUTBOX] = outbox = OutboxSender(
-            deps.sessions, sender_options(settings), on_result=metrics.on_result
+            deps.sessions, sender_options(settings), on_result=partial(metrics.on_result, ward)
         )
         outbox.register("web", webchat.deliver)
         app[SCHEDULER] = Scheduler(
@@ -158,6 +167,21 @@ async def _telegram_ctx(app: web.Application) -> AsyncIterator[None]:
     await channel.stop()
 
 
+async def ward_index(request: web.Request) -> web.Response:
+    """GET / on a host name no ward answers on: the wards of this deployment."""
+    items = "".join(
+        f'<li><a href="//{html.escape(str(ward[WARD_HOST]))}/">'
+        f"{html.escape(ward[DEPS].catalogue.ward.name)}</a></li>"
+        for ward in request.app[WARD_APPS]
+    )
+    page = (
+        '<!doctype html><html lang="vi"><meta charset="utf-8">'
+        "<title>Trợ lý phường, xã</title><h1>Trợ lý phường, xã</h1>"
+        f"<p>Mời bạn chọn phường, xã của mình:</p><ul>{items}</ul></html>"
+    )
+    return web.Response(text=page, content_type="text/html")
+
+
 async def healthz(_request: web.Request) -> web.Response:
     """GET /healthz: the process is up."""
     return web.json_response({"status": "ok"})
@@ -165,25 +189,40 @@ async def healthz(_request: web.Request) -> web.Response:
 
 async def readyz(request: web.Request) -> web.Response:
     """GET /readyz: the database answers (and Telegram is connected, when configured)."""
-    checks: dict[str, str] = {}
-    try:
-        async with request.app[DEPS].sessions() as session:
-            await session.execute(text("SELECT 1"))
-        checks["database"] = "ok"
-    except Exception as exc:  # any failure means "not ready"; the reason is reported
-        log.warning("readiness: database check failed: %s", exc)
-        checks["database"] = "unavailable"
-    channel = request.app.get(TELEGRAM)
-    if channel is not None:
-        checks["telegram"] = "ok" if channel.ready.is_set() else "connecting"
-    zalo_bot = request.app.get(ZALO_BOT)
-    if zalo_bot is not None:
-        checks["zalo_bot"] = "ok" if zalo_bot.ready.is_set() else "connecting"
+    checks = await _readiness(request.app)
     ready = checks["database"] == "ok"
     return web.json_response(
         {"status": "ready" if ready else "not ready", "checks": checks},
         status=200 if ready else 503,
     )
+
+
+async def readyz_all(request: web.Request) -> web.Response:
+    """GET /readyz on the deployment's own address: every ward's database answers."""
+    wards = {ward[WARD_ID]: await _readiness(ward) for ward in request.app[WARD_APPS]}
+    ready = all(checks["database"] == "ok" for checks in wards.values())
+    return web.json_response(
+        {"status": "ready" if ready else "not ready", "wards": wards},
+        status=200 if ready else 503,
+    )
+
+
+async def _readiness(app: web.Application) -> dict[str, str]:
+    checks: dict[str, str] = {}
+    try:
+        async with app[DEPS].sessions() as session:
+            await session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # any failure means "not ready"; the reason is reported
+        log.warning("readiness: database check failed: %s", exc)
+        checks["database"] = "unavailable"
+    channel = app.get(TELEGRAM)
+    if channel is not None:
+        checks["telegram"] = "ok" if channel.ready.is_set() else "connecting"
+    zalo_bot = app.get(ZALO_BOT)
+    if zalo_bot is not None:
+        checks["zalo_bot"] = "ok" if zalo_bot.ready.is_set() else "connecting"
+    return checks
 
 
 def _webhook(key: web.AppKey[Any], name: str) -> Callable[[web.Request], Awaitable[Any]]:
@@ -206,11 +245,45 @@ def _webhook(key: web.AppKey[Any], name: str) -> Callable[[web.Request], Awaitab
 
 
 def create_app(settings: Settings) -> web.Application:
-    """Build the application; resources open when it starts and close when it stops."""
+    """Build the application; resources open when it starts and close when it stops.
+
+    One ward: its application answers on every host name. Several (WARDS_FILE): each
+    ward's application answers on its own host name, and the wards share the process's
+    metrics and one engine per database."""
+    sites = ward_sites(settings)
+    metrics = Metrics()
+    if len(sites) == 1 and sites[0].host is None:
+        app = create_ward_app(sites[0], metrics)
+        app[WARD_APPS] = [app]
+        observability.install(app)  # request ids, HTTP metrics, GET /metrics
+        return app
+    root = web.Application(client_max_size=1_000_000)
+    root[SETTINGS], root[METRICS] = settings, metrics
+    root[ENGINES] = Engines()
+    observability.install(root)
+    wards = []
+    for site in sites:
+        assert site.host is not None
+        ward_app = create_ward_app(site, metrics)
+        ward_app[ENGINES] = root[ENGINES]
+        ward_app.router.add_get("/metrics", observability.metrics_view)
+        root.add_domain(site.host, ward_app)
+        wards.append(ward_app)
+    root[WARD_APPS] = wards
+    # Last in on_cleanup: after every ward has stopped its sender and scheduler.
+    root.on_cleanup.append(lambda app: app[ENGINES].dispose())
+    root.router.add_get("/healthz", healthz)
+    root.router.add_get("/readyz", readyz_all)
+    root.router.add_get("/", ward_index)
+    return root
+
+
+def create_ward_app(site: WardSite, metrics: Metrics) -> web.Application:
+    """One ward's application: chat, webhooks, console, sender and scheduler."""
+    settings = site.settings
     app = web.Application(client_max_size=1_000_000)
-    app[SETTINGS] = settings
-    app[METRICS] = Metrics()
-    observability.install(app)  # request ids, HTTP metrics, GET /metrics
+    app[SETTINGS], app[METRICS], app[WARD_ID] = settings, metrics, site.id
+    app[WARD_HOST] = site.host or ""
     app.cleanup_ctx.append(_core_ctx)
     app.cleanup_ctx.append(_http_ctx)
     app.cleanup_ctx.append(_telegram_ctx)

@@ -13,6 +13,7 @@ from bot.metrics import Metrics
 from bot.outbox import OutboxSender
 from bot.scheduler import Scheduler
 from bot.settings import Settings
+from db.session import Engines
 from handlers.deps import Deps
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -25,3 +26,8 @@ ZALO_OA = web.AppKey("zalo_oa", ZaloOAChannel)
 OUTBOX = web.AppKey("outbox", OutboxSender)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
 METRICS = web.AppKey("metrics", Metrics)
+WARD_ID = web.AppKey("ward_id", str)
+WARD_HOST = web.AppKey("ward_host", str)  # "" for the single ward
+# The applications of the wards served (the app itself when there is one ward).
+WARD_APPS = web.AppKey("ward_apps", list)
+ENGINES = web.AppKey("engines", Engines)

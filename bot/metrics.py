@@ -68,45 +68,52 @@ class DatabaseSnapshot:
 
 
 class _DatabaseCollector(Collector):
-    """Yields the gauges of the snapshot taken just before the exposition is rendered."""
+    """Yields the gauges of the snapshots (one per ward) taken just before the exposition
+    is rendered."""
 
     def __init__(self) -> None:
-        self.snapshot: DatabaseSnapshot | None = None
+        self.snapshots: dict[str, DatabaseSnapshot] = {}
 
     def describe(self) -> Iterable[Metric]:
-        return self._families(DatabaseSnapshot(up=False), samples=False)
+        return self._families({}, samples=False)
 
     def collect(self) -> Iterable[Metric]:
-        if self.snapshot is None:
+        if not self.snapshots:
             return []
-        return self._families(self.snapshot, samples=True)
+        return self._families(self.snapshots, samples=True)
 
     @staticmethod
-    def _families(snapshot: DatabaseSnapshot, samples: bool) -> Iterator[Metric]:
-        up = GaugeMetricFamily("ward_up", "1 when the database answered the last scrape.")
-        if samples:
-            up.add_metric([], 1 if snapshot.up else 0)
-        yield up
-        if samples and not snapshot.up:
-            return  # no figures rather than wrong ones
+    def _families(snapshots: dict[str, DatabaseSnapshot], samples: bool) -> Iterator[Metric]:
+        up = GaugeMetricFamily(
+            "ward_up", "1 when the ward's database answered the last scrape.", labels=["ward"]
+        )
         depth = GaugeMetricFamily(
             "ward_outbox_depth",
             "Outbox rows waiting to be sent, per channel and status.",
-            labels=["channel", "status"],
+            labels=["ward", "channel", "status"],
         )
-        for (channel, status), count in sorted(snapshot.outbox.items()):
-            depth.add_metric([channel, status], count)
-        yield depth
         overdue = GaugeMetricFamily(
-            "ward_feedback_overdue", "Open feedback past its expected answer date."
+            "ward_feedback_overdue",
+            "Open feedback past its expected answer date.",
+            labels=["ward"],
         )
-        if samples:
-            overdue.add_metric([], snapshot.feedback_overdue)
-        yield overdue
+        for ward, snapshot in sorted(snapshots.items()) if samples else ():
+            up.add_metric([ward], 1 if snapshot.up else 0)
+            if not snapshot.up:
+                continue  # no figures rather than wrong ones
+            for (channel, status), count in sorted(snapshot.outbox.items()):
+                depth.add_metric([ward, channel, status], count)
+            overdue.add_metric([ward], snapshot.feedback_overdue)
+        yield up
+        if depth.samples or not samples:
+            yield depth
+        if overdue.samples or not samples:
+            yield overdue
 
 
 class Metrics:
-    """The metrics of one application, in their own registry."""
+    """The metrics of one server process (every ward it serves, by the `ward` label), in
+    their own registry."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -114,22 +121,26 @@ class Metrics:
         self.messages = Counter(
             "ward_messages",
             "Messages handled, per channel and intent.",
-            ["channel", "intent"],
+            ["ward", "channel", "intent"],
             registry=r,
         )
         self.message_seconds = Histogram(
             "ward_message_seconds",
             "Time to handle one message (search, state, interaction log), in seconds.",
+            ["ward"],
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
         self.unanswered = Counter(
-            "ward_unanswered", "Questions the catalogue could not answer.", ["channel"], registry=r
+            "ward_unanswered",
+            "Questions the catalogue could not answer.",
+            ["ward", "channel"],
+            registry=r,
         )
         self.send_errors = Counter(
             "ward_send_errors",
             "Outbox deliveries that failed, were blocked or are undeliverable, per class.",
-            ["channel", "reason"],
+            ["ward", "channel", "reason"],
             registry=r,
         )
         self.http_requests = Counter(
@@ -147,17 +158,19 @@ class Metrics:
 
     # --- hooks ----------------------------------------------------------------------------
 
-    def observe(self, channel: str, intent: str, seconds: float, unanswered: bool) -> None:
-        """Deps.observe: one handled message."""
-        self.messages.labels(channel, intent).inc()
-        self.message_seconds.observe(seconds)
+    def observe(
+        self, ward: str, channel: str, intent: str, seconds: float, unanswered: bool
+    ) -> None:
+        """Deps.observe (with the ward bound): one handled message."""
+        self.messages.labels(ward, channel, intent).inc()
+        self.message_seconds.labels(ward).observe(seconds)
         if unanswered:
-            self.unanswered.labels(channel).inc()
+            self.unanswered.labels(ward, channel).inc()
 
-    def on_result(self, channel: str, status: str, reason: str | None) -> None:
-        """OutboxSender's on_result: count what did not go through, by class."""
+    def on_result(self, ward: str, channel: str, status: str, reason: str | None) -> None:
+        """OutboxSender's on_result (with the ward bound): count what did not go through."""
         if status in ("failed", "blocked", "undeliverable"):
-            self.send_errors.labels(channel, send_error_reason(status, reason)).inc()
+            self.send_errors.labels(ward, channel, send_error_reason(status, reason)).inc()
 
     def http_request(self, route: str, status: int, seconds: float) -> None:
         self.http_requests.labels(route, str(status)).inc()
@@ -165,17 +178,32 @@ class Metrics:
 
     # --- scrape ---------------------------------------------------------------------------
 
-    async def scrape(
-        self, sessions: async_sessionmaker[AsyncSession], channels: Iterable[str] = ()
-    ) -> bytes:
-        """Read the database gauges, then render every metric in the text format."""
-        try:
-            snapshot = await asyncio.wait_for(_read(sessions, channels), SCRAPE_DB_TIMEOUT)
-        except Exception as exc:  # a scrape reports the database down, it does not fail
-            log.warning("metrics: database unavailable (%s)", type(exc).__name__)
-            snapshot = DatabaseSnapshot(up=False)
-        self._database.snapshot = snapshot  # no await from here to rendering: consistent
+    async def scrape(self, wards: Iterable[WardSource]) -> bytes:
+        """Read each ward's database gauges, then render every metric in the text format."""
+        sources = list(wards)
+        snapshots = await asyncio.gather(*(_snapshot(source) for source in sources))
+        # No await from here to rendering: the exposition is consistent.
+        self._database.snapshots = {
+            s.ward: snap for s, snap in zip(sources, snapshots, strict=True)
+        }
         return generate_latest(self.registry)
+
+
+@dataclass(frozen=True)
+class WardSource:
+    """Where the gauges of one ward are read."""
+
+    ward: str
+    sessions: async_sessionmaker[AsyncSession]
+    channels: tuple[str, ...] = ()
+
+
+async def _snapshot(source: WardSource) -> DatabaseSnapshot:
+    try:
+        return await asyncio.wait_for(_read(source.sessions, source.channels), SCRAPE_DB_TIMEOUT)
+    except Exception as exc:  # a scrape reports the database down, it does not fail
+        log.warning("metrics: database of %s unavailable (%s)", source.ward, type(exc).__name__)
+        return DatabaseSnapshot(up=False)
 
 
 async def _read(

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 DEFAULT_DB = Path("var") / "ward-assistant.sqlite3"
 ROLES = ("web", "sender", "scheduler")
 SECRET_TOKEN_PATTERN = r"^[A-Za-z0-9_-]{1,256}$"  # Telegram's rule for webhook secret tokens
+SCHEMA_PATTERN = r"^[a-z_][a-z0-9_]{0,62}$"  # safe to quote into SET search_path
 
 
 class Settings(BaseSettings):
@@ -25,7 +26,17 @@ class Settings(BaseSettings):
         default=f"sqlite+aiosqlite:///{DEFAULT_DB}",
         description="SQLite file by default; postgresql://... for PostgreSQL.",
     )
+    database_schema: str | None = Field(
+        default=None,
+        description="PostgreSQL schema holding this ward's tables (default: the search_path).",
+    )
     ward: str = Field(default="dak-bla", description="Ward file in content/wards/ to use.")
+    wards_file: Path | None = Field(
+        default=None,
+        description="YAML file listing the wards this deployment serves, each with its host "
+        "name and bot accounts (see deploy/wards.example.yaml); WARD and the channel "
+        "settings then come from it.",
+    )
     log_level: str = Field(default="INFO")
     log_format: str = Field(default="text", description="text, or json: one JSON object a line.")
     metrics_token: SecretStr | None = Field(
@@ -124,6 +135,13 @@ class Settings(BaseSettings):
             return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
         if not value.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
             raise ValueError("use a postgresql:// or sqlite:/// URL")
+        return value
+
+    @field_validator("database_schema")
+    @classmethod
+    def _schema_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(SCHEMA_PATTERN, value):
+            raise ValueError("lower-case letters, digits and _, starting with a letter or _")
         return value
 
     @field_validator("log_level")

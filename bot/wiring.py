@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bot.settings import Settings
 from content.indexing import build_index
-from content.loader import load_catalogue, load_ward
+from content.loader import load_ward_catalogue
 from content.normalize import load_lexicon
 from db.session import create_engine, session_factory, upgrade
 from handlers.deps import Deps
@@ -18,20 +20,24 @@ async def core(
     settings: Settings,
     migrate: bool = True,
     observe: Callable[[str, str, float, bool], None] | None = None,
+    engine: AsyncEngine | None = None,
 ) -> AsyncIterator[Deps]:
-    """Open the database (bringing its schema up to date) and load the catalogue;
-    `observe` is told about each handled message (the server's metrics)."""
-    catalogue = load_catalogue(ward=load_ward(settings.ward))
+    """Open the database (bringing its schema up to date) and load the ward's catalogue;
+    `observe` is told about each handled message (the server's metrics). An `engine` given
+    is shared with other wards and left open."""
+    catalogue = load_ward_catalogue(settings.ward)
     lexicon = load_lexicon()
-    engine = create_engine(settings.database_url)
+    own_engine = engine is None
+    if engine is None:
+        engine = create_engine(settings.database_url)
     try:
         if migrate:
-            await upgrade(engine)
+            await upgrade(engine, schema=settings.database_schema)
         alerts: tuple[tuple[str, str], ...] = ()
         if settings.telegram_staff_chat_id and settings.telegram_bot_token:
             alerts = (("telegram", settings.telegram_staff_chat_id),)
         yield Deps(
-            sessions=session_factory(engine),
+            sessions=session_factory(engine, settings.database_schema),
             catalogue=catalogue,
             lexicon=lexicon,
             index=build_index(catalogue, lexicon),
@@ -41,4 +47,5 @@ async def core(
             observe=observe,
         )
     finally:
-        await engine.dispose()
+        if own_engine:
+            await engine.dispose()

@@ -9,7 +9,14 @@ from typing import TextIO
 
 from pydantic import ValidationError
 
-from content.loader import CONTENT_DIR, DEFAULT_WARD, Catalogue, ContentError, load_catalogue
+from content.loader import (
+    CONTENT_DIR,
+    DEFAULT_WARD,
+    Catalogue,
+    ContentError,
+    load_catalogue,
+    overrides_dir,
+)
 from content.loader import load_ward as _load_ward
 from content.models import ContactList, HowTo, Procedure, Topic
 from content.normalize import LEXICON_PATH, folded_phrase, load_lexicon
@@ -86,7 +93,9 @@ def run(
         print(f"Content check failed: {LEXICON_PATH}: {exc}", file=out)
         return 1
     try:
-        catalogue = load_catalogue(content_dir, ward=_load_ward(ward_id))
+        catalogue = load_catalogue(
+            content_dir, ward=_load_ward(ward_id), overrides=overrides_dir(ward_id)
+        )
     except ContentError as exc:
         print(f"Content check failed with {len(exc.problems)} problem(s):", file=out)
         for problem in exc.problems:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -92,17 +93,45 @@ def _validate(model: type[M], path: Path) -> M:
         raise ContentError(_format_validation(path, data, exc)) from exc
 
 
-def load_ward(ward_id: str = DEFAULT_WARD, wards_dir: Path = WARDS_DIR) -> WardConfig:
-    """Load and validate one ward file (``wards/<id>.yaml``)."""
-    path = wards_dir / f"{ward_id}.yaml"
+def ward_path(ward_ref: str, wards_dir: Path = WARDS_DIR) -> Path:
+    """The ward file for a ward id (``wards/<id>.yaml``) or for a path to a .yaml file."""
+    path = (
+        Path(ward_ref) if ward_ref.endswith((".yaml", ".yml")) else wards_dir / f"{ward_ref}.yaml"
+    )
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in wards_dir.glob("*.yaml"))) or "none"
-        raise ContentError([f"ward {ward_id!r} not found in {wards_dir} (known: {known})"])
-    return _validate(WardConfig, path)
+        raise ContentError([f"ward {ward_ref!r} not found in {wards_dir} (known: {known})"])
+    return path
+
+
+def load_ward(ward_id: str = DEFAULT_WARD, wards_dir: Path = WARDS_DIR) -> WardConfig:
+    """Load and validate one ward file (``wards/<id>.yaml``, or a path to one)."""
+    return _validate(WardConfig, ward_path(ward_id, wards_dir))
+
+
+def overrides_dir(ward_ref: str, wards_dir: Path = WARDS_DIR) -> Path | None:
+    """The ward's own catalogue entries: the folder named like its file, when there is one."""
+    folder = ward_path(ward_ref, wards_dir).with_suffix("")
+    return folder if folder.is_dir() else None
+
+
+def load_ward_catalogue(ward_ref: str, wards_dir: Path = WARDS_DIR) -> Catalogue:
+    """The catalogue as one ward serves it: its ward file, plus its own entries, which
+    replace shared entries of the same id or add new ones."""
+    return load_catalogue(
+        ward=load_ward(ward_ref, wards_dir), overrides=overrides_dir(ward_ref, wards_dir)
+    )
 
 
 def _content_files(content_dir: Path) -> list[Path]:
     return sorted(p for p in content_dir.rglob("*.yaml") if p.is_file())
+
+
+@lru_cache(maxsize=256)
+def _content_file(path: Path, _modified: int) -> ContentFile:
+    # Wards of one deployment share the parsed files (and their entry objects); the
+    # modification time keys the cache, so an edited file is read again.
+    return _validate(ContentFile, path)
 
 
 def load_catalogue(
@@ -111,8 +140,10 @@ def load_catalogue(
     today: date | None = None,
     menu_path: Path = MENU_PATH,
     courses_dir: Path = COURSES_DIR,
+    overrides: Path | None = None,
 ) -> Catalogue:
-    """Load every content file, validate it and its cross references; raise ContentError."""
+    """Load every content file, then the ward's own entries in `overrides` (same id: the
+    ward's replaces the shared one), and validate the references; raise ContentError."""
     ward = ward or load_ward()
     problems: list[str] = []
     entries: dict[str, AnswerEntry] = {}
@@ -121,20 +152,23 @@ def load_catalogue(
     files = _content_files(content_dir)
     if not files:
         raise ContentError([f"{content_dir}: no content files (*.yaml)"])
-    for path in files:
+    own = _content_files(overrides) if overrides is not None else []
+    for path in [*files, *own]:
         try:
-            parsed = _validate(ContentFile, path)
+            parsed = _content_file(path, path.stat().st_mtime_ns)
         except ContentError as exc:
             problems.extend(exc.problems)
             continue
         for entry in parsed.entries:
-            if entry.id in origin:
+            first = origin.get(entry.id)
+            if first is not None and (path not in own or first in own):
                 problems.append(
-                    f"{path} (entry {entry.id!r}): duplicate id,"
-                    f" first defined in {origin[entry.id]}"
+                    f"{path} (entry {entry.id!r}): duplicate id, first defined in {first}"
                 )
                 continue
             origin[entry.id] = path
+            entries.pop(entry.id, None)
+            intents.pop(entry.id, None)
             if isinstance(entry, IntentExamples):
                 intents[entry.id] = entry
             else:

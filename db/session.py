@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -60,9 +61,32 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions that keep loaded objects usable after commit (no implicit IO)."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+def session_factory(
+    engine: AsyncEngine, schema: str | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded objects usable after commit (no implicit IO).
+
+    With a `schema` (PostgreSQL), every transaction works in that schema: the wards of a
+    deployment share one connection pool, each in its own schema, so no query can reach
+    another ward's residents."""
+    if schema is None:
+        return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(
+        engine, expire_on_commit=False, sync_session_class=_schema_session(schema)
+    )
+
+
+def _schema_session(schema: str) -> type[Session]:
+    statement = f'SET LOCAL search_path TO "{schema}"'  # the name is checked by Settings
+
+    class SchemaSession(Session):
+        pass
+
+    @event.listens_for(SchemaSession, "after_begin")
+    def _enter_schema(_session: Session, _transaction: object, connection: Connection) -> None:
+        connection.exec_driver_sql(statement)
+
+    return SchemaSession
 
 
 def alembic_config() -> Config:
@@ -78,9 +102,19 @@ def _upgrade(connection: Connection, revision: str) -> None:
     command.upgrade(config, revision)
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the schema to `revision` over the engine's own connection."""
+async def upgrade(engine: AsyncEngine, revision: str = "head", schema: str | None = None) -> None:
+    """Bring the schema to `revision` over the engine's own connection; on PostgreSQL in
+    `schema` (created if missing), one process at a time."""
     async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Processes starting together migrate one after the other, not over each other.
+            await conn.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                {"key": f"ward-assistant-migrate:{schema or ''}"},
+            )
+            if schema is not None:
+                await conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+                await conn.exec_driver_sql(f'SET LOCAL search_path TO "{schema}"')
         await conn.run_sync(_upgrade, revision)
 
 
@@ -88,3 +122,23 @@ async def ping(engine: AsyncEngine) -> None:
     """Raise if the database does not answer."""
     async with engine.connect() as conn:
         await conn.execute(text("SELECT 1"))
+
+
+class Engines:
+    """One engine per database URL, shared by the wards that live in that database (each in
+    its own schema): one connection pool for a province, not one per commune."""
+
+    def __init__(self) -> None:
+        self._engines: dict[str, AsyncEngine] = {}
+
+    def get(self, url: str) -> AsyncEngine:
+        """The engine of this URL, created on first use."""
+        if url not in self._engines:
+            self._engines[url] = create_engine(url)
+        return self._engines[url]
+
+    async def dispose(self) -> None:
+        """Close every pool."""
+        for engine in self._engines.values():
+            await engine.dispose()
+        self._engines.clear()

@@ -177,7 +177,8 @@ async def test_outbox_depth_gauge_reflects_pending_rows(client: TestClient) -> N
     samples = await scrape(client)
     assert total(samples, "ward_outbox_depth", channel="telegram", status="pending") == 3
     assert total(samples, "ward_outbox_depth", channel="zalo_oa", status="sending") == 1
-    assert ("ward_outbox_depth", frozenset({("channel", "web"), ("status", "pending")})) in samples
+    web_pending = frozenset({("ward", "dak-bla"), ("channel", "web"), ("status", "pending")})
+    assert ("ward_outbox_depth", web_pending) in samples
     assert total(samples, "ward_outbox_depth", channel="web") == 0
 
 

@@ -18,8 +18,9 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from bot.keys import DEPS, METRICS, OUTBOX, SETTINGS
+from bot.keys import DEPS, METRICS, OUTBOX, SETTINGS, WARD_APPS, WARD_ID
 from bot.logs import request_id
+from bot.metrics import WardSource
 from bot.web.client import client_address
 
 REQUEST_ID_HEADER = "X-Request-Id"
@@ -119,9 +120,13 @@ async def metrics_view(request: web.Request) -> web.Response:
             )
     elif not from_this_machine(request):
         return web.Response(status=403, text="forbidden\n")
-    outbox = request.app.get(OUTBOX)
     body = await request.app[METRICS].scrape(
-        request.app[DEPS].sessions, outbox.channels if outbox is not None else ()
+        WardSource(
+            ward[WARD_ID],
+            ward[DEPS].sessions,
+            tuple(ward[OUTBOX].channels) if OUTBOX in ward else (),
+        )
+        for ward in request.config_dict[WARD_APPS]
     )
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 

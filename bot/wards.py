@@ -1,0 +1,238 @@
+"""Several wards in one deployment: the wards file, and the settings each ward runs with.
+
+Without WARDS_FILE a deployment serves the one ward of the WARD setting. With it, each ward
+listed gets its own host name (web chat, staff console, webhooks), its own bot accounts and
+its own data: a PostgreSQL schema of the shared database, or its own SQLite file. A message
+therefore belongs to the ward whose bot account received it, and no query of one ward can
+see another ward's residents.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy.engine import make_url
+
+from bot.settings import Settings
+
+WARD_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,40}$"
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+# Settings that belong to a ward's own accounts: never inherited from the environment in a
+# multi-ward deployment, so a ward without a Telegram bot does not borrow another's.
+ACCOUNT_FIELDS = (
+    "public_url",
+    "telegram_bot_token",
+    "telegram_webhook_secret",
+    "telegram_staff_chat_id",
+    "zalo_bot_token",
+    "zalo_bot_webhook_secret",
+    "zalo_oa_app_id",
+    "zalo_oa_secret_key",
+    "zalo_oa_app_secret",
+    "zalo_oa_access_token",
+    "zalo_oa_refresh_token",
+)
+
+
+class WardsError(Exception):
+    """The wards file is invalid; ``problems`` lists every finding."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class WardAccount(BaseModel):
+    """One ward of the deployment, as the wards file describes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = Field(description="Host name its web chat, console and webhooks answer on.")
+    ward: str | None = Field(
+        default=None, description="Ward file id in content/wards/ or a path (default: the key)."
+    )
+    public_url: AnyHttpUrl | None = None
+    database_url: str | None = None
+    database_schema: str | None = None
+    telegram_bot_token: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_staff_chat_id: str | None = None
+    zalo_bot_token: str | None = None
+    zalo_bot_webhook_secret: str | None = None
+    zalo_oa_app_id: str | None = None
+    zalo_oa_secret_key: str | None = None
+    zalo_oa_app_secret: str | None = None
+    zalo_oa_access_token: str | None = None
+    zalo_oa_refresh_token: str | None = None
+    webchat_allowed_origins: list[str] = Field(default_factory=list)
+    telegram_rate: int | None = None
+    zalo_bot_rate: int | None = None
+    zalo_oa_rate: int | None = None
+
+    @field_validator("host")
+    @classmethod
+    def _host_name(cls, value: str) -> str:
+        host = value.strip().lower().rstrip(".")
+        if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?", host):
+            raise ValueError("a host name such as dakbla.example.vn (no scheme, no path)")
+        return host
+
+
+class WardsFile(BaseModel):
+    """The wards file: ward id → its account."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    wards: dict[str, WardAccount] = Field(min_length=1)
+
+    @field_validator("wards")
+    @classmethod
+    def _ids(cls, value: dict[str, WardAccount]) -> dict[str, WardAccount]:
+        bad = [key for key in value if not re.fullmatch(WARD_ID_PATTERN, key)]
+        if bad:
+            raise ValueError(f"ward ids are lower-case letters, digits and -: {', '.join(bad)}")
+        return value
+
+
+@dataclass(frozen=True)
+class WardSite:
+    """One ward as this process serves it."""
+
+    id: str
+    host: str | None  # None: the single ward, served on any host name
+    settings: Settings
+
+
+def _expand(value: object, missing: set[str]) -> object:
+    """${NAME} in the file reads the environment: tokens stay out of the file."""
+    if isinstance(value, str):
+
+        def lookup(match: re.Match[str]) -> str:
+            if match[1] not in os.environ:
+                missing.add(match[1])
+            return os.environ.get(match[1], "")
+
+        return _VARIABLE.sub(lookup, value)
+    if isinstance(value, dict):
+        return {key: _expand(item, missing) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_expand(item, missing) for item in value]
+    return value
+
+
+def load_wards_file(path: Path) -> WardsFile:
+    """Read, expand and validate the wards file; WardsError names every problem."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise WardsError([f"{path}: cannot read: {exc.strerror}"]) from exc
+    except yaml.YAMLError as exc:
+        raise WardsError([f"{path}: not valid YAML: {exc}"]) from exc
+    missing: set[str] = set()
+    data = _expand(raw, missing)
+    if missing:
+        names = ", ".join(sorted(missing))
+        raise WardsError([f"{path}: environment variables not set: {names}"])
+    try:
+        parsed = WardsFile.model_validate(data)
+    except ValidationError as exc:
+        raise WardsError(
+            [f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        ) from exc
+    problems = list(_clashes(parsed))
+    if problems:
+        raise WardsError([f"{path}: {problem}" for problem in problems])
+    return parsed
+
+
+def _clashes(parsed: WardsFile) -> list[str]:
+    """Two wards on one host name or one bot account could not tell their residents apart."""
+    problems = []
+    seen: dict[tuple[str, str], str] = {}
+    for ward_id, account in parsed.wards.items():
+        shared = (
+            ("host", account.host),
+            ("Telegram bot", account.telegram_bot_token),
+            ("Zalo Bot", account.zalo_bot_token),
+            ("Zalo OA", account.zalo_oa_app_id),
+        )
+        for what, value in shared:
+            if value is None:
+                continue
+            other = seen.setdefault((what, value), ward_id)
+            if other != ward_id:
+                problems.append(f"wards {other!r} and {ward_id!r} share one {what}")
+    return problems
+
+
+def ward_database(base: Settings, ward_id: str, account: WardAccount) -> tuple[str, str | None]:
+    """Where a ward's data lives: its own database URL if given; else, beside the shared
+    one: on PostgreSQL the schema ward_<id>, on SQLite the file <name>-<id>.sqlite3."""
+    if account.database_url is not None:
+        return account.database_url, account.database_schema
+    url = make_url(base.database_url)
+    if url.get_backend_name() == "sqlite":
+        if account.database_schema is not None:
+            raise WardsError([f"ward {ward_id!r}: database_schema needs PostgreSQL"])
+        path = Path(url.database or "ward-assistant.sqlite3")
+        own = path.with_name(f"{path.stem}-{ward_id}{path.suffix or '.sqlite3'}")
+        return url.set(database=str(own)).render_as_string(hide_password=False), None
+    return base.database_url, account.database_schema or "ward_" + ward_id.replace("-", "_")
+
+
+def ward_settings(base: Settings, ward_id: str, account: WardAccount) -> Settings:
+    """The settings one ward runs with: the deployment's, with the ward's own accounts,
+    data and ward file."""
+    values = {name: getattr(base, name) for name in Settings.model_fields}
+    values.update(dict.fromkeys(ACCOUNT_FIELDS))
+    values["webchat_allowed_origins"] = []
+    given = account.model_dump(exclude_unset=True, exclude={"host", "ward"})
+    values.update({key: value for key, value in given.items() if value is not None})
+    if account.public_url is None and base.public_url is not None:
+        values["public_url"] = f"https://{account.host}"  # webhook mode: the ward's own host
+    values["ward"] = account.ward or ward_id
+    values["wards_file"] = None
+    values["database_url"], values["database_schema"] = ward_database(base, ward_id, account)
+    try:
+        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        raise WardsError(
+            [f"ward {ward_id!r}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        ) from exc
+
+
+def ward_sites(base: Settings) -> list[WardSite]:
+    """Every ward this deployment serves, with its settings (one without WARDS_FILE)."""
+    if base.wards_file is None:
+        return [WardSite(id=base.ward, host=None, settings=base)]
+    parsed = load_wards_file(base.wards_file)
+    return [
+        WardSite(id=ward_id, host=account.host, settings=ward_settings(base, ward_id, account))
+        for ward_id, account in parsed.wards.items()
+    ]
+
+
+def choose_site(base: Settings, ward_id: str | None) -> WardSite:
+    """The one ward a command works on: the only one, or the one named with --ward."""
+    sites = ward_sites(base)
+    if ward_id is None:
+        if len(sites) == 1:
+            return sites[0]
+        known = ", ".join(site.id for site in sites)
+        raise WardsError(
+            [f"this deployment serves several wards: choose one with --ward ({known})"]
+        )
+    for site in sites:
+        if site.id == ward_id:
+            return site
+    if base.wards_file is None:
+        # One ward: --ward names the ward file to use, as WARD would.
+        return WardSite(id=ward_id, host=None, settings=base.model_copy(update={"ward": ward_id}))
+    known = ", ".join(site.id for site in sites)
+    raise WardsError([f"no ward {ward_id!r} in {base.wards_file} (known: {known})"])
