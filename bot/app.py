@@ -57,12 +57,26 @@ log = logging.getLogger("bot")
 
 def describe(settings: Settings) -> list[str]:
     """What this process will serve, for the first log lines (no secrets)."""
+    sites = ward_sites(settings)
+    lines = [f"Ward assistant on http://{settings.host}:{settings.port}"]
+    for site in sites:
+        where = f" at host {site.host}" if site.host else ""
+        lines.append(f"Ward {site.settings.ward!r}{where}:")
+        lines += [f"  {line}" for line in _describe_ward(site.settings)]
+    lines.append("Website chat: demo page at /, widget at /widget.js, API at /api/chat")
+    lines.append(f"Roles: {', '.join(settings.roles)}")
+    return lines
+
+
+def _describe_ward(settings: Settings) -> list[str]:
     url = make_url(settings.database_url)
     database = (
         f"{url.get_backend_name()} ({url.database})"
         if url.get_backend_name() == "sqlite"
         else f"{url.get_backend_name()} on {url.host}"
     )
+    if settings.database_schema:
+        database += f", schema {settings.database_schema}"
     if settings.telegram_bot_token is None:
         telegram = "off (no TELEGRAM_BOT_TOKEN)"
     else:
@@ -73,13 +87,10 @@ def describe(settings: Settings) -> list[str]:
         zalo_bot = "webhook /webhooks/zalo-bot" if settings.webhook_mode else "long polling"
     zalo_oa = "webhook /webhooks/zalo-oa" if settings.zalo_oa_enabled else "off (no ZALO_OA_*)"
     return [
-        f"Ward assistant for ward {settings.ward!r} on http://{settings.host}:{settings.port}",
-        "Website chat: demo page at /, widget at /widget.js, API at /api/chat",
-        f"Telegram: {telegram}",
         f"Database: {database}",
+        f"Telegram: {telegram}",
         f"Zalo Bot: {zalo_bot}",
         f"Zalo OA: {zalo_oa}",
-        f"Roles: {', '.join(settings.roles)}",
     ]
 
 

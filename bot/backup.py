@@ -49,7 +49,11 @@ def _free(path: Path) -> Path:
 def _database_url() -> URL:
     from bot.cli import load_settings  # here: bot.cli imports this module
 
-    return make_url(load_settings().database_url)
+    settings = load_settings()
+    url = make_url(settings.database_url)
+    if settings.database_schema is not None:  # one ward of several: only its schema
+        url = url.update_query_dict({"schema": settings.database_schema})
+    return url
 
 
 def _sqlite_file(url: URL) -> Path:
@@ -100,6 +104,8 @@ def _pg_options(url: URL) -> list[str]:
     options.append(f"--port={url.port or 5432}")
     if url.username:
         options.append(f"--username={url.username}")
+    if isinstance(url.query.get("schema"), str):
+        options.append(f"--schema={url.query['schema']}")
     return [shlex.quote(option) for option in options]
 
 

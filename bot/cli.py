@@ -16,12 +16,13 @@ from bot.channels import console
 from bot.report.cli import report
 from bot.retention import retention
 from bot.settings import Settings
-from bot.wiring import core
+from bot.wards import WardsError, WardSite, choose_site, ward_sites
+from bot.wiring import core, database
 from content import check as content_check
-from db.session import create_engine, upgrade
+from content.loader import ContentError
 
 
-def load_settings() -> Settings:
+def deployment_settings() -> Settings:
     """Settings from the environment; a bad variable stops the program with its name."""
     try:
         return Settings()
@@ -33,10 +34,47 @@ def load_settings() -> Settings:
         raise click.ClickException("invalid settings:\n" + "\n".join(lines)) from exc
 
 
+def chosen_ward() -> str | None:
+    """The ward named with `python -m bot --ward ID ...`, if any."""
+    context = click.get_current_context(silent=True)
+    return (context.find_root().obj or {}).get("ward") if context is not None else None
+
+
+def load_settings() -> Settings:
+    """The settings of the ward a command works on: the deployment's only ward, or the one
+    chosen with --ward when WARDS_FILE lists several."""
+    base = deployment_settings()
+    ward = chosen_ward()
+    if base.wards_file is None and ward is None:
+        return base
+    try:
+        return choose_site(base, ward).settings
+    except (WardsError, ContentError) as exc:
+        raise click.ClickException("\n".join(exc.problems)) from exc
+
+
+def all_wards() -> list[WardSite]:
+    """Every ward of the deployment (the one chosen with --ward only)."""
+    if chosen_ward() is not None:
+        return [WardSite(id=chosen_ward() or "", host=None, settings=load_settings())]
+    try:
+        return ward_sites(deployment_settings())
+    except (WardsError, ContentError) as exc:
+        raise click.ClickException("\n".join(exc.problems)) from exc
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def main() -> None:
+@click.option(
+    "--ward",
+    default=None,
+    metavar="ID",
+    help="The ward to work on, when WARDS_FILE lists several (its id in that file).",
+)
+@click.pass_context
+def main(context: click.Context, ward: str | None) -> None:
     """Ward outreach assistant: procedures, hotlines, VNeID help and feedback for residents."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    context.obj = {"ward": ward}
 
 
 @main.command()
@@ -56,7 +94,8 @@ def serve(host: str | None, port: int | None, roles: tuple[str, ...]) -> None:
     from bot.app import create_app, describe
     from bot.logs import setup_logging
 
-    settings = load_settings()
+    # With --ward, that ward alone on every host name; otherwise the whole deployment.
+    settings = load_settings() if chosen_ward() else deployment_settings()
     overrides = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
     if roles:
         overrides["roles"] = list(dict.fromkeys(roles))
@@ -113,11 +152,22 @@ def content() -> None:
 
 
 @content.command("check")
-@click.option("--ward", default=None, help="Ward file to check with (default: WARD setting).")
-def content_check_command(ward: str | None) -> None:
-    """Validate the catalogue: schema, duplicate ids, dangling references, links."""
-    ward_id = ward or load_settings().ward
-    sys.exit(content_check.run(ward_id=ward_id))
+@click.option(
+    "--ward-file",
+    "ward_file",
+    default=None,
+    help="Ward file to check with (default: every ward of the deployment).",
+)
+def content_check_command(ward_file: str | None) -> None:
+    """Validate the catalogue: schema, duplicate ids, dangling references, links; with each
+    ward's file and own entries."""
+    files = [ward_file] if ward_file else [site.settings.ward for site in all_wards()]
+    failed = 0
+    for name in dict.fromkeys(files):
+        if len(files) > 1:
+            click.echo(f"== {name}")
+        failed += content_check.run(ward_id=name)
+    sys.exit(1 if failed else 0)
 
 
 @content.command("search")
@@ -161,7 +211,6 @@ def staff() -> None:
 def staff_add(username: str, display_name: str, role: str, password_stdin: bool) -> None:
     """Create a console account (asks for the password unless --password-stdin)."""
     from bot.staff.auth import add_staff
-    from db.session import session_factory
 
     password = (
         sys.stdin.readline().rstrip("\n")
@@ -171,13 +220,8 @@ def staff_add(username: str, display_name: str, role: str, password_stdin: bool)
     settings = load_settings()
 
     async def run() -> None:
-        engine = create_engine(settings.database_url)
-        try:
-            await upgrade(engine)
-            async with session_factory(engine)() as session, session.begin():
-                await add_staff(session, username, display_name, password, role)
-        finally:
-            await engine.dispose()
+        async with database(settings) as sessions, sessions() as session, session.begin():
+            await add_staff(session, username, display_name, password, role)
 
     try:
         asyncio.run(run())
@@ -204,15 +248,16 @@ def db() -> None:
 
 @db.command("upgrade")
 def db_upgrade() -> None:
-    """Apply database migrations (Alembic) up to the latest."""
-    settings = load_settings()
+    """Apply database migrations (Alembic) up to the latest, for every ward."""
+    sites = all_wards()
 
     async def run() -> None:
-        engine = create_engine(settings.database_url)
-        try:
-            await upgrade(engine)
-        finally:
-            await engine.dispose()
+        for site in sites:
+            async with database(site.settings):
+                pass
 
     asyncio.run(run())
-    click.echo("Database is up to date.")
+    if len(sites) == 1:
+        click.echo("Database is up to date.")
+    else:
+        click.echo(f"Databases of {len(sites)} wards are up to date.")

@@ -24,7 +24,6 @@ from db.models import (
     UnansweredQuestion,
     utcnow,
 )
-from db.session import create_engine, session_factory, upgrade
 
 EVENT_PAYLOAD_DAYS = 7  # handled updates are needed only to recognise a re-delivery
 LOGIN_ATTEMPT_AGE = timedelta(days=1)  # the lock-out window is 15 minutes
@@ -111,18 +110,13 @@ LABELS = {
 def retention(dry_run: bool) -> None:
     """Apply the data retention rules now (a running server does it once a day)."""
     from bot.cli import load_settings
+    from bot.wiring import database
 
     settings = load_settings()
 
     async def run() -> dict[str, int]:
-        engine = create_engine(settings.database_url)
-        try:
-            await upgrade(engine)
-            return await apply_retention(
-                session_factory(engine), settings.retention_days, dry_run=dry_run
-            )
-        finally:
-            await engine.dispose()
+        async with database(settings) as sessions:
+            return await apply_retention(sessions, settings.retention_days, dry_run=dry_run)
 
     done = asyncio.run(run())
     if settings.retention_days == 0:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.settings import Settings
 from content.indexing import build_index
@@ -13,6 +13,8 @@ from content.loader import load_ward_catalogue
 from content.normalize import load_lexicon
 from db.session import create_engine, session_factory, upgrade
 from handlers.deps import Deps
+
+SessionMaker = async_sessionmaker[AsyncSession]
 
 
 @asynccontextmanager
@@ -49,3 +51,15 @@ async def core(
     finally:
         if own_engine:
             await engine.dispose()
+
+
+@asynccontextmanager
+async def database(settings: Settings, migrate: bool = True) -> AsyncIterator[SessionMaker]:
+    """Sessions on the ward's database (its schema brought up to date), for the commands."""
+    engine = create_engine(settings.database_url)
+    try:
+        if migrate:
+            await upgrade(engine, schema=settings.database_schema)
+        yield session_factory(engine, settings.database_schema)
+    finally:
+        await engine.dispose()

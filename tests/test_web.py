@@ -140,11 +140,12 @@ async def test_serve_without_tokens_serves_the_website_chat(tmp_path: Path) -> N
     finally:
         proc.terminate()
         _, raw = await asyncio.wait_for(proc.communicate(), 30)
-    head = raw.decode().splitlines()[:4]
-    assert f"http://127.0.0.1:{port}" in head[0]
-    assert "Website chat" in head[1]
-    assert "Telegram: off" in head[2]
-    assert "sqlite" in head[3]
+    head = "\n".join(raw.decode().splitlines()[:8])
+    assert f"http://127.0.0.1:{port}" in head
+    assert "Ward 'dak-bla'" in head
+    assert "Website chat" in head
+    assert "Telegram: off" in head
+    assert "Database: sqlite" in head
 
 
 def test_bad_port_is_named(tmp_path: Path) -> None:
