@@ -77,6 +77,7 @@ class SenderOptions:
     """Tunables; the defaults suit one small server."""
 
     interval: float = 2.0  # seconds between looks at an idle outbox
+    idle_max: float = 2.0  # the pause doubles while the outbox stays empty, up to this
     batch: int = 200  # rows claimed at once per channel
     dead_after: float = 60.0  # a sender silent this long has its claims taken over
     retry_base: float = 30.0  # first retry after a transient failure; doubles each time
@@ -86,6 +87,7 @@ class SenderOptions:
 def sender_options(settings: Settings, only_announcement: int | None = None) -> SenderOptions:
     """The sender's tunables from the settings."""
     return SenderOptions(
+        idle_max=max(settings.outbox_idle_max, 2.0),
         dead_after=settings.outbox_dead_after,
         retry_base=settings.outbox_retry_base,
         only_announcement=only_announcement,
@@ -220,6 +222,7 @@ class OutboxSender:
         return rows
 
     async def _claimer(self, lane: _Lane) -> None:
+        pause = self.options.interval
         while True:
             try:
                 rows = await self.claim(lane.channel, self.options.batch)
@@ -228,9 +231,17 @@ class OutboxSender:
                 rows = []
             if not rows:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(lane.wake.wait(), self.options.interval)
+                    await asyncio.wait_for(lane.wake.wait(), pause)
+                # An idle lane looks less and less often (many wards in one process); work,
+                # or a wake-up from this process, brings it back to the short pause.
+                pause = (
+                    self.options.interval
+                    if lane.wake.is_set()
+                    else min(pause * 2, self.options.idle_max)
+                )
                 lane.wake.clear()
                 continue
+            pause = self.options.interval
             for row in rows:
                 await lane.queue.put(row)  # blocks while a batch is still waiting: bounded
 

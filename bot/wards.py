@@ -71,6 +71,10 @@ class WardAccount(BaseModel):
     zalo_oa_access_token: str | None = None
     zalo_oa_refresh_token: str | None = None
     webchat_allowed_origins: list[str] = Field(default_factory=list)
+    # API roots, for a self-hosted Telegram Bot API server or the tests' fake servers.
+    telegram_api_url: AnyHttpUrl | None = None
+    zalo_bot_api_url: AnyHttpUrl | None = None
+    zalo_oa_api_url: AnyHttpUrl | None = None
     telegram_rate: int | None = None
     zalo_bot_rate: int | None = None
     zalo_oa_rate: int | None = None
