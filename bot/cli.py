@@ -161,12 +161,16 @@ def content() -> None:
 def content_check_command(ward_file: str | None) -> None:
     """Validate the catalogue: schema, duplicate ids, dangling references, links; with each
     ward's file and own entries."""
-    files = [ward_file] if ward_file else [site.settings.ward for site in all_wards()]
+    wards = (
+        {ward_file: ward_file}
+        if ward_file
+        else {site.settings.ward: site.id for site in all_wards()}
+    )
     failed = 0
-    for name in dict.fromkeys(files):
-        if len(files) > 1:
+    for ref, name in wards.items():
+        if len(wards) > 1:
             click.echo(f"== {name}")
-        failed += content_check.run(ward_id=name)
+        failed += content_check.run(ward_id=ref, out=sys.stdout)
     sys.exit(1 if failed else 0)
 
 

@@ -19,6 +19,7 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ValidationError, 
 from sqlalchemy.engine import make_url
 
 from bot.settings import Settings
+from content.loader import ContentError, ward_path
 
 WARD_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,40}$"
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -202,6 +203,10 @@ def ward_settings(base: Settings, ward_id: str, account: WardAccount) -> Setting
         values["public_url"] = f"https://{account.host}"  # webhook mode: the ward's own host
     values["ward"] = account.ward or ward_id
     values["wards_file"] = None
+    try:
+        ward_path(values["ward"])
+    except ContentError as exc:
+        raise WardsError([f"ward {ward_id!r}: {problem}" for problem in exc.problems]) from exc
     values["database_url"], values["database_schema"] = ward_database(base, ward_id, account)
     try:
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]

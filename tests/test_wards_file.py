@@ -1,0 +1,162 @@
+"""The wards file: validation, each ward's own settings and data, and the commands' --ward."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+from bot.settings import Settings
+from bot.wards import WardsError, choose_site, load_wards_file, ward_sites
+
+WARD_B_FILE = Path(__file__).parent / "data" / "wards" / "thu-nghiem.yaml"
+
+
+def write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "wards.yaml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def two_wards(tmp_path: Path, extra_b: str = "") -> Path:
+    return write(
+        tmp_path,
+        f"""
+wards:
+  dak-bla:
+    host: DakBla.Example.vn
+    telegram_bot_token: ${{WARD_A_TOKEN}}
+  thu-nghiem:
+    ward: {WARD_B_FILE}
+    host: thunghiem.example.vn{extra_b}
+""",
+    )
+
+
+def base(tmp_path: Path, wards_file: Path, **values: object) -> Settings:
+    values.setdefault("database_url", f"sqlite:///{tmp_path}/assistant.sqlite3")
+    return Settings(_env_file=None, wards_file=wards_file, **values)  # type: ignore[call-arg]
+
+
+def test_each_ward_gets_its_host_accounts_and_sqlite_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WARD_A_TOKEN", "111:aaa")
+    # A token in the environment belongs to no ward of a multi-ward deployment.
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "999:not-for-any-ward")
+    sites = ward_sites(base(tmp_path, two_wards(tmp_path), public_url="https://x.example.vn"))
+    a, b = sites
+    assert (a.id, a.host, b.id, b.host) == (
+        "dak-bla",
+        "dakbla.example.vn",
+        "thu-nghiem",
+        "thunghiem.example.vn",
+    )
+    assert a.settings.telegram_bot_token is not None
+    assert a.settings.telegram_bot_token.get_secret_value() == "111:aaa"
+    assert b.settings.telegram_bot_token is None
+    assert a.settings.database_url.endswith("/assistant-dak-bla.sqlite3")
+    assert b.settings.database_url.endswith("/assistant-thu-nghiem.sqlite3")
+    assert a.settings.database_schema is None
+    assert str(a.settings.public_url) == "https://dakbla.example.vn/"  # webhooks on its host
+    assert b.settings.ward == str(WARD_B_FILE)
+
+
+def test_postgresql_wards_share_the_database_in_their_own_schemas(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WARD_A_TOKEN", "111:aaa")
+    path = two_wards(tmp_path, extra_b="\n    database_schema: tn_custom")
+    a, b = ward_sites(base(tmp_path, path, database_url="postgresql://u@db.example/wards"))
+    assert a.settings.database_url == b.settings.database_url
+    assert (a.settings.database_schema, b.settings.database_schema) == (
+        "ward_dak_bla",
+        "tn_custom",
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("wards:\n  a:\n    host: a.vn\n    telegram_bot_token: ${NOT_SET_ANYWHERE}\n", "NOT_SET"),
+        ("wards:\n  a:\n    host: x.vn\n  b:\n    ward: dak-bla\n    host: X.vn\n", "one host"),
+        (
+            "wards:\n  a:\n    host: a.vn\n    ward: dak-bla\n    zalo_bot_token: t\n"
+            "  b:\n    host: b.vn\n    ward: dak-bla\n    zalo_bot_token: t\n",
+            "share one Zalo Bot",
+        ),
+        ("wards:\n  Dak_Bla:\n    host: a.vn\n", "lower-case"),
+        ("wards:\n  dak-bla:\n    host: https://a.vn/\n", "host name"),
+        ("wards:\n  dak-bla:\n    host: a.vn\n    telegram: x\n", "telegram"),
+        ("wards: {}\n", "wards"),
+        ("wards: [\n", "not valid YAML"),
+    ],
+)
+def test_a_bad_wards_file_is_named(tmp_path: Path, body: str, expected: str) -> None:
+    with pytest.raises(WardsError) as caught:
+        load_wards_file(write(tmp_path, body))
+    assert expected in str(caught.value)
+
+
+def test_an_unknown_ward_file_is_named(tmp_path: Path) -> None:
+    path = write(tmp_path, "wards:\n  khong-co:\n    host: a.vn\n")
+    with pytest.raises(WardsError, match="khong-co"):
+        ward_sites(base(tmp_path, path))
+
+
+def test_a_database_schema_needs_postgresql(tmp_path: Path) -> None:
+    path = write(tmp_path, "wards:\n  dak-bla:\n    host: a.vn\n    database_schema: x\n")
+    with pytest.raises(WardsError, match="PostgreSQL"):
+        ward_sites(base(tmp_path, path))
+
+
+def test_commands_need_a_ward_when_there_are_several(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WARD_A_TOKEN", "111:aaa")
+    settings = base(tmp_path, two_wards(tmp_path))
+    with pytest.raises(WardsError, match="--ward"):
+        choose_site(settings, None)
+    assert choose_site(settings, "thu-nghiem").settings.ward == str(WARD_B_FILE)
+    with pytest.raises(WardsError, match="known: dak-bla, thu-nghiem"):
+        choose_site(settings, "nowhere")
+
+
+def test_cli_upgrades_every_ward_and_adds_staff_to_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WARD_A_TOKEN", "111:aaa")
+    monkeypatch.setenv("WARDS_FILE", str(two_wards(tmp_path)))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/assistant.sqlite3")
+    runner = CliRunner()
+    upgraded = runner.invoke(main, ["db", "upgrade"])
+    assert upgraded.exit_code == 0, upgraded.output
+    assert "2 wards" in upgraded.output
+    assert (tmp_path / "assistant-dak-bla.sqlite3").is_file()
+    assert (tmp_path / "assistant-thu-nghiem.sqlite3").is_file()
+    refused = runner.invoke(main, ["staff", "add", "an", "--name", "An", "--password-stdin"])
+    assert refused.exit_code != 0 and "--ward" in refused.output
+    added = runner.invoke(
+        main,
+        ["--ward", "thu-nghiem", "staff", "add", "an", "--name", "An", "--password-stdin"],
+        input="mat-khau-du-dai-123\n",
+    )
+    assert added.exit_code == 0, added.output
+    again = runner.invoke(
+        main,
+        ["--ward", "dak-bla", "staff", "add", "an", "--name", "An", "--password-stdin"],
+        input="mat-khau-du-dai-123\n",
+    )
+    assert again.exit_code == 0, again.output  # another ward: another set of accounts
+
+
+def test_content_check_covers_every_ward(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WARD_A_TOKEN", "111:aaa")
+    monkeypatch.setenv("WARDS_FILE", str(two_wards(tmp_path)))
+    result = CliRunner().invoke(main, ["content", "check"])
+    assert result.exit_code == 0, result.output
+    assert "== dak-bla" in result.output and "== thu-nghiem" in result.output
+    assert "Ward 'dak-bla'" in result.output and "Ward 'thu-nghiem'" in result.output
+    assert "18 howto" in result.output  # the test ward's own entry is checked too
