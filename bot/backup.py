@@ -20,6 +20,8 @@ from pathlib import Path
 import click
 from sqlalchemy.engine import URL, make_url
 
+from bot.settings import Settings
+
 try:
     import fcntl
 except ImportError:  # Windows: only the write-lock test below applies
@@ -49,7 +51,10 @@ def _free(path: Path) -> Path:
 def _database_url() -> URL:
     from bot.cli import load_settings  # here: bot.cli imports this module
 
-    settings = load_settings()
+    return _url_of(load_settings())
+
+
+def _url_of(settings: Settings) -> URL:
     url = make_url(settings.database_url)
     if settings.database_schema is not None:  # one ward of several: only its schema
         url = url.update_query_dict({"schema": settings.database_schema})
@@ -133,8 +138,9 @@ def _pg_restore_lines(url: URL, file: str) -> list[str]:
     ]
 
 
-def _pg_backup(url: URL, out: Path | None) -> None:
-    target = out or BACKUP_DIR / f"{PREFIX}-{_stamp()}.dump"
+def _pg_backup(url: URL, out: Path | None, ward: str | None = None) -> None:
+    name = f"{PREFIX}-{ward}" if ward else PREFIX
+    target = out or BACKUP_DIR / f"{name}-{_stamp()}.dump"
     database = shlex.quote(url.database or "DATABASE")
     command = (
         f"pg_dump --format=custom --no-owner {' '.join(_pg_options(url))} "
@@ -163,16 +169,29 @@ def _pg_backup(url: URL, out: Path | None) -> None:
     help=f"File to write (default: {BACKUP_DIR}/{PREFIX}-YYYYmmdd-HHMMSS.sqlite3).",
 )
 def backup(out: Path | None) -> None:
-    """Back up the database; safe while the server runs (on PostgreSQL: prints pg_dump)."""
-    url = _database_url()
+    """Back up the database; safe while the server runs (on PostgreSQL: prints pg_dump).
+    With several wards, each ward's (or the one chosen with --ward)."""
+    from bot.cli import all_wards  # here: bot.cli imports this module
+
+    sites = all_wards()
+    if len(sites) > 1 and out is not None:
+        raise click.ClickException("--out names one file: choose the ward with --ward")
+    for site in sites:
+        _backup_one(_url_of(site.settings), out, site.id if len(sites) > 1 else None)
+
+
+def _backup_one(url: URL, out: Path | None, ward: str | None) -> None:
+    if ward is not None:
+        click.echo(f"== {ward}")
     if url.get_backend_name() != "sqlite":
-        _pg_backup(url, out)
+        _pg_backup(url, out, ward)
         return
     source = _sqlite_file(url)
     if not source.is_file():
         raise click.ClickException(f"no database at {source} (run: python -m bot db upgrade)")
     if out is None:
-        target = _free(BACKUP_DIR / f"{PREFIX}-{_stamp()}.sqlite3")
+        name = f"{PREFIX}-{ward}" if ward else PREFIX
+        target = _free(BACKUP_DIR / f"{name}-{_stamp()}.sqlite3")
     elif out.exists():
         raise click.ClickException(f"{out} exists already; choose another --out")
     else:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from dotenv import dotenv_values
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.engine import make_url
 
@@ -114,20 +115,27 @@ class WardSite:
     settings: Settings
 
 
-def _expand(value: object, missing: set[str]) -> object:
+def environment() -> dict[str, str]:
+    """What ${NAME} reads: the environment, over the .env file that Settings reads too (the
+    commands typed in /opt/ward-assistant find the tokens the service gets from systemd)."""
+    from_file = {k: v for k, v in dotenv_values(".env").items() if v is not None}
+    return {**from_file, **os.environ}
+
+
+def _expand(value: object, names: dict[str, str], missing: set[str]) -> object:
     """${NAME} in the file reads the environment: tokens stay out of the file."""
     if isinstance(value, str):
 
         def lookup(match: re.Match[str]) -> str:
-            if match[1] not in os.environ:
+            if match[1] not in names:
                 missing.add(match[1])
-            return os.environ.get(match[1], "")
+            return names.get(match[1], "")
 
         return _VARIABLE.sub(lookup, value)
     if isinstance(value, dict):
-        return {key: _expand(item, missing) for key, item in value.items()}
+        return {key: _expand(item, names, missing) for key, item in value.items()}
     if isinstance(value, list):
-        return [_expand(item, missing) for item in value]
+        return [_expand(item, names, missing) for item in value]
     return value
 
 
@@ -140,7 +148,7 @@ def load_wards_file(path: Path) -> WardsFile:
     except yaml.YAMLError as exc:
         raise WardsError([f"{path}: not valid YAML: {exc}"]) from exc
     missing: set[str] = set()
-    data = _expand(raw, missing)
+    data = _expand(raw, environment(), missing)
     if missing:
         names = ", ".join(sorted(missing))
         raise WardsError([f"{path}: environment variables not set: {names}"])

@@ -39,6 +39,18 @@ def place_names(catalogue: Catalogue) -> list[str]:
     return names
 
 
+_BUILT: dict[tuple[int, tuple[IndexDoc, ...]], SearchIndex] = {}
+_KEEP = 16  # distinct catalogues kept built (wards with their own entries each have one)
+
+
 def build_index(catalogue: Catalogue, lexicon: Lexicon) -> SearchIndex:
-    """The search index for this catalogue and ward."""
-    return SearchIndex(list(catalogue_docs(catalogue)), lexicon, place_names(catalogue))
+    """The search index for this catalogue and ward; wards whose entries are the same share
+    one built index (a province serves a hundred wards from one process)."""
+    docs = tuple(catalogue_docs(catalogue))
+    key = (id(lexicon), docs)
+    built = _BUILT.get(key)
+    if built is None or built.lexicon is not lexicon:
+        if len(_BUILT) >= _KEEP:
+            _BUILT.clear()
+        built = _BUILT[key] = SearchIndex(list(docs), lexicon)
+    return built.with_places(place_names(catalogue))

@@ -126,5 +126,11 @@ class Lexicon(BaseModel):
 
 
 def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
-    """Read and validate the lexicon file."""
+    """Read and validate the lexicon file; read once per process while it is unchanged (the
+    wards of a deployment share it, and with it their search index)."""
+    return _lexicon(path, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _lexicon(path: Path, _modified: int) -> Lexicon:
     return Lexicon.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))

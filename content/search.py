@@ -9,6 +9,7 @@ messages still work because filler words weigh nothing and rare subject words do
 
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 from collections import Counter
@@ -25,6 +26,11 @@ PAIR_BOOST = 1.6  # a word pair ("tam tru") says more than its two words apart
 PHRASE_BONUS = 0.6  # share of a whole alias's weight added when it appears verbatim
 EXACT_BONUS = 1.0  # the message is nothing but an alias ("VNeID", "khai sinh?")
 CANDIDATES = 8
+
+
+def _place_phrases(places: Iterable[str]) -> list[str]:
+    """Folded place names, longest first (so "Đăk Bla" goes before "Bla")."""
+    return sorted({" ".join(tokenize(p)) for p in places if tokenize(p)}, key=lambda p: -len(p))
 
 
 @dataclass(frozen=True)
@@ -99,9 +105,7 @@ class SearchIndex:
         self.docs = list(docs)
         self.lexicon = lexicon
         self._stop = lexicon.stopwords
-        self._places = sorted(
-            {" ".join(tokenize(p)) for p in places if tokenize(p)}, key=lambda p: -len(p)
-        )
+        self._places = _place_phrases(places)
         weights: dict[str, dict[int, float]] = {}
         word_freq: Counter[str] = Counter()
         pair_freq: Counter[tuple[str, str]] = Counter()
@@ -132,6 +136,13 @@ class SearchIndex:
             self._phrases.append([self._phrase(p) for p in doc.phrases])
         self._building, self._prepared = False, {}
         self._text_features: dict[str, frozenset[str]] = {}
+
+    def with_places(self, places: Iterable[str]) -> SearchIndex:
+        """The same index for another ward: place names are only read from questions, so
+        wards with the same entries share the postings, the speller and the phrases."""
+        twin = copy.copy(self)
+        twin._places = _place_phrases(places)
+        return twin
 
     @staticmethod
     def _fields(doc: IndexDoc) -> Iterable[tuple[str, str]]:

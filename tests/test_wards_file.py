@@ -160,3 +160,39 @@ def test_content_check_covers_every_ward(tmp_path: Path, monkeypatch: pytest.Mon
     assert "== dak-bla" in result.output and "== thu-nghiem" in result.output
     assert "Ward 'dak-bla'" in result.output and "Ward 'thu-nghiem'" in result.output
     assert "18 howto" in result.output  # the test ward's own entry is checked too
+
+
+def test_variables_are_also_read_from_the_env_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WARD_A_TOKEN", raising=False)
+    (tmp_path / ".env").write_text("WARD_A_TOKEN=555:from-dotenv\n", encoding="utf-8")
+    a, _ = ward_sites(base(tmp_path, two_wards(tmp_path)))
+    assert a.settings.telegram_bot_token is not None
+    assert a.settings.telegram_bot_token.get_secret_value() == "555:from-dotenv"
+
+
+def test_the_shipped_example_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DAKBLA_TELEGRAM_BOT_TOKEN", "123:example")
+    example = Path(__file__).parents[1] / "deploy" / "wards.example.yaml"
+    parsed = load_wards_file(example)
+    assert list(parsed.wards) == ["dak-bla"]
+
+
+def test_backup_without_ward_copies_every_ward(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WARD_A_TOKEN", "111:aaa")
+    monkeypatch.setenv("WARDS_FILE", str(two_wards(tmp_path)))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/assistant.sqlite3")
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(main, ["backup"])
+    assert result.exit_code == 0, result.output
+    written = sorted(p.name for p in (tmp_path / "backups").glob("*.sqlite3"))
+    assert len(written) == 2
+    assert "-dak-bla-" in written[0] and "-thu-nghiem-" in written[1]
+    refused = runner.invoke(main, ["backup", "--out", str(tmp_path / "one.sqlite3")])
+    assert refused.exit_code != 0 and "--ward" in refused.output
