@@ -33,3 +33,4 @@ bench: install
 	$(PY) bench/webhook_throughput.py
 	$(PY) bench/broadcast_throughput.py
 	$(PY) bench/report_generation.py
+	$(PY) bench/multiward.py

@@ -139,9 +139,9 @@ async def child(count: int, idle_max: float, idle_seconds: float, database: str)
             await fake.stop()
             if postgres:
                 admin = create_engine(database)
-                async with admin.begin() as conn:
-                    for number in range(count):
-                        schema = f"bench_{tag}_w{number:03d}"
+                for number in range(count):  # one transaction each: locks per transaction
+                    schema = f"bench_{tag}_w{number:03d}"
+                    async with admin.begin() as conn:
                         await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
                 await admin.dispose()
     latencies.sort()

@@ -87,7 +87,7 @@ class SenderOptions:
 def sender_options(settings: Settings, only_announcement: int | None = None) -> SenderOptions:
     """The sender's tunables from the settings."""
     return SenderOptions(
-        idle_max=max(settings.outbox_idle_max, 2.0),
+        idle_max=max(settings.outbox_idle_max or 2.0, 2.0),
         dead_after=settings.outbox_dead_after,
         retry_base=settings.outbox_retry_base,
         only_announcement=only_announcement,

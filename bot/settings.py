@@ -106,12 +106,13 @@ class Settings(BaseSettings):
         description="Seconds without a heartbeat after which a sender's claimed messages "
         "are taken over by another (after a crash).",
     )
-    outbox_idle_max: float = Field(
-        default=2.0,
+    outbox_idle_max: float | None = Field(
+        default=None,
         ge=0.1,
         le=300,
         description="Longest pause between looks at an idle outbox (seconds; it starts at 2 "
-        "and doubles while idle). Raise it, e.g. to 15, when one process serves many wards.",
+        "and doubles while idle). Default: 2 for one ward, 15 with WARDS_FILE (many wards "
+        "in one process would otherwise keep the database busy).",
     )
     outbox_retry_base: float = Field(
         default=30.0, ge=0.1, le=3600, description="First retry after a transient failure."
