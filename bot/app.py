@@ -152,11 +152,15 @@ async def _zalo_ctx(app: web.Application) -> AsyncIterator[None]:
     started = []
     if settings.zalo_bot_token is not None:
         app[ZALO_BOT] = ZaloBotChannel(settings, deps, inbox, http)
-        app[OUTBOX].register("zalo_bot", app[ZALO_BOT].deliver, settings.outbox_concurrency)
+        app[OUTBOX].register(
+            "zalo_bot", app[ZALO_BOT].deliver, settings.outbox_concurrency, app[ZALO_BOT].limiter
+        )
         started.append(app[ZALO_BOT])
     if settings.zalo_oa_enabled:
         app[ZALO_OA] = ZaloOAChannel(settings, deps, inbox, http)
-        app[OUTBOX].register("zalo_oa", app[ZALO_OA].deliver, settings.outbox_concurrency)
+        app[OUTBOX].register(
+            "zalo_oa", app[ZALO_OA].deliver, settings.outbox_concurrency, app[ZALO_OA].limiter
+        )
         await app[ZALO_OA].start()
     for channel in started:
         await channel.start()
@@ -172,7 +176,7 @@ async def _telegram_ctx(app: web.Application) -> AsyncIterator[None]:
         return
     channel = TelegramChannel(settings, app[DEPS], _inbox_of(app))
     app[TELEGRAM] = channel
-    app[OUTBOX].register("telegram", channel.deliver, settings.outbox_concurrency)
+    app[OUTBOX].register("telegram", channel.deliver, settings.outbox_concurrency, channel.limiter)
     await channel.start()
     yield
     await channel.stop()

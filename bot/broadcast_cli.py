@@ -243,16 +243,16 @@ async def _channels(
             telegram = TelegramChannel(settings, deps, None)
             await telegram.start()
             stack.push_async_callback(telegram.stop)
-            sender.register("telegram", telegram.deliver, concurrency)
+            sender.register("telegram", telegram.deliver, concurrency, telegram.limiter)
         if settings.zalo_bot_token is not None:
             zalo_bot = ZaloBotChannel(settings, deps, None, http)
             await zalo_bot.start()
             stack.push_async_callback(zalo_bot.stop)
-            sender.register("zalo_bot", zalo_bot.deliver, concurrency)
+            sender.register("zalo_bot", zalo_bot.deliver, concurrency, zalo_bot.limiter)
         if settings.zalo_oa_enabled:
             zalo_oa = ZaloOAChannel(settings, deps, None, http)
             await zalo_oa.start()
-            sender.register("zalo_oa", zalo_oa.deliver, concurrency)
+            sender.register("zalo_oa", zalo_oa.deliver, concurrency, zalo_oa.limiter)
         await sender.start()
         try:
             yield sender

@@ -27,6 +27,7 @@ from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery import Delivery
+from bot.ratelimit import ChannelLimiter
 from bot.settings import Settings
 from db.models import Announcement, Outbox, SenderHeartbeat, utcnow
 from db.queries import insert_for
@@ -103,6 +104,11 @@ class _Lane:
     queue: asyncio.Queue[Claimed] = field(default_factory=lambda: asyncio.Queue())
 
 
+# Seconds between two counts of the running senders while sending: a sender that starts
+# or stops changes the others' share of the rate within this time.
+PEER_REFRESH = 0.25
+
+
 class OutboxSender:
     """Drains the outbox in the background; `wake()` after enqueueing sends at once."""
 
@@ -118,6 +124,9 @@ class OutboxSender:
         self._on_result = on_result
         self.owner = uuid.uuid4().hex
         self._deliverers: dict[str, tuple[Deliverer, int]] = {}
+        self._limiters: dict[str, ChannelLimiter] = {}
+        self._peers_checked = 0.0  # loop time of the last count of running senders
+        self._first_send_at = 0.0  # loop time before which a newcomer holds its sends
         self._lanes: dict[str, _Lane] = {}
         self._lane_tasks: list[asyncio.Task[None]] = []
         self._background: list[asyncio.Task[None]] = []  # the recorder, the heartbeat
@@ -127,8 +136,18 @@ class OutboxSender:
         for channel in NEVER_DELIVERED:
             self.register(channel, _never)
 
-    def register(self, channel: str, deliverer: Deliverer, concurrency: int = 8) -> None:
+    def register(
+        self,
+        channel: str,
+        deliverer: Deliverer,
+        concurrency: int = 8,
+        limiter: ChannelLimiter | None = None,
+    ) -> None:
+        """Send `channel`'s rows with `deliverer`; its `limiter` is split with the other
+        senders running (the platform's limit is per account, not per process)."""
         self._deliverers[channel] = (deliverer, concurrency)
+        if limiter is not None:
+            self._limiters[channel] = limiter
 
     @property
     def channels(self) -> set[str]:
@@ -143,6 +162,10 @@ class OutboxSender:
 
     async def start(self) -> None:
         await self._beat()
+        if await self._count_peers() > 1 and self._limiters:
+            # The senders already running learn of this one within PEER_REFRESH; until then
+            # and for one rate window more, they may still be using the whole rate.
+            self._first_send_at = asyncio.get_running_loop().time() + PEER_REFRESH + 1.0
         for channel, (deliverer, concurrency) in self._deliverers.items():
             lane = _Lane(channel, deliverer, asyncio.Semaphore(concurrency))
             lane.queue = asyncio.Queue(maxsize=self.options.batch)
@@ -248,9 +271,15 @@ class OutboxSender:
     # --- sending --------------------------------------------------------------------------
 
     async def _dispatcher(self, lane: _Lane) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             row = await lane.queue.get()
             await lane.slots.acquire()
+            if lane.channel in self._limiters:
+                if loop.time() - self._peers_checked > PEER_REFRESH:
+                    await self._count_peers()
+                if (hold := self._first_send_at - loop.time()) > 0:
+                    await asyncio.sleep(hold)
             task = asyncio.create_task(self._send(lane, row))
             self._sending.add(task)
             task.add_done_callback(self._sending.discard)
@@ -347,6 +376,25 @@ class OutboxSender:
                     index_elements=["owner"], set_={"beat_at": stmt.excluded.beat_at}
                 )
             )
+
+    async def _count_peers(self) -> int:
+        """Count the senders beating now and give each limiter this sender's share; only
+        while sending (at most every PEER_REFRESH), so idle wards cost nothing."""
+        self._peers_checked = asyncio.get_running_loop().time()
+        try:
+            async with self._sessions() as session:
+                since = utcnow() - timedelta(seconds=self.options.dead_after)
+                peers = await session.scalar(
+                    select(func.count())
+                    .select_from(SenderHeartbeat)
+                    .where(SenderHeartbeat.beat_at > since)
+                )
+        except Exception:
+            log.exception("outbox: counting senders failed; keeping the last share")
+            return max((limiter.share for limiter in self._limiters.values()), default=1)
+        for limiter in self._limiters.values():
+            limiter.set_share(peers or 1)
+        return peers or 1
 
     async def _heart(self) -> None:
         while True:

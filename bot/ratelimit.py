@@ -1,5 +1,6 @@
 """Per-channel sending limits: a sliding-window cap on the whole channel, a minimum spacing
-per chat, and a pause when the platform answers 429 with a retry time.
+per chat, and a pause when the platform answers 429 with a retry time. Several sender
+processes of one account split its rate evenly (`set_share`, fed by the outbox's heartbeats).
 
 A sliding window and not a token bucket (aiolimiter): a bucket of 30 lets 30 through at
 once and then 30 more within the same second, which a platform counting "30 per second"
@@ -59,6 +60,18 @@ class ChannelLimiter:
         self._paused_until = 0.0
         self._next_departure = 0.0  # even pacing: one send every period/rate seconds
         self._lock = asyncio.Lock()  # waiters take turns, in arrival order
+        self.share = 1  # senders of this account running now (they split the rate)
+
+    @property
+    def rate(self) -> int | None:
+        """Sends per period this process may make: its share of the account's limit."""
+        if self.limits.rate is None:
+            return None
+        return max(1, self.limits.rate // self.share)
+
+    def set_share(self, senders: int) -> None:
+        """`senders` processes send through this account now; each keeps to its part."""
+        self.share = max(1, senders)
 
     @property
     def paused_for(self) -> float:
@@ -99,9 +112,9 @@ class ChannelLimiter:
                     await asyncio.sleep(wait)
                 now = self._clock()
                 send = Send(now, chat if spaced else None)
-                if self.limits.rate is not None:
+                if (rate := self.rate) is not None:
                     self._sent.append(send)
-                    pace = self.limits.period / self.limits.rate
+                    pace = self.limits.period / rate
                     self._next_departure = max(now, self._next_departure) + pace
                 if spaced:
                     assert chat is not None
@@ -113,7 +126,7 @@ class ChannelLimiter:
     def _window_wait(self) -> float:
         now = self._clock()
         wait = max(self._paused_until - now, self._next_departure - PACE_SLACK - now)
-        rate = self.limits.rate
+        rate = self.rate
         if rate is not None:
             window = self.limits.period + self.limits.margin
             while self._sent and self._sent[0].at <= now - window:

@@ -90,9 +90,9 @@ async def sender_for(
         await telegram.start()
         await zalo_bot.start()
         await zalo_oa.start()
-        sender.register("telegram", telegram.deliver, 32)
-        sender.register("zalo_bot", zalo_bot.deliver, 32)
-        sender.register("zalo_oa", zalo_oa.deliver, 32)
+        sender.register("telegram", telegram.deliver, 32, telegram.limiter)
+        sender.register("zalo_bot", zalo_bot.deliver, 32, zalo_bot.limiter)
+        sender.register("zalo_oa", zalo_oa.deliver, 32, zalo_oa.limiter)
         sender.register("web", webchat.deliver)
         await sender.start()
         try:
@@ -244,17 +244,23 @@ async def test_a_picture_and_a_long_text_keep_a_second_between_messages_to_a_cha
 async def test_two_senders_share_one_broadcast_without_sending_twice(
     deps: Deps, telegram_api: FakeTelegram, zalo_api: FakeZalo
 ) -> None:
-    refs = [str(9000 + i) for i in range(40)]
+    refs = [str(9000 + i) for i in range(120)]
     await residents(deps, "telegram", refs)
     announcement_id = await announce(deps)
-    # Each process keeps to half the platform's rate (the limiters are per process).
-    settings = settings_for(telegram_api, zalo_api, telegram_rate=15)
+    # Both are set to the platform's whole rate: they split it between them, learning of
+    # each other from their heartbeats.
+    settings = settings_for(telegram_api, zalo_api, telegram_rate=30)
     options = SenderOptions(batch=7, interval=0.1, retry_base=0.2)
-    async with sender_for(deps, settings, options), sender_for(deps, settings, options):
+    async with (
+        sender_for(deps, settings, options) as first,
+        sender_for(deps, settings, options) as second,
+    ):
         await wait_done(deps, announcement_id)
+        shares = {first._limiters["telegram"].share, second._limiters["telegram"].share}
     received = chats(telegram_api.delivered)
     assert set(received) == set(refs) and set(received.values()) == {1}
     assert telegram_api.limits is not None and telegram_api.limits.violations == []
+    assert shares == {2}  # each kept to half
 
 
 async def test_emergency_reaches_every_active_resident_and_areas_narrow_the_audience(
