@@ -2,9 +2,11 @@
 
 Once a day the scheduler, or `python -m bot retention [--dry-run]`, deletes residents' messages
 and unanswered questions older than RETENTION_DAYS, anonymises resolved feedback as old (the
-records and the report's counts stay), drops the raw payload of handled channel updates after
-7 days (the row and its key stay for de-duplication), and removes staff sign-in failures older
-than a day and expired console sessions. Idempotent: running it twice changes nothing more."""
+records and the report's counts stay), empties messages sent that long ago (their status stays
+for the report), forgets residents not seen that long who subscribe to nothing, drops the raw
+payload of handled channel updates after 7 days (the row and its key stay for
+de-duplication), and removes staff sign-in failures older than a day and expired console
+sessions. Idempotent: running it twice changes nothing more."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import asyncio
 from datetime import datetime, timedelta
 
 import click
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db import privacy_queries as pq
@@ -20,13 +22,17 @@ from db.models import (
     Feedback,
     Interaction,
     LoginAttempt,
+    Outbox,
     StaffSession,
+    Subscription,
     UnansweredQuestion,
+    User,
     utcnow,
 )
 
 EVENT_PAYLOAD_DAYS = 7  # handled updates are needed only to recognise a re-delivery
 LOGIN_ATTEMPT_AGE = timedelta(days=1)  # the lock-out window is 15 minutes
+IDLE_BATCH = 500  # idle residents forgotten per run
 
 
 async def apply_retention(
@@ -54,6 +60,8 @@ async def apply_retention(
                 done["feedback_anonymised"] = await pq.anonymise_feedback(
                     session, await _old_resolved_feedback(session, cutoff)
                 )
+                done["outbox_blanked"] = await _blank_old_outbox(session, cutoff)
+                done["residents_forgotten"] = await _forget_idle_residents(session, cutoff)
             done["channel_events"] = await pq.clear_event_payloads(
                 session, before=now - timedelta(days=EVENT_PAYLOAD_DAYS)
             )
@@ -71,6 +79,46 @@ async def apply_retention(
         else:
             await transaction.commit()
     return done
+
+
+async def _blank_old_outbox(session: AsyncSession, cutoff: datetime) -> int:
+    """Messages sent (or given up) before the cutoff keep their status, which the report
+    counts, but lose their text and address."""
+    result = await session.execute(
+        update(Outbox)
+        .where(
+            Outbox.status.not_in(("pending", "sending")),
+            func.coalesce(Outbox.sent_at, Outbox.created_at) < cutoff,
+            or_(Outbox.user_ref != "", Outbox.text != ""),
+        )
+        .values(text="", buttons=[], image_url=None, user_ref="", user_id=None)
+    )
+    return result.rowcount or 0
+
+
+async def _forget_idle_residents(session: AsyncSession, cutoff: datetime) -> int:
+    """Residents not seen since the cutoff, with no subscription (that is a standing wish to
+    hear from the ward) and no feedback still open, are forgotten as if they had asked
+    (/xoa_du_lieu): their chat id, name, area and progress go, their closed feedback stays
+    anonymised. At most IDLE_BATCH a day, so one run stays short."""
+    open_feedback = select(Feedback.user_id).where(
+        Feedback.user_id.is_not(None), Feedback.status.not_in(("answered", "resolved"))
+    )
+    idle = await session.scalars(
+        select(User.id)
+        .where(
+            User.last_seen_at < cutoff,
+            ~exists().where(Subscription.user_id == User.id),
+            User.id.not_in(open_feedback),
+        )
+        .order_by(User.id)
+        .limit(IDLE_BATCH)
+    )
+    forgotten = 0
+    for user_id in list(idle):
+        await pq.forget_user(session, user_id)
+        forgotten += 1
+    return forgotten
 
 
 async def _delete(session: AsyncSession, table: type, where: object) -> int:
@@ -98,6 +146,8 @@ async def _old_resolved_feedback(session: AsyncSession, cutoff: datetime) -> lis
 LABELS = {
     "unanswered": "unanswered questions deleted",
     "messages": "messages deleted",
+    "outbox_blanked": "sent messages emptied of text and address (status kept)",
+    "residents_forgotten": "residents not seen since, without subscriptions, forgotten",
     "feedback_anonymised": "resolved feedback records anonymised",
     "channel_events": "handled channel updates emptied (key kept)",
     "login_attempts": "failed staff sign-ins deleted",

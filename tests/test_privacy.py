@@ -430,6 +430,8 @@ async def test_retention_removes_only_what_is_older_than_the_limit(deps: Deps) -
         "unanswered": 1,
         "messages": 1,
         "feedback_anonymised": 1,
+        "outbox_blanked": 0,
+        "residents_forgotten": 0,
         "channel_events": 1,
         "login_attempts": 1,
         "staff_sessions": 1,
@@ -457,6 +459,54 @@ async def test_retention_removes_only_what_is_older_than_the_limit(deps: Deps) -
     done = await apply_retention(deps.sessions, 0, now + timedelta(days=3650))
     assert "messages" not in done and await count(deps, Interaction) == 1
     assert done["channel_events"] == 1
+
+
+async def test_retention_empties_old_sent_messages_and_forgets_idle_residents(
+    deps: Deps,
+) -> None:
+    now = utcnow()
+    old, recent = now - timedelta(days=400), now - timedelta(days=10)
+    async with deps.sessions() as session, session.begin():
+        idle = User(channel="telegram", external_id="idle", last_seen_at=old, area="Tổ 3")
+        subscribed = User(channel="telegram", external_id="sub", last_seen_at=old)
+        waiting = User(channel="zalo_bot", external_id="waits", last_seen_at=old)
+        seen = User(channel="web", external_id="seen-lately-0000", last_seen_at=recent)
+        session.add_all([idle, subscribed, waiting, seen])
+        await session.flush()
+        session.add(Subscription(user_id=subscribed.id, topic="canh-bao-lua-dao"))
+        session.add(
+            Feedback(
+                service_request_id="PA-0101-DDDD", service_code="ha-tang", status="in_progress",
+                description="Cống nghẹt", requested_datetime=old, updated_datetime=old,
+                expected_datetime=old, channel="zalo_bot", user_id=waiting.id,
+            )
+        )  # fmt: skip
+
+        def sent(user: User, text: str, when: datetime, status: str = "sent") -> Outbox:
+            return Outbox(
+                channel=user.channel, user_ref=user.external_id, user_id=user.id,
+                kind="feedback_reply", text=text, status=status, created_at=when,
+                sent_at=when if status == "sent" else None,
+            )  # fmt: skip
+
+        session.add_all(
+            [
+                sent(subscribed, "Trả lời cũ: gọi 0905123456", old),
+                sent(subscribed, "Trả lời mới", recent),
+                sent(seen, "Chưa gửi được", old, status="pending"),
+            ]
+        )
+    done = await apply_retention(deps.sessions, 365, now)
+    assert done["outbox_blanked"] == 1 and done["residents_forgotten"] == 1
+    async with deps.sessions() as session:
+        refs = set(await session.scalars(select(User.external_id)))
+        rows = {o.status: o for o in await session.scalars(select(Outbox)) if o.status != "sent"}
+        texts = sorted(o.text for o in await session.scalars(select(Outbox)))
+    assert refs == {"sub", "waits", "seen-lately-0000"}  # subscribed, waiting, or seen lately
+    assert texts == ["", "Chưa gửi được", "Trả lời mới"]  # the old one kept its status only
+    assert rows["pending"].user_ref == "seen-lately-0000"  # not tried yet: left alone
+    again = await apply_retention(deps.sessions, 365, now)
+    assert again["outbox_blanked"] == 0 and again["residents_forgotten"] == 0
 
 
 async def test_housekeeping_runs_at_most_once_a_day(deps: Deps) -> None:
