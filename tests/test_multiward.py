@@ -17,6 +17,7 @@ from sqlalchemy import func, select, text
 
 from bot.app import create_app
 from bot.channels.telegram import SECRET_HEADER
+from bot.channels.zalo_bot import SECRET_HEADER as ZALO_SECRET_HEADER
 from bot.cli import main
 from bot.keys import DEPS, INBOX, TELEGRAM, WARD_APPS, WARD_ID
 from bot.settings import Settings
@@ -25,14 +26,18 @@ from db.models import Feedback, Interaction, User
 from db.session import create_engine
 from tests.conftest import PG_URL, _pg_reachable
 from tests.fakes.telegram_api import FakeTelegram, text_update
+from tests.fakes.zalo_api import BOT_TOKEN, FakeZalo, bot_event
 
 WARD_B_FILE = Path(__file__).parent / "data" / "wards" / "thu-nghiem.yaml"
 HOST_A, HOST_B = "dakbla.test", "thunghiem.test"
 SECRET_A, SECRET_B = "secret-of-dak-bla", "secret-of-thu-nghiem"
+ZALO_SECRET = "zalo-secret-of-thu-nghiem"
 PASSWORD = "mat-khau-du-dai-123"
 
 
-def wards_yaml(fake_a: FakeTelegram, fake_b: FakeTelegram, schemas: tuple[str, str] | None) -> str:
+def wards_yaml(
+    fake_a: FakeTelegram, fake_b: FakeTelegram, zalo: FakeZalo, schemas: tuple[str, str] | None
+) -> str:
     schema_a = f"\n    database_schema: {schemas[0]}" if schemas else ""
     schema_b = f"\n    database_schema: {schemas[1]}" if schemas else ""
     return f"""
@@ -47,7 +52,10 @@ wards:
     host: {HOST_B}
     telegram_bot_token: ${{MW_TOKEN_B}}
     telegram_webhook_secret: {SECRET_B}
-    telegram_api_url: {fake_b.url}{schema_b}
+    telegram_api_url: {fake_b.url}
+    zalo_bot_token: {BOT_TOKEN}
+    zalo_bot_api_url: {zalo.url}
+    zalo_bot_webhook_secret: {ZALO_SECRET}{schema_b}
 """
 
 
@@ -60,10 +68,18 @@ async def fakes() -> AsyncIterator[tuple[FakeTelegram, FakeTelegram]]:
     await fake_b.stop()
 
 
+@pytest.fixture
+async def zalo() -> AsyncIterator[FakeZalo]:
+    server = await FakeZalo().start()
+    yield server
+    await server.stop()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 async def deployment(
     request: pytest.FixtureRequest,
     fakes: tuple[FakeTelegram, FakeTelegram],
+    zalo: FakeZalo,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[Settings]:
@@ -82,7 +98,7 @@ async def deployment(
         schemas = (f"mw_{tag}_a", f"mw_{tag}_b")
         database_url = PG_URL
     wards_file = tmp_path / "wards.yaml"
-    wards_file.write_text(wards_yaml(fake_a, fake_b, schemas), encoding="utf-8")
+    wards_file.write_text(wards_yaml(fake_a, fake_b, zalo, schemas), encoding="utf-8")
     monkeypatch.setenv("WARDS_FILE", str(wards_file))
     monkeypatch.setenv("DATABASE_URL", database_url)
     try:
@@ -262,3 +278,23 @@ async def test_an_emergency_reaches_only_its_wards_residents_through_its_bot(
     got_b = [c for c in fake_b.called("sendMessage") if notice in c["text"]]
     assert [int(c["chat_id"]) for c in got_b] == [603]
     assert not [c for c in fake_a.called("sendMessage") if notice in c["text"]]
+
+
+async def test_a_channel_answers_only_for_the_ward_that_has_it(
+    client: TestClient, zalo: FakeZalo
+) -> None:
+    headers = {ZALO_SECRET_HEADER: ZALO_SECRET}
+    event = bot_event("zalo-user-1", "lam cccd o dau")
+    elsewhere = await client.post(
+        "/webhooks/zalo-bot", json=event, headers={**headers, "Host": HOST_A}
+    )
+    assert elsewhere.status == 404  # Đăk Bla has no Zalo Bot in this deployment
+    answered = await client.post(
+        "/webhooks/zalo-bot", json=event, headers={**headers, "Host": HOST_B}
+    )
+    assert answered.status == 200
+    await ward_app(client, "thu-nghiem")[INBOX].idle()
+    assert [m["chat_id"] for m in zalo.called("sendMessage")] == ["zalo-user-1"]
+    assert zalo.called("setWebhook")[0]["url"] == f"https://{HOST_B}/webhooks/zalo-bot"
+    assert await count(client, "thu-nghiem", User) == 1
+    assert await count(client, "dak-bla", User) == 0
