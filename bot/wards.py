@@ -24,7 +24,7 @@ from content.loader import ContentError, ward_path
 
 WARD_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,40}$"
 # Idle outbox lanes of many wards look every 15 s at most (bench/multiward.py: 50 wards
-# idle at 48 statements/s instead of 223 with the one-ward 2 s).
+# idle at 56 statements/s instead of 226 with the one-ward 2 s).
 MANY_WARDS_IDLE_MAX = 15.0
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
