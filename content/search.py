@@ -26,6 +26,7 @@ PAIR_BOOST = 1.6  # a word pair ("tam tru") says more than its two words apart
 PHRASE_BONUS = 0.6  # share of a whole alias's weight added when it appears verbatim
 EXACT_BONUS = 1.0  # the message is nothing but an alias ("VNeID", "khai sinh?")
 CANDIDATES = 8
+FAINT_WEIGHT = 0.2  # a word this common says almost nothing about which entry is meant
 
 
 def _place_phrases(places: Iterable[str]) -> list[str]:
@@ -54,6 +55,9 @@ class Match:
     phrase: str | None  # the alias found verbatim in the message, if any
     phrase_words: frozenset[str] = frozenset()  # its subject words
     coverage: float = 0.0  # share of the message's informative weight this entry explains
+    # The entry matched one word of the message and nothing else, no pair, no alias: "sách"
+    # of "mượn sách" finding "danh sách" in an alias says little about what was asked.
+    lone_word: bool = False
 
     def overlaps(self, other: Match) -> bool:
         """True when both matched through aliases sharing subject words (a vague message)."""
@@ -237,15 +241,43 @@ class SearchIndex:
             query.unknown
         )
         matches = [
-            self._rescore(int(i), float(scores[i]), core, words, float(explained[i]) / total)
+            self._rescore(
+                int(i),
+                float(scores[i]),
+                core,
+                words,
+                float(explained[i]) / total,
+                self._lone_word(int(i), query.features),
+            )
             for i in top
         ]
         # On a tie, the specific entry beats the broad topic that lists it.
         matches.sort(key=lambda m: (-m.score, m.doc.kind == "topic", m.doc.id))
         return SearchResult(query, matches)
 
+    def _lone_word(self, i: int, features: Sequence[str]) -> bool:
+        """True when entry `i` shares exactly one feature with the message, a single word
+        (words nearly every entry has, like "phường", do not count)."""
+        shared = []
+        for feat in features:
+            if self.weight(feat) < FAINT_WEIGHT:
+                continue
+            idx = self._postings[feat][0]
+            at = int(np.searchsorted(idx, i))  # postings are in document order
+            if at < len(idx) and idx[at] == i:
+                shared.append(feat)
+                if len(shared) > 1:
+                    return False
+        return len(shared) == 1 and " " not in shared[0]
+
     def _rescore(
-        self, i: int, score: float, core: str, words: frozenset[str], coverage: float
+        self,
+        i: int,
+        score: float,
+        core: str,
+        words: frozenset[str],
+        coverage: float,
+        lone_word: bool = False,
     ) -> Match:
         best_mass, best_phrase, best_core, exact = 0.0, None, "", False
         for phrase, needed, mass, original in self._phrases[i]:
@@ -253,4 +285,11 @@ class SearchIndex:
                 best_mass, best_phrase, best_core = mass, original, phrase
                 exact = f" {phrase} " == core
         total = (score + PHRASE_BONUS * best_mass) / self._unknown_idf + EXACT_BONUS * exact
-        return Match(self.docs[i], total, best_phrase, frozenset(best_core.split()), coverage)
+        return Match(
+            self.docs[i],
+            total,
+            best_phrase,
+            frozenset(best_core.split()),
+            coverage,
+            lone_word and best_phrase is None,
+        )

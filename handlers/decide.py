@@ -17,6 +17,7 @@ SURE_SCORE = 2.5  # ...unless it matches this strongly anyway
 CLARIFY_RATIO = 0.85  # a rival this close to the best makes us ask instead of guess
 MAX_CHOICES = 3
 CONVERSATIONAL = frozenset({"feedback", "subscribe", "offtopic"})
+ONE_WORD_INTENTS = frozenset({"feedback", "subscribe"})
 
 Kind = Literal["answer", "clarify", "fallback", "offtopic", "feedback", "subscribe"]
 
@@ -30,8 +31,14 @@ class Decision:
 
 
 def weak(best: Match) -> bool:
-    """A match on common words only ("thủ tục xin nuôi chó cảnh" matching "thủ tục")."""
-    return best.phrase is None and best.coverage < MIN_COVERAGE and best.score < SURE_SCORE
+    """A match on common words only ("thủ tục xin nuôi chó cảnh" matching "thủ tục"), or on
+    one word alone ("mượn sách" matching the "danh sách" of an alias)."""
+    # One word is enough to start feedback or a subscription ("rác", "đăng ký"): those
+    # groups are made of such words, and the flow asks before anything is filed.
+    lone = best.lone_word and best.doc.kind not in ONE_WORD_INTENTS
+    return (
+        best.phrase is None and (best.coverage < MIN_COVERAGE or lone) and best.score < SURE_SCORE
+    )
 
 
 def decide(result: SearchResult, related: Callable[[str, str], bool]) -> Decision:

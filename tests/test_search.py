@@ -7,6 +7,7 @@ import pytest
 from content.normalize import fold, tokenize
 from content.search import SearchIndex
 from content.spelling import sound_key
+from handlers.decide import decide
 
 
 def best(index: SearchIndex, text: str) -> str | None:
@@ -72,3 +73,32 @@ def test_out_of_scope_topics_match_their_own_group(index: SearchIndex) -> None:
     for text in ("thoi tiet ngay mai", "ket qua bong da", "cach nau pho"):
         match = index.search(text).best
         assert match is None or match.doc.kind == "offtopic", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "muon sach o tu sach phuong",  # "sách" is only in an alias "... theo danh sách"
+        "nước sạch",  # "sạch" folds to the same word
+        "visa",
+    ],
+)
+def test_one_borrowed_word_is_not_an_answer(index: SearchIndex, text: str) -> None:
+    result = index.search(text)
+    assert result.best is not None and result.best.lone_word
+    assert decide(result, lambda a, b: False).kind == "fallback"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "entry"),
+    [
+        ("cccd", "answer", "can-cuoc"),  # one word that is an alias
+        ("khai sinh", "answer", "dang-ky-khai-sinh"),  # a pair
+        ("rác", "feedback", "feedback"),  # one word starts a report; the flow asks first
+    ],
+)
+def test_short_messages_that_name_something_are_still_answered(
+    index: SearchIndex, text: str, kind: str, entry: str
+) -> None:
+    decision = decide(index.search(text), lambda a, b: False)
+    assert (decision.kind, decision.matches[0].doc.id) == (kind, entry)
