@@ -229,6 +229,7 @@ async def test_staff_see_only_their_wards_feedback(client: TestClient) -> None:
     assert signed_in.status == 303
     inbox = await (await client.get("/staff/", headers={"Host": HOST_A})).text()
     assert "Đèn đường" not in inbox
+    assert "Phường Đăk Bla" in inbox  # every console page names its ward
     # The session of Đăk Bla means nothing to the test ward's console.
     other = await client.get("/staff/", headers={"Host": HOST_B}, allow_redirects=False)
     assert other.status in (302, 303) and "/staff/login" in other.headers["Location"]

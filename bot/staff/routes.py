@@ -139,6 +139,11 @@ def guard(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]
     return handler
 
 
+async def _name_the_ward(app: web.Application) -> None:
+    # Every page names its ward: one person may sign in to the consoles of several wards.
+    aiohttp_jinja2.get_env(app).globals["ward_name"] = app[DEPS].catalogue.ward.name
+
+
 def add_routes(app: web.Application) -> None:
     """Mount the console with its templates."""
     env = aiohttp_jinja2.setup(
@@ -147,6 +152,7 @@ def add_routes(app: web.Application) -> None:
         autoescape=jinja2.select_autoescape(["html"]),
     )
     env.filters.update(common.FILTERS)
+    app.on_startup.append(_name_the_ward)  # after the catalogue is loaded (cleanup_ctx)
     app[report.REPORTS] = report.ReportCache()
     app.router.add_get("/staff/login", signin.login_form)
     app.router.add_post("/staff/login", signin.login)
