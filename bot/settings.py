@@ -15,6 +15,18 @@ DEFAULT_DB = Path("var") / "ward-assistant.sqlite3"
 ROLES = ("web", "sender", "scheduler")
 SECRET_TOKEN_PATTERN = r"^[A-Za-z0-9_-]{1,256}$"  # Telegram's rule for webhook secret tokens
 SCHEMA_PATTERN = r"^[a-z_][a-z0-9_]{0,62}$"  # safe to quote into SET search_path
+# What identifies a bot account and lets us act as it (each ward of a deployment has its own).
+ACCOUNT_CREDENTIALS = (
+    "telegram_bot_token",
+    "telegram_webhook_secret",
+    "zalo_bot_token",
+    "zalo_bot_webhook_secret",
+    "zalo_oa_app_id",
+    "zalo_oa_secret_key",
+    "zalo_oa_app_secret",
+    "zalo_oa_access_token",
+    "zalo_oa_refresh_token",
+)
 
 
 class Settings(BaseSettings):
@@ -167,19 +179,7 @@ class Settings(BaseSettings):
             raise ValueError("text or json")
         return value.lower()
 
-    @field_validator(
-        "telegram_bot_token",
-        "telegram_webhook_secret",
-        "zalo_bot_token",
-        "zalo_bot_webhook_secret",
-        "zalo_oa_app_id",
-        "zalo_oa_secret_key",
-        "zalo_oa_app_secret",
-        "zalo_oa_access_token",
-        "zalo_oa_refresh_token",
-        "metrics_token",
-        mode="before",
-    )
+    @field_validator(*ACCOUNT_CREDENTIALS, "metrics_token", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value

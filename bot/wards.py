@@ -19,7 +19,7 @@ from dotenv import dotenv_values
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.engine import make_url
 
-from bot.settings import Settings
+from bot.settings import ACCOUNT_CREDENTIALS, Settings
 from content.loader import ContentError, ward_path
 
 WARD_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,40}$"
@@ -30,19 +30,7 @@ _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 # Settings that belong to a ward's own accounts: never inherited from the environment in a
 # multi-ward deployment, so a ward without a Telegram bot does not borrow another's.
-ACCOUNT_FIELDS = (
-    "public_url",
-    "telegram_bot_token",
-    "telegram_webhook_secret",
-    "telegram_staff_chat_id",
-    "zalo_bot_token",
-    "zalo_bot_webhook_secret",
-    "zalo_oa_app_id",
-    "zalo_oa_secret_key",
-    "zalo_oa_app_secret",
-    "zalo_oa_access_token",
-    "zalo_oa_refresh_token",
-)
+ACCOUNT_FIELDS = ("public_url", "telegram_staff_chat_id", *ACCOUNT_CREDENTIALS)
 
 
 class WardsError(Exception):
