@@ -243,6 +243,11 @@ async def test_unknown_host_lists_the_wards_and_health_covers_all(client: TestCl
     body = await ready.json()
     assert ready.status == 200 and set(body["wards"]) == {"dak-bla", "thu-nghiem"}
     assert all(checks["database"] == "ok" for checks in body["wards"].values())
+    # On a ward's own host name: its own page and its own readiness.
+    own = await (await client.get("/", headers={"Host": HOST_B})).text()
+    assert "/widget.js" in own and "Phường Đăk Bla" not in own
+    alone = await (await client.get("/readyz", headers={"Host": HOST_B})).json()
+    assert alone["checks"]["database"] == "ok" and "wards" not in alone
 
 
 async def test_metrics_carry_the_ward(client: TestClient) -> None:
