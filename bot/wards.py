@@ -222,10 +222,19 @@ def ward_sites(base: Settings) -> list[WardSite]:
     if base.wards_file is None:
         return [WardSite(id=base.ward, host=None, settings=base)]
     parsed = load_wards_file(base.wards_file)
-    return [
+    sites = [
         WardSite(id=ward_id, host=account.host, settings=ward_settings(base, ward_id, account))
         for ward_id, account in parsed.wards.items()
     ]
+    homes: dict[tuple[str, str | None], str] = {}
+    for site in sites:
+        home = (site.settings.database_url, site.settings.database_schema)
+        other = homes.setdefault(home, site.id)
+        if other != site.id:  # their residents, staff and feedback would mix
+            raise WardsError(
+                [f"{base.wards_file}: wards {other!r} and {site.id!r} share one database"]
+            )
+    return sites
 
 
 def choose_site(base: Settings, ward_id: str | None) -> WardSite:
@@ -243,6 +252,10 @@ def choose_site(base: Settings, ward_id: str | None) -> WardSite:
             return site
     if base.wards_file is None:
         # One ward: --ward names the ward file to use, as WARD would.
+        try:
+            ward_path(ward_id)
+        except ContentError as exc:
+            raise WardsError(exc.problems) from exc
         return WardSite(id=ward_id, host=None, settings=base.model_copy(update={"ward": ward_id}))
     known = ", ".join(site.id for site in sites)
     raise WardsError([f"no ward {ward_id!r} in {base.wards_file} (known: {known})"])

@@ -106,6 +106,16 @@ def test_an_unknown_ward_file_is_named(tmp_path: Path) -> None:
         ward_sites(base(tmp_path, path))
 
 
+def test_two_wards_in_one_database_are_refused(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "wards:\n  dak-bla:\n    host: a.vn\n    database_schema: public\n"
+        f"  thu-nghiem:\n    ward: {WARD_B_FILE}\n    host: b.vn\n    database_schema: public\n",
+    )
+    with pytest.raises(WardsError, match="share one database"):
+        ward_sites(base(tmp_path, path, database_url="postgresql://u@db.example/wards"))
+
+
 def test_a_database_schema_needs_postgresql(tmp_path: Path) -> None:
     path = write(tmp_path, "wards:\n  dak-bla:\n    host: a.vn\n    database_schema: x\n")
     with pytest.raises(WardsError, match="PostgreSQL"):
