@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -73,6 +74,17 @@ def write_wards(folder: Path, count: int, tag: str, postgres: bool, api_url: str
     wards_file = folder / "wards.yaml"
     wards_file.write_text(yaml.safe_dump({"wards": wards}), encoding="utf-8")
     return wards_file
+
+
+def reachable(database: str) -> bool:
+    url = make_url(database)
+    if url.get_backend_name() == "sqlite":
+        return True
+    try:
+        with socket.create_connection((url.host or "127.0.0.1", url.port or 5432), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def rss_mb() -> float:
@@ -222,6 +234,9 @@ def main() -> None:
     parser.add_argument("--idle-max", type=float, default=2.0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.database = Settings(_env_file=None, database_url=args.database).database_url  # type: ignore[call-arg]
+    if args.child is None and not reachable(args.database):
+        print(f"{make_url(args.database).host}: no PostgreSQL there; measuring on SQLite files")
+        args.database = "sqlite+aiosqlite:///unused.sqlite3"  # each ward gets its own file
     if args.child == "prepare":
         result = asyncio.run(prepare(args.folder, args.wards[0], args.tag, args.database))
         print(json.dumps(result))
