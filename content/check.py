@@ -15,6 +15,7 @@ from content.loader import (
     Catalogue,
     ContentError,
     load_catalogue,
+    menu_path,
     overrides_dir,
 )
 from content.loader import load_ward as _load_ward
@@ -94,7 +95,10 @@ def run(
         return 1
     try:
         catalogue = load_catalogue(
-            content_dir, ward=_load_ward(ward_id), overrides=overrides_dir(ward_id)
+            content_dir,
+            ward=_load_ward(ward_id),
+            overrides=overrides_dir(ward_id),
+            menu_path=menu_path(ward_id),
         )
     except ContentError as exc:
         print(f"Content check failed with {len(exc.problems)} problem(s):", file=out)

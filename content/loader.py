@@ -117,10 +117,19 @@ def overrides_dir(ward_ref: str, wards_dir: Path = WARDS_DIR) -> Path | None:
 
 def load_ward_catalogue(ward_ref: str, wards_dir: Path = WARDS_DIR) -> Catalogue:
     """The catalogue as one ward serves it: its ward file, plus its own entries, which
-    replace shared entries of the same id or add new ones."""
+    replace shared entries of the same id or add new ones, and its own menu.yaml if any."""
     return load_catalogue(
-        ward=load_ward(ward_ref, wards_dir), overrides=overrides_dir(ward_ref, wards_dir)
+        ward=load_ward(ward_ref, wards_dir),
+        overrides=overrides_dir(ward_ref, wards_dir),
+        menu_path=menu_path(ward_ref, wards_dir),
     )
+
+
+def menu_path(ward_ref: str, wards_dir: Path = WARDS_DIR) -> Path:
+    """The ward's own menu.yaml in its folder, or the shared menu."""
+    own = overrides_dir(ward_ref, wards_dir)
+    menu = own / MENU_PATH.name if own is not None else None
+    return menu if menu is not None and menu.is_file() else MENU_PATH
 
 
 def _content_files(content_dir: Path) -> list[Path]:
@@ -152,7 +161,7 @@ def load_catalogue(
     files = _content_files(content_dir)
     if not files:
         raise ContentError([f"{content_dir}: no content files (*.yaml)"])
-    own = _content_files(overrides) if overrides is not None else []
+    own = [p for p in _content_files(overrides) if p.name != MENU_PATH.name] if overrides else []
     for path in [*files, *own]:
         try:
             parsed = _content_file(path, path.stat().st_mtime_ns)

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from bot.cli import main
 from bot.settings import Settings
 from bot.wards import WardsError, choose_site, load_wards_file, ward_sites
+from content.loader import load_ward_catalogue
 
 WARD_B_FILE = Path(__file__).parent / "data" / "wards" / "thu-nghiem.yaml"
 
@@ -206,3 +207,15 @@ def test_backup_without_ward_copies_every_ward(
     assert "-dak-bla-" in written[0] and "-thu-nghiem-" in written[1]
     refused = runner.invoke(main, ["backup", "--out", str(tmp_path / "one.sqlite3")])
     assert refused.exit_code != 0 and "--ward" in refused.output
+
+
+def test_a_ward_folder_adds_entries_replaces_others_and_may_bring_its_menu() -> None:
+    own = load_ward_catalogue(str(WARD_B_FILE))
+    shared = load_ward_catalogue("dak-bla")
+    assert "tu-sach-phuong" in own.entries and "tu-sach-phuong" not in shared.entries
+    replaced, original = own.entries["bhyt-bang-can-cuoc"], shared.entries["bhyt-bang-can-cuoc"]
+    assert replaced.summary != original.summary
+    assert own.entries["dang-ky-khai-sinh"] is shared.entries["dang-ky-khai-sinh"]  # shared
+    menu_entries = {ref for section in own.menu.sections for ref in section.entries}
+    assert "tu-sach-phuong" in menu_entries
+    assert all("tu-sach-phuong" not in s.entries for s in shared.menu.sections)
