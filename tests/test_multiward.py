@@ -245,7 +245,9 @@ async def test_unknown_host_lists_the_wards_and_health_covers_all(client: TestCl
     assert all(checks["database"] == "ok" for checks in body["wards"].values())
     # On a ward's own host name: its own page and its own readiness.
     own = await (await client.get("/", headers={"Host": HOST_B})).text()
-    assert "/widget.js" in own and "Phường Đăk Bla" not in own
+    assert "/widget.js" in own and "Phường Thử Nghiệm" in own and "Đăk Bla" not in own
+    widget = await (await client.get("/widget.js", headers={"Host": HOST_B})).text()
+    assert 'var DEFAULT_TITLE = "Trợ lý phường Thử Nghiệm";' in widget
     alone = await (await client.get("/readyz", headers={"Host": HOST_B})).json()
     assert alone["checks"]["database"] == "ok" and "wards" not in alone
 

@@ -6,6 +6,7 @@ database under that id like any other channel's.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import time
@@ -151,9 +152,18 @@ def _static(name: str, content_type: str) -> web.Response:
     )
 
 
-async def widget_js(_request: web.Request) -> web.Response:
-    """GET /widget.js: the script a ward site embeds with one tag."""
-    return _static("widget.js", "application/javascript")
+DEFAULT_TITLE_LINE = 'var DEFAULT_TITLE = "Trợ lý phường";'
+
+
+async def widget_js(request: web.Request) -> web.Response:
+    """GET /widget.js: the script a ward site embeds with one tag, titled with the ward's
+    assistant name (a site can still set data-title)."""
+    response = _static("widget.js", "application/javascript")
+    name = json.dumps(request.app[DEPS].catalogue.ward.bot_name, ensure_ascii=False)  # JS string
+    assert isinstance(response.body, bytes)
+    script = response.body.decode().replace(DEFAULT_TITLE_LINE, f"var DEFAULT_TITLE = {name};")
+    response.body = script.encode()
+    return response
 
 
 async def widget_css(_request: web.Request) -> web.Response:
@@ -161,9 +171,13 @@ async def widget_css(_request: web.Request) -> web.Response:
     return _static("widget.css", "text/css")
 
 
-async def demo_page(_request: web.Request) -> web.Response:
-    """GET /: a demo ward page with the widget embedded."""
-    return _static("demo.html", "text/html")
+async def demo_page(request: web.Request) -> web.Response:
+    """GET /: a demo page of the ward with the widget embedded."""
+    response = _static("demo.html", "text/html")
+    name = html.escape(request.app[DEPS].catalogue.ward.name)
+    assert isinstance(response.body, bytes)
+    response.body = response.body.decode().replace("{{ward_name}}", name).encode()
+    return response
 
 
 def add_routes(app: web.Application, webchat: WebChat) -> None:

@@ -9,7 +9,8 @@
   "use strict";
   var script = document.currentScript;
   var api = (script && script.getAttribute("data-api")) || new URL(script.src).origin;
-  var title = (script && script.getAttribute("data-title")) || "Trợ lý phường";
+  var DEFAULT_TITLE = "Trợ lý phường"; // the server puts the ward's own name here
+  var title = (script && script.getAttribute("data-title")) || DEFAULT_TITLE;
   var STORE = "ward-assistant:" + api;
   var MAX_KEPT = 100;
 
