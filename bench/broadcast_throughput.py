@@ -22,12 +22,10 @@ import os
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 
 import aiohttp
-from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -44,6 +42,7 @@ from tests.conftest import make_deps  # noqa: E402
 from tests.fakes.limits import PlatformLimits  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 from tests.fakes.zalo_api import BOT_TOKEN, FakeZalo  # noqa: E402
+from tests.postgres import scratch_schema  # noqa: E402
 
 
 def serve_fake(channel: str, rate: int, urls, stop, results) -> None:
@@ -82,18 +81,7 @@ async def open_database(url: str):
             return None
 
         return create_engine(url), nothing
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url)
-    async with admin.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = create_engine(url, connect_args={"server_settings": {"search_path": schema}})
-
-    async def drop() -> None:
-        async with admin.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
-
-    return engine, drop
+    return await scratch_schema(url, prefix="bench")
 
 
 def rss_mb() -> float:

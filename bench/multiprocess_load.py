@@ -18,19 +18,16 @@ import random
 import socket
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from db.session import create_engine  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram, text_update  # noqa: E402
+from tests.postgres import scratch_database  # noqa: E402
 
 SECRET = "load-secret"
 QUESTIONS = ROOT / "tests" / "data" / "dev_queries.jsonl"
@@ -57,21 +54,6 @@ class TimedTelegram(FakeTelegram):
         return response
 
 
-async def fresh_database(url: str) -> tuple[str, object]:
-    name = f"load_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    async def drop() -> None:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        await admin.dispose()
-
-    target = make_url(url).set(drivername="postgresql", database=name)
-    return target.render_as_string(hide_password=False), drop
-
-
 async def ready(http: aiohttp.ClientSession, port: int) -> None:
     for _ in range(900):
         try:
@@ -91,7 +73,7 @@ async def round_(
     """`rate` None: a burst, all updates as fast as they are accepted (throughput); else a
     steady `rate` updates per second (latency under a load the processes can carry)."""
     fake = await TimedTelegram().start()
-    database, drop = await fresh_database(url)
+    database, drop = await scratch_database(url, prefix="load")
     env = {
         **os.environ,
         "DATABASE_URL": database,

@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,6 +40,7 @@ from bot.app import create_app  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from db.session import create_engine  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
+from tests.postgres import reachable  # noqa: E402
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 FAKE_URL_PLACEHOLDER = "http://fake-bot-api.invalid"  # each process's fake server replaces it
@@ -74,17 +74,6 @@ def write_wards(folder: Path, count: int, tag: str, postgres: bool, api_url: str
     wards_file = folder / "wards.yaml"
     wards_file.write_text(yaml.safe_dump({"wards": wards}), encoding="utf-8")
     return wards_file
-
-
-def reachable(database: str) -> bool:
-    url = make_url(database)
-    if url.get_backend_name() == "sqlite":
-        return True
-    try:
-        with socket.create_connection((url.host or "127.0.0.1", url.port or 5432), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def rss_mb() -> float:
@@ -234,7 +223,8 @@ def main() -> None:
     parser.add_argument("--idle-max", type=float, default=2.0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.database = Settings(_env_file=None, database_url=args.database).database_url  # type: ignore[call-arg]
-    if args.child is None and not reachable(args.database):
+    postgres = make_url(args.database).get_backend_name() == "postgresql"
+    if args.child is None and postgres and not reachable(args.database):
         print(f"{make_url(args.database).host}: no PostgreSQL there; measuring on SQLite files")
         args.database = "sqlite+aiosqlite:///unused.sqlite3"  # each ward gets its own file
     if args.child == "prepare":

@@ -16,7 +16,6 @@ import asyncio
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from sqlalchemy import text
@@ -27,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 from bot.report import build, figures, period  # noqa: E402
 from content.loader import load_catalogue  # noqa: E402
 from db.session import create_engine, session_factory, upgrade  # noqa: E402
+from tests.postgres import scratch_schema  # noqa: E402
 
 MONTH = "2026-10"
 START, SECONDS = "2026-09-30 17:00:00", 31 * 86400  # October in Vietnam, in UTC
@@ -122,18 +122,7 @@ async def open_database(url: str | None, folder: str):
             return None
 
         return engine, nothing
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url)
-    async with admin.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = create_engine(url, connect_args={"server_settings": {"search_path": schema}})
-
-    async def drop() -> None:
-        async with admin.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
-
-    return engine, drop
+    return await scratch_schema(url, prefix="bench")
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -3,14 +3,9 @@ test on SQLite and, where reachable (always in CI), on PostgreSQL."""
 
 from __future__ import annotations
 
-import os
-import socket
-import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from content.indexing import build_index
@@ -19,17 +14,7 @@ from content.normalize import Lexicon, load_lexicon
 from content.search import SearchIndex
 from db.session import create_engine, session_factory, upgrade
 from handlers.deps import Deps
-
-PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-
-
-def _pg_reachable() -> bool:
-    url = make_url(PG_URL)
-    try:
-        with socket.create_connection((url.host or "127.0.0.1", url.port or 5432), timeout=1):
-            return True
-    except OSError:
-        return False
+from tests.postgres import PG_URL, require_postgres, scratch_schema
 
 
 @pytest.fixture(scope="session")
@@ -55,23 +40,13 @@ async def _sqlite_engine(tmp_path) -> AsyncIterator[AsyncEngine]:
 
 
 async def _postgres_engine() -> AsyncIterator[AsyncEngine]:
-    if not _pg_reachable():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required in CI but {PG_URL} is not reachable")
-        pytest.skip("PostgreSQL not reachable")
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    async with admin.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = create_engine(PG_URL, connect_args={"server_settings": {"search_path": schema}})
+    require_postgres()
+    engine, drop = await scratch_schema(PG_URL)
     try:
         await upgrade(engine)
         yield engine
     finally:
-        await engine.dispose()
-        async with admin.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
+        await drop()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

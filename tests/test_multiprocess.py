@@ -10,19 +10,15 @@ import os
 import random
 import socket
 import sys
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
-from db.session import create_engine
-from tests.conftest import PG_URL, _pg_reachable
 from tests.fakes.telegram_api import FakeTelegram, text_update
+from tests.postgres import PG_URL, require_postgres, scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "multi-process-secret"
@@ -39,21 +35,12 @@ def _free_port() -> int:
 @pytest.fixture
 async def database() -> AsyncIterator[str]:
     """A fresh PostgreSQL database (not a schema: the processes only get a URL)."""
-    if not _pg_reachable():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required in CI but {PG_URL} is not reachable")
-        pytest.skip("PostgreSQL not reachable")
-    name = f"mp_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_URL).set(drivername="postgresql", database=name)
+    require_postgres()
+    url, drop = await scratch_database(PG_URL)
     try:
-        yield url.render_as_string(hide_password=False)
+        yield url
     finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        await admin.dispose()
+        await drop()
 
 
 async def _run(env: dict[str, str], *args: str) -> str:

@@ -4,7 +4,6 @@ its own catalogue and its own data (a PostgreSQL schema or a SQLite file)."""
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -24,9 +23,9 @@ from bot.settings import Settings
 from bot.staff import auth
 from db.models import Feedback, Interaction, User
 from db.session import create_engine
-from tests.conftest import PG_URL, _pg_reachable
 from tests.fakes.telegram_api import FakeTelegram, text_update
 from tests.fakes.zalo_api import BOT_TOKEN, FakeZalo, bot_event
+from tests.postgres import PG_URL, require_postgres
 
 WARD_B_FILE = Path(__file__).parent / "data" / "wards" / "thu-nghiem.yaml"
 HOST_A, HOST_B = "dakbla.test", "thunghiem.test"
@@ -90,10 +89,7 @@ async def deployment(
     schemas = None
     database_url = f"sqlite:///{tmp_path}/assistant.sqlite3"
     if request.param == "postgresql":
-        if not _pg_reachable():
-            if os.environ.get("CI") == "true":
-                pytest.fail(f"PostgreSQL is required in CI but {PG_URL} is not reachable")
-            pytest.skip("PostgreSQL not reachable")
+        require_postgres()
         tag = uuid.uuid4().hex[:10]
         schemas = (f"mw_{tag}_a", f"mw_{tag}_b")
         database_url = PG_URL
