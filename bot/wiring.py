@@ -29,17 +29,12 @@ async def core(
     is shared with other wards and left open."""
     catalogue = load_ward_catalogue(settings.ward)
     lexicon = load_lexicon()
-    own_engine = engine is None
-    if engine is None:
-        engine = create_engine(settings.database_url)
-    try:
-        if migrate:
-            await upgrade(engine, schema=settings.database_schema)
-        alerts: tuple[tuple[str, str], ...] = ()
-        if settings.telegram_staff_chat_id and settings.telegram_bot_token:
-            alerts = (("telegram", settings.telegram_staff_chat_id),)
+    alerts: tuple[tuple[str, str], ...] = ()
+    if settings.telegram_staff_chat_id and settings.telegram_bot_token:
+        alerts = (("telegram", settings.telegram_staff_chat_id),)
+    async with database(settings, migrate, engine) as sessions:
         yield Deps(
-            sessions=session_factory(engine, settings.database_schema),
+            sessions=sessions,
             catalogue=catalogue,
             lexicon=lexicon,
             index=build_index(catalogue, lexicon),
@@ -48,18 +43,21 @@ async def core(
             retention_days=settings.retention_days,
             observe=observe,
         )
-    finally:
-        if own_engine:
-            await engine.dispose()
 
 
 @asynccontextmanager
-async def database(settings: Settings, migrate: bool = True) -> AsyncIterator[SessionMaker]:
-    """Sessions on the ward's database (its schema brought up to date), for the commands."""
-    engine = create_engine(settings.database_url)
+async def database(
+    settings: Settings, migrate: bool = True, engine: AsyncEngine | None = None
+) -> AsyncIterator[SessionMaker]:
+    """Sessions on the ward's database (its schema brought up to date); an `engine` given is
+    shared with other wards and left open."""
+    own_engine = engine is None
+    if engine is None:
+        engine = create_engine(settings.database_url)
     try:
         if migrate:
             await upgrade(engine, schema=settings.database_schema)
         yield session_factory(engine, settings.database_schema)
     finally:
-        await engine.dispose()
+        if own_engine:
+            await engine.dispose()

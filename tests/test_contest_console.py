@@ -25,7 +25,7 @@ from bot.contests import bank
 from bot.keys import DEPS
 from bot.settings import Settings
 from bot.staff import auth
-from bot.staff.contest_views import XLSX
+from bot.staff.common import XLSX
 from db.models import Contest, ContestAttempt, ContestQuestion, Learner, utcnow
 from handlers.workdays import VIETNAM
 from tests.test_staff_console import PASSWORD, login

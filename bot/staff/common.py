@@ -104,3 +104,18 @@ def page(
     """A console page: the signed-in user and the form token are always in the context."""
     context |= {"user": user, "csrf": staff_session.csrf_token}
     return aiohttp_jinja2.render_template(template, request, context, status=status)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def attachment(body: bytes, filename: str, content_type: str = XLSX) -> web.Response:
+    """A file to download; staff files name residents, so no cache keeps a copy."""
+    return web.Response(
+        body=body,
+        content_type=content_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )

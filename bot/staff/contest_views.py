@@ -30,7 +30,6 @@ MAX_BODY = MAX_UPLOAD + 256 * 1024  # the file plus the form's other fields
 MAX_TITLE, MAX_INTRO, MAX_AFFILIATION = 200, 4000, 200
 EXPORT_LIMIT = 1_000_000  # every finished attempt goes into the workbook
 SHOWN = 100  # people on the page's leaderboard
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PHASES = {
     "draft": "Chưa công bố",
     "upcoming": "Sắp mở",
@@ -487,22 +486,11 @@ async def import_questions(
 # --- downloads -------------------------------------------------------------------------------
 
 
-def _xlsx(body: bytes, filename: str) -> web.Response:
-    return web.Response(
-        body=body,
-        content_type=XLSX,
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
-
-
 async def template_xlsx(
     request: web.Request, user: StaffUser, staff_session: StaffSession
 ) -> web.Response:
     """GET /staff/contests/template.xlsx: the example bank to fill in."""
-    return _xlsx(await asyncio.to_thread(bank.template), "mau-cau-hoi-cuoc-thi.xlsx")
+    return common.attachment(await asyncio.to_thread(bank.template), "mau-cau-hoi-cuoc-thi.xlsx")
 
 
 async def results_xlsx(
@@ -528,4 +516,4 @@ async def results_xlsx(
         channel_names=CHANNEL_LABELS,
         now=utcnow(),
     )
-    return _xlsx(body, f"ket-qua-cuoc-thi-{contest.id}.xlsx")
+    return common.attachment(body, f"ket-qua-cuoc-thi-{contest.id}.xlsx")

@@ -33,7 +33,6 @@ from handlers.workdays import VIETNAM
 YEARS = (2020, 2100)  # outside these a period is a typo (and year 1 overflows UTC bounds)
 FIELDS = ("month", "quarter", "from", "to")
 QUARTERS_LISTED = 8  # the quarter menu: this one and the seven before
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 CHART_TITLES = {  # alt text and captions on the page
     "daily_volume": "Tin nhắn người dân gửi theo ngày",
@@ -240,21 +239,14 @@ def _document(report: Report, kind: str) -> tuple[bytes, str]:
 async def _download(request: web.Request, kind: str, content_type: str) -> web.Response:
     report = await _report(request)
     body, filename = await asyncio.to_thread(_document, report, kind)
-    return web.Response(
-        body=body,
-        content_type=content_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return common.attachment(body, filename, content_type)
 
 
 async def download_xlsx(
     request: web.Request, user: StaffUser, staff_session: StaffSession
 ) -> web.Response:
     """GET /staff/report/download.xlsx?<period>: the workbook."""
-    return await _download(request, "xlsx", XLSX)
+    return await _download(request, "xlsx", common.XLSX)
 
 
 async def download_docx(
