@@ -14,7 +14,7 @@ import itertools
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -57,6 +57,7 @@ class Match:
     coverage: float = 0.0  # share of the message's informative weight this entry explains
     # The entry matched one word of the message and nothing else, no pair, no alias: "sách"
     # of "mượn sách" finding "danh sách" in an alias says little about what was asked.
+    # Worked out for the best match only (the one the decision reads).
     lone_word: bool = False
 
     def overlaps(self, other: Match) -> bool:
@@ -240,19 +241,18 @@ class SearchIndex:
         total = sum(self._weight(f) for f in query.features) + self._unknown_idf * len(
             query.unknown
         )
-        matches = [
-            self._rescore(
-                int(i),
-                float(scores[i]),
-                core,
-                words,
-                float(explained[i]) / total,
-                self._lone_word(int(i), query.features),
-            )
-            for i in top
-        ]
-        # On a tie, the specific entry beats the broad topic that lists it.
-        matches.sort(key=lambda m: (-m.score, m.doc.kind == "topic", m.doc.id))
+        ranked = sorted(
+            (
+                (self._rescore(int(i), float(scores[i]), core, words, explained[i] / total), i)
+                for i in top
+            ),
+            # On a tie, the specific entry beats the broad topic that lists it.
+            key=lambda pair: (-pair[0].score, pair[0].doc.kind == "topic", pair[0].doc.id),
+        )
+        matches = [match for match, _ in ranked]
+        best, best_i = ranked[0]
+        if best.phrase is None and self._lone_word(int(best_i), query.features):
+            matches[0] = replace(best, lone_word=True)  # only the best one is judged on it
         return SearchResult(query, matches)
 
     def _lone_word(self, i: int, features: Sequence[str]) -> bool:
@@ -271,13 +271,7 @@ class SearchIndex:
         return len(shared) == 1 and " " not in shared[0]
 
     def _rescore(
-        self,
-        i: int,
-        score: float,
-        core: str,
-        words: frozenset[str],
-        coverage: float,
-        lone_word: bool = False,
+        self, i: int, score: float, core: str, words: frozenset[str], coverage: float
     ) -> Match:
         best_mass, best_phrase, best_core, exact = 0.0, None, "", False
         for phrase, needed, mass, original in self._phrases[i]:
@@ -285,11 +279,4 @@ class SearchIndex:
                 best_mass, best_phrase, best_core = mass, original, phrase
                 exact = f" {phrase} " == core
         total = (score + PHRASE_BONUS * best_mass) / self._unknown_idf + EXACT_BONUS * exact
-        return Match(
-            self.docs[i],
-            total,
-            best_phrase,
-            frozenset(best_core.split()),
-            coverage,
-            lone_word and best_phrase is None,
-        )
+        return Match(self.docs[i], total, best_phrase, frozenset(best_core.split()), coverage)
