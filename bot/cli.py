@@ -6,6 +6,8 @@ import asyncio
 import getpass
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 from pydantic import ValidationError
@@ -43,22 +45,29 @@ def chosen_ward() -> str | None:
 def load_settings() -> Settings:
     """The settings of the ward a command works on: the deployment's only ward, or the one
     chosen with --ward when WARDS_FILE lists several."""
+    return chosen_site().settings
+
+
+def chosen_site() -> WardSite:
+    """The ward a command works on (see load_settings)."""
     base = deployment_settings()
-    ward = chosen_ward()
-    if base.wards_file is None and ward is None:
-        return base
-    try:
-        return choose_site(base, ward).settings
-    except (WardsError, ContentError) as exc:
-        raise click.ClickException("\n".join(exc.problems)) from exc
+    with wards_errors():
+        return choose_site(base, chosen_ward())
 
 
 def all_wards() -> list[WardSite]:
     """Every ward of the deployment (the one chosen with --ward only)."""
     if chosen_ward() is not None:
-        return [WardSite(id=chosen_ward() or "", host=None, settings=load_settings())]
-    try:
+        return [chosen_site()]
+    with wards_errors():
         return ward_sites(deployment_settings())
+
+
+@contextmanager
+def wards_errors() -> Iterator[None]:
+    """A bad wards file or ward file stops the command with what is wrong."""
+    try:
+        yield
     except (WardsError, ContentError) as exc:
         raise click.ClickException("\n".join(exc.problems)) from exc
 
