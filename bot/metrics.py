@@ -97,7 +97,7 @@ class _DatabaseCollector(Collector):
             "Open feedback past its expected answer date.",
             labels=["ward"],
         )
-        for ward, snapshot in sorted(snapshots.items()) if samples else ():
+        for ward, snapshot in sorted(snapshots.items()):
             up.add_metric([ward], 1 if snapshot.up else 0)
             if not snapshot.up:
                 continue  # no figures rather than wrong ones
@@ -105,6 +105,8 @@ class _DatabaseCollector(Collector):
                 depth.add_metric([ward, channel, status], count)
             overdue.add_metric([ward], snapshot.feedback_overdue)
         yield up
+        # A scrape leaves out the figures of a database that did not answer; describe() names
+        # every family.
         if depth.samples or not samples:
             yield depth
         if overdue.samples or not samples:
