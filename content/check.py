@@ -9,16 +9,7 @@ from typing import TextIO
 
 from pydantic import ValidationError
 
-from content.loader import (
-    CONTENT_DIR,
-    DEFAULT_WARD,
-    Catalogue,
-    ContentError,
-    load_catalogue,
-    menu_path,
-    overrides_dir,
-)
-from content.loader import load_ward as _load_ward
+from content.loader import CONTENT_DIR, DEFAULT_WARD, Catalogue, ContentError, load_ward_catalogue
 from content.models import ContactList, HowTo, Procedure, Topic
 from content.normalize import LEXICON_PATH, folded_phrase, load_lexicon
 
@@ -94,12 +85,7 @@ def run(
         print(f"Content check failed: {LEXICON_PATH}: {exc}", file=out)
         return 1
     try:
-        catalogue = load_catalogue(
-            content_dir,
-            ward=_load_ward(ward_id),
-            overrides=overrides_dir(ward_id),
-            menu_path=menu_path(ward_id),
-        )
+        catalogue = load_ward_catalogue(ward_id, content_dir=content_dir)
     except ContentError as exc:
         print(f"Content check failed with {len(exc.problems)} problem(s):", file=out)
         for problem in exc.problems:

@@ -109,27 +109,22 @@ def load_ward(ward_id: str = DEFAULT_WARD, wards_dir: Path = WARDS_DIR) -> WardC
     return _validate(WardConfig, ward_path(ward_id, wards_dir))
 
 
-def overrides_dir(ward_ref: str, wards_dir: Path = WARDS_DIR) -> Path | None:
-    """The ward's own catalogue entries: the folder named like its file, when there is one."""
-    folder = ward_path(ward_ref, wards_dir).with_suffix("")
-    return folder if folder.is_dir() else None
-
-
-def load_ward_catalogue(ward_ref: str, wards_dir: Path = WARDS_DIR) -> Catalogue:
-    """The catalogue as one ward serves it: its ward file, plus its own entries, which
-    replace shared entries of the same id or add new ones, and its own menu.yaml if any."""
+def load_ward_catalogue(
+    ward_ref: str, wards_dir: Path = WARDS_DIR, content_dir: Path = CONTENT_DIR
+) -> Catalogue:
+    """The catalogue as one ward serves it: its ward file, plus the folder named like that
+    file, if there is one: its entries replace shared entries of the same id or add new ones,
+    and its menu.yaml, if any, replaces the main menu."""
+    path = ward_path(ward_ref, wards_dir)
+    folder = path.with_suffix("")
+    own = folder if folder.is_dir() else None
+    menu = own / MENU_PATH.name if own is not None else MENU_PATH
     return load_catalogue(
-        ward=load_ward(ward_ref, wards_dir),
-        overrides=overrides_dir(ward_ref, wards_dir),
-        menu_path=menu_path(ward_ref, wards_dir),
+        content_dir,
+        ward=_validate(WardConfig, path),
+        overrides=own,
+        menu_path=menu if menu.is_file() else MENU_PATH,
     )
-
-
-def menu_path(ward_ref: str, wards_dir: Path = WARDS_DIR) -> Path:
-    """The ward's own menu.yaml in its folder, or the shared menu."""
-    own = overrides_dir(ward_ref, wards_dir)
-    menu = own / MENU_PATH.name if own is not None else None
-    return menu if menu is not None and menu.is_file() else MENU_PATH
 
 
 def _content_files(content_dir: Path) -> list[Path]:
