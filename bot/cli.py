@@ -155,6 +155,23 @@ def ask(text: str | None, as_json: bool) -> None:
     asyncio.run(run())
 
 
+@main.command("eval")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--transcript", is_flag=True, help="Also print every conversation turn.")
+@click.option("--min", "minimum", type=float, default=None, help="Fail under this strict share.")
+def eval_command(files: tuple[str, ...], transcript: bool, minimum: float | None) -> None:
+    """Score labelled questions or conversations (JSON lines, the dev-set format): strict and
+    lenient scores, per topic, and the misses."""
+    from pathlib import Path
+
+    from bot import evaluation_cli
+
+    settings = load_settings()
+    reports = asyncio.run(evaluation_cli.run(settings, [Path(f) for f in files], transcript))
+    if minimum is not None and any(r.share() < minimum for r in reports):
+        sys.exit(1)
+
+
 @main.group()
 def content() -> None:
     """The knowledge catalogue."""
