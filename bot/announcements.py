@@ -22,7 +22,7 @@ from db import announcement_queries as aq
 from db.models import Announcement, utcnow
 from handlers import recurrence
 from handlers.announcement_card import CHANNELS, render
-from handlers.subscriptions import TOPICS
+from handlers.features.subscriptions import TOPICS
 
 log = logging.getLogger(__name__)
 

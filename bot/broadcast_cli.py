@@ -28,8 +28,8 @@ from content.normalize import folded_phrase
 from db import announcement_queries as aq
 from handlers.announcement_card import CHANNELS
 from handlers.deps import Deps
+from handlers.features.subscriptions import TOPICS
 from handlers.recurrence import describe
-from handlers.subscriptions import TOPICS
 from handlers.workdays import VIETNAM
 
 T = TypeVar("T")

@@ -156,16 +156,23 @@ def ask(text: str | None, as_json: bool) -> None:
 
 
 @main.command("eval")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
 @click.option("--transcript", is_flag=True, help="Also print every conversation turn.")
 @click.option("--min", "minimum", type=float, default=None, help="Fail under this strict share.")
-def eval_command(files: tuple[str, ...], transcript: bool, minimum: float | None) -> None:
+@click.option("--acts", "acts_only", is_flag=True, help="Score the act classifier instead.")
+def eval_command(
+    files: tuple[str, ...], transcript: bool, minimum: float | None, acts_only: bool
+) -> None:
     """Score labelled questions or conversations (JSON lines, the dev-set format): strict and
-    lenient scores, per topic, and the misses."""
+    lenient scores, per topic, and the misses. With --acts: the act classifier's held-out
+    scores (cross-validated, and on the files)."""
     from pathlib import Path
 
     from bot import evaluation_cli
 
+    if acts_only:
+        evaluation_cli.acts_report([Path(f) for f in files])
+        return
     settings = load_settings()
     reports = asyncio.run(evaluation_cli.run(settings, [Path(f) for f in files], transcript))
     if minimum is not None and any(r.share() < minimum for r in reports):

@@ -14,6 +14,7 @@ Files are JSON lines in the dev-set format (`q`, `topic`, `must_contain_any`, op
 from __future__ import annotations
 
 import json
+import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -126,8 +127,8 @@ def is_strict(case: Case, response: Response) -> bool:
     """The strict rule (see the module docstring)."""
     if case.topic == OUT_OF_SCOPE:
         return response.intent == "fallback" and not _says_unknown(response)
-    if case.topic == UNKNOWN:
-        return response.intent == "fallback" and _says_unknown(response)
+    if case.topic == UNKNOWN:  # said plainly, with or without the closest card under it
+        return _says_unknown(response) and response.intent != "clarify"
     if response.intent in ("clarify", "fallback"):
         return False
     named = _names(case, _head(response)) or (
@@ -150,7 +151,7 @@ def is_lenient(case: Case, response: Response) -> bool:
 
 
 def _says_unknown(response: Response) -> bool:
-    return "chưa có thông tin" in response.text.lower()
+    return "chưa có thông tin" in _head(response)
 
 
 def read_file(path: Path) -> tuple[list[Case], list[Dialogue]]:
@@ -179,14 +180,15 @@ Ask = Callable[[str, str], Awaitable[Response]]  # (resident, text) -> the reply
 async def evaluate(cases: Iterable[Case], dialogues: Iterable[Dialogue], ask: Ask) -> Report:
     """Play every question as a new resident and every conversation as one resident."""
     report = Report()
+    run = uuid.uuid4().hex[:8]  # residents of this run are new to the database
     for number, case in enumerate(cases):
-        response = await ask(f"eval-q{number}", case.q)
+        response = await ask(f"eval-{run}-q{number}", case.q)
         report.results.append(
             Scored(case, response, is_strict(case, response), is_lenient(case, response))
         )
     for dialogue in dialogues:
         for position, turn in enumerate(dialogue.turns, 1):
-            response = await ask(f"eval-d{dialogue.id}", turn.say)
+            response = await ask(f"eval-{run}-d{dialogue.id}", turn.say)
             where = f"{dialogue.id}#{position}"
             report.transcripts.append((where, turn.say, turn.expect or "", response))
             if turn.case is not None:
@@ -220,3 +222,20 @@ def summary(report: Report, name: str, show_misses: bool = True) -> list[str]:
                     f"{r.response.content_id} {r.response.options or first!r}"
                 )
     return lines
+
+
+# The act a labelled topic implies: the catalogue topics are questions.
+TOPIC_ACTS = {
+    "feedback": "problem",
+    "feedback_status": "status",
+    "handover": "handover",
+    "learn": "learn",
+    "greeting": "greeting",
+    "thanks": "thanks",
+    "out_of_scope": "chatter",
+}
+
+
+def act_of(topic: str) -> str:
+    """The dialogue act a case's topic implies."""
+    return TOPIC_ACTS.get(topic, "question")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from bot.evaluation import Report, evaluate, read_file, summary
+from bot.evaluation import Report, act_of, evaluate, read_file, summary
 from bot.settings import Settings
 from bot.wiring import core
 from handlers.engine import handle
@@ -48,3 +48,37 @@ def _print_transcript(report: Report) -> None:
             click.echo(f"    (expected: {expect})")
         reply = "\n\n".join(numbered_choices(r) for r in response.replies)
         click.echo("    " + reply.replace("\n", "\n    "))
+
+
+def acts_report(paths: list[Path]) -> None:
+    """The act classifier's held-out scores: 5-fold cross-validation on its own examples,
+    then its accuracy on labelled files it never saw (their topics imply the act)."""
+    from collections import Counter
+
+    from content.acts import cross_validate, load_act_model, read_examples
+    from content.normalize import load_lexicon
+
+    lexicon = load_lexicon()
+    folds = cross_validate(read_examples(), lexicon)
+    right = sum(r for r, _ in folds.values())
+    total = sum(n for _, n in folds.values())
+    click.echo(f"acts.yaml, 5-fold cross-validation: {right / total:.1%} of {total}")
+    for act, (r, n) in sorted(folds.items()):
+        click.echo(f"  {act:<10} {r}/{n}")
+    model = load_act_model(lexicon)
+    hits: Counter[str] = Counter()
+    seen: Counter[str] = Counter()
+    for path in paths:
+        cases, dialogues = read_file(path)
+        turns = [t.case for d in dialogues for t in d.turns if t.case is not None]
+        for case in [*cases, *turns]:
+            act = act_of(case.topic)
+            seen[act] += 1
+            hits[act] += model.guess(case.q).act == act
+    if seen:
+        total = sum(seen.values())
+        click.echo(
+            f"labelled files (never trained on): {sum(hits.values()) / total:.1%} of {total}"
+        )
+        for act in sorted(seen):
+            click.echo(f"  {act:<10} {hits[act]}/{seen[act]}")

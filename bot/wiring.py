@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.settings import Settings
+from content.acts import load_act_model
 from content.indexing import build_index
 from content.loader import load_ward_catalogue
 from content.normalize import load_lexicon
@@ -38,6 +39,7 @@ async def core(
             catalogue=catalogue,
             lexicon=lexicon,
             index=build_index(catalogue, lexicon),
+            acts=load_act_model(lexicon),
             staff_alerts=alerts,
             public_url=settings.public_root() if settings.public_url else None,
             retention_days=settings.retention_days,

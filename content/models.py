@@ -30,6 +30,7 @@ Intent = Literal[
     "clarify",
     "fallback",
     "learn",
+    "handover",
 ]
 
 
@@ -241,6 +242,9 @@ class FeedbackCategory(Strict):
     title: NonEmpty
     agency: str  # a key of the ward's contacts
     offered: bool = True  # listed in the chat; False for categories filled in by the system
+    # Words residents use for such problems ("đèn đường", "ngập"): a problem told in the chat
+    # is filed under the category whose words it uses, which the resident confirms.
+    keywords: list[NonEmpty] = []
 
 
 class FeedbackPolicy(Strict):

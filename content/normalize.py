@@ -49,6 +49,22 @@ def folded_phrase(text: str) -> str:
     return " ".join(tokenize(text))
 
 
+class Situation(BaseModel):
+    """One situation a question can be about: its name for residents, how they ask it, how
+    the catalogue's lines say it (phrases folded, longest first)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: str
+    asked: tuple[str, ...]
+    lines: tuple[str, ...]
+
+    @field_validator("asked", "lines", mode="before")
+    @classmethod
+    def _fold(cls, value: list[str]) -> tuple[str, ...]:
+        return tuple(sorted({folded_phrase(v) for v in value}, key=len, reverse=True))
+
+
 class Lexicon(BaseModel):
     """How residents write: shorthand, words that carry no subject, and small talk."""
 
@@ -63,6 +79,7 @@ class Lexicon(BaseModel):
     menu: frozenset[str]
     aspects: dict[str, tuple[str, ...]]
     question_phrases: tuple[str, ...]
+    situations: dict[str, Situation] = {}
 
     @field_validator("abbreviations")
     @classmethod

@@ -26,7 +26,10 @@ PAIR_BOOST = 1.6  # a word pair ("tam tru") says more than its two words apart
 PHRASE_BONUS = 0.6  # share of a whole alias's weight added when it appears verbatim
 EXACT_BONUS = 1.0  # the message is nothing but an alias ("VNeID", "khai sinh?")
 CANDIDATES = 8
+UNKNOWN_PAIR = 0.5  # weight of a word pair the catalogue never uses, as a share of a word
 FAINT_WEIGHT = 0.2  # a word this common says almost nothing about which entry is meant
+CONFIDENT_COVERAGE = 0.45  # share of the message an alias match must explain to be sure
+CONFIDENT_SCORE = 2.5
 
 
 def _place_phrases(places: Iterable[str]) -> list[str]:
@@ -59,6 +62,14 @@ class Match:
     # of "mượn sách" finding "danh sách" in an alias says little about what was asked.
     # Worked out for the best match only (the one the decision reads).
     lone_word: bool = False
+
+    @property
+    def confident(self) -> bool:
+        """Named by an alias that covers a fair share of the message, or explaining most of
+        the message with a strong score: the catalogue knows what this is about."""
+        if self.phrase is not None:
+            return self.coverage >= CONFIDENT_COVERAGE or self.score >= 2 * CONFIDENT_SCORE
+        return self.coverage >= CONFIDENT_COVERAGE + 0.15 and self.score >= CONFIDENT_SCORE
 
     def overlaps(self, other: Match) -> bool:
         """True when both matched through aliases sharing subject words (a vague message)."""
@@ -241,6 +252,7 @@ class SearchIndex:
         total = sum(self._weight(f) for f in query.features) + self._unknown_idf * len(
             query.unknown
         )
+        total += UNKNOWN_PAIR * self._unknown_idf * self._unknown_pairs(query)
         ranked = sorted(
             (
                 (self._rescore(int(i), float(scores[i]), core, words, explained[i] / total), i)
@@ -254,6 +266,19 @@ class SearchIndex:
         if best.phrase is None and self._lone_word(int(best_i), query.features):
             matches[0] = replace(best, lone_word=True)  # only the best one is judged on it
         return SearchResult(query, matches)
+
+    def _unknown_pairs(self, query: Query) -> int:
+        """Adjacent subject words the catalogue never puts together ("quân sự", "rượu bia"):
+        a subject it does not know, which no entry explains."""
+        return sum(
+            1
+            for a, b in itertools.pairwise(query.tokens)
+            if a not in self._stop
+            and b not in self._stop
+            and f"{a} {b}" not in self._postings
+            and not a.isdigit()
+            and not b.isdigit()
+        )
 
     def _lone_word(self, i: int, features: Sequence[str]) -> bool:
         """True when entry `i` shares exactly one feature with the message, a single word

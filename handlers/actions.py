@@ -20,6 +20,8 @@ Verb = Literal[
     "learn",
     "quiz",
     "priv",
+    "none",
+    "human",
 ]
 VERBS: frozenset[str] = frozenset(Verb.__args__)  # type: ignore[attr-defined]
 

@@ -11,6 +11,8 @@ from handlers.render import NOT_SET, bullets, fill, footer, with_buttons
 from handlers.types import Button, Reply
 
 MENU_BUTTON = Button("Về menu chính", Action("menu").pack())
+# One label, always the last button of a flow's screen, so its number never moves.
+CANCEL_BUTTON = Button("Hủy", Action("cancel").pack())
 MAX_RELATED = 3
 
 
@@ -133,6 +135,19 @@ def topic_card(entry: Topic, catalogue: Catalogue, lead: Sequence[str] = ()) -> 
 
 FILE_HERE = Button("Gửi phản ánh ngay tại đây", Action("section", "feedback").pack())
 FEEDBACK_GUIDE = "phan-anh-kien-nghi"
+
+
+def follow_up_card(entry: AnswerEntry, catalogue: Catalogue, lead: Sequence[str]) -> Reply:
+    """The answer to a follow-up about the entry in focus ("lệ phí bao nhiêu?"): the title
+    and what was asked, with the whole card one tap away."""
+    if not lead or not isinstance(entry, Procedure | HowTo):
+        return card(entry, catalogue, lead)
+    basis = entry.legal_basis if isinstance(entry, Procedure) else ()
+    text = "\n".join([entry.title.upper(), *lead, "", footer(entry, basis)])
+    buttons = [Button("Xem đầy đủ", open_entry(entry.id))]
+    if isinstance(entry, Procedure):
+        buttons.append(Button("Hồ sơ cần chuẩn bị", more_of(entry.id)))
+    return with_buttons(text, [*buttons, *_related_buttons(entry, catalogue), MENU_BUTTON])
 
 
 def card(entry: AnswerEntry, catalogue: Catalogue, lead: Sequence[str] = ()) -> Reply:

@@ -59,6 +59,19 @@ def decide(result: SearchResult, related: Callable[[str, str], bool]) -> Decisio
         and m.doc.kind not in CONVERSATIONAL
         and not related(best.doc.id, m.doc.id)
     ]
+    if best.doc.kind == "topic":
+        # A topic and one of its entries both fit, the entry by its own name ("thủ tục
+        # khai tử"): the entry is the answer.
+        named = [
+            m
+            for m in result.matches[1:]
+            if m.phrase
+            and m.score >= CLARIFY_RATIO * best.score
+            and related(best.doc.id, m.doc.id)
+            and best.phrase is None
+        ]
+        if named:
+            return Decision("answer", (named[0],))
     for match in close:
         if best.phrase_words and best.phrase_words < match.phrase_words:
             # A longer alias containing the best one's words: the more specific entry

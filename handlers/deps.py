@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from content.acts import ActModel
 from content.loader import Catalogue
 from content.normalize import Lexicon
 from content.search import SearchIndex
@@ -22,6 +23,7 @@ class Deps:
     catalogue: Catalogue
     lexicon: Lexicon
     index: SearchIndex
+    acts: ActModel  # the dialogue-act classifier
     clock: Callable[[], datetime] = field(default=utcnow)
     # (channel, recipient) pairs told about each new feedback, e.g. a Telegram staff group.
     staff_alerts: tuple[tuple[str, str], ...] = ()

@@ -9,15 +9,13 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
+from content.normalize import folded_phrase
 from db import contest_queries, queries
-from handlers import announcement_replies, contest, courses, feedback, privacy, subscriptions
-from handlers.answer import answer
-from handlers.commands import commands
 from handlers.deps import Deps
-from handlers.fallback import fallback
-from handlers.smalltalk import smalltalk
+from handlers.dispatch import route
+from handlers.features import privacy
 from handlers.turn import Turn
 from handlers.types import IncomingMessage, Reply, Response
 
@@ -25,41 +23,6 @@ log = logging.getLogger(__name__)
 
 MAX_INPUT_CHARS = 4000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
-
-Route = Callable[[Turn], Awaitable[Response | None]]
-
-
-async def _unreadable(turn: Turn) -> Response | None:
-    """No words at all (empty, emoji only, another script): ask for text, kindly."""
-    return None if turn.folded else fallback(turn, unreadable=True)
-
-
-async def _flow(turn: Turn) -> Response | None:
-    """A multi-step flow in progress takes the message (after buttons and commands)."""
-    if feedback.in_flow(turn):
-        return await feedback.on_message(turn)
-    if subscriptions.in_area_flow(turn):
-        return await subscriptions.on_area(turn)
-    if announcement_replies.in_flow(turn):
-        return await announcement_replies.on_message(turn)
-    if courses.in_flow(turn):
-        return await courses.on_message(turn)  # None: a question mid-course, answered below
-    if contest.in_flow(turn):
-        return await contest.on_message(turn)
-    return None
-
-
-# Order matters: buttons and commands first, then a reply on an announcement, a flow in
-# progress, messages without words, small talk, and the catalogue search last (it always
-# answers, with a fallback).
-ROUTES: tuple[Route, ...] = (
-    commands,
-    announcement_replies.native_reply,
-    _flow,
-    _unreadable,
-    smalltalk,
-    answer,
-)
 
 
 def clean_text(raw: str | None) -> str:
@@ -77,14 +40,6 @@ def _merge_buttons(replies: list[Reply]) -> list[Reply]:
     merged = [Reply(r.text, (), r.image_url) for r in replies]
     merged[-1] = Reply(merged[-1].text, buttons, merged[-1].image_url)
     return merged
-
-
-async def _route(turn: Turn) -> Response:
-    for route in ROUTES:
-        response = await route(turn)
-        if response is not None:
-            return response
-    raise AssertionError("the search route always answers")
 
 
 async def handle(msg: IncomingMessage, deps: Deps) -> Response:
@@ -107,11 +62,18 @@ async def handle(msg: IncomingMessage, deps: Deps) -> Response:
             state,
             open_contests=tuple((c.id, c.title) for c in contests),
         )
-        response = await _route(turn)
+        response = await route(turn)
         await privacy.add_notice(turn, response)
         response.replies = _merge_buttons(response.replies)
         if not response.forget:  # the resident was erased just now: store nothing of it
-            state.options = [b.payload for b in response.replies[-1].buttons]
+            # A question nobody could answer is the draft if "Gửi phản ánh" comes next.
+            if response.unanswered:
+                state.data["unanswered"] = turn.text[:2000]
+            else:
+                state.data.pop("unanswered", None)
+            shown = response.replies[-1].buttons
+            state.options = [b.payload for b in shown]
+            state.data["labels"] = [folded_phrase(b.title) for b in shown]
             await queries.save_state(session, user.id, state)
             latency_ms = (time.perf_counter() - started) * 1000
             await _record(turn, response, latency_ms)

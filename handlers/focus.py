@@ -1,73 +1,102 @@
-"""Lead with what was asked: "bao lâu?" puts the time limit first, "có phải có mặt không?"
-quotes the line of the entry that answers it."""
+"""The entry in focus: the card being discussed stays in the conversation state, so a
+follow-up without a subject of its own ("lệ phí bao nhiêu", "mất mấy ngày", "con tôi mới 10
+tuổi thì sao") is about it, on every channel and process. A message naming another subject
+switches the focus; the focus ends with the conversation (30 minutes of silence).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from dataclasses import replace
 
-from content.loader import Catalogue
-from content.models import AnswerEntry, HowTo, Procedure
-from content.normalize import Lexicon
-from content.search import Query, SearchIndex
-from handlers.cards import procedure_facts
-from handlers.render import bullets, fill
+from content.models import AnswerEntry
+from content.normalize import folded_phrase
+from content.search import Match, Query, SearchResult
+from handlers.decide import SURE_SCORE, decide
+from handlers.lead import Asked
+from handlers.turn import Turn
 
-MIN_LINE_WEIGHT = 0.45  # a line must share at least one fairly rare word with the question
-MAX_LEAD = 3
-
-
-def _answer_lines(entry: AnswerEntry) -> Iterator[str]:
-    if isinstance(entry, Procedure):
-        yield from entry.documents
-        yield from entry.notes
-        yield from entry.steps
-    elif isinstance(entry, HowTo):
-        yield from entry.notes
-    yield from getattr(entry, "body", ())
-
-
-def _best_line(
-    entry: AnswerEntry, query: Query, index: SearchIndex, answered: set[str]
-) -> str | None:
-    original = index.query_features(query)
-    asked = original - answered - index.text_features(entry.title)
-    for alias in entry.aliases:  # words that only named the entry are not a further question
-        alias_feats = index.text_features(alias)
-        if alias_feats <= original:
-            asked -= alias_feats
-    best, best_weight = None, MIN_LINE_WEIGHT
-    for line in _answer_lines(entry):
-        weight = sum(index.weight(f) for f in asked & index.text_features(line))
-        if weight > best_weight:
-            best, best_weight = line, weight
-    return best
+KEY = "focus"
+FOCUS_RATIO = 0.6  # the focused entry this close to the best keeps the focus
+# Words that make a message lean on what came before ("thế còn", "vậy nếu", "thì sao").
+FOLLOW_UP = (
+    "the con",
+    "vay con",
+    "con neu",
+    "the neu",
+    "vay neu",
+    "neu",
+    "thi sao",
+    "the thi",
+    "vay thi",
+    "truong hop",
+    "con truong hop",
+    "cai nay",
+    "thu tuc nay",
+    "viec nay",
+    "giay nay",
+)
 
 
-def lead_lines(
-    entry: AnswerEntry,
-    query: Query,
-    folded: str,
-    catalogue: Catalogue,
-    lexicon: Lexicon,
-    index: SearchIndex,
-) -> list[str]:
-    """Lines to show right under the title: the asked-for facts, then the best matching line."""
-    ward = catalogue.ward
-    lines: list[str] = []
-    aspects = lexicon.aspects_in(folded)
-    # Words of the aspects already answered ("lệ phí") must not also pick a quoted line.
-    answered = {
-        feature
-        for name in aspects
-        for phrase in lexicon.aspects[name]
-        for feature in index.text_features(phrase)
-    }
-    if isinstance(entry, Procedure):
-        facts = procedure_facts(entry, ward)
-        lines += [facts[a] for a in aspects if a in facts]
-        if "documents" in aspects:
-            lines.append("Hồ sơ cần chuẩn bị:\n" + bullets(entry.documents, ward))
-    line = _best_line(entry, query, index, answered)
-    if line is not None and not any(fill(line, ward) in shown for shown in lines):
-        lines.append("→ " + fill(line, ward))
-    return lines[:MAX_LEAD]
+def remember(turn: Turn, entry_id: str) -> None:
+    """Put an entry in focus (its card was just shown)."""
+    turn.state.data[KEY] = entry_id
+
+
+def focused(turn: Turn) -> AnswerEntry | None:
+    """The entry in focus in this conversation, if any."""
+    entry_id = turn.state.data.get(KEY)
+    return turn.deps.catalogue.get(entry_id) if isinstance(entry_id, str) else None
+
+
+def _leans_back(folded: str) -> bool:
+    padded = f" {folded} "
+    return any(f" {phrase} " in padded for phrase in FOLLOW_UP)
+
+
+def _without(query: Query, turn: Turn, asked: Asked) -> Query:
+    """The query without the words that ask a facet or name a situation: what is left is the
+    message's own subject, if it has one."""
+    lexicon = turn.deps.lexicon
+    phrases = [p for name in asked.facets for p in lexicon.aspects[name]]
+    phrases += [
+        p
+        for name in asked.situations
+        if name in lexicon.situations
+        for p in lexicon.situations[name].asked
+    ]
+    phrases += list(FOLLOW_UP)
+    padded = f" {' '.join(query.tokens)} "
+    for phrase in sorted(set(phrases), key=len, reverse=True):
+        while f" {phrase} " in padded:
+            padded = padded.replace(f" {phrase} ", " ")
+    return (
+        turn.deps.index.analyze(padded)
+        if padded.strip()
+        else replace(query, tokens=(), features=(), unknown=(), mass=0.0)
+    )
+
+
+def _confident(match: Match) -> bool:
+    return match.phrase is not None or match.score >= SURE_SCORE
+
+
+def follow_up(turn: Turn, asked: Asked) -> tuple[AnswerEntry, SearchResult] | None:
+    """The focused entry, when this message is a follow-up about it; None when the message
+    has a subject of its own (or nothing ties it to the focus)."""
+    entry = focused(turn)
+    if entry is None:
+        return None
+    own = _without(turn.query, turn, asked)
+    result = turn.deps.index.rank(own)
+    if not own.features:
+        return entry, result
+    best = result.best
+    scores = {m.doc.id: m.score for m in result.matches}
+    if best is not None and scores.get(entry.id, 0.0) >= FOCUS_RATIO * best.score:
+        return entry, result
+    decision = decide(result, lambda a, b: False)
+    if decision.kind == "answer" and best is not None and _confident(best):
+        return None  # a subject of its own: the focus moves
+    if asked.anything or _leans_back(folded_phrase(turn.text)) or decision.kind == "fallback":
+        return entry, result
+    return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from db import queries
 from handlers.deps import Deps
-from handlers.subscriptions import TOPICS
+from handlers.features.subscriptions import TOPICS
 
 
 async def set_reachable(

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from content.clauses import MIN_WORDS, readings
 from content.normalize import tokenize
-from content.search import Query
+from content.search import Query, SearchResult
 from db.models import User
 from db.queries import StateSnapshot
 from handlers.deps import Deps
 from handlers.types import IncomingMessage
+
+if TYPE_CHECKING:
+    from handlers.acts import Reading
+    from handlers.feature import Feature
 
 MAX_QUERY_CHARS = 1500  # rambling beyond this adds noise, not meaning
 
@@ -28,11 +34,26 @@ class Turn:
     user: User
     state: StateSnapshot
     open_contests: tuple[tuple[int, str], ...] = ()  # (id, title) running now: a menu button
+    reading: Reading | None = None  # the message's dialogue act, once read
+    flow_owner: Feature | None = None  # the feature whose flow is in progress, if any
 
     @cached_property
     def query(self) -> Query:
         """The message as the search reads it (typos corrected, place names set aside)."""
         return self.deps.index.analyze(self.text[:MAX_QUERY_CHARS])
+
+    @cached_property
+    def result(self) -> SearchResult:
+        """The catalogue's ranking for the message, read the way that names its subject best:
+        a long story is read by its request clause when that clause is clear on its own."""
+        if len(self.text.split()) < MIN_WORDS:
+            return self.deps.index.rank(self.query)
+        options = readings(self.text[:MAX_QUERY_CHARS])
+        for text in options[:-1]:  # the request clauses, most specific first
+            result = self.deps.index.search(text)
+            if result.best is not None and result.best.confident:
+                return result
+        return self.deps.index.search(options[-1])
 
     @property
     def folded(self) -> str:

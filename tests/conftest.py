@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from content.acts import load_act_model
 from content.indexing import build_index
 from content.loader import Catalogue, load_catalogue
 from content.normalize import Lexicon, load_lexicon
@@ -68,7 +69,11 @@ def make_deps(
     engine: AsyncEngine, catalogue: Catalogue, lexicon: Lexicon, index: SearchIndex
 ) -> Deps:
     return Deps(
-        sessions=session_factory(engine), catalogue=catalogue, lexicon=lexicon, index=index
+        sessions=session_factory(engine),
+        catalogue=catalogue,
+        lexicon=lexicon,
+        index=index,
+        acts=load_act_model(lexicon),
     )
 
 

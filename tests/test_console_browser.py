@@ -16,6 +16,7 @@ from db.models import Feedback, Outbox
 from handlers.engine import handle
 from handlers.types import IncomingMessage
 from tests.browser import ARTIFACTS, chromium, need_browser, serve
+from tests.flows import next_step
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
@@ -29,9 +30,11 @@ async def _file(deps, text: str) -> str:
         IncomingMessage("web", VISITOR, payload=response.replies[-1].buttons[2].payload), deps
     )
     response = await handle(IncomingMessage("web", VISITOR, text=text), deps)
-    for title in ("Bỏ qua", "Bỏ qua", "Không", "Gửi phản ánh"):
-        button = next(b for b in response.replies[-1].buttons if b.title.startswith(title))
+    while (title := next_step(b.title for b in response.replies[-1].buttons)) is not None:
+        button = next(b for b in response.replies[-1].buttons if b.title == title)
         response = await handle(IncomingMessage("web", VISITOR, payload=button.payload), deps)
+        if title.startswith("Gửi phản ánh"):
+            break
     return response.content_id
 
 

@@ -140,6 +140,7 @@ async def test_state_survives_a_restart(deps: Deps, catalogue, lexicon, index) -
         catalogue=catalogue,
         lexicon=lexicon,
         index=index,
+        acts=deps.acts,
     )
     response = await say(other, "2")
     assert response.intent == "hotline"

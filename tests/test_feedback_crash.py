@@ -92,22 +92,20 @@ async def _file_once(
     (a crash between steps resets nothing: state is in the database; but a retried step may
     land on a different question, so the resident starts over, as a person would)."""
     reply = await _post(session, url, {"user": user, "text": "/phan_anh"})
-    steps: list[tuple[str, str | None]] = [
-        ("Hạ tầng", None),
-        ("", description),
-        ("Bỏ qua", None),
-        ("Bỏ qua", None),
-        ("Không", None),
-        ("Gửi phản ánh", None),
-    ]
-    for title, text in steps:
-        if text is not None:
-            reply = await _post(session, url, {"user": user, "text": text})
-            continue
-        payload = _button(reply, title)
+    payload = _button(reply, "Hạ tầng")
+    if payload is None:
+        return None
+    await _post(session, url, {"user": user, "payload": payload})
+    reply = await _post(session, url, {"user": user, "text": description})
+    for _ in range(6):  # answer what is asked: no photo, no place, no phone, then send
+        payload = next(
+            (p for t in ("Gửi phản ánh", "Bỏ qua", "Không") if (p := _button(reply, t))), None
+        )
         if payload is None:
             return None
         reply = await _post(session, url, {"user": user, "payload": payload})
+        if payload.endswith("send"):
+            break
     text = "\n".join(r["text"] for r in reply["replies"])
     code = CODE.search(text)
     return code.group(0) if code else None

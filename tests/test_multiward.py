@@ -25,6 +25,7 @@ from db.models import Feedback, Interaction, User
 from db.session import create_engine
 from tests.fakes.telegram_api import FakeTelegram, text_update
 from tests.fakes.zalo_api import BOT_TOKEN, FakeZalo, bot_event
+from tests.flows import next_step
 from tests.postgres import PG_URL, require_postgres
 
 WARD_B_FILE = Path(__file__).parent / "data" / "wards" / "thu-nghiem.yaml"
@@ -209,9 +210,11 @@ async def test_staff_see_only_their_wards_feedback(client: TestClient) -> None:
     await chat("phản ánh")
     await chat(press="Hạ tầng")
     await chat("Đèn đường trước nhà văn hóa bị hỏng")
-    await chat("bỏ qua")
-    for title in ("Bỏ qua", "Bỏ qua", "Không", "Gửi phản ánh"):
+    await chat("bỏ qua")  # typing a button's words works like pressing it
+    while (title := next_step(b["title"] for b in buttons)) is not None:
         await chat(press=title)
+        if title.startswith("Gửi phản ánh"):
+            break
     assert await count(client, "thu-nghiem", Feedback) == 1
     assert await count(client, "dak-bla", Feedback) == 0
     code = await (await client.get("/staff/login", headers={"Host": HOST_A})).text()

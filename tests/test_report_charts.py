@@ -28,8 +28,8 @@ from bot.report.model import (
     Usage,
 )
 from bot.report.period import month
-from handlers.subscriptions import TOPICS
-from handlers.tracking import STATUS_LABELS
+from handlers.features.subscriptions import TOPICS
+from handlers.features.tracking import STATUS_LABELS
 from tests import report_sample
 
 CHANNELS = {"telegram": "Telegram", "zalo_oa": "Zalo OA", "web": "Trang web"}

@@ -47,8 +47,8 @@ from db.models import (
     User,
     utcnow,
 )
-from handlers.subscriptions import TOPICS
-from handlers.tracking import STATUS_LABELS
+from handlers.features.subscriptions import TOPICS
+from handlers.features.tracking import STATUS_LABELS
 
 LOCAL_OFFSET = timedelta(hours=7)  # Vietnam: UTC+7 all year
 OFFICE_HOURS = (7, 17)  # 7:00-17:00, Monday to Friday (the ward's own hours are unconfirmed)

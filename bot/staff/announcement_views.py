@@ -31,8 +31,8 @@ from db.models import (
     utcnow,
 )
 from handlers import announcement_card as card
+from handlers.features.subscriptions import TOPICS
 from handlers.recurrence import PRESETS, RecurrenceError, describe
-from handlers.subscriptions import TOPICS
 from handlers.workdays import VIETNAM
 
 FORM_ERRORS = (AnnouncementError, RecurrenceError)  # both carry a message for staff

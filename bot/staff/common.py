@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.keys import DEPS, OUTBOX, SCHEDULER
 from db.models import StaffSession, StaffUser
-from handlers.tracking import STATUS_LABELS
+from handlers.features.tracking import STATUS_LABELS
 from handlers.workdays import VIETNAM
 
 DB = web.RequestKey("db", AsyncSession)  # the guard's session for this request

@@ -32,8 +32,8 @@ from db.models import (
     User,
     utcnow,
 )
-from handlers.satisfaction import RESOLVED_QUESTION, rating_buttons
-from handlers.tracking import STATUS_LABELS
+from handlers.features.satisfaction import RESOLVED_QUESTION, rating_buttons
+from handlers.features.tracking import STATUS_LABELS
 from handlers.workdays import due_at
 
 # --- the inbox -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from content.areas import area_key
 from db import queries
 from handlers.actions import Action
 from handlers.cards import MENU_BUTTON
+from handlers.feature import Feature
 from handlers.render import with_buttons
 from handlers.turn import Turn
 from handlers.types import Button, Response
@@ -135,3 +136,26 @@ async def unsubscribe(turn: Turn) -> Response:
         else "Bạn hiện không nhận thông báo nào của phường."
     )
     return Response([with_buttons(text, [MENU_BUTTON])], intent="subscribe")
+
+
+async def _unsubscribe(turn: Turn, _arg: str = "") -> Response:
+    return await unsubscribe(turn)
+
+
+async def _typed(turn: Turn) -> Response | None:
+    return await unsubscribe(turn) if wants_to_stop(turn.folded) else None
+
+
+async def _offer(turn: Turn) -> Response:
+    return await offer(turn)
+
+
+FEATURE = Feature(
+    "subscriptions",
+    verbs={"sub": on_button, "unsub": _unsubscribe},
+    typed=_typed,
+    flows=frozenset({AREA_FLOW}),
+    on_message=on_area,
+    section="subscribe",
+    start=_offer,
+)

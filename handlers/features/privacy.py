@@ -17,9 +17,10 @@ from db.models import Interaction
 from handlers.actions import Action
 from handlers.announcement_card import CHANNELS
 from handlers.cards import MENU_BUTTON
+from handlers.feature import Feature
+from handlers.features.subscriptions import TOPICS
+from handlers.features.tracking import STATUS_LABELS
 from handlers.render import vn_date, with_buttons
-from handlers.subscriptions import TOPICS
-from handlers.tracking import STATUS_LABELS
 from handlers.turn import Turn
 from handlers.types import Button, Reply, Response
 from handlers.workdays import VIETNAM
@@ -222,3 +223,33 @@ async def erase(turn: Turn) -> Response:
     """Erase this chat's resident now, in the turn's transaction."""
     done = await pq.forget_user(turn.session, turn.user.id)
     return Response([with_buttons(_done_text(done), [MENU_BUTTON])], intent="menu", forget=True)
+
+
+async def _show(turn: Turn, _arg: str = "") -> Response:
+    return await show(turn)
+
+
+async def _ask(turn: Turn, _arg: str = "") -> Response:
+    return ask(turn)
+
+
+async def _typed(turn: Turn) -> Response | None:
+    wish = typed(turn)  # "dữ liệu của tôi", "xóa dữ liệu của tôi"
+    return await on_button(turn, wish) if wish is not None else None
+
+
+async def _first(turn: Turn) -> Response | None:
+    return await confirmation(turn) if in_flow(turn) else None
+
+
+FEATURE = Feature(
+    "privacy",
+    verbs={"priv": on_button},
+    commands={
+        **{name: _show for name in SHOW_COMMANDS},
+        **{name: _ask for name in ERASE_COMMANDS},
+    },
+    typed=_typed,
+    flows=frozenset({FLOW}),
+    first=_first,
+)

@@ -6,12 +6,14 @@ import re
 
 from db import feedback_queries as fq
 from handlers.cards import MENU_BUTTON
+from handlers.feature import Feature
 from handlers.render import vn_date, with_buttons
 from handlers.turn import Turn
 from handlers.types import Response
 from handlers.workdays import VIETNAM
 
-CODE = re.compile(r"\bPA-(\d{4})-([A-Za-z0-9]{4})\b", re.IGNORECASE)
+# "PA-2611-7K3Q", also typed "pa26117k3q", "PA 2611 7K3Q" or "pa-2611 7k3q".
+CODE = re.compile(r"\bPA[\s-]?(\d{4})[\s-]?([A-Za-z0-9]{4})\b", re.IGNORECASE)
 STATUS_LABELS = {
     "new": "Mới tiếp nhận",
     "in_progress": "Đang xử lý",
@@ -58,3 +60,28 @@ async def lookup(turn: Turn, code: str | None) -> Response:
     return Response(
         [with_buttons("\n".join(lines), [MENU_BUTTON])], intent="feedback", content_id=code
     )
+
+
+async def _command(turn: Turn, rest: str) -> Response:
+    return await lookup(turn, find_code(rest))
+
+
+async def _typed(turn: Turn) -> Response | None:
+    """A tracking code typed on its own or in a sentence (not while filing a new one)."""
+    code = find_code(turn.text)
+    if code is None or turn.state.flow == "feedback":
+        return None
+    return await lookup(turn, code)
+
+
+async def _status(turn: Turn) -> Response:
+    """ "Phản ánh của tôi sao rồi": the code if one is given, else the resident's list."""
+    return await lookup(turn, find_code(turn.text))
+
+
+FEATURE = Feature(
+    "tracking",
+    commands={"/tra_cuu": _command, "/tracuu": _command},
+    typed=_typed,
+    acts={"status": _status},
+)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
+from content.normalize import folded_phrase
 from db import contest_queries as cq
 from db import learning_queries as lq
 from db.models import Contest, ContestAttempt, ContestQuestion, utcnow
 from handlers.actions import Action
 from handlers.cards import MENU_BUTTON
+from handlers.feature import Feature
 from handlers.render import with_buttons
 from handlers.turn import Turn
 from handlers.types import Button, Reply, Response
@@ -223,3 +225,24 @@ async def _finish(turn: Turn, contest: Contest, attempt: ContestAttempt) -> Resp
     response = _response("\n\n".join(lines), [MENU_BUTTON], image)
     response.content_id = f"contest:{contest.id}"
     return response
+
+
+CONTEST_WORDS = {"thi", "du thi", "cuoc thi", "thi tim hieu", "tham gia cuoc thi"}
+
+
+async def _entry(turn: Turn, _arg: str = "") -> Response:
+    return await entry(turn)
+
+
+async def _typed(turn: Turn) -> Response | None:
+    return await entry(turn) if folded_phrase(turn.text) in CONTEST_WORDS else None
+
+
+FEATURE = Feature(
+    "contest",
+    verbs={"quiz": on_button},
+    commands={"/thi": _entry, "/cuoc_thi": _entry},
+    typed=_typed,
+    flows=frozenset({FLOW}),
+    on_message=on_message,
+)

@@ -17,6 +17,7 @@ from db import learning_queries as lq
 from db.models import CourseProgress, utcnow
 from handlers.actions import Action, open_entry
 from handlers.cards import MENU_BUTTON
+from handlers.feature import Feature
 from handlers.render import fill, with_buttons
 from handlers.turn import Turn
 from handlers.types import Button, Reply, Response
@@ -90,7 +91,10 @@ async def _open(turn: Turn, course_id: str) -> Response:
     learner = await lq.learner_of(turn.session, turn.user)
     row = await lq.progress(turn.session, learner.id, course.id)
     total = len(course.steps) + len(course.checks)
-    text = f"📘 {course.title}\n{course.summary}\nKhoảng {course.minutes} phút, {total} bước."
+    text = (
+        f"📘 Bài học: {course.title}\n{course.summary}\n"
+        f"Khoảng {course.minutes} phút, {total} bước."
+    )
     if row and row.status == "completed":
         text += "\nBạn đã học xong khóa này. Học lại từ đầu nhé?"
         label = "Học lại"
@@ -258,11 +262,71 @@ def typed_resume(folded: str) -> tuple[bool, str | None]:
     return (True, match.group(1)) if match else (False, None)
 
 
+STRAY = ("empty", "greeting")  # a stray key or a bare "alo" mid-lesson
+
+
 async def on_message(turn: Turn) -> Response | None:
-    """In a course: "tiếp" and "dừng" steer it; anything else is left to the search."""
+    """In a course: "tiếp" and "dừng" steer it; a stray key shows the same step again;
+    anything else is a question, answered while the course stays open."""
     phrase = folded_phrase(turn.text)
     if phrase in NEXT_WORDS:
         return await _advance(turn)
     if phrase in STOP_WORDS:
         return await _stop(turn)
+    stray = turn.reading is not None and turn.reading.act in STRAY
+    if stray or len(phrase) <= 2:
+        found = await _current(turn)
+        if found is not None:
+            shown = _show(turn, *found)
+            shown.replies.insert(0, Reply("Bạn vẫn đang học dở, mình nhắc lại bước này nhé."))
+            return shown
     return None
+
+
+def _resume(turn: Turn) -> Reply:
+    return Reply('(Bạn đang học dở một bài: gõ "tiếp" để học tiếp, "dừng" để nghỉ.)')
+
+
+async def _menu(turn: Turn, _arg: str = "") -> Response:
+    return await menu(turn)
+
+
+async def _typed(turn: Turn) -> Response | None:
+    resuming, code = typed_resume(folded_phrase(turn.text))
+    return await resume(turn, code) if resuming else None
+
+
+async def _from_menu(turn: Turn) -> Response:
+    return await menu(turn)
+
+
+def _course_asked(turn: Turn) -> Course | None:
+    """The course whose title words the message uses most ("học cách dùng VNeID")."""
+    index = turn.deps.index
+    asked = index.query_features(turn.query)
+    best, best_weight = None, 0.5
+    for course in turn.deps.catalogue.courses.values():
+        weight = sum(index.weight(f) for f in asked & index.text_features(course.title))
+        if weight > best_weight:
+            best, best_weight = course, weight
+    return best
+
+
+async def learn(turn: Turn) -> Response:
+    """A wish to learn: the course it names, or the list of courses."""
+    course = _course_asked(turn)
+    return await _open(turn, course.id) if course is not None else await menu(turn)
+
+
+FEATURE = Feature(
+    "courses",
+    verbs={"learn": on_button},
+    commands={"/hoc": _menu, "/hoc_ky_nang_so": _menu},
+    typed=_typed,
+    acts={"learn": learn},
+    flows=frozenset({FLOW}),
+    on_message=on_message,
+    resume=_resume,
+    section="learn",
+    start=_from_menu,
+)

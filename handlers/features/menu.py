@@ -5,9 +5,12 @@ from __future__ import annotations
 from content.models import ContactList, MenuSection
 from handlers.actions import Action, open_entry
 from handlers.cards import MENU_BUTTON, contacts_card
+from handlers.feature import Feature
 from handlers.render import with_buttons
 from handlers.turn import Turn
 from handlers.types import Button, Reply, Response
+
+STALE = "Nút này không còn dùng được nữa. Bạn chọn lại trong menu giúp mình nhé."
 
 
 def menu_buttons(turn: Turn) -> list[Button]:
@@ -54,3 +57,43 @@ def entries_section(turn: Turn, section: MenuSection) -> Response:
     return Response(
         [with_buttons(text, [*buttons, MENU_BUTTON])], intent="menu", title=section.title
     )
+
+
+HELP = (
+    "Cách dùng trợ lý:\n"
+    '• Gõ câu hỏi bằng lời của bạn, có dấu hay không dấu đều được, ví dụ "lam cccd o dau".\n'
+    "• Bấm nút, hoặc gõ số thứ tự của mục muốn chọn.\n"
+    '• Gõ "menu" để về menu chính, "hủy" để dừng việc đang làm.\n'
+    "Thông tin chỉ để tham khảo; khi cần chắc chắn, bạn hỏi Bộ phận Một cửa của phường."
+)
+
+
+async def _start(turn: Turn, _arg: str = "") -> Response:
+    return main_menu(turn, greet=True)
+
+
+async def _menu(turn: Turn, _arg: str = "") -> Response:
+    return main_menu(turn, greet=False)
+
+
+async def _help(turn: Turn, _arg: str = "") -> Response:
+    return Response([with_buttons(HELP, [MENU_BUTTON])], intent="menu")
+
+
+async def _menu_act(turn: Turn) -> Response:
+    return main_menu(turn, greet=False)
+
+
+FEATURE = Feature(
+    "menu",
+    verbs={"menu": _menu},
+    commands={
+        "/start": _start,
+        "/batdau": _start,
+        "/menu": _menu,
+        "/help": _help,
+        "/huongdan": _help,
+        "/tro_giup": _help,
+    },
+    acts={"menu": _menu_act},
+)

@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 
 from db import announcement_queries as aq
-from handlers import feedback
+from handlers import feedback_store
 from handlers.actions import Action
+from handlers.feature import Feature
 from handlers.render import with_buttons
 from handlers.turn import Turn
 from handlers.types import Button, Response
@@ -81,7 +82,24 @@ async def native_reply(turn: Turn) -> Response | None:
 
 
 async def _file(turn: Turn, announcement_id: int, text: str) -> Response:
-    record = await feedback.record(
+    record = await feedback_store.record(
         turn, CATEGORY, text[:2000], announcement_id=announcement_id or None
     )
-    return feedback.received(turn, record, "Đã chuyển câu hỏi của bạn tới cán bộ phường.")
+    return feedback_store.received(turn, record, "Đã chuyển câu hỏi của bạn tới cán bộ phường.")
+
+
+async def _typed(turn: Turn) -> Response | None:
+    """ "hỏi tin 12" typed, or a Telegram reply on an announcement's message."""
+    number = typed_request(turn.folded)
+    if number is not None:
+        return await start(turn, str(number))
+    return await native_reply(turn)
+
+
+FEATURE = Feature(
+    "announcement_replies",
+    verbs={"annq": start},
+    typed=_typed,
+    flows=frozenset({FLOW}),
+    on_message=on_message,
+)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from db import feedback_queries as fq
 from handlers.actions import Action
 from handlers.cards import MENU_BUTTON
+from handlers.feature import Feature
 from handlers.render import with_buttons
 from handlers.turn import Turn
 from handlers.types import Button, Reply, Response
@@ -65,3 +66,6 @@ async def on_rating(turn: Turn, arg: str) -> Response:
     turn.state.data["rating_asked"] = True
     text = f"Cảm ơn bạn đã chấm {score_text}/5! Ý kiến của bạn giúp phường phục vụ tốt hơn."
     return Response([with_buttons(text, [MENU_BUTTON])], intent="greeting")
+
+
+FEATURE = Feature("satisfaction", verbs={"rate": on_rating})

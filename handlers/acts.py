@@ -1,0 +1,194 @@
+"""Dialogue acts: what a message does before what it is about.
+
+A message is read once per turn: a choice among the buttons just shown (a digit, "số 2",
+"hai", "cái đầu", or a button's own words), a request to cancel or see the menu, small talk,
+or something to understand: a question, a problem report, a status check, a request for a
+person, or chatter outside the ward's work.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from content.acts import ActGuess
+from content.clauses import readings
+from content.normalize import folded_phrase
+from handlers.turn import Turn
+
+Act = Literal[
+    "empty",
+    "choice",
+    "cancel",
+    "menu",
+    "greeting",
+    "thanks",
+    "goodbye",
+    "deny",
+    "handover",
+    "status",
+    "problem",
+    "question",
+]
+
+NUMBER_WORDS = {
+    "mot": 1,
+    "hai": 2,
+    "ba": 3,
+    "bon": 4,
+    "tu": 4,
+    "nam": 5,
+    "sau": 6,
+    "bay": 7,
+    "tam": 8,
+    "chin": 9,
+    "muoi": 10,
+    "dau": 1,
+    "dau tien": 1,
+    "nhat": 1,
+}
+_CHOICE = re.compile(
+    r"(?:(?:toi|em|minh|chau|bac|anh|chi|cho)\s+)*"
+    r"(?:(?:chon|lay|bam|so|muc|cai|lua chon|phuong an|y|thu)\s+)*"
+    r"(?P<n>\d{1,2}|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
+    r"(?:\s+(?:a|nhe|nha|di|ah|ak|ha|vay|roi|do|nay|luon))*"
+)
+LAST_WORDS = {"cuoi", "cai cuoi", "cuoi cung", "cai cuoi cung", "muc cuoi"}
+# "Không phải": the answer or the choice just shown missed what the resident meant.
+DENIALS = frozenset(
+    {
+        "khong phai",
+        "khong phai a",
+        "khong phai roi",
+        "khong dung",
+        "sai roi",
+        "sai",
+        "nham roi",
+        "khong phai cai nay",
+        "khong phai cai do",
+        "khong phai y toi",
+        "khong phai y em",
+        "cai khac",
+        "khong co cai nao",
+        "khong phai cac muc tren",
+        "khong cai nao dung",
+    }
+)
+
+
+SURE_ACT = 0.5  # the classifier's probability for an act other than a question
+OVERRIDE_ACT = 0.8  # ...and when the catalogue also has a confident answer
+SURE_SMALLTALK = 0.6
+LEARNED = {"problem", "status", "handover", "learn"}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The act of one message, the option chosen for a choice (counted from 1), and the
+    classifier's guess, when it was asked."""
+
+    act: Act
+    choice: int | None = None
+    guess: ActGuess | None = None
+
+    @property
+    def chatter(self) -> bool:
+        """True when the message looks unrelated to the ward's work."""
+        return self.guess is not None and self.guess.act == "chatter"
+
+
+def catalogue_is_sure(turn: Turn) -> bool:
+    """True when the catalogue has a confident answer of its own (not a conversational
+    intent such as "phản ánh")."""
+    best = turn.result.best
+    if best is None or best.doc.kind in ("feedback", "offtopic"):
+        return False
+    return best.confident
+
+
+def _only(phrases: frozenset[str], folded: str, fillers: frozenset[str]) -> bool:
+    """True when the message is one of the phrases, give or take filler words around it."""
+    if folded in phrases:
+        return True
+    padded = f" {folded} "
+    for phrase in phrases:
+        if f" {phrase} " in padded:
+            rest = padded.replace(f" {phrase} ", " ").split()
+            if all(word in fillers or word in phrase.split() for word in rest):
+                return True
+    return False
+
+
+def chosen_number(folded: str, options: int, words: bool) -> int | None:
+    """The option a typed choice names: "2", "số 2", "chọn số hai", "cái cuối"; number
+    words only count while choices are shown (`words`), since "ba" is also a father."""
+    if options and folded in LAST_WORDS:
+        return options
+    match = _CHOICE.fullmatch(folded)
+    if match is None:
+        return None
+    n = match.group("n")
+    if n.isdigit():
+        return int(n)
+    return NUMBER_WORDS[n] if words and options else None
+
+
+def _by_label(turn: Turn) -> int | None:
+    """A button's own words typed instead of pressing it ("bỏ qua", "gửi phản ánh")."""
+    labels = turn.state.data.get("labels") or []
+    phrase = folded_phrase(turn.text)
+    if phrase and phrase in labels:
+        return labels.index(phrase) + 1
+    return None
+
+
+def greets(turn: Turn) -> bool:
+    """True when the message contains a greeting ("Xin chào phường ạ, ...")."""
+    padded = f" {turn.folded} "
+    return any(f" {phrase} " in padded for phrase in turn.deps.lexicon.greetings)
+
+
+def read(turn: Turn) -> Reading:
+    """The act of this turn's message (buttons and slash commands are read before this)."""
+    lexicon = turn.deps.lexicon
+    folded, fillers = turn.folded, lexicon.stopwords
+    if not folded:
+        return Reading("empty")
+    if folded in lexicon.cancel:
+        return Reading("cancel")
+    options = len(turn.state.options)
+    number = chosen_number(folded, options, words=True)
+    if number is None and options:
+        number = _by_label(turn)
+    if number is not None:
+        return Reading("choice", number)
+    if _only(DENIALS, folded, fillers):
+        return Reading("deny")
+    if _only(lexicon.thanks, folded, fillers):
+        return Reading("thanks")
+    if _only(lexicon.goodbye, folded, fillers):
+        return Reading("goodbye")
+    if _only(lexicon.menu, folded, fillers):
+        return Reading("menu")
+    nothing_asked = (
+        lexicon.is_filler(folded.split())
+        and not turn.query.features
+        and not lexicon.aspects_in(folded)  # "ở đâu?" asks where the focused thing is done
+    )
+    if _only(lexicon.greetings, folded, fillers) or nothing_asked:
+        return Reading("greeting")
+    return _learned(turn)
+
+
+def _learned(turn: Turn) -> Reading:
+    """The classifier's act, weighed against what the catalogue found."""
+    # A long message is read without its greeting and self-introduction ("Dạ em chào
+    # phường, em ở tổ 3."): they do not say what the message does.
+    guess = turn.deps.acts.guess(readings(turn.text)[-1])
+    sure = catalogue_is_sure(turn)
+    if guess.act in ("greeting", "thanks") and guess.probability >= SURE_SMALLTALK and not sure:
+        return Reading(guess.act, guess=guess)  # type: ignore[arg-type]
+    if guess.act in LEARNED and guess.probability >= (OVERRIDE_ACT if sure else SURE_ACT):
+        return Reading(guess.act, guess=guess)  # type: ignore[arg-type]
+    return Reading("question", guess=guess)

@@ -1,0 +1,244 @@
+"""Answer a question from the catalogue: a follow-up about the entry in focus, a confident
+card, a short clarifying choice (always with "Không phải các mục trên"), or an honest escape.
+"""
+
+from __future__ import annotations
+
+from content.clauses import MIN_WORDS
+from content.models import AnswerEntry, ContactList, HowTo, Intent, Procedure, Topic
+from content.normalize import fold
+from content.search import Match, SearchResult
+from handlers.actions import Action, open_entry
+from handlers.acts import greets
+from handlers.cards import MENU_BUTTON, card, details, follow_up_card
+from handlers.decide import Decision, decide
+from handlers.fallback import ASK_PERSON, out_of_scope, unknown, unreadable
+from handlers.feature import Feature
+from handlers.features import feedback, subscriptions
+from handlers.features.feedback import GUIDE_ID
+from handlers.features.menu import STALE, main_menu
+from handlers.focus import follow_up, remember
+from handlers.lead import asked_of, lead_lines
+from handlers.render import with_buttons
+from handlers.turn import Turn
+from handlers.types import Button, Response
+
+NONE_OF_THESE = Button("Không phải các mục trên", Action("none").pack())
+CLOSEST = 3
+HEDGE = "(Mình chưa có thông tin đúng với câu hỏi này; đây là mục gần nhất mình có.)"
+ASKED = "asked"  # the last question answered or clarified, for "không phải"
+SHOWN = "shown"  # ids of the cards offered for it, best first
+REJECTED = "rejected"  # ids the resident said were not it ("Không phải các mục trên")
+
+
+def intent_of(entry: AnswerEntry) -> Intent:
+    """The intent reported for an answer with this entry."""
+    if isinstance(entry, Procedure):
+        return "procedure"
+    if isinstance(entry, HowTo):
+        return "feedback" if entry.id == GUIDE_ID else "howto"
+    if isinstance(entry, ContactList):
+        return "hotline"
+    assert isinstance(entry, Topic)
+    return entry.intent
+
+
+def _family(turn: Turn, a: str, b: str) -> bool:
+    """True when one entry is a topic that lists the other: answering either is right."""
+    for parent, child in ((a, b), (b, a)):
+        entry = turn.deps.catalogue.get(parent)
+        if isinstance(entry, Topic) and child in entry.children:
+            return True
+    return False
+
+
+def _place_notes(turn: Turn, result: SearchResult) -> list[str]:
+    notes = []
+    for former in turn.deps.catalogue.ward.former_names:
+        names = {fold(former.name), *map(fold, former.aliases)}
+        mentioned = any(
+            p in names or any(p in n or n in p for n in names) for p in result.query.places
+        )
+        if former.confirmed and mentioned:
+            notes.append(f"Lưu ý: {former.name} (cũ) nay thuộc {former.now_part_of}.")
+    return notes[:1]
+
+
+def entry_response(
+    turn: Turn, entry: AnswerEntry, result: SearchResult | None = None, follow_up: bool = False
+) -> Response:
+    """The card of an entry, leading with what the question asked; the entry is in focus. A
+    follow-up gets what it asked and the whole card one tap away."""
+    deps = turn.deps
+    lead: list[str] = []
+    if result is not None:
+        lead = lead_lines(
+            entry, result.query, turn.folded, deps.catalogue, deps.lexicon, deps.index
+        ) + _place_notes(turn, result)
+    reply = (
+        follow_up_card(entry, deps.catalogue, lead)
+        if follow_up
+        else card(entry, deps.catalogue, lead)
+    )
+    if isinstance(entry, Procedure | HowTo):
+        turn.state.data["answered"] = entry.id  # lets the closing "thanks" ask for a rating
+    remember(turn, entry.id)
+    turn.state.data.pop(REJECTED, None)  # an answer starts a fresh subject
+    return Response([reply], intent=intent_of(entry), content_id=entry.id, title=entry.title)
+
+
+def _entries(turn: Turn, matches: list[Match]) -> list[AnswerEntry]:
+    found = (turn.deps.catalogue.get(m.doc.id) for m in matches)
+    return [e for e in found if e is not None]
+
+
+def clarify(turn: Turn, matches: list[Match]) -> Response:
+    """Offer the closest entries as a short choice, ending with "none of these"."""
+    entries = _entries(turn, matches)
+    buttons = [Button(e.title, open_entry(e.id)) for e in entries]
+    reply = with_buttons("Ý bạn là mục nào dưới đây?", [*buttons, NONE_OF_THESE, MENU_BUTTON])
+    turn.state.data[SHOWN] = [e.id for e in entries]
+    return Response(
+        [reply],
+        intent="clarify",
+        score=round(matches[0].score, 3),
+        options=[e.title for e in entries],
+    )
+
+
+def _only_greets(turn: Turn) -> bool:
+    """A greeting with nothing the catalogue could take up ("Xin chào, cho bác hỏi mấy việc"),
+    unlike "ad ơi vneid lỗi hoài" (a greeting word, and a question)."""
+    if not greets(turn) or len(turn.text.split()) >= MIN_WORDS:
+        return False
+    guess = turn.reading.guess if turn.reading is not None else None
+    if guess is None:
+        return True
+    table = guess.probabilities
+    return table.get("greeting", 0.0) > table.get("question", 0.0)
+
+
+def _unanswered(response: Response, result: SearchResult, best: Match | None) -> Response:
+    response.unanswered = True
+    response.normalized = " ".join(result.query.tokens)
+    if best is not None:
+        response.best_guess, response.score = best.doc.id, round(best.score, 3)
+    return response
+
+
+def _closest(turn: Turn, result: SearchResult, skip: frozenset[str] = frozenset()) -> list:
+    answerable = [m for m in result.matches if turn.deps.catalogue.get(m.doc.id) is not None]
+    return _entries(turn, [m for m in answerable if m.doc.id not in skip][:CLOSEST])
+
+
+def _repeated(turn: Turn, decision: Decision) -> bool:
+    """True when this choice is the one shown just before: asking again helps nobody."""
+    shown = turn.state.data.get(SHOWN) or []
+    offered = [m.doc.id for m in decision.matches]
+    return turn.state.options != [] and sorted(shown) == sorted(offered)
+
+
+async def answer(turn: Turn) -> Response:
+    """Answer a follow-up about the focused entry, or search the catalogue."""
+    asked = asked_of(turn.folded, turn.deps.lexicon)
+    turn.state.data[ASKED] = turn.text[:500]
+    followed = follow_up(turn, asked)
+    if followed is not None:
+        entry, _ = followed
+        return entry_response(turn, entry, turn.deps.index.rank(turn.query), follow_up=True)
+    result = turn.result
+    decision = decide(result, lambda a, b: _family(turn, a, b))
+    best = decision.matches[0] if decision.matches else None
+    if decision.kind == "fallback":
+        if _only_greets(turn):  # "Xin chào, cho bác hỏi mấy việc": the menu is the answer
+            return main_menu(turn, greet=True)
+        if turn.reading is not None and turn.reading.chatter:
+            return _unanswered(out_of_scope(turn), result, best)
+        return _unanswered(unknown(turn, _closest(turn, result)), result, best)
+    if decision.kind == "offtopic":
+        return _unanswered(out_of_scope(turn), result, best)
+    assert best is not None
+    if decision.kind == "subscribe":
+        response = await subscriptions.offer(turn)
+    elif decision.kind == "feedback":
+        response = await feedback.start(turn, draft=turn.text)
+    elif decision.kind == "clarify":
+        rejected = set(turn.state.data.get(REJECTED) or [])
+        left = [m for m in decision.matches if m.doc.id not in rejected]
+        if _repeated(turn, decision) or not left:
+            response = _unanswered(unknown(turn, _entries(turn, left)), result, best)
+        elif len(left) == 1:
+            entry = turn.deps.catalogue.get(left[0].doc.id)
+            assert entry is not None
+            response = entry_response(turn, entry, result)
+        else:
+            response = clarify(turn, left)
+    else:
+        entry = turn.deps.catalogue.get(best.doc.id)
+        assert entry is not None, best.doc.id
+        response = entry_response(turn, entry, result)
+        turn.state.data[SHOWN] = [entry.id]
+        if not best.confident:
+            response = _hedged(response, result, best)
+    response.score = round(best.score, 3)
+    return response
+
+
+def _hedged(response: Response, result: SearchResult, best: Match) -> Response:
+    """A card that only partly fits the question: said plainly, with a way out and a person;
+    the question is kept for the staff (the catalogue may lack its subject)."""
+    first = response.replies[-1]
+    title, _, rest = first.text.partition("\n")
+    text = f"{title}\n{HEDGE}\n{rest}"
+    buttons = [*first.buttons[:-1], NONE_OF_THESE, ASK_PERSON, first.buttons[-1]]
+    response.replies[-1] = with_buttons(text, buttons)
+    return _unanswered(response, result, best)
+
+
+async def none_of_these(turn: Turn, _arg: str = "") -> Response:
+    """ "Không phải các mục trên" (or "không phải" after an answer): say so, offer the other
+    close cards and a person; the question is kept for the staff."""
+    question = turn.state.data.get(ASKED) or ""
+    shown = frozenset(turn.state.data.get(SHOWN) or [])
+    result = turn.deps.index.search(question) if question else None
+    skip = frozenset({*shown, *(turn.state.data.get(REJECTED) or [])})
+    others = _closest(turn, result, skip) if result is not None else []
+    turn.state.data.pop("focus", None)
+    turn.state.data[REJECTED] = sorted({*(turn.state.data.get(REJECTED) or []), *shown})
+    lines = ["Xin lỗi bạn, mình chưa hiểu đúng ý."]
+    if others:
+        lines.append("Có phải bạn hỏi một trong các mục này không?")
+    lines.append('Bạn cũng có thể hỏi lại bằng cách khác, hoặc bấm "Hỏi cán bộ phường".')
+    buttons = [*(Button(e.title, open_entry(e.id)) for e in others), ASK_PERSON, MENU_BUTTON]
+    turn.state.data[SHOWN] = [*shown, *(e.id for e in others)]
+    response = Response([with_buttons("\n".join(lines), buttons)], intent="fallback")
+    response.unanswered = bool(question)
+    response.normalized = " ".join(result.query.tokens) if result is not None else ""
+    return response
+
+
+async def _open(turn: Turn, entry_id: str) -> Response:
+    entry = turn.deps.catalogue.get(entry_id)
+    if entry is None:
+        return main_menu(turn, greet=False, intro=STALE)
+    return entry_response(turn, entry)
+
+
+async def _more(turn: Turn, entry_id: str) -> Response:
+    entry = turn.deps.catalogue.get(entry_id)
+    if entry is None:
+        return main_menu(turn, greet=False, intro=STALE)
+    response = entry_response(turn, entry)
+    response.replies = [details(entry, turn.deps.catalogue)]
+    return response
+
+
+async def _unreadable(turn: Turn) -> Response:
+    return unreadable(turn)
+
+
+FEATURE = Feature(
+    "catalogue",
+    verbs={"open": _open, "more": _more, "none": none_of_these},
+    acts={"question": answer, "empty": _unreadable, "deny": none_of_these},
+)

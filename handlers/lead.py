@@ -1,0 +1,166 @@
+"""Lead with what was asked: "bao lâu?" puts the time limit first, "con tôi 10 tuổi thì sao?"
+quotes the card's line for that age, "có phải có mặt không?" the line that answers it. When
+the card has nothing for the situation asked about, the first line says so plainly and the
+nearest lines follow."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from content.loader import Catalogue
+from content.models import AnswerEntry, HowTo, Procedure
+from content.normalize import Lexicon, folded_phrase
+from content.search import Query, SearchIndex
+from content.situations import asked_age, asked_situations, covers_age, line_situations
+from handlers.cards import procedure_facts
+from handlers.render import bullets, fill
+
+MIN_LINE_WEIGHT = 0.45  # a line must share at least one fairly rare word with the question
+MAX_LEAD = 3
+QUIET_SITUATIONS = frozenset({"child"})
+ADULT = 16
+NEAREST_WEIGHT = 0.8  # a nearest line must share a telling word, or none is shown
+SITUATION_BONUS = 1.0  # a line about the situation asked outweighs a shared word or two
+FACT_PREFIXES = ("Thời hạn:", "Lệ phí:", "Nơi nộp:", "Nộp trực tuyến:")
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a question asks of a card beyond its subject: facets and situations."""
+
+    facets: tuple[str, ...]
+    situations: tuple[str, ...]
+    age: int | None
+
+    @property
+    def anything(self) -> bool:
+        """True when the question asks a facet or a situation."""
+        return bool(self.facets or self.situations)
+
+
+def asked_of(folded: str, lexicon: Lexicon) -> Asked:
+    """The facets ("fee", "time"...) and situations ("late", "age"...) of a folded message."""
+    situations = asked_situations(folded, lexicon.situations)
+    return Asked(tuple(lexicon.aspects_in(folded)), tuple(situations), asked_age(folded))
+
+
+def _answer_lines(entry: AnswerEntry) -> Iterator[str]:
+    if isinstance(entry, Procedure):
+        yield from entry.documents
+        yield from entry.notes
+        yield from entry.steps
+    elif isinstance(entry, HowTo):
+        yield from entry.notes
+        yield from entry.steps
+    yield from getattr(entry, "body", ())
+
+
+def _asked_features(entry: AnswerEntry, query: Query, index: SearchIndex, answered: set[str]):
+    original = index.query_features(query)
+    asked = original - answered - index.text_features(entry.title)
+    for alias in entry.aliases:  # words that only named the entry are not a further question
+        alias_feats = index.text_features(alias)
+        if alias_feats <= original:
+            asked -= alias_feats
+    return asked
+
+
+def _by_words(lines: list[str], asked: set[str], index: SearchIndex, floor: float) -> str | None:
+    best, best_weight = None, floor
+    for line in lines:
+        weight = sum(index.weight(f) for f in asked & index.text_features(line))
+        if weight > best_weight:
+            best, best_weight = line, weight
+    return best
+
+
+def _situation_line(
+    lines: list[str], asked: Asked, words: set[str], lexicon: Lexicon, index: SearchIndex
+) -> tuple[str | None, list[str]]:
+    """The line that best answers the question, weighing its words and the situation asked
+    (a line for another age never answers an age), and the situations no line covers."""
+    wanted = [n for n in asked.situations if n not in QUIET_SITUATIONS]
+    covered: set[str] = set()
+    best, best_score = None, MIN_LINE_WEIGHT
+    for line in lines:
+        folded = folded_phrase(line)
+        tags = line_situations(folded, lexicon.situations) & set(wanted)
+        if "age" in tags and asked.age is not None and not covers_age(folded, asked.age):
+            tags.discard("age")
+            if wanted == ["age"]:
+                continue
+        covered |= tags
+        score = sum(index.weight(f) for f in words & index.text_features(line))
+        score += SITUATION_BONUS * len(tags)
+        if score > best_score:
+            best, best_score = line, score
+    missing = [name for name in wanted if name not in covered]
+    if best is not None and wanted and not covered:
+        return None, missing  # the words matched, but not the situation asked
+    return best, missing
+
+
+def _missing_note(missing: list[str], asked: Asked, lexicon: Lexicon, nearest: bool) -> str:
+    if missing == ["age"] and asked.age is not None:
+        who = "trẻ" if asked.age < ADULT else "người"
+        what = f"{who} {asked.age} tuổi" if asked.age else "trẻ mới sinh"
+    else:
+        labels = [lexicon.situations[n].label for n in missing if n in lexicon.situations]
+        what = ", ".join(labels) or "trường hợp này"
+    note = f"Mục này chưa có thông tin riêng cho trường hợp {what}"
+    return f"{note}; thông tin gần nhất:" if nearest else f"{note}."
+
+
+def _nearest(
+    lines: list[str], missing: list[str], words: set[str], lexicon: Lexicon, index: SearchIndex
+) -> str | None:
+    """The closest line when the situation asked is not covered (for an age: a line about
+    other ages, the closest thing the card says)."""
+    lines = [line for line in lines if not line.startswith(FACT_PREFIXES)]
+    if "age" in missing:
+        aged = [
+            line
+            for line in lines
+            if "age" in line_situations(folded_phrase(line), lexicon.situations)
+        ]
+        if aged:
+            return _by_words(aged, words, index, -1.0) or aged[0]
+    return _by_words(lines, words, index, NEAREST_WEIGHT)
+
+
+def lead_lines(
+    entry: AnswerEntry,
+    query: Query,
+    folded: str,
+    catalogue: Catalogue,
+    lexicon: Lexicon,
+    index: SearchIndex,
+) -> list[str]:
+    """Lines to show right under the title: the asked-for facts, then the line for the
+    situation asked (or a plain word that the card has none), or the best matching line."""
+    ward = catalogue.ward
+    asked = asked_of(folded, lexicon)
+    lines: list[str] = []
+    # Words of the facets already answered ("lệ phí") must not also pick a quoted line.
+    answered = {
+        feature
+        for name in asked.facets
+        for phrase in lexicon.aspects[name]
+        for feature in index.text_features(phrase)
+    }
+    candidates = list(_answer_lines(entry))
+    if isinstance(entry, Procedure):
+        facts = procedure_facts(entry, ward)
+        lines += [facts[a] for a in asked.facets if a in facts]
+        if "documents" in asked.facets:
+            lines.append("Hồ sơ cần chuẩn bị:\n" + bullets(entry.documents, ward))
+        candidates += [text for key, text in facts.items() if key not in asked.facets]
+    words = _asked_features(entry, query, index, answered)
+    line, missing = _situation_line(candidates, asked, words, lexicon, index)
+    if missing and not line:
+        line = _nearest(candidates, missing, words, lexicon, index)
+        lines.append(_missing_note(missing, asked, lexicon, nearest=line is not None))
+    if line is not None and not any(fill(line, ward) in shown for shown in lines):
+        lines.append("→ " + fill(line, ward))
+    return lines[:MAX_LEAD]

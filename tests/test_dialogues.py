@@ -1,0 +1,468 @@
+"""Conversations as residents hold them: follow-ups about the entry in focus, problems told in
+their own words, status checks, honest escapes, and forgiving flows; on the core, and end to
+end on a channel with buttons (Telegram) and one without (Zalo Bot)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import re
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.channels.telegram import SECRET_HEADER as TELEGRAM_SECRET_HEADER
+from bot.channels.zalo_bot import SECRET_HEADER as ZALO_SECRET_HEADER
+from bot.keys import DEPS, INBOX, TELEGRAM, ZALO_BOT
+from bot.settings import Settings
+from db.models import Feedback, utcnow
+from handlers.deps import Deps
+from handlers.engine import handle
+from handlers.types import IncomingMessage, Response
+from tests.fakes.telegram_api import FakeTelegram, callback_update, text_update
+from tests.fakes.zalo_api import BOT_TOKEN, FakeZalo, bot_event
+
+CODE = re.compile(r"PA-\d{4}-[2-9A-HJ-NP-Z]{4}")
+
+
+class Resident:
+    """One resident talking to the core on a channel with buttons."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps, self.ref, self.last = deps, f"r-{uuid.uuid4().hex[:10]}", None
+
+    async def say(self, text: str) -> Response:
+        self.last = await handle(IncomingMessage("telegram", self.ref, text=text), self.deps)
+        return self.last
+
+    async def press(self, title: str) -> Response:
+        assert self.last is not None
+        button = next(b for b in self.last.replies[-1].buttons if b.title.startswith(title))
+        message = IncomingMessage("telegram", self.ref, payload=button.payload)
+        self.last = await handle(message, self.deps)
+        return self.last
+
+    def titles(self) -> list[str]:
+        assert self.last is not None
+        return [b.title for b in self.last.replies[-1].buttons]
+
+
+def lead(response: Response) -> str:
+    """The lines right under the title."""
+    return "\n".join(response.text.splitlines()[1:3])
+
+
+@pytest.fixture
+def resident(sqlite_deps: Deps) -> Resident:
+    return Resident(sqlite_deps)
+
+
+# --- 1. follow-ups keep the topic ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up", "entry", "leads_with"),
+    [
+        ("làm giấy khai sinh cho con", "lệ phí bao nhiêu", "dang-ky-khai-sinh", "Lệ phí:"),
+        ("dk ks cho be", "phi bn v ad", "dang-ky-khai-sinh", "Lệ phí:"),
+        ("đăng ký khai tử cho bố", "mất mấy ngày", "dang-ky-khai-tu", "Thời hạn:"),
+        ("thu tuc khai tu", "bao lau thi xong", "dang-ky-khai-tu", "Thời hạn:"),
+        ("đăng ký kết hôn", "cần mang giấy tờ gì", "dang-ky-ket-hon", "Hồ sơ cần chuẩn bị"),
+        ("lam giay ket hon", "can mang theo j", "dang-ky-ket-hon", "Hồ sơ cần chuẩn bị"),
+        ("đăng ký tạm trú", "nộp ở đâu", "dang-ky-tam-tru", "Nơi nộp:"),
+        ("dang ky tam tru", "lam online dc ko", "dang-ky-tam-tru", "Nộp trực tuyến:"),
+    ],
+)
+async def test_a_facet_asked_next_answers_the_entry_in_focus(
+    resident: Resident, first: str, follow_up: str, entry: str, leads_with: str
+) -> None:
+    assert (await resident.say(first)).content_id == entry
+    answer = await resident.say(follow_up)
+    assert answer.content_id == entry
+    assert lead(answer).startswith(leads_with)
+    assert "Xem đầy đủ" in resident.titles()  # the whole card one tap away
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "expected"),
+    [
+        ("con tôi mới 10 tuổi thì sao", "chưa có thông tin riêng cho trường hợp trẻ 10 tuổi"),
+        ("con toi moi 10 tuoi thi sao", "chưa có thông tin riêng cho trường hợp trẻ 10 tuổi"),
+        ("bé nhà em 4 tuổi thì sao ạ", "dưới 6 tuổi"),
+    ],
+)
+async def test_a_situation_asked_next_leads_with_its_line_or_says_there_is_none(
+    resident: Resident, follow_up: str, expected: str
+) -> None:
+    await resident.say("làm căn cước cho con")
+    answer = await resident.say(follow_up)
+    assert answer.content_id == "can-cuoc"
+    assert expected in lead(answer)
+
+
+async def test_a_message_with_its_own_subject_moves_the_focus(resident: Resident) -> None:
+    await resident.say("làm khai sinh cho con")
+    moved = await resident.say("còn đăng ký tạm trú thì cần gì")
+    assert moved.content_id == "dang-ky-tam-tru"
+    assert (await resident.say("lệ phí bao nhiêu")).content_id == "dang-ky-tam-tru"
+
+
+async def test_the_focus_ends_with_the_conversation(sqlite_deps: Deps) -> None:
+    resident = Resident(sqlite_deps)
+    await resident.say("làm khai sinh cho con")
+    later = dataclasses.replace(sqlite_deps, clock=lambda: utcnow() + timedelta(minutes=31))
+    resident.deps = later
+    assert (await resident.say("lệ phí bao nhiêu")).content_id != "dang-ky-khai-sinh"
+
+
+# --- 2. problems told in residents' own words ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("told", "category", "place"),
+    [
+        ("đèn đường tổ 7 tắt cả tuần nay rồi", "Hạ tầng", "tổ 7"),
+        ("cong thoat nuoc dau hem 45 bi nghet, mui hoi thoi ca xom", None, "hem 45"),
+        ("cây bàng trước cổng trường đổ ngang đường từ tối qua chưa ai dọn", "Hạ tầng", None),
+        ("karaoke nhà bên hát tới 12h đêm ngày nào cũng vậy", "An ninh", None),
+        (
+            "Dạ em chào phường, em ở tổ 3. Con đường trước nhà em mưa xuống là ngập tới gối, "
+            "mấy năm nay rồi mà chưa ai làm gì.",
+            "Hạ tầng",
+            "tổ 3",
+        ),
+    ],
+)
+async def test_a_problem_told_is_offered_as_feedback_with_its_words(
+    resident: Resident, told: str, category: str | None, place: str | None
+) -> None:
+    offer = await resident.say(told)
+    assert offer.intent == "feedback" and "Mình ghi lại phản ánh" in offer.text
+    assert told.strip() in offer.text  # the resident's own words are the draft
+    if category:
+        assert f"Nhóm: {category}" in offer.text
+    if place:
+        assert f"Địa điểm: {place}" in offer.text
+    assert resident.titles()[-1] == "Hủy"
+
+
+async def test_one_tap_files_the_draft_as_told(resident: Resident) -> None:
+    await resident.say("đèn đường tổ 7 tắt cả tuần nay rồi, tối đi rất nguy hiểm")
+    await resident.press("Gửi phản ánh này")
+    while title := next((t for t in resident.titles() if t in ("Bỏ qua", "Không")), None):
+        await resident.press(title)
+    done = await resident.press("Gửi phản ánh")
+    code = CODE.search(done.text)
+    assert code
+    async with resident.deps.sessions() as session:
+        record = (await session.execute(select(Feedback))).scalar_one()
+    assert record.description.startswith("đèn đường tổ 7") and record.area == "tổ 7"
+    assert record.service_code == "ha-tang"
+
+
+@pytest.mark.parametrize("wish", ["tôi muốn gửi phản ánh", "toi muon phan anh", "gửi phản ánh"])
+async def test_a_wish_to_file_starts_the_flow_not_an_information_card(
+    resident: Resident, wish: str
+) -> None:
+    start = await resident.say(wish)
+    assert start.intent == "feedback" and "thuộc nhóm nào" in start.text
+
+
+# --- 3. status questions look up, they do not file --------------------------------------
+
+
+async def file_one(resident: Resident) -> str:
+    await resident.say("rác đổ bừa bãi ở đầu hẻm 20 cả tuần nay bốc mùi")
+    await resident.press("Gửi phản ánh này")
+    while title := next((t for t in resident.titles() if t in ("Bỏ qua", "Không")), None):
+        await resident.press(title)
+    code = CODE.search((await resident.press("Gửi phản ánh")).text)
+    assert code
+    return code.group(0)
+
+
+@pytest.mark.parametrize(
+    "asked", ["phản ánh của tôi sao rồi", "tra cứu phản ánh", "phan anh hom truoc toi dau roi ad"]
+)
+async def test_asking_about_sent_feedback_lists_it(resident: Resident, asked: str) -> None:
+    code = await file_one(resident)
+    status = await resident.say(asked)
+    assert code in status.text and "Mới tiếp nhận" in status.text
+    assert "thuộc nhóm nào" not in status.text
+
+
+@pytest.mark.parametrize("typed", ["{lower}", "{bare}", "ma {lower} sao roi"])
+async def test_a_code_typed_without_dashes_is_found(resident: Resident, typed: str) -> None:
+    code = await file_one(resident)
+    text = typed.format(lower=code.lower(), bare=code.replace("-", "").lower())
+    status = await resident.say(text)
+    assert f"Phản ánh {code}" in status.text and "Tình trạng" in status.text
+
+
+# --- 4/5. honest escapes, and choices with a way out ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "con trai tôi đủ 18 tuổi rồi, đăng ký nghĩa vụ quân sự ở đâu",
+        "dang ky nghia vu quan su lan dau o dau vay ad",
+    ],
+)
+async def test_a_ward_matter_without_an_entry_is_not_called_out_of_scope(
+    resident: Resident, asked: str
+) -> None:
+    reply = await resident.say(asked)
+    assert "ngoài phạm vi" not in reply.text
+    assert "Hỏi cán bộ phường" in resident.titles()
+
+
+@pytest.mark.parametrize("chatter", ["hôm nay trời có mưa không", "tối nay VN đá mấy giờ z"])
+async def test_chatter_gets_the_friendly_out_of_scope_reply(
+    resident: Resident, chatter: str
+) -> None:
+    assert "ngoài phạm vi" in (await resident.say(chatter)).text
+
+
+VAGUE = "vneid bi khoa lam sao"  # two VNeID cards fit equally: the assistant asks
+
+
+async def test_every_clarifying_choice_ends_with_none_of_these(resident: Resident) -> None:
+    choice = await resident.say(VAGUE)
+    assert choice.intent == "clarify"
+    assert resident.titles()[-2:] == ["Không phải các mục trên", "Về menu chính"]
+
+
+@pytest.mark.parametrize("denial", [None, "không phải", "ko phai"])
+async def test_none_of_these_offers_other_cards_and_a_person(
+    resident: Resident, denial: str | None
+) -> None:
+    choice = await resident.say(VAGUE)
+    shown = set(choice.options)
+    reply = await (resident.press("Không phải") if denial is None else resident.say(denial))
+    assert reply.intent == "fallback" and "chưa hiểu đúng ý" in reply.text
+    assert "Hỏi cán bộ phường" in resident.titles()
+    assert not shown & set(resident.titles())
+    again = await resident.say(VAGUE)  # asking again never shows the refused choice
+    assert not (again.intent == "clarify" and shown & set(again.options))
+
+
+async def test_the_same_choice_is_not_shown_twice_in_a_row(resident: Resident) -> None:
+    first = await resident.say(VAGUE)
+    second = await resident.say(VAGUE)
+    assert first.intent == "clarify"
+    assert second.intent != "clarify" or second.options != first.options
+
+
+# --- 7. forgiving flows --------------------------------------------------------------------
+
+
+async def start_feedback(resident: Resident) -> None:
+    await resident.say("gửi phản ánh")
+    await resident.press("Hạ tầng")
+    await resident.say("đèn đường hỏng cả tuần nay, tối đi lại rất nguy hiểm")
+
+
+async def test_cancel_is_the_last_button_of_every_feedback_screen(resident: Resident) -> None:
+    screens = [await resident.say("gửi phản ánh")]
+    screens.append(await resident.press("Hạ tầng"))
+    screens.append(await resident.say("đèn đường hỏng cả tuần nay, tối rất tối"))
+    screens.append(await resident.press("Bỏ qua"))
+    screens.append(await resident.press("Bỏ qua"))
+    screens.append(await resident.press("Không"))
+    for screen in screens:
+        assert screen.replies[-1].buttons[-1].title == "Hủy"
+
+
+@pytest.mark.parametrize("typed", ["2", "số 2", "hai", "chọn số 2 nhé"])
+async def test_choices_accept_words_and_numbers(resident: Resident, typed: str) -> None:
+    await resident.say("menu")
+    assert (await resident.say(typed)).intent == "hotline"  # "Đường dây nóng" is second
+
+
+async def test_dropping_a_finished_draft_asks_first(resident: Resident) -> None:
+    await start_feedback(resident)
+    asked = await resident.say("hủy")
+    assert "Bạn muốn bỏ phản ánh này" in asked.text
+    kept = await resident.press("Tiếp tục gửi")
+    assert "ảnh" in kept.text  # back where the resident was, draft intact
+    await resident.say("hủy")
+    dropped = await resident.press("Bỏ phản ánh")
+    assert dropped.text.startswith("Đã hủy")
+    async with resident.deps.sessions() as session:
+        assert (await session.execute(select(Feedback))).first() is None
+
+
+async def test_a_phone_typed_at_the_phone_question_is_taken(resident: Resident) -> None:
+    await start_feedback(resident)
+    await resident.press("Bỏ qua")
+    await resident.press("Bỏ qua")
+    confirm = await resident.say("số của tôi 0905 123 456")
+    assert "Bạn kiểm tra lại" in confirm.text and "0905123456" in confirm.text
+
+
+async def test_a_side_question_is_answered_and_the_flow_resumes(resident: Resident) -> None:
+    await start_feedback(resident)
+    side = await resident.say("à mà làm căn cước ở đâu vậy")
+    assert side.content_id and "can-cuoc" in side.content_id
+    assert "Bạn đang gửi phản ánh dở" in side.replies[-1].text
+    assert resident.titles()[-1] == "Hủy"
+    thanks = await resident.say("cảm ơn nhé")
+    assert "không có gì" in thanks.text and "phản ánh dở" in thanks.replies[-1].text
+    await resident.press("Bỏ qua")
+    await resident.press("Bỏ qua")
+    confirm = await resident.press("Không")
+    assert "đèn đường hỏng cả tuần nay" in confirm.text  # the draft survived
+
+
+async def test_after_an_unanswered_question_feedback_starts_from_it(resident: Resident) -> None:
+    unanswered = "cho hỏi xin giấy phép bán rượu bia cho quán tạp hóa ở đâu"
+    reply = await resident.say(unanswered)
+    assert reply.unanswered and "chưa có thông tin" in reply.text
+    offer = await resident.say("gửi phản ánh")
+    assert unanswered in offer.text and "Mình ghi lại phản ánh" in offer.text
+
+
+async def test_a_stray_key_mid_lesson_keeps_the_lesson(resident: Resident) -> None:
+    await resident.say("/hoc")
+    await resident.press(resident.titles()[0])
+    step = await resident.press("Bắt đầu")
+    assert "bước 1/" in step.text
+    stray = await resident.say("k")
+    assert "bước 1/" in stray.text and stray.intent == "learn"
+
+
+# --- end to end: a channel with buttons and one without ---------------------------------
+
+SECRET = "dialogue-secret-1"
+
+
+@pytest.fixture
+async def telegram(tmp_path: Path) -> AsyncIterator[tuple[TestClient, FakeTelegram]]:
+    fake = await FakeTelegram().start()
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/tg.sqlite3",
+        telegram_bot_token=fake.token,
+        telegram_api_url=fake.url,
+        telegram_webhook_secret=SECRET,
+        public_url="https://ward.example.vn",
+    )
+    app = create_app(settings)
+    try:
+        async with TestClient(TestServer(app)) as client:
+            await asyncio.wait_for(app[TELEGRAM].ready.wait(), 10)
+            yield client, fake
+    finally:
+        await fake.stop()
+
+
+@pytest.fixture
+async def zalo(tmp_path: Path) -> AsyncIterator[tuple[TestClient, FakeZalo]]:
+    fake = await FakeZalo().start()
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/zb.sqlite3",
+        zalo_bot_token=BOT_TOKEN,
+        zalo_bot_api_url=fake.url,
+        zalo_bot_webhook_secret=SECRET,
+        public_url="https://ward.example.vn",
+    )
+    app = create_app(settings)
+    try:
+        async with TestClient(TestServer(app)) as client:
+            await asyncio.wait_for(app[ZALO_BOT].ready.wait(), 10)
+            yield client, fake
+    finally:
+        await fake.stop()
+
+
+class TelegramResident:
+    """A resident writing to the ward's Telegram bot, pressing its inline buttons."""
+
+    def __init__(self, client: TestClient, fake: FakeTelegram, chat_id: int = 880) -> None:
+        self.client, self.fake, self.chat_id, self.update_id = client, fake, chat_id, 1000
+
+    async def _post(self, update: dict) -> None:
+        headers = {TELEGRAM_SECRET_HEADER: SECRET}
+        response = await self.client.post("/webhooks/telegram", json=update, headers=headers)
+        assert response.status == 200
+        await self.client.app[INBOX].idle()
+
+    async def say(self, text: str) -> str:
+        self.update_id += 1
+        await self._post(text_update(self.update_id, self.chat_id, text))
+        return self.fake.called("sendMessage")[-1]["text"]
+
+    def titles(self) -> list[str]:
+        markup = self.fake.called("sendMessage")[-1].get("reply_markup") or {}
+        return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
+
+    async def press(self, title: str) -> str:
+        markup = self.fake.called("sendMessage")[-1]["reply_markup"]["inline_keyboard"]
+        data = next(b["callback_data"] for row in markup for b in row if b["text"] == title)
+        self.update_id += 1
+        await self._post(callback_update(self.update_id, self.chat_id, data))
+        return self.fake.called("sendMessage")[-1]["text"]
+
+
+class ZaloResident:
+    """A resident on the Zalo Bot: no buttons, choices are typed."""
+
+    def __init__(self, client: TestClient, fake: FakeZalo, user: str = "zr1") -> None:
+        self.client, self.fake, self.user = client, fake, user
+
+    async def say(self, text: str) -> str:
+        headers = {ZALO_SECRET_HEADER: SECRET}
+        event = bot_event(self.user, text)
+        response = await self.client.post("/webhooks/zalo-bot", json=event, headers=headers)
+        assert response.status == 200
+        await self.client.app[INBOX].idle()
+        return self.fake.called("sendMessage")[-1]["text"]
+
+
+async def test_telegram_follow_up_and_a_told_problem_filed_with_taps(
+    telegram: tuple[TestClient, FakeTelegram],
+) -> None:
+    resident = TelegramResident(*telegram)
+    await resident.say("làm giấy khai sinh cho con")
+    fee = await resident.say("lệ phí bao nhiêu")
+    assert fee.startswith("ĐĂNG KÝ KHAI SINH\nLệ phí:")
+    offer = await resident.say("đèn đường tổ 7 tắt cả tuần nay rồi, tối đi rất nguy hiểm")
+    assert "Mình ghi lại phản ánh" in offer and "Địa điểm: tổ 7" in offer
+    assert resident.titles()[-1] == "Hủy"
+    await resident.press("Gửi phản ánh này")
+    side = await resident.say("à mà làm căn cước ở đâu")  # answered, then the flow resumes
+    assert "Bạn đang gửi phản ánh dở" in side and resident.titles()[-1] == "Hủy"
+    await resident.press("Bỏ qua")
+    await resident.press("Không")
+    done = await resident.press("Gửi phản ánh")
+    assert CODE.search(done)
+    async with telegram[0].app[DEPS].sessions() as session:
+        record = (await session.execute(select(Feedback))).scalar_one()
+    assert record.area == "tổ 7" and record.channel == "telegram"
+
+
+async def test_zalo_follow_up_and_a_told_problem_filed_by_typing(
+    zalo: tuple[TestClient, FakeZalo],
+) -> None:
+    resident = ZaloResident(*zalo)
+    await resident.say("dang ky ket hon")
+    documents = await resident.say("can mang giay to gi")
+    assert documents.startswith("ĐĂNG KÝ KẾT HÔN\nHồ sơ cần chuẩn bị")
+    offer = await resident.say("cong thoat nuoc dau hem 45 bi nghet, mui hoi thoi ca xom")
+    assert "Gõ số để chọn:\n1. Gửi phản ánh này" in offer
+    photo = await resident.say("1")
+    assert "ảnh" in photo
+    consent = await resident.say("bỏ qua")
+    assert "số điện thoại" in consent
+    confirm = await resident.say("0905 123 456")
+    assert "0905123456" in confirm
+    done = await resident.say("gửi")
+    assert CODE.search(done)
+    status = await resident.say("phan anh cua toi sao roi")
+    assert CODE.search(done).group(0) in status
