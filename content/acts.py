@@ -2,9 +2,9 @@
 request for a person, a wish to learn, a greeting, thanks, or chatter unrelated to the ward?
 
 Word lists miss sentences nobody wrote down ("cây bàng trước trường đổ ngang đường"), so the
-act is learned from labelled examples (`content/acts.yaml`) at start: TF-IDF over character
-n-grams (robust to typos and missing diacritics) and word pairs, and a logistic regression
-(scikit-learn). Text is folded and shorthand expanded first, as for the search.
+act is learned from labelled examples (`content/acts.yaml`) at start (`content/textmodel.py`:
+TF-IDF over character n-grams and word pairs, a linear model with logistic loss). Text is
+folded and shorthand expanded first, as for the search.
 `cross_validate` reports held-out scores; the evaluation corpus in tests/data is a second,
 independent held-out set.
 """
@@ -14,20 +14,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import yaml
 
 from content.normalize import Lexicon, tokenize
-
-if TYPE_CHECKING:
-    from scipy.sparse import csr_matrix
+from content.textmodel import TextClassifier
 
 ACTS_PATH = Path(__file__).resolve().parent / "acts.yaml"
 ACTS = ("question", "problem", "status", "handover", "learn", "greeting", "thanks", "chatter")
 MAX_CHARS = 600  # a long story's act shows in its first sentences; the rest adds cost only
-REGULARISATION = 10.0
+REGULARISATION = 3e-5  # the gradient descent's alpha (higher: smoother)
 
 
 class ActsError(ValueError):
@@ -63,21 +60,11 @@ class ActModel:
     """A trained act classifier; built once per process (see load_act_model)."""
 
     def __init__(self, examples: Mapping[str, Sequence[str]], lexicon: Lexicon) -> None:
-        # scikit-learn loads only where a model is trained: commands that never read a
-        # resident's message (backups, staff accounts) start without it.
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-
         self._lexicon = lexicon
         texts = [self.prepare(text) for items in examples.values() for text in items]
         labels = [act for act, items in examples.items() for _ in items]
-        self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
-        self._words = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True)
-        features = _joined(self._chars.fit_transform(texts), self._words.fit_transform(texts))
-        self._classifier = LogisticRegression(
-            C=REGULARISATION, max_iter=3000, class_weight="balanced"
-        ).fit(features, labels)
-        self.acts: tuple[str, ...] = tuple(self._classifier.classes_)
+        self._model = TextClassifier(texts, labels, alpha=REGULARISATION, balanced=True)
+        self.acts: tuple[str, ...] = self._model.labels
 
     def prepare(self, text: str) -> str:
         """Folded words, shorthand expanded: the form the model reads."""
@@ -85,22 +72,10 @@ class ActModel:
 
     def guess(self, text: str) -> ActGuess:
         """The act of one message."""
-        import sklearn
-
-        prepared = self.prepare(text)
-        # One short text: sklearn's input checks would cost more than the prediction.
-        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
-            row = _joined(self._chars.transform([prepared]), self._words.transform([prepared]))
-            probabilities = self._classifier.predict_proba(row)[0]
+        probabilities = self._model.probabilities(self.prepare(text))
         best = int(np.argmax(probabilities))
         table = {act: float(p) for act, p in zip(self.acts, probabilities, strict=True)}
         return ActGuess(self.acts[best], float(probabilities[best]), table)
-
-
-def _joined(chars: csr_matrix, words: csr_matrix) -> csr_matrix:
-    from scipy import sparse
-
-    return sparse.hstack([chars, words]).tocsr()
 
 
 _TRAINED: dict[tuple[Path, int, int], ActModel] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from content.entry_model import train
 from content.loader import Catalogue
 from content.normalize import Lexicon
 from content.search import IndexDoc, SearchIndex
@@ -53,4 +54,18 @@ def build_index(catalogue: Catalogue, lexicon: Lexicon) -> SearchIndex:
         if len(_BUILT) >= _KEEP:
             _BUILT.clear()
         built = _BUILT[key] = SearchIndex(list(docs), lexicon)
+        built.attach_model(train(entry_texts(catalogue), built.prepared))
     return built.with_places(place_names(catalogue))
+
+
+def entry_texts(catalogue: Catalogue) -> Iterator[tuple[str, list[str]]]:
+    """Every line of every answerable entry and intent group, for the learned entry model."""
+    for entry in catalogue.entries.values():
+        lines = [entry.title, *entry.aliases, *entry.keywords, entry.summary]
+        for name in ("documents", "notes", "steps", "body"):
+            lines += list(getattr(entry, name, ()) or ())
+        for contact in getattr(entry, "contacts", ()):
+            lines.append(f"{contact.name} {contact.purpose}")
+        yield entry.id, lines
+    for group in catalogue.intents.values():  # "phản ánh", "bóng đá": not an entry's words
+        yield group.id, [group.title, *group.aliases, *group.keywords]

@@ -15,11 +15,15 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from content.normalize import Lexicon, tokenize
 from content.spelling import Speller
+
+if TYPE_CHECKING:
+    from content.entry_model import EntryModel
 
 FIELD_WEIGHTS = {"title": 1.0, "alias": 1.0, "keyword": 0.55, "summary": 0.25}
 PAIR_BOOST = 1.6  # a word pair ("tam tru") says more than its two words apart
@@ -27,6 +31,7 @@ PHRASE_BONUS = 0.6  # share of a whole alias's weight added when it appears verb
 EXACT_BONUS = 1.0  # the message is nothing but an alias ("VNeID", "khai sinh?")
 CANDIDATES = 8
 UNKNOWN_PAIR = 0.5  # weight of a word pair the catalogue never uses, as a share of a word
+MODEL_WEIGHT = 2.0  # the model at its most sure adds twice the best word score
 FAINT_WEIGHT = 0.2  # a word this common says almost nothing about which entry is meant
 CONFIDENT_COVERAGE = 0.45  # share of the message an alias match must explain to be sure
 CONFIDENT_SCORE = 2.5
@@ -152,6 +157,15 @@ class SearchIndex:
             self._phrases.append([self._phrase(p) for p in doc.phrases])
         self._building, self._prepared = False, {}
         self._text_features: dict[str, frozenset[str]] = {}
+        self._model: EntryModel | None = None
+        self._model_docs = np.zeros(0, np.int64)
+
+    def attach_model(self, model: EntryModel | None) -> None:
+        """Add the learned entry model's opinion to every ranking (None: the search alone)."""
+        self._model = model
+        if model is not None:
+            rows = {doc.id: i for i, doc in enumerate(self.docs)}
+            self._model_docs = np.fromiter((rows[e] for e in model.ids), np.int64, len(model.ids))
 
     def with_places(self, places: Iterable[str]) -> SearchIndex:
         """The same index for another ward: place names are only read from questions, so
@@ -169,6 +183,10 @@ class SearchIndex:
             yield keyword, "keyword"
         if doc.summary:
             yield doc.summary, "summary"
+
+    def prepared(self, text: str) -> str:
+        """A catalogue text as the index reads it, as one string (what the model learns)."""
+        return " ".join(self._prepare(text))
 
     def _prepare(self, text: str) -> list[str]:
         """Words of a text as the index compares them; memoised while the index is built."""
@@ -229,12 +247,13 @@ class SearchIndex:
         mass += self._unknown_idf * len(unknown)
         return Query(tuple(tokens), known, unknown, tuple(places), mass)
 
-    def search(self, text: str, limit: int = CANDIDATES) -> SearchResult:
+    def search(self, text: str, limit: int = CANDIDATES, learned: bool = True) -> SearchResult:
         """Rank entries for a message; the best first."""
-        return self.rank(self.analyze(text), limit)
+        return self.rank(self.analyze(text), limit, learned)
 
-    def rank(self, query: Query, limit: int = CANDIDATES) -> SearchResult:
-        """Rank entries for an already analysed message."""
+    def rank(self, query: Query, limit: int = CANDIDATES, learned: bool = True) -> SearchResult:
+        """Rank entries for an already analysed message; `learned`: with the entry model's
+        opinion (the reading that decides), or by the words alone (cheap comparisons)."""
         if not query.features:
             return SearchResult(query)
         scores = np.zeros(len(self.docs))
@@ -243,6 +262,10 @@ class SearchIndex:
             idx, weight = self._postings[feat]
             scores[idx] += weight * self._weight(feat)
             explained[idx] += self._weight(feat)
+        if learned and self._model is not None and scores.any():
+            # The learned second opinion, in proportion to how strongly the words matched.
+            probabilities = self._model.probabilities(" ".join(query.tokens))
+            scores[self._model_docs] += MODEL_WEIGHT * scores.max() * probabilities
         k = min(limit, int(np.count_nonzero(scores)))
         if k == 0:
             return SearchResult(query)

@@ -8,6 +8,7 @@ are compared folded (no diacritics), as everything else in the search.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from content.normalize import Situation
 
@@ -36,12 +37,22 @@ def asked_situations(folded: str, situations: dict[str, Situation]) -> list[str]
     return found
 
 
-def line_situations(folded_line: str, situations: dict[str, Situation]) -> set[str]:
-    """Situations a folded catalogue line speaks about."""
-    padded = f" {folded_line} "
-    found = {name for name, s in situations.items() if _has(padded, s.lines)}
-    if age_ranges(folded_line):
-        found.add("age")
+_TAGGED: dict[tuple[int, str], frozenset[str]] = {}
+
+
+def line_situations(folded_line: str, situations: dict[str, Situation]) -> frozenset[str]:
+    """Situations a folded catalogue line speaks about (remembered: the same catalogue lines
+    are read for every question)."""
+    key = (id(situations), folded_line)
+    found = _TAGGED.get(key)
+    if found is None:
+        padded = f" {folded_line} "
+        names = {name for name, s in situations.items() if _has(padded, s.lines)}
+        if age_ranges(folded_line):
+            names.add("age")
+        found = frozenset(names)
+        if len(_TAGGED) < 50_000:
+            _TAGGED[key] = found
     return found
 
 
@@ -56,7 +67,8 @@ def asked_age(folded: str) -> int | None:
     return age if age <= OLDEST else None
 
 
-def age_ranges(folded_line: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=8192)
+def age_ranges(folded_line: str) -> tuple[tuple[int, int], ...]:
     """Age ranges (first, last) a folded line speaks of; a point is a range of one."""
     ranges: list[tuple[int, int]] = []
     rest = folded_line
@@ -72,7 +84,7 @@ def age_ranges(folded_line: str) -> list[tuple[int, int]]:
         for match in pattern.finditer(rest):
             ranges.append(make(match))
         rest = pattern.sub(" ", rest)
-    return [(a, b) for a, b in ranges if 0 <= a <= b <= OLDEST]
+    return tuple((a, b) for a, b in ranges if 0 <= a <= b <= OLDEST)
 
 
 def covers_age(folded_line: str, age: int) -> bool:

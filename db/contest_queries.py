@@ -138,3 +138,15 @@ async def by_affiliation(session: AsyncSession, contest_id: int) -> list[GroupSt
         .order_by(func.avg(ContestAttempt.score).desc(), func.count().desc())
     )
     return [GroupStanding(a, int(n), float(avg), int(best)) for a, n, avg, best in rows.all()]
+
+
+async def published_windows(
+    session: AsyncSession, now: datetime
+) -> list[tuple[int, str, datetime, datetime]]:
+    """(id, title, starts_at, ends_at) of published contests not yet over, soonest ending first."""
+    rows = await session.execute(
+        select(Contest.id, Contest.title, Contest.starts_at, Contest.ends_at)
+        .where(Contest.published.is_(True), Contest.ends_at > now)
+        .order_by(Contest.ends_at)
+    )
+    return [tuple(row) for row in rows]  # type: ignore[misc]

@@ -16,6 +16,7 @@ MIN_COVERAGE = 0.5  # without a verbatim alias, the entry must explain half of t
 SURE_SCORE = 2.5  # ...unless it matches this strongly anyway
 CLARIFY_RATIO = 0.85  # a rival this close to the best makes us ask instead of guess
 MAX_CHOICES = 3
+NAMED_CHILD_RATIO = 0.4  # an entry named in the message beats its broad topic from this far
 CONVERSATIONAL = frozenset({"feedback", "subscribe", "offtopic"})
 ONE_WORD_INTENTS = frozenset({"feedback", "subscribe"})
 
@@ -66,7 +67,7 @@ def decide(result: SearchResult, related: Callable[[str, str], bool]) -> Decisio
             m
             for m in result.matches[1:]
             if m.phrase
-            and m.score >= CLARIFY_RATIO * best.score
+            and m.score >= NAMED_CHILD_RATIO * best.score
             and related(best.doc.id, m.doc.id)
             and best.phrase is None
         ]

@@ -13,6 +13,7 @@ from content.loader import Catalogue
 from content.normalize import Lexicon
 from content.search import SearchIndex
 from db.models import utcnow
+from handlers.contest_calendar import ContestCalendar
 
 
 @dataclass(frozen=True)
@@ -35,3 +36,5 @@ class Deps:
     # Called after each handled message (not duplicates) with the channel, the intent, the
     # handling time in seconds and whether it went unanswered: the server's metrics.
     observe: Callable[[str, str, float, bool], None] | None = None
+    # The contests open now, shown in every menu: read once a minute, not once a message.
+    contests: ContestCalendar = field(default_factory=ContestCalendar)

@@ -17,6 +17,7 @@ from handlers.turn import Turn
 from handlers.types import Reply, Response
 
 UNKNOWN_COMMAND = "Mình chưa biết lệnh này."
+LONGEST_SECTION_TITLE = 60  # a longer message is never a section's name
 
 _BY_VERB = {verb: handler for f in FEATURES for verb, handler in f.verbs.items()}
 _BY_COMMAND = {name: handler for f in FEATURES for name, handler in f.commands.items()}
@@ -45,6 +46,8 @@ async def on_action(turn: Turn, action: Action | None) -> Response:
 
 def _typed_section(turn: Turn) -> str | None:
     """The id of the main-menu section whose name was typed ("gửi phản ánh")."""
+    if len(turn.folded) > LONGEST_SECTION_TITLE:
+        return None
     for section in turn.deps.catalogue.menu.sections:
         if turn.folded == folded_phrase(section.title):
             return section.id

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 
 from content.normalize import folded_phrase
-from db import contest_queries, queries
+from db import queries
 from handlers.deps import Deps
 from handlers.dispatch import route
 from handlers.features import privacy
@@ -52,7 +52,7 @@ async def handle(msg: IncomingMessage, deps: Deps) -> Response:
             session, msg.channel, msg.user_ref[:128], msg.display_name
         )
         state = await queries.load_state(session, user.id, deps.clock())
-        contests = await contest_queries.open_contests(session, deps.clock())
+        contests = await deps.contests.open_now(session, deps.clock())
         turn = Turn(
             msg,
             clean_text(msg.text),
@@ -60,7 +60,7 @@ async def handle(msg: IncomingMessage, deps: Deps) -> Response:
             session,
             user,
             state,
-            open_contests=tuple((c.id, c.title) for c in contests),
+            open_contests=contests,
         )
         response = await route(turn)
         await privacy.add_notice(turn, response)

@@ -87,7 +87,7 @@ def follow_up(turn: Turn, asked: Asked) -> tuple[AnswerEntry, SearchResult] | No
     if entry is None:
         return None
     own = _without(turn.query, turn, asked)
-    result = turn.deps.index.rank(own)
+    result = turn.deps.index.rank(own, learned=False)  # compared with the focus, by words
     if not own.features:
         return entry, result
     best = result.best

@@ -85,7 +85,7 @@ def _situation_line(
     best, best_score = None, MIN_LINE_WEIGHT
     for line in lines:
         folded = folded_phrase(line)
-        tags = line_situations(folded, lexicon.situations) & set(wanted)
+        tags = set(line_situations(folded, lexicon.situations)) & set(wanted)
         if "age" in tags and asked.age is not None and not covers_age(folded, asked.age):
             tags.discard("age")
             if wanted == ["age"]:

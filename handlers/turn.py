@@ -49,13 +49,13 @@ class Turn:
         if len(self.text.split()) < MIN_WORDS:
             return self.deps.index.rank(self.query)
         options = readings(self.text[:MAX_QUERY_CHARS])
-        for text in options[:-1]:  # the request clauses, most specific first
-            result = self.deps.index.search(text)
+        for text in options[:-1]:  # the request clauses, most specific first, by words
+            result = self.deps.index.search(text, learned=False)
             if result.best is not None and result.best.confident:
-                return result
+                return self.deps.index.search(text)
         return self.deps.index.search(options[-1])
 
-    @property
+    @cached_property
     def folded(self) -> str:
         """The text folded to plain words, shorthand expanded: "Chào bạn, dk ks" ->
         "chao ban dang ky khai sinh"."""

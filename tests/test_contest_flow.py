@@ -155,6 +155,7 @@ async def test_the_main_menu_offers_the_contest_while_it_runs(deps: Deps) -> Non
     before = await send(deps, "web", "m1", text="menu")
     assert not any(b.title.startswith("🏆") for b in before.replies[-1].buttons)
     await contest(deps)
+    deps.contests.invalidate()  # what the console does when it publishes (written directly here)
     during = await send(deps, "web", "m1", text="menu")
     titles = [b.title for b in during.replies[-1].buttons]
     assert "🏆 Tìm hiểu chuyển đổi số 2026" in titles and "Học kỹ năng số" in titles
@@ -183,3 +184,15 @@ async def test_ways_of_writing_one_affiliation_count_as_one_group(deps: Deps) ->
         standings = await cq.leaderboard(session, contest_id)
     assert [(g.participants, g.average, g.best) for g in groups] == [(2, 4.0, 5), (1, 4.0, 4)]
     assert [s.score for s in standings] == [5, 4, 3]
+
+
+async def test_the_menu_reads_contests_once_a_minute_and_at_once_after_a_change(
+    deps: Deps,
+) -> None:
+    await send(deps, "web", "m2", text="menu")
+    await contest(deps)  # published behind the chat's back: not seen until the minute is over
+    cached = await send(deps, "web", "m2", text="menu")
+    assert not any(b.title.startswith("🏆") for b in cached.replies[-1].buttons)
+    deps.contests.invalidate()  # the console's save does this after its commit
+    fresh = await send(deps, "web", "m2", text="menu")
+    assert any(b.title.startswith("🏆") for b in fresh.replies[-1].buttons)

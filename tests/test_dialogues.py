@@ -230,7 +230,7 @@ async def test_chatter_gets_the_friendly_out_of_scope_reply(
     assert "ngoài phạm vi" in (await resident.say(chatter)).text
 
 
-VAGUE = "vneid bi khoa lam sao"  # two VNeID cards fit equally: the assistant asks
+VAGUE = "xay day nha tro cho thue co can giay phep ko"  # tạm trú or building: it asks
 
 
 async def test_every_clarifying_choice_ends_with_none_of_these(resident: Resident) -> None:

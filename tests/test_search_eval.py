@@ -1,5 +1,6 @@
-"""The assistant scored on labelled resident questions and conversations (strict rule of
-bot.evaluation); every set must stay at or above its threshold."""
+"""The assistant scored on labelled resident questions and conversations (the strict rule of
+bot.evaluation). These sets are regression tests: each must stay at or above its floor, set a
+little under the score it had when it joined (see the README for the blind scores)."""
 
 from __future__ import annotations
 
@@ -13,19 +14,30 @@ from handlers.engine import handle
 from handlers.types import IncomingMessage, Response
 
 DATA = Path(__file__).parent / "data"
-THRESHOLD = 0.90
+FLOORS = {
+    "dev_queries.jsonl": 0.95,
+    "extra_queries.jsonl": 0.95,
+    "holdout_queries.jsonl": 0.90,
+    "questions/blind_round1.jsonl": 0.85,
+    "questions/procedures.jsonl": 0.85,
+    "questions/services_and_acts.jsonl": 0.85,
+    "dialogues/blind_round1.jsonl": 0.80,
+    "dialogues/procedures.jsonl": 0.75,
+    "dialogues/services_and_acts.jsonl": 0.80,
+}
 
 
-@pytest.mark.parametrize(
-    "name", ["dev_queries.jsonl", "extra_queries.jsonl", "holdout_queries.jsonl"]
-)
-async def test_labelled_set_scores_at_least_90_percent(
-    name: str, sqlite_deps: Deps, capsys
-) -> None:
+def test_every_labelled_file_has_a_floor() -> None:
+    files = {str(p.relative_to(DATA)) for p in DATA.rglob("*.jsonl")}
+    assert files <= set(FLOORS), files - set(FLOORS)
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+async def test_labelled_set_stays_above_its_floor(name: str, sqlite_deps: Deps, capsys) -> None:
     async def ask(resident: str, text: str) -> Response:
         return await handle(IncomingMessage("cli", resident, text=text), sqlite_deps)
 
     report = await evaluate(*read_file(DATA / name), ask)
     with capsys.disabled():
-        print("\n" + "\n".join(summary(report, name)))
-    assert report.share() >= THRESHOLD
+        print("\n" + "\n".join(summary(report, name, show_misses=False)))
+    assert report.share() >= FLOORS[name]

@@ -17,6 +17,7 @@ from handlers.workdays import VIETNAM
 DB = web.RequestKey("db", AsyncSession)  # the guard's session for this request
 WAKE_OUTBOX = web.RequestKey("wake_outbox", bool)
 WAKE_SCHEDULER = web.RequestKey("wake_scheduler", bool)  # an announcement was approved
+CONTESTS_CHANGED = web.RequestKey("contests_changed", bool)  # the chat's menu must re-read
 DELIVERY_LABELS = {
     "pending": "đang chờ gửi",
     "sending": "đang gửi",
@@ -78,6 +79,12 @@ def categories_of(request: web.Request) -> dict[str, str]:
 
 def db_of(request: web.Request) -> AsyncSession:
     return request[DB]
+
+
+def refresh_contests_if_needed(request: web.Request) -> None:
+    """After the view's transaction committed: the chat's menus show the change at once."""
+    if request.get(CONTESTS_CHANGED) and DEPS in request.app:
+        request.app[DEPS].contests.invalidate()
 
 
 def wake_outbox_if_needed(request: web.Request) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.contests import bank
 from bot.report import text
 from bot.staff import common
-from bot.staff.common import CHANNEL_LABELS, db_of, see_other
+from bot.staff.common import CHANNEL_LABELS, CONTESTS_CHANGED, db_of, see_other
 from db import contest_queries as cq
 from db.models import Contest, ContestAttempt, ContestQuestion, StaffSession, StaffUser, utcnow
 from handlers.workdays import VIETNAM
@@ -275,6 +275,7 @@ async def create(
     except ContestError as exc:
         return _form(request, user, staff_session, None, values, str(exc))
     contest = Contest(**columns, created_by=f"staff:{user.username}")
+    request[CONTESTS_CHANGED] = True
     db_of(request).add(contest)
     await db_of(request).flush()
     return see_other(f"/staff/contests/{contest.id}?done=created")
@@ -300,6 +301,7 @@ async def edit(request: web.Request, user: StaffUser, staff_session: StaffSessio
         return _form(request, user, staff_session, contest, values, str(exc))
     for name, value in columns.items():
         setattr(contest, name, value)
+    request[CONTESTS_CHANGED] = True
     return see_other(f"/staff/contests/{contest.id}?done=saved")
 
 

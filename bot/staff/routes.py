@@ -134,6 +134,7 @@ def guard(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]
                 _close_uploads(form)
         common.wake_outbox_if_needed(request)  # committed: the sender may send now
         common.wake_scheduler_if_needed(request)  # and the scheduler may queue approvals
+        common.refresh_contests_if_needed(request)  # and the chat's menus show contests
         return response
 
     return handler

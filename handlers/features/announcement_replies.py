@@ -10,6 +10,7 @@ import re
 from db import announcement_queries as aq
 from handlers import feedback_store
 from handlers.actions import Action
+from handlers.cards import CANCEL_BUTTON
 from handlers.feature import Feature
 from handlers.render import with_buttons
 from handlers.turn import Turn
@@ -20,7 +21,6 @@ CATEGORY = "thong-bao"
 TYPED = re.compile(
     r"(?:hoi|tra loi|hoi ve|gop y)\s+(?:ve\s+)?(?:thong bao|tin)\s+(?:so\s+)?(\d{1,9})"
 )
-CANCEL = Button("Hủy", Action("cancel").pack())
 MIN_WORDS = 2
 SENT = ("sending", "done")
 
@@ -51,7 +51,7 @@ async def start(turn: Turn, arg: str) -> Response:
         f"Bạn muốn hỏi hoặc góp ý gì về thông báo “{_excerpt(announcement.text)}”?\n"
         "Bạn gõ nội dung nhé; cán bộ phường sẽ trả lời ngay trong cuộc trò chuyện này."
     )
-    return Response([with_buttons(text, [CANCEL])], intent="feedback")
+    return Response([with_buttons(text, [CANCEL_BUTTON])], intent="feedback")
 
 
 def in_flow(turn: Turn) -> bool:
@@ -63,7 +63,8 @@ async def on_message(turn: Turn) -> Response:
     text = turn.text.strip()
     if len(text.split()) < MIN_WORDS:
         return Response(
-            [with_buttons("Bạn gõ rõ hơn một chút giúp mình nhé.", [CANCEL])], intent="feedback"
+            [with_buttons("Bạn gõ rõ hơn một chút giúp mình nhé.", [CANCEL_BUTTON])],
+            intent="feedback",
         )
     announcement_id = int(turn.state.data.pop(FLOW, 0))
     turn.state.flow = None

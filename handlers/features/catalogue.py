@@ -145,7 +145,7 @@ async def answer(turn: Turn) -> Response:
     followed = follow_up(turn, asked)
     if followed is not None:
         entry, _ = followed
-        return entry_response(turn, entry, turn.deps.index.rank(turn.query), follow_up=True)
+        return entry_response(turn, entry, turn.result, follow_up=True)
     result = turn.result
     decision = decide(result, lambda a, b: _family(turn, a, b))
     best = decision.matches[0] if decision.matches else None

@@ -16,7 +16,7 @@ from db import contest_queries as cq
 from db import learning_queries as lq
 from db.models import Contest, ContestAttempt, ContestQuestion, utcnow
 from handlers.actions import Action
-from handlers.cards import MENU_BUTTON
+from handlers.cards import CANCEL_BUTTON, MENU_BUTTON
 from handlers.feature import Feature
 from handlers.render import with_buttons
 from handlers.turn import Turn
@@ -25,7 +25,6 @@ from handlers.workdays import VIETNAM
 
 FLOW = "quiz"
 MAX_NAME, MAX_AFFILIATION = 60, 100
-CANCEL = Button("Để sau", Action("cancel").pack())
 
 
 def _response(text: str, buttons: list[Button], image: str | None = None) -> Response:
@@ -90,7 +89,7 @@ async def _intro(turn: Turn, contest: Contest) -> Response:
     )
     label = "Thi tiếp" if attempt is not None else "Bắt đầu thi"
     return _response(
-        "\n".join(lines), [Button(label, Action("quiz", f"go:{contest.id}").pack()), CANCEL]
+        "\n".join(lines), [Button(label, Action("quiz", f"go:{contest.id}").pack()), CANCEL_BUTTON]
     )
 
 
@@ -113,7 +112,9 @@ async def _begin(turn: Turn, contest: Contest) -> Response:
         return await _question(turn, contest, attempt)
     turn.state.flow = FLOW
     turn.state.data[FLOW] = {"contest": contest.id, "step": "name"}
-    return _response("Bạn cho biết họ và tên (để ghi lên giấy chứng nhận nếu bạn đạt):", [CANCEL])
+    return _response(
+        "Bạn cho biết họ và tên (để ghi lên giấy chứng nhận nếu bạn đạt):", [CANCEL_BUTTON]
+    )
 
 
 async def on_message(turn: Turn) -> Response | None:
@@ -121,13 +122,15 @@ async def on_message(turn: Turn) -> Response | None:
     data, text = _data(turn), " ".join(turn.text.split())
     if data.get("step") == "name":
         if not 2 <= len(text) <= MAX_NAME or not any(c.isalpha() for c in text):
-            return _response("Bạn gõ họ và tên giúp mình nhé, ví dụ: Nguyễn Văn An.", [CANCEL])
+            return _response(
+                "Bạn gõ họ và tên giúp mình nhé, ví dụ: Nguyễn Văn An.", [CANCEL_BUTTON]
+            )
         data["name"] = text
         contest = await turn.session.get(Contest, int(data["contest"]))
         if contest is not None and contest.affiliation_question:
             data["step"] = "affiliation"
             skip = Button("Bỏ qua", Action("quiz", "skip").pack())
-            return _response(contest.affiliation_question, [skip, CANCEL])
+            return _response(contest.affiliation_question, [skip, CANCEL_BUTTON])
         return await _start(turn, None)
     if data.get("step") == "affiliation":
         if not text:

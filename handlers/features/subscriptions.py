@@ -6,7 +6,7 @@ from __future__ import annotations
 from content.areas import area_key
 from db import queries
 from handlers.actions import Action
-from handlers.cards import MENU_BUTTON
+from handlers.cards import CANCEL_BUTTON, MENU_BUTTON
 from handlers.feature import Feature
 from handlers.render import with_buttons
 from handlers.turn import Turn
@@ -97,9 +97,7 @@ async def on_button(turn: Turn, arg: str) -> Response:
     if arg == "area":
         turn.state.flow = AREA_FLOW
         text = 'Bạn ở tổ dân phố nào? Gõ tên, ví dụ "Tổ dân phố 3" hoặc "TDP Lê Lợi 4".'
-        return Response(
-            [with_buttons(text, [Button("Hủy", Action("cancel").pack())])], intent="subscribe"
-        )
+        return Response([with_buttons(text, [CANCEL_BUTTON])], intent="subscribe")
     return await offer(turn)
 
 
@@ -113,9 +111,7 @@ async def on_area(turn: Turn) -> Response:
     area = " ".join(turn.text.split())[:MAX_AREA]
     if len(area) < 2:
         text = 'Bạn gõ tên tổ dân phố giúp mình nhé, ví dụ "Tổ dân phố 3".'
-        return Response(
-            [with_buttons(text, [Button("Hủy", Action("cancel").pack())])], intent="subscribe"
-        )
+        return Response([with_buttons(text, [CANCEL_BUTTON])], intent="subscribe")
     turn.state.flow = None
     await queries.set_area(turn.session, turn.user.id, area, area_key(area))
     turn.user.area = area
