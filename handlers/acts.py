@@ -81,6 +81,17 @@ SURE_ACT = 0.5  # the classifier's probability for an act other than a question
 OVERRIDE_ACT = 0.8  # ...and when the catalogue also has a confident answer
 SURE_SMALLTALK = 0.6
 LEARNED = {"problem", "status", "handover", "learn"}
+# A yes/no question about a rule ("có phải báo phường không", "có cần xin phép không", "phải
+# đổi thẻ không"): whatever the story around it, the resident asks what they must do.
+OBLIGATION = re.compile(
+    r"\b(?:co phai|co can|co bat buoc|bat buoc|co duoc phep|can phai|phai)\b"
+    r"(?:\s+\w+){1,6}\s+(?:khong|khong a|chua)\s*$"
+)
+# Who a greeting is addressed to: "Dạ con chào cô chú cán bộ phường ạ" only greets.
+ADDRESSEES = frozenset(
+    {"co", "chu", "can", "bo", "phuong", "anh", "chi", "ad", "admin", "ban", "em", "chau"}
+    | {"bac", "ong", "ba", "moi", "nguoi", "ca", "nha"}
+)
 
 
 @dataclass(frozen=True)
@@ -118,6 +129,15 @@ def _only(phrases: frozenset[str], folded: str, fillers: frozenset[str]) -> bool
             if all(word in fillers or word in phrase.split() for word in rest):
                 return True
     return False
+
+
+CORRECTION = re.compile(r"^(?:khong|sai roi|nham roi)\b(?: phai)?\s+(?:cai|y|toi hoi|em hoi|la)\b")
+
+
+def _corrects(folded: str) -> bool:
+    """True for a denial followed by what was meant ("không, cái chấm dứt", "ko phải, ý
+    tôi là tạm trú")."""
+    return CORRECTION.match(folded) is not None
 
 
 def chosen_number(folded: str, options: int, words: bool) -> int | None:
@@ -165,6 +185,8 @@ def read(turn: Turn) -> Reading:
         return Reading("choice", number)
     if _only(DENIALS, folded, fillers):
         return Reading("deny")
+    if _corrects(folded):  # "không, cái chấm dứt ạ": a correction names what was meant
+        return Reading("question", guess=turn.deps.acts.guess(turn.text))
     if _only(lexicon.thanks, folded, fillers):
         return Reading("thanks")
     if _only(lexicon.goodbye, folded, fillers):
@@ -176,7 +198,7 @@ def read(turn: Turn) -> Reading:
         and not turn.query.features
         and not lexicon.aspects_in(folded)  # "ở đâu?" asks where the focused thing is done
     )
-    if _only(lexicon.greetings, folded, fillers) or nothing_asked:
+    if _only(lexicon.greetings, folded, fillers | ADDRESSEES) or nothing_asked:
         return Reading("greeting")
     return _learned(turn)
 
@@ -189,6 +211,9 @@ def _learned(turn: Turn) -> Reading:
     sure = catalogue_is_sure(turn)
     if guess.act in ("greeting", "thanks") and guess.probability >= SURE_SMALLTALK and not sure:
         return Reading(guess.act, guess=guess)  # type: ignore[arg-type]
+    asks_a_rule = OBLIGATION.search(turn.folded) is not None
+    if asks_a_rule and guess.act in ("problem", "chatter"):
+        return Reading("question", guess=guess)  # "có phải báo phường không?": a question
     if guess.act in LEARNED and guess.probability >= (OVERRIDE_ACT if sure else SURE_ACT):
         return Reading(guess.act, guess=guess)  # type: ignore[arg-type]
     return Reading("question", guess=guess)

@@ -16,6 +16,7 @@ from handlers.lead import Asked
 from handlers.turn import Turn
 
 KEY = "focus"
+OFFICE = "office"
 FOCUS_RATIO = 0.6  # the focused entry this close to the best keeps the focus
 # Words that make a message lean on what came before ("thế còn", "vậy nếu", "thì sao").
 FOLLOW_UP = (
@@ -84,7 +85,7 @@ def follow_up(turn: Turn, asked: Asked) -> tuple[AnswerEntry, SearchResult] | No
     """The focused entry, when this message is a follow-up about it; None when the message
     has a subject of its own (or nothing ties it to the focus)."""
     entry = focused(turn)
-    if entry is None:
+    if entry is None or OFFICE in asked.facets:  # the office's hours: the contacts card
         return None
     own = _without(turn.query, turn, asked)
     result = turn.deps.index.rank(own, learned=False)  # compared with the focus, by words
@@ -92,7 +93,8 @@ def follow_up(turn: Turn, asked: Asked) -> tuple[AnswerEntry, SearchResult] | No
         return entry, result
     best = result.best
     scores = {m.doc.id: m.score for m in result.matches}
-    if best is not None and scores.get(entry.id, 0.0) >= FOCUS_RATIO * best.score:
+    named_elsewhere = best is not None and best.doc.id != entry.id and best.phrase is not None
+    if not named_elsewhere and scores.get(entry.id, 0.0) >= FOCUS_RATIO * best.score:
         return entry, result
     decision = decide(result, lambda a, b: False)
     if decision.kind == "answer" and best is not None and _confident(best):

@@ -51,8 +51,9 @@ class Turn:
         options = readings(self.text[:MAX_QUERY_CHARS])
         for text in options[:-1]:  # the request clauses, most specific first, by words
             result = self.deps.index.search(text, learned=False)
-            if result.best is not None and result.best.confident:
-                return self.deps.index.search(text)
+            best = result.best
+            if best is not None and best.phrase is not None and best.confident:
+                return self.deps.index.search(text)  # the clause names its own subject
         return self.deps.index.search(options[-1])
 
     @cached_property

@@ -30,7 +30,8 @@ GUIDE_ID = FEEDBACK_GUIDE  # the catalogue's how-to on other ways to file feedba
 MIN_DESCRIPTION = 10
 MIN_DRAFT_WORDS = 6  # more than "tôi muốn phản ánh": the resident told what happened
 PLACE_SLACK = 3  # "ở tổ 3 hẻm 40 Quang Trung nhé": a message that is mostly a place
-RELATED_COVERAGE = 0.45  # a card explaining this much of a told problem is offered beside it
+RELATED_COVERAGE = 0.3  # a card explaining this much of a told problem is offered beside it
+RELATED_RANK = 2  # among the two best matches
 PHONE = re.compile(r"(?:\+?84|0)(?:3|5|7|8|9)\d{8}")
 YES = frozenset(
     {
@@ -168,10 +169,12 @@ def _related(turn: Turn, draft: str) -> str | None:
     construction violations), offered beside the report."""
     if draft != turn.text:
         return None
-    best = turn.result.best
-    if best is None or turn.deps.catalogue.get(best.doc.id) is None:
-        return None
-    return best.doc.id if best.phrase is not None or best.coverage >= RELATED_COVERAGE else None
+    for match in turn.result.matches[:RELATED_RANK]:
+        if turn.deps.catalogue.get(match.doc.id) is None:
+            continue  # an intent group ("phản ánh"), not a card
+        if match.phrase is not None or match.coverage >= RELATED_COVERAGE:
+            return match.doc.id
+    return None
 
 
 def _emergency_line(turn: Turn, text: str) -> str:
@@ -287,12 +290,15 @@ async def on_button(turn: Turn, arg: str) -> Response:
     return _repeat(turn)
 
 
-def _side(turn: Turn) -> bool:
+def _side(turn: Turn, step: str | None) -> bool:
     """True when the message is not an answer to the flow's question: small talk, a request
-    of another kind, or a question the catalogue answers with confidence."""
+    of another kind, or a question the catalogue answers with confidence (any question, while
+    the report is only our proposal)."""
     reading = turn.reading
     if reading is None:
         return False
+    if reading.act == "question" and step == "offer":
+        return True
     return reading.act in SIDE_ACTS or (reading.act == "question" and catalogue_is_sure(turn))
 
 
@@ -327,7 +333,7 @@ async def on_message(turn: Turn) -> Response | None:
         return None
     told = turn.reading is not None and turn.reading.act == "problem"
     fits = bool(places_in(text)) or (told and step in ("describe", "offer", "category"))
-    if not fits and _side(turn):
+    if not fits and _side(turn, step):
         if step == "offer":  # the resident moved on from a report only we proposed: drop it
             turn.state.flow = None
             turn.state.data.pop(KEY, None)
