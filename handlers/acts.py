@@ -15,6 +15,7 @@ from typing import Literal
 from content.acts import ActGuess
 from content.clauses import readings
 from content.normalize import folded_phrase
+from handlers.lead import asked_of
 from handlers.turn import Turn
 
 Act = Literal[
@@ -102,11 +103,8 @@ class Reading:
     act: Act
     choice: int | None = None
     guess: ActGuess | None = None
-
-    @property
-    def chatter(self) -> bool:
-        """True when the message looks unrelated to the ward's work."""
-        return self.guess is not None and self.guess.act == "chatter"
+    chatter: bool = False  # a question unrelated to the ward's work
+    correction: bool = False  # "không phải, ...": the last answer missed, this says what
 
 
 def catalogue_is_sure(turn: Turn) -> bool:
@@ -131,7 +129,9 @@ def _only(phrases: frozenset[str], folded: str, fillers: frozenset[str]) -> bool
     return False
 
 
-CORRECTION = re.compile(r"^(?:khong|sai roi|nham roi)\b(?: phai)?\s+(?:cai|y|toi hoi|em hoi|la)\b")
+CORRECTION = re.compile(
+    r"^(?:khong\s+(?:cai|y|toi hoi|em hoi)\b|(?:khong phai|sai roi|nham roi)\s+(?:\w+\s+){2})"
+)
 
 
 def _corrects(folded: str) -> bool:
@@ -186,7 +186,7 @@ def read(turn: Turn) -> Reading:
     if _only(DENIALS, folded, fillers):
         return Reading("deny")
     if _corrects(folded):  # "không, cái chấm dứt ạ": a correction names what was meant
-        return Reading("question", guess=turn.deps.acts.guess(turn.text))
+        return Reading("question", guess=turn.deps.acts.guess(turn.text), correction=True)
     if _only(lexicon.thanks, folded, fillers):
         return Reading("thanks")
     if _only(lexicon.goodbye, folded, fillers):
@@ -212,8 +212,13 @@ def _learned(turn: Turn) -> Reading:
     if guess.act in ("greeting", "thanks") and guess.probability >= SURE_SMALLTALK and not sure:
         return Reading(guess.act, guess=guess)  # type: ignore[arg-type]
     asks_a_rule = OBLIGATION.search(turn.folded) is not None
-    if asks_a_rule and guess.act in ("problem", "chatter"):
+    # A facet or situation asked while an entry is in focus is a follow-up question ("ông
+    # nội nó đi làm thay được không, tôi đi rẫy"), not a report.
+    follows_up = (
+        bool(turn.state.data.get("focus")) and asked_of(turn.folded, turn.deps.lexicon).anything
+    )
+    if (asks_a_rule or follows_up) and guess.act in ("problem", "chatter"):
         return Reading("question", guess=guess)  # "có phải báo phường không?": a question
     if guess.act in LEARNED and guess.probability >= (OVERRIDE_ACT if sure else SURE_ACT):
         return Reading(guess.act, guess=guess)  # type: ignore[arg-type]
-    return Reading("question", guess=guess)
+    return Reading("question", guess=guess, chatter=guess.act == "chatter")

@@ -137,6 +137,28 @@ FILE_HERE = Button("Gửi phản ánh ngay tại đây", Action("section", "feed
 FEEDBACK_GUIDE = "phan-anh-kien-nghi"
 
 
+TOPIC_FACTS = 4  # a broad subject's procedures listed with the fact asked
+
+
+def topic_facts_card(entry: Topic, catalogue: Catalogue, facets: Sequence[str]) -> Reply | None:
+    """A fact asked of a broad subject ("có mất tiền không?" after "thẻ căn cước"): that fact
+    of each of its procedures, which differ; None when the subject's entries have none."""
+    ward = catalogue.ward
+    lines = [entry.title.upper()]
+    children = [catalogue.get(child) for child in entry.children]
+    procedures = [c for c in children if isinstance(c, Procedure)][:TOPIC_FACTS]
+    for child in procedures:
+        facts = procedure_facts(child, ward)
+        shown = [facts[f] for f in facets if f in facts]
+        if shown:
+            lines.append(f"• {child.title}: " + " ".join(shown))
+    if len(lines) == 1:
+        return None
+    lines += ["", footer(entry)]
+    buttons = [Button(c.title, open_entry(c.id)) for c in procedures]
+    return with_buttons("\n".join(lines), [*buttons, MENU_BUTTON])
+
+
 def follow_up_card(entry: AnswerEntry, catalogue: Catalogue, lead: Sequence[str]) -> Reply:
     """The answer to a follow-up about the entry in focus ("lệ phí bao nhiêu?"): the title
     and what was asked, with the whole card one tap away."""

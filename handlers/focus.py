@@ -18,6 +18,7 @@ from handlers.turn import Turn
 KEY = "focus"
 OFFICE = "office"
 FOCUS_RATIO = 0.6  # the focused entry this close to the best keeps the focus
+SHORT_FOLLOW_UP = 8  # words: a short message nothing else explains leans on the focus
 # Words that make a message lean on what came before ("thế còn", "vậy nếu", "thì sao").
 FOLLOW_UP = (
     "the con",
@@ -87,6 +88,8 @@ def follow_up(turn: Turn, asked: Asked) -> tuple[AnswerEntry, SearchResult] | No
     entry = focused(turn)
     if entry is None or OFFICE in asked.facets:  # the office's hours: the contacts card
         return None
+    if turn.reading is not None and turn.reading.chatter:
+        return None
     own = _without(turn.query, turn, asked)
     result = turn.deps.index.rank(own, learned=False)  # compared with the focus, by words
     if not own.features:
@@ -99,6 +102,9 @@ def follow_up(turn: Turn, asked: Asked) -> tuple[AnswerEntry, SearchResult] | No
     decision = decide(result, lambda a, b: False)
     if decision.kind == "answer" and best is not None and _confident(best):
         return None  # a subject of its own: the focus moves
-    if asked.anything or _leans_back(folded_phrase(turn.text)) or decision.kind == "fallback":
+    short = len(turn.text.split()) <= SHORT_FOLLOW_UP
+    if asked.anything or _leans_back(folded_phrase(turn.text)):
+        return entry, result
+    if decision.kind == "fallback" and short:
         return entry, result
     return None

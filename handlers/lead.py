@@ -45,7 +45,8 @@ def asked_of(folded: str, lexicon: Lexicon) -> Asked:
     return Asked(tuple(lexicon.aspects_in(folded)), tuple(situations), asked_age(folded))
 
 
-def _answer_lines(entry: AnswerEntry) -> Iterator[str]:
+def answer_lines(entry: AnswerEntry) -> Iterator[str]:
+    """The lines of a card that can answer a question: documents, notes, steps, body."""
     if isinstance(entry, Procedure):
         yield from entry.documents
         yield from entry.notes
@@ -149,7 +150,7 @@ def lead_lines(
         for phrase in lexicon.aspects[name]
         for feature in index.text_features(phrase)
     }
-    candidates = list(_answer_lines(entry))
+    candidates = list(answer_lines(entry))
     if isinstance(entry, Procedure):
         facts = procedure_facts(entry, ward)
         lines += [facts[a] for a in asked.facets if a in facts]

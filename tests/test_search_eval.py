@@ -19,9 +19,13 @@ FLOORS = {
     "extra_queries.jsonl": 0.95,
     "holdout_queries.jsonl": 0.90,
     "questions/blind_round1.jsonl": 0.85,
+    "questions/blind_round2.jsonl": 0.85,
+    "questions/blind_round3.jsonl": 0.85,
     "questions/procedures.jsonl": 0.85,
     "questions/services_and_acts.jsonl": 0.85,
     "dialogues/blind_round1.jsonl": 0.80,
+    "dialogues/blind_round2.jsonl": 0.85,
+    "dialogues/blind_round3.jsonl": 0.80,
     "dialogues/procedures.jsonl": 0.75,
     "dialogues/services_and_acts.jsonl": 0.80,
 }

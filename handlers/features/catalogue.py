@@ -10,7 +10,7 @@ from content.normalize import fold
 from content.search import Match, SearchResult
 from handlers.actions import Action, open_entry
 from handlers.acts import greets
-from handlers.cards import MENU_BUTTON, card, details, follow_up_card
+from handlers.cards import MENU_BUTTON, card, details, follow_up_card, topic_facts_card
 from handlers.decide import Decision, decide
 from handlers.fallback import ASK_PERSON, out_of_scope, unknown, unreadable
 from handlers.feature import Feature
@@ -75,11 +75,16 @@ def entry_response(
         lead = lead_lines(
             entry, result.query, turn.folded, deps.catalogue, deps.lexicon, deps.index
         ) + _place_notes(turn, result)
-    reply = (
-        follow_up_card(entry, deps.catalogue, lead)
-        if follow_up
-        else card(entry, deps.catalogue, lead)
-    )
+    facets = asked_of(turn.folded, deps.lexicon).facets
+    reply = None
+    if follow_up and isinstance(entry, Topic) and facets:  # the fact, for each procedure
+        reply = topic_facts_card(entry, deps.catalogue, facets)
+    if reply is None:
+        reply = (
+            follow_up_card(entry, deps.catalogue, lead)
+            if follow_up
+            else card(entry, deps.catalogue, lead)
+        )
     if isinstance(entry, Procedure | HowTo):
         turn.state.data["answered"] = entry.id  # lets the closing "thanks" ask for a rating
     remember(turn, entry.id)
@@ -142,11 +147,16 @@ async def answer(turn: Turn) -> Response:
     """Answer a follow-up about the focused entry, or search the catalogue."""
     asked = asked_of(turn.folded, turn.deps.lexicon)
     turn.state.data[ASKED] = turn.text[:500]
-    followed = follow_up(turn, asked)
+    refused: set[str] = set()
+    if turn.reading is not None and turn.reading.correction:  # "không phải, ...": not that one
+        refused = {*(turn.state.data.get(SHOWN) or []), turn.state.data.pop("focus", "")}
+    followed = None if refused else follow_up(turn, asked)
     if followed is not None:
         entry, _ = followed
         return entry_response(turn, entry, turn.result, follow_up=True)
     result = turn.result
+    if refused:
+        result = SearchResult(result.query, [m for m in result.matches if m.doc.id not in refused])
     decision = decide(result, lambda a, b: _family(turn, a, b))
     best = decision.matches[0] if decision.matches else None
     if decision.kind == "fallback":
