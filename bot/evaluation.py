@@ -5,6 +5,8 @@ One rule everywhere (tests, `python -m bot eval`, benches):
   choice is not an answer; a fallback never answers an in-scope question; an out-of-scope
   question must get the fallback; an in-scope matter the catalogue lacks must get the honest
   "chưa có thông tin" reply, not "ngoài phạm vi";
+  a conversational turn labelled without needles (a thanks, a place typed inside a report)
+  is right when the reply comes from that flow (its intent);
 - lenient: the right card is among the choices offered, or named anywhere in the reply.
 
 Files are JSON lines in the dev-set format (`q`, `topic`, `must_contain_any`, optionally
@@ -131,6 +133,8 @@ def is_strict(case: Case, response: Response) -> bool:
         return _says_unknown(response) and response.intent != "clarify"
     if response.intent in ("clarify", "fallback"):
         return False
+    if not case.must_contain_any and not case.entries and case.topic in TOPIC_INTENTS:
+        return response.intent in TOPIC_INTENTS[case.topic]  # "cảm ơn", a place in a report
     named = _names(case, _head(response)) or (
         bool(case.entries) and response.content_id in case.entries
     )
@@ -233,6 +237,19 @@ TOPIC_ACTS = {
     "greeting": "greeting",
     "thanks": "thanks",
     "out_of_scope": "chatter",
+}
+
+
+# The reply's intent that answers a conversational topic labelled without needles (a thanks,
+# a phone number typed inside a report): the right flow answered it.
+TOPIC_INTENTS = {
+    "feedback": ("feedback",),
+    "feedback_status": ("feedback",),
+    "handover": ("handover",),
+    "learn": ("learn",),
+    "greeting": ("greeting", "menu"),
+    "thanks": ("greeting",),
+    "subscribe": ("subscribe",),
 }
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from content.normalize import Lexicon, tokenize
+from content.normalize import Lexicon
 from content.textmodel import TextClassifier
 
 ACTS_PATH = Path(__file__).resolve().parent / "acts.yaml"
@@ -68,7 +68,7 @@ class ActModel:
 
     def prepare(self, text: str) -> str:
         """Folded words, shorthand expanded: the form the model reads."""
-        return " ".join(self._lexicon.expand(tokenize(text[:MAX_CHARS])))
+        return " ".join(self._lexicon.words(text[:MAX_CHARS]))
 
     def guess(self, text: str) -> ActGuess:
         """The act of one message."""

@@ -44,6 +44,18 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
 
 
+def marked_tokens(text: str) -> list[tuple[str, bool]]:
+    """Folded word tokens, each with whether the resident wrote it with diacritics ("cà" is a
+    word, "ca" may be shorthand). Folding keeps one letter per letter of NFC text."""
+    original = unicodedata.normalize("NFC", text).lower()
+    folded = fold(original)
+    if len(folded) != len(original):  # stray combining marks: nothing counts as marked
+        return [(token, False) for token in _TOKEN.findall(folded)]
+    return [
+        (m.group(), original[m.start() : m.end()] != m.group()) for m in _TOKEN.finditer(folded)
+    ]
+
+
 def folded_phrase(text: str) -> str:
     """A phrase in canonical folded form, tokens joined by single spaces."""
     return " ".join(tokenize(text))
@@ -135,6 +147,14 @@ class Lexicon(BaseModel):
         out: list[str] = []
         for token in tokens:
             out.extend(self.abbreviations.get(token, token).split())
+        return out
+
+    def words(self, text: str) -> list[str]:
+        """A message's folded words, shorthand expanded; a word written with diacritics is a
+        word, not shorthand ("cà phê" is not "công an phê")."""
+        out: list[str] = []
+        for token, marked in marked_tokens(text):
+            out.extend([token] if marked else self.abbreviations.get(token, token).split())
         return out
 
     def is_filler(self, tokens: list[str]) -> bool:

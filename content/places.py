@@ -28,6 +28,9 @@ _PATTERNS = (
         r"(?:\s+[a-z]+){0,2}"
     ),
 )
+# "số 88 Hùng Vương", "88 Hùng Vương": a house number counts only with the street's name after it
+_NUMBERED = re.compile(r"\b(?P<so>so\s*)?\d{1,4}(?:/\d{1,4})?\b")
+_LONG_NAME = re.compile(r"(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){2,3}")  # two words at least after a bare number
 _STREET_NAME = re.compile(_NAME)
 MAX_PLACE = 120
 
@@ -53,6 +56,11 @@ def places_in(text: str) -> str | None:
             start, end = match.start(), _named_tail(original, match.end())
             if not any(s <= start < e for s, e in spans):
                 spans.append((start, end))
+    for match in _NUMBERED.finditer(folded):
+        name = _STREET_NAME if match.group("so") else _LONG_NAME
+        end = name.match(original, match.end())
+        if end is not None and not any(s <= match.start() < e for s, e in spans):
+            spans.append((match.start(), end.end()))
     if not spans:
         return None
     parts = [original[s:e].strip(" ,.") for s, e in sorted(spans)]

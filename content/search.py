@@ -192,7 +192,7 @@ class SearchIndex:
         """Words of a text as the index compares them; memoised while the index is built."""
         cached = self._prepared.get(text) if self._building else None
         if cached is None:
-            cached = self.lexicon.without_questions(self.lexicon.expand(tokenize(text)))
+            cached = self.lexicon.without_questions(self.lexicon.words(text))
             if self._building:
                 self._prepared[text] = cached
         return cached
@@ -250,6 +250,14 @@ class SearchIndex:
     def search(self, text: str, limit: int = CANDIDATES, learned: bool = True) -> SearchResult:
         """Rank entries for a message; the best first."""
         return self.rank(self.analyze(text), limit, learned)
+
+    def model_probability(self, query: Query, doc_id: str) -> float | None:
+        """The entry model's probability that this message is about `doc_id` (None without
+        a model, or for an entry it does not know)."""
+        if self._model is None or doc_id not in self._model.ids:
+            return None
+        probabilities = self._model.probabilities(" ".join(query.tokens))
+        return float(probabilities[self._model.ids.index(doc_id)])
 
     def rank(self, query: Query, limit: int = CANDIDATES, learned: bool = True) -> SearchResult:
         """Rank entries for an already analysed message; `learned`: with the entry model's

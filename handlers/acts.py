@@ -88,6 +88,22 @@ OBLIGATION = re.compile(
     r"\b(?:co phai|co can|co bat buoc|bat buoc|co duoc phep|can phai|phai)\b"
     r"(?:\s+\w+){1,6}\s+(?:khong|khong a|chua)\s*$"
 )
+# A status check names what was sent: a report, a dossier, a request, or its code. Without one,
+# "tin nhắn báo duyệt rồi mà chưa vô được" is a question about the app, not a report's status.
+SENT_THING = re.compile(
+    r"\b(?:phan anh|kien nghi|gop y|khieu nai|to cao|ho so|don|yeu cau|cau hoi|ma tra cuu"
+    r"|ma ho so|ma so|pa|bao cao)\b|\d{4}"
+)
+# A request for a lesson names one ("có bài học nào dạy kích hoạt VNeID không").
+LESSON = re.compile(r"\b(?:bai hoc|khoa hoc|bai giang|lop hoc|binh dan hoc vu|hoc vu so)\b")
+# Asking which number to call ("gọi số mấy", "số nào để hỏi") is a question for the hotlines,
+# however alarming the story around it ("nhà bên cạnh bốc khói, gọi số mấy").
+ASKS_A_NUMBER = re.compile(
+    r"\bgoi\s+so\s+(?:may|nao)\b|\bgoi\s+(?:cho\s+)?(?:ai|dau)\b"
+    r"|\b(?:lien he|lien lac)\s+(?:so\s+)?(?:may|nao|dau|ai)\b"
+    r"|\bso\s+(?:dien thoai\s+)?(?:may|nao|bao nhieu)\s*(?:vay|a|z|ha|nhi|the|ad|ban)?\s*$"
+    r"|\bso dien thoai\s+(?:nao|gi|bao nhieu|la gi)\b|\b(?:tong dai|hotline|duong day nong)\b"
+)
 # Who a greeting is addressed to: "Dạ con chào cô chú cán bộ phường ạ" only greets.
 ADDRESSEES = frozenset(
     {"co", "chu", "can", "bo", "phuong", "anh", "chi", "ad", "admin", "ban", "em", "chau"}
@@ -217,8 +233,13 @@ def _learned(turn: Turn) -> Reading:
     follows_up = (
         bool(turn.state.data.get("focus")) and asked_of(turn.folded, turn.deps.lexicon).anything
     )
-    if (asks_a_rule or follows_up) and guess.act in ("problem", "chatter"):
+    asks_a_number = ASKS_A_NUMBER.search(turn.folded) is not None
+    if (asks_a_rule or follows_up or asks_a_number) and guess.act in ("problem", "chatter"):
         return Reading("question", guess=guess)  # "có phải báo phường không?": a question
+    if guess.act == "status" and SENT_THING.search(turn.folded) is None:
+        return Reading("question", guess=guess)
+    if LESSON.search(turn.folded) and guess.act in ("learn", "question"):
+        return Reading("learn", guess=guess)
     if guess.act in LEARNED and guess.probability >= (OVERRIDE_ACT if sure else SURE_ACT):
         return Reading(guess.act, guess=guess)  # type: ignore[arg-type]
     return Reading("question", guess=guess, chatter=guess.act == "chatter")

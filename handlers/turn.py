@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.clauses import MIN_WORDS, readings
-from content.normalize import tokenize
 from content.search import Query, SearchResult
 from db.models import User
 from db.queries import StateSnapshot
@@ -60,4 +59,4 @@ class Turn:
     def folded(self) -> str:
         """The text folded to plain words, shorthand expanded: "Chào bạn, dk ks" ->
         "chao ban dang ky khai sinh"."""
-        return " ".join(self.deps.lexicon.expand(tokenize(self.text)))
+        return " ".join(self.deps.lexicon.words(self.text))

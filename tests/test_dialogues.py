@@ -197,6 +197,36 @@ async def test_asking_about_sent_feedback_lists_it(resident: Resident, asked: st
     assert "thuộc nhóm nào" not in status.text
 
 
+@pytest.mark.parametrize(
+    "asked",
+    ["tin nhắn báo duyệt rồi mà mở app chưa vô được", "app bao loi hoai sao roi ta"],
+)
+async def test_a_status_check_names_what_was_sent(resident: Resident, asked: str) -> None:
+    reply = await resident.say(asked)
+    assert "Bạn chưa gửi phản ánh nào" not in reply.text
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "nhà bên cạnh đang bốc khói nghi cháy, gọi số mấy",
+        "có người đánh nhau trước ngõ, gọi số nào vậy",
+    ],
+)
+async def test_asking_which_number_to_call_is_a_question(resident: Resident, asked: str) -> None:
+    reply = await resident.say(asked)
+    assert reply.intent == "hotline" and "113" in reply.text
+
+
+@pytest.mark.parametrize(
+    "asked",
+    ["có bài học nào dạy kích hoạt vneid không", "phường có khóa học dùng VNeID không ạ"],
+)
+async def test_asking_for_a_lesson_opens_a_lesson(resident: Resident, asked: str) -> None:
+    reply = await resident.say(asked)
+    assert reply.intent == "learn"
+
+
 @pytest.mark.parametrize("typed", ["{lower}", "{bare}", "ma {lower} sao roi"])
 async def test_a_code_typed_without_dashes_is_found(resident: Resident, typed: str) -> None:
     code = await file_one(resident)
@@ -305,6 +335,60 @@ async def test_a_phone_typed_at_the_phone_question_is_taken(resident: Resident) 
     await resident.press("Bỏ qua")
     confirm = await resident.say("số của tôi 0905 123 456")
     assert "Bạn kiểm tra lại" in confirm.text and "0905123456" in confirm.text
+
+
+@pytest.mark.parametrize("phone", ["0905 123 456", "sdt của em 0905123456 nha"])
+async def test_a_phone_typed_while_the_draft_is_offered_keeps_the_draft(
+    resident: Resident, phone: str
+) -> None:
+    await resident.say("cây xanh gãy đổ chắn ngang đường tổ 3, xe không qua được")
+    confirm = await resident.say(phone)
+    assert "Bạn kiểm tra lại" in confirm.text and "0905123456" in confirm.text
+    assert "cây xanh gãy đổ" in confirm.text  # the told problem is still the report
+    done = await resident.say("đúng rồi gửi đi")
+    assert CODE.search(done.text)
+
+
+@pytest.mark.parametrize(
+    ("place", "corrected", "kept"),
+    [
+        ("kiệt 15 Phan Đình Phùng", "à nhầm, kiệt 17 chứ không phải 15", "kiệt 17"),
+        ("ở số 88 Hùng Vương", "nhầm rồi, số 86 Hùng Vương", "số 86 Hùng Vương"),
+    ],
+)
+async def test_a_place_typed_and_corrected_at_the_offer_replaces_the_place(
+    resident: Resident, place: str, corrected: str, kept: str
+) -> None:
+    told = "đường tổ 7 bị sụt lún thành một cái hố to, tối đi dễ té"
+    await resident.say(told)
+    first = await resident.say(place)
+    assert place.removeprefix("ở ") in first.text
+    second = await resident.say(corrected)
+    assert f"Địa điểm: {kept}" in second.text and f"«{told}»" in second.text
+
+
+@pytest.mark.parametrize(
+    "refusal", ["tôi không muốn để số điện thoại", "ko de sdt dau", "khỏi để số nha"]
+)
+async def test_refusing_the_phone_at_the_offer_then_agreeing_sends_it(
+    resident: Resident, refusal: str
+) -> None:
+    await resident.say("đèn đường hẻm 12 tắt cả tuần nay rồi, tối đi rất nguy hiểm")
+    offer = await resident.say(refusal)
+    assert "không cần để lại số" in offer.text and "Số điện thoại: không để lại" in offer.text
+    done = await resident.say("ừ gửi đi")
+    assert CODE.search(done.text)
+    async with resident.deps.sessions() as session:
+        record = (await session.execute(select(Feedback))).scalar_one()
+    assert record.phone is None and record.description.startswith("đèn đường hẻm 12")
+
+
+async def test_asking_for_the_wards_number_at_the_offer_is_not_a_refusal(
+    resident: Resident,
+) -> None:
+    await resident.say("đèn đường hẻm 12 tắt cả tuần nay rồi, tối đi rất nguy hiểm")
+    reply = await resident.say("không phải, tôi không muốn gửi gì hết, chỉ cần số điện thoại")
+    assert "không cần để lại số" not in reply.text
 
 
 async def test_a_side_question_is_answered_and_the_flow_resumes(resident: Resident) -> None:

@@ -74,6 +74,63 @@ NO = frozenset(
         "khong muon",
     }
 )
+# A short reply made only of these words agrees ("đúng rồi gửi đi", "ok gửi luôn nhé"), when it
+# has one of the STRONG ones and no word of refusal.
+AGREE_WORDS = frozenset(
+    [
+        "u",
+        "uh",
+        "um",
+        "ok",
+        "oke",
+        "okie",
+        "dong",
+        "y",
+        "duoc",
+        "vang",
+        "da",
+        "dung",
+        "roi",
+        "gui",
+        "di",
+        "luon",
+        "nhe",
+        "nha",
+        "xac",
+        "nhan",
+        "chac",
+        "chan",
+        "co",
+        "a",
+        "ha",
+        "the",
+        "vay",
+        "lam",
+        "on",
+        "giup",
+        "minh",
+        "em",
+        "toi",
+        "chau",
+        "con",
+        "bac",
+        "phan",
+        "anh",
+        "nay",
+        "cai",
+        "gio",
+    ]
+)
+STRONG_AGREEMENT = frozenset(
+    ["u", "uh", "ok", "oke", "okie", "y", "duoc", "vang", "dung", "gui", "nhan"]
+)
+# "tôi không muốn để số điện thoại", "ko để sđt đâu": the report goes without a phone.
+NO_PHONE = re.compile(
+    r"\b(?:khong|ko|k|chang|khoi)\s+(?:muon\s+|can\s+|thich\s+)?(?:de\s+|cho\s+|ghi\s+|dua\s+)?"
+    r"(?:lai\s+)?(?:so dien thoai|so dt|sdt|so)\b"
+)
+# "à nhầm, kiệt 17 chứ không phải 15": a place that replaces the one given before.
+PLACE_CORRECTION = re.compile(r"\b(?:nham|lon|khong phai|sua lai|dinh chinh|ghi lai)\b")
 SIDE_ACTS = frozenset(
     {"thanks", "goodbye", "greeting", "menu", "handover", "status", "learn", "deny"}
 )
@@ -177,6 +234,16 @@ def _related(turn: Turn, draft: str) -> str | None:
     return None
 
 
+def _agrees(turn: Turn, folded: str) -> bool:
+    """A short yes, in the resident's words ("ừ gửi đi", "đúng rồi gửi luôn")."""
+    if folded in YES:
+        return True
+    words = folded.split()
+    if not words or len(words) > 6 or "đừng" in turn.text.lower():
+        return False
+    return set(words) <= AGREE_WORDS and bool(set(words) & STRONG_AGREEMENT)
+
+
 def _emergency_line(turn: Turn, text: str) -> str:
     padded = f" {folded_phrase(text)} "
     if not any(f" {word} " in padded for word in EMERGENCY):
@@ -184,15 +251,19 @@ def _emergency_line(turn: Turn, text: str) -> str:
     return "\nNếu đang có nguy hiểm, bạn gọi ngay 113 (công an), 114 (cứu hỏa), 115 (cấp cứu)."
 
 
-def _offer(turn: Turn) -> Response:
+def _offer(turn: Turn, prefix: str = "") -> Response:
     data = _data(turn)
     data["step"] = "offer"
     lines = [
-        "Mình ghi lại phản ánh của bạn gửi tới phường:",
+        f"{prefix}Mình ghi lại phản ánh của bạn gửi tới phường:",
         f"«{data['draft']}»",
         f"• Nhóm: {_category_title(turn, data.get('category'))}",
         f"• Địa điểm: {data.get('area') or 'chưa rõ (mình sẽ hỏi sau)'}",
     ]
+    if data.get("phone"):
+        lines.append(f"• Số điện thoại: {data['phone']}")
+    elif data.get("consent") is False:
+        lines.append("• Số điện thoại: không để lại")
     if data.get("category"):
         lines.append("Bạn gửi phản ánh này nhé? Câu trả lời sẽ đến trong cuộc trò chuyện này.")
         buttons = [SEND_THIS, OTHER_CATEGORY]
@@ -272,8 +343,7 @@ async def on_button(turn: Turn, arg: str) -> Response:
             data["description"] = data["draft"]
         return _next(turn)
     if arg == "ok" and step == "offer" and data.get("category"):
-        data["description"] = data["draft"]
-        return _next(turn)
+        return await _take_offer(turn)
     if arg == "cats" and step == "offer":
         data["step"] = "offer_category"
         return _reply("Bạn chọn nhóm cho phản ánh này:", _categories(turn))
@@ -288,6 +358,17 @@ async def on_button(turn: Turn, arg: str) -> Response:
     if arg == "send" and step == "confirm":
         return await _submit(turn)
     return _repeat(turn)
+
+
+async def _take_offer(turn: Turn) -> Response:
+    """The proposed report accepted. When the resident already settled the phone question
+    while it was shown, the offer listed everything: it is sent at once."""
+    data = _data(turn)
+    data["description"] = data["draft"]
+    if "consent" in data:
+        data.setdefault("media_url", None)
+        return await _submit(turn)
+    return _next(turn)
 
 
 def _side(turn: Turn, step: str | None) -> bool:
@@ -313,22 +394,30 @@ async def on_message(turn: Turn) -> Response | None:
         attachment = turn.msg.attachment
         data["media_url"] = attachment.url or f"{turn.msg.channel}:file:{attachment.file_id}"
         return _next(turn, "Đã nhận ảnh. ")
-    if phone and step in ("offer", "consent", "phone", "photo", "place", "confirm"):
+    offered = step in ("offer", "offer_category") and bool(data.get("draft"))
+    if phone and (offered or step in ("consent", "phone", "photo", "place", "confirm")):
         data.update(consent=True, phone=phone.group(0))
+        if offered:  # the resident goes on with the report we proposed
+            data["description"] = data["draft"]
         data.setdefault("media_url", None)
         data.setdefault("area", None)
         return _next(turn, "Đã ghi số điện thoại. ")
-    if step == "confirm" and folded in YES:
+    if step == "confirm" and _agrees(turn, folded):
         return await _submit(turn)
-    if step == "consent" and (folded in YES or folded in NO):
-        data["consent"] = folded in YES
+    no_phone = NO_PHONE.search(folded) is not None and not phone
+    if no_phone and (offered or step in ("consent", "phone")):
+        data.update(consent=False, phone=None)
+        if offered:
+            return _offer(turn, "Được ạ, không cần để lại số điện thoại. ")
+        return _next(turn)
+    if step == "consent" and (_agrees(turn, folded) or folded in NO):
+        data["consent"] = folded not in NO
         return _next(turn)
     if step == "phone" and folded in NO:
         data["consent"] = False
         return _next(turn)
-    if step == "offer" and folded in YES and data.get("category"):
-        data["description"] = data["draft"]
-        return _next(turn)
+    if step == "offer" and _agrees(turn, folded) and data.get("category"):
+        return await _take_offer(turn)
     if not text:
         return None
     told = turn.reading is not None and turn.reading.act == "problem"
@@ -346,7 +435,9 @@ def _typed_answer(turn: Turn, step: str | None, text: str) -> Response:
     data = _data(turn)
     place = places_in(text)
     if step in ("offer", "offer_category"):  # the place, or more details for the draft
-        if place and len(text.split()) <= len(place.split()) + PLACE_SLACK:
+        if place and PLACE_CORRECTION.search(folded_phrase(text)):
+            data["area"] = place  # "à nhầm, kiệt 17 chứ không phải 15"
+        elif place and len(text.split()) <= len(place.split()) + PLACE_SLACK:
             data["area"] = text[:200]
         else:
             data["draft"] = f"{data['draft']} {text}"[:2000]
