@@ -192,7 +192,7 @@ class SearchIndex:
         """Words of a text as the index compares them; memoised while the index is built."""
         cached = self._prepared.get(text) if self._building else None
         if cached is None:
-            cached = self.lexicon.without_questions(self.lexicon.words(text))
+            cached = self.lexicon.without_questions(self.lexicon.expand(tokenize(text)))
             if self._building:
                 self._prepared[text] = cached
         return cached

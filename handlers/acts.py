@@ -94,8 +94,17 @@ SENT_THING = re.compile(
     r"\b(?:phan anh|kien nghi|gop y|khieu nai|to cao|ho so|don|yeu cau|cau hoi|ma tra cuu"
     r"|ma ho so|ma so|pa|bao cao)\b|\d{4}"
 )
+# A dossier past its promised date is a complaint, whatever procedure it names ("hồ sơ tách thửa
+# nộp từ tháng trước, hẹn 15 ngày mà giờ vẫn chưa có").
+LATE_DOSSIER = re.compile(
+    r"\b(?:tre hen|qua hen|cham tra|chua tra ket qua|chua co ket qua|chua nhan duoc ket qua"
+    r"|cho hoai|cho mai ma)\b|\bhen\b.{0,40}\b(?:ma|nhung)\s+(?:gio\s+)?(?:van\s+)?chua\b"
+)
 # A request for a lesson names one ("có bài học nào dạy kích hoạt VNeID không").
-LESSON = re.compile(r"\b(?:bai hoc|khoa hoc|bai giang|lop hoc|binh dan hoc vu|hoc vu so)\b")
+LESSON = re.compile(
+    r"\b(?:bai hoc|khoa hoc|bai giang|lop hoc|binh dan hoc vu|hoc vu so|muon hoc|hoc cach"
+    r"|bai nao huong dan|co bai nao)\b"
+)
 # Asking which number to call ("gọi số mấy", "số nào để hỏi") is a question for the hotlines,
 # however alarming the story around it ("nhà bên cạnh bốc khói, gọi số mấy").
 ASKS_A_NUMBER = re.compile(
@@ -236,6 +245,8 @@ def _learned(turn: Turn) -> Reading:
     asks_a_number = ASKS_A_NUMBER.search(turn.folded) is not None
     if (asks_a_rule or follows_up or asks_a_number) and guess.act in ("problem", "chatter"):
         return Reading("question", guess=guess)  # "có phải báo phường không?": a question
+    if LATE_DOSSIER.search(turn.folded) and not asks_a_rule and guess.act != "status":
+        return Reading("problem", guess=guess)
     if guess.act == "status" and SENT_THING.search(turn.folded) is None:
         return Reading("question", guess=guess)
     if LESSON.search(turn.folded) and guess.act in ("learn", "question"):

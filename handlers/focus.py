@@ -6,6 +6,7 @@ switches the focus; the focus ends with the conversation (30 minutes of silence)
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from content.models import AnswerEntry
@@ -19,6 +20,11 @@ KEY = "focus"
 OFFICE = "office"
 FOCUS_RATIO = 0.6  # the focused entry this close to the best keeps the focus
 SHORT_FOLLOW_UP = 8  # words: a short message nothing else explains leans on the focus
+# A yes/no question about doing something ("có phải dẫn con theo không", "lăn tay được không"):
+# with no subject of its own, it asks about the entry in focus, however long its story.
+YES_NO = re.compile(
+    r"\b(?:co phai|co can|phai|duoc|dc|co duoc)\b(?:\s+\w+){0,8}\s+(?:khong|ko|k|hong|chua)\b"
+)
 # Words that make a message lean on what came before ("thế còn", "vậy nếu", "thì sao").
 FOLLOW_UP = (
     "the con",
@@ -102,9 +108,11 @@ def follow_up(turn: Turn, asked: Asked) -> tuple[AnswerEntry, SearchResult] | No
     decision = decide(result, lambda a, b: False)
     if decision.kind == "answer" and best is not None and _confident(best):
         return None  # a subject of its own: the focus moves
+    if decision.kind == "offtopic":
+        return None  # "mua xe máy ở đâu rẻ": asked where, but not about the focus
     short = len(turn.text.split()) <= SHORT_FOLLOW_UP
     if asked.anything or _leans_back(folded_phrase(turn.text)):
         return entry, result
-    if decision.kind == "fallback" and short:
-        return entry, result
+    if decision.kind == "fallback" and (short or YES_NO.search(turn.folded)):
+        return entry, result  # nothing else explains it: "có phải dẫn con theo không, ..."
     return None

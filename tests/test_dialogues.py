@@ -106,6 +106,70 @@ async def test_a_situation_asked_next_leads_with_its_line_or_says_there_is_none(
     assert expected in lead(answer)
 
 
+@pytest.mark.parametrize(
+    ("first", "correction", "meant"),
+    [
+        (
+            "tôi muốn làm lại căn cước",
+            "không phải, ý tôi là đổi cái thẻ cũ sắp hết hạn chứ không có mất",
+            "cap-doi-can-cuoc",
+        ),
+        ("đăng ký tạm trú", "không phải, ý tôi là khai sinh cho con", "dang-ky-khai-sinh"),
+    ],
+)
+async def test_a_correction_names_what_was_meant_in_or_out_of_the_family(
+    resident: Resident, first: str, correction: str, meant: str
+) -> None:
+    await resident.say(first)
+    corrected = await resident.say(correction)
+    assert corrected.content_id == meant and "chưa có thông tin" not in corrected.text
+    fee = await resident.say("lệ phí bao nhiêu vậy")
+    assert fee.content_id == meant  # the corrected card is now in focus
+
+
+async def test_the_entry_in_focus_settles_a_choice_between_unrelated_cards(
+    resident: Resident,
+) -> None:
+    vague = "làm sao biết hồ sơ đã được duyệt chưa"
+    alone = await Resident(resident.deps).say(vague)
+    assert alone.intent == "clarify"  # without a conversation it is ambiguous
+    await resident.say("nộp hồ sơ online thì vào trang nào")
+    settled = await resident.say(vague)
+    assert settled.content_id == "dvcqg-tra-cuu"
+
+
+@pytest.mark.parametrize(
+    ("first", "asked"),
+    [
+        (
+            "giấy khai sinh của con ghi sai ngày sinh",
+            "có phải dẫn con theo không, nó đang đi học xa",
+        ),
+        ("đăng ký khai tử cho mẹ", "con trai tôi ở xa có phải về ký không"),
+    ],
+)
+async def test_a_yes_no_question_without_a_subject_asks_about_the_focus(
+    resident: Resident, first: str, asked: str
+) -> None:
+    shown = await resident.say(first)
+    reply = await resident.say(asked)
+    assert reply.content_id == shown.content_id and reply.intent != "fallback"
+
+
+async def test_the_offices_hours_do_not_take_the_focus(resident: Resident) -> None:
+    await resident.say("sao y giấy tờ làm ở đâu ạ")
+    hours = await resident.say("thứ 7 phường có làm không")
+    assert hours.content_id == "lien-he-phuong"
+    fee = await resident.say("1 trang bao nhiêu tiền")
+    assert fee.content_id == "chung-thuc-ban-sao"
+
+
+async def test_a_shopping_question_is_not_a_follow_up(resident: Resident) -> None:
+    await resident.say("khai sinh")
+    reply = await resident.say("mua xe máy ở đâu rẻ được không")
+    assert reply.content_id != "dang-ky-khai-sinh"
+
+
 async def test_a_message_with_its_own_subject_moves_the_focus(resident: Resident) -> None:
     await resident.say("làm khai sinh cho con")
     moved = await resident.say("còn đăng ký tạm trú thì cần gì")
@@ -219,8 +283,24 @@ async def test_asking_which_number_to_call_is_a_question(resident: Resident, ask
 
 
 @pytest.mark.parametrize(
+    "told",
+    [
+        "Hồ sơ tách thửa tôi nộp từ tháng trước, hẹn 15 ngày trả mà giờ vẫn chưa có",
+        "ho so khai sinh nop tuan truoc tre hen roi ma chua thay goi",
+    ],
+)
+async def test_a_dossier_past_its_date_is_a_complaint(resident: Resident, told: str) -> None:
+    reply = await resident.say(told)
+    assert reply.intent == "feedback" and "Mình ghi lại phản ánh" in reply.text
+
+
+@pytest.mark.parametrize(
     "asked",
-    ["có bài học nào dạy kích hoạt vneid không", "phường có khóa học dùng VNeID không ạ"],
+    [
+        "có bài học nào dạy kích hoạt vneid không",
+        "phường có khóa học dùng VNeID không ạ",
+        "Có bài nào hướng dẫn nhận biết cuộc gọi lừa đảo không, tôi muốn học",
+    ],
 )
 async def test_asking_for_a_lesson_opens_a_lesson(resident: Resident, asked: str) -> None:
     reply = await resident.say(asked)

@@ -17,8 +17,8 @@ from handlers.feature import Feature
 from handlers.features import feedback, subscriptions
 from handlers.features.feedback import GUIDE_ID
 from handlers.features.menu import STALE, main_menu
-from handlers.focus import follow_up, remember
-from handlers.lead import asked_of, lead_lines
+from handlers.focus import OFFICE, follow_up, remember
+from handlers.lead import Asked, asked_of, lead_lines
 from handlers.render import with_buttons
 from handlers.turn import Turn
 from handlers.types import Button, Response
@@ -29,6 +29,9 @@ CLOSEST = 3
 # the labelled corpus, 9 in 10 hedged cards were right; the model backs half of those and few
 # of the cards shown for subjects the catalogue lacks).
 MODEL_BACKS = 0.8
+KIN_RATIO = 0.4  # a correction stays in the denied card's family when it scores this well
+MODEL_SETTLES = 0.3  # the entry model this sure of one option of a choice, and
+MODEL_MARGIN = 2.0  # ...this many times surer than of any other, answers it
 HEDGE = "(Mình chưa có thông tin đúng với câu hỏi này; đây là mục gần nhất mình có.)"
 ASKED = "asked"  # the last question answered or clarified, for "không phải"
 SHOWN = "shown"  # ids of the cards offered for it, best first
@@ -54,6 +57,57 @@ def _family(turn: Turn, a: str, b: str) -> bool:
         if isinstance(entry, Topic) and child in entry.children:
             return True
     return False
+
+
+def _kin(turn: Turn, a: str, b: str) -> bool:
+    """True for one family: a topic and its entries, or two entries of one topic."""
+    if a == b or _family(turn, a, b):
+        return True
+    parents = [e for e in turn.deps.catalogue.entries.values() if isinstance(e, Topic)]
+    return any(a in p.children and b in p.children for p in parents)
+
+
+def _corrected(
+    turn: Turn, result: SearchResult, refused: set[str], focus: str
+) -> tuple[SearchResult, bool]:
+    """The matches left after "không phải, ý tôi là …": the denied cards set aside, and when
+    the denied card's own family explains the correction well enough ("không phải mất, đổi
+    thẻ cũ" after the lost-card answer), that family only (True)."""
+    left = [m for m in result.matches if m.doc.id not in refused]
+    if not left or not focus:
+        return SearchResult(result.query, left), False
+    kin = [m for m in left if _kin(turn, focus, m.doc.id)]
+    if kin and kin[0].score >= KIN_RATIO * left[0].score:
+        return SearchResult(result.query, kin), True
+    return SearchResult(result.query, left), False
+
+
+def _settled_by_focus(turn: Turn, decision: Decision) -> Decision:
+    """A choice between unrelated cards that the conversation settles: when exactly one of
+    them is the entry in focus or of its family ("có số tổng đài nào không" while the online
+    portal is discussed), that one is meant."""
+    focus = turn.state.data.get("focus")
+    if not isinstance(focus, str) or not focus:
+        return decision
+    kin = [m for m in decision.matches if _kin(turn, focus, m.doc.id)]
+    return Decision("answer", (kin[0],)) if len(kin) == 1 else decision
+
+
+def _settled_by_model(turn: Turn, result: SearchResult, decision: Decision) -> Decision:
+    """A choice the entry model settles: when it gives one option most of its belief and
+    several times any other's, that option is meant."""
+    index = turn.deps.index
+    beliefs = sorted(
+        (
+            (index.model_probability(result.query, m.doc.id) or 0.0, i)
+            for i, m in enumerate(decision.matches)
+        ),
+        reverse=True,
+    )
+    (top, at), (second, _) = beliefs[0], beliefs[1]
+    if top >= MODEL_SETTLES and top >= MODEL_MARGIN * second:
+        return Decision("answer", (decision.matches[at],))
+    return decision
 
 
 def _place_notes(turn: Turn, result: SearchResult) -> list[str]:
@@ -151,17 +205,34 @@ async def answer(turn: Turn) -> Response:
     """Answer a follow-up about the focused entry, or search the catalogue."""
     asked = asked_of(turn.folded, turn.deps.lexicon)
     turn.state.data[ASKED] = turn.text[:500]
+    focus_before = turn.state.data.get("focus")
+    response = await _answer(turn, asked)
+    if OFFICE in asked.facets and focus_before:  # the office's hours: the procedure stays
+        turn.state.data["focus"] = focus_before
+    return response
+
+
+async def _answer(turn: Turn, asked: Asked) -> Response:
     refused: set[str] = set()
+    denied = ""
     if turn.reading is not None and turn.reading.correction:  # "không phải, ...": not that one
-        refused = {*(turn.state.data.get(SHOWN) or []), turn.state.data.pop("focus", "")}
+        denied = turn.state.data.pop("focus", "") or ""
+        refused = {*(turn.state.data.get(SHOWN) or []), denied}
     followed = None if refused else follow_up(turn, asked)
     if followed is not None:
         entry, _ = followed
         return entry_response(turn, entry, turn.result, follow_up=True)
     result = turn.result
+    in_family = False
     if refused:
-        result = SearchResult(result.query, [m for m in result.matches if m.doc.id not in refused])
+        result, in_family = _corrected(turn, result, refused, denied)
     decision = decide(result, lambda a, b: _family(turn, a, b))
+    if in_family and decision.kind == "fallback" and result.best is not None:
+        decision = Decision("answer", (result.best,))  # the denied card's sibling it names
+    if decision.kind == "clarify":
+        decision = _settled_by_focus(turn, decision)
+    if decision.kind == "clarify":
+        decision = _settled_by_model(turn, result, decision)
     best = decision.matches[0] if decision.matches else None
     if decision.kind == "fallback":
         if _only_greets(turn):  # "Xin chào, cho bác hỏi mấy việc": the menu is the answer
@@ -192,7 +263,7 @@ async def answer(turn: Turn) -> Response:
         assert entry is not None, best.doc.id
         response = entry_response(turn, entry, result)
         turn.state.data[SHOWN] = [entry.id]
-        if not best.confident:
+        if not best.confident and not in_family:
             backed = turn.deps.index.model_probability(result.query, best.doc.id) or 0.0
             response = _hedged(response, result, best, said=backed < MODEL_BACKS)
     response.score = round(best.score, 3)

@@ -1,0 +1,50 @@
+"""Reading residents' words: shorthand only where written as shorthand, places in a message."""
+
+from __future__ import annotations
+
+import pytest
+
+from content.normalize import load_lexicon, marked_tokens
+from content.places import places_in
+
+
+def test_marked_tokens_tell_words_written_with_diacritics() -> None:
+    assert marked_tokens("Quán cà phê ca") == [
+        ("quan", True),
+        ("ca", True),
+        ("phe", True),
+        ("ca", False),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("quán cà phê", "quan ca phe"),  # "cà" is a word
+        ("ra ca lam cccd", "ra cong an lam can cuoc cong dan"),  # typed plain: shorthand
+        ("hẻm 12 bị ngập", "hem 12 bi ngap"),
+        ("hem biet nua", "khong biet nua"),
+    ],
+)
+def test_shorthand_is_expanded_only_where_typed_plain(text: str, words: str) -> None:
+    assert " ".join(load_lexicon().words(text)) == words
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("ở số 88 Hùng Vương", "số 88 Hùng Vương"),
+        ("88 Hùng Vương nha", "88 Hùng Vương"),
+        ("kiệt 15 Phan Đình Phùng", "kiệt 15 Phan Đình Phùng"),
+        ("à nhầm, kiệt 17 chứ không phải 15", "kiệt 17"),
+    ],
+)
+def test_places_with_a_house_number_and_street(text: str, place: str) -> None:
+    assert places_in(text) == place
+
+
+@pytest.mark.parametrize(
+    "text", ["0905 123 456", "con tôi 13 tuổi", "Mới mua 2 Chiếc xe", "năm 2025 Tôi muốn"]
+)
+def test_numbers_without_a_street_are_not_places(text: str) -> None:
+    assert places_in(text) is None
