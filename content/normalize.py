@@ -92,6 +92,23 @@ class Lexicon(BaseModel):
     aspects: dict[str, tuple[str, ...]]
     question_phrases: tuple[str, ...]
     situations: dict[str, Situation] = {}
+    # Events told in a sentence, with the words the catalogue uses for them: "ông tôi mất sáng
+    # nay" is a death ("qua đời"), though "mất" alone is also "lost". Regex on folded text.
+    events: dict[str, str] = {}
+
+    @field_validator("events")
+    @classmethod
+    def _valid_events(cls, value: dict[str, str]) -> dict[str, str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"event pattern {pattern!r}: {exc}") from exc
+        return {key: " ".join(tokenize(v)) for key, v in value.items()}
+
+    def events_in(self, folded: str) -> list[str]:
+        """The catalogue's words for the events a folded message tells."""
+        return [means for pattern, means in self.events.items() if re.search(pattern, folded)]
 
     @field_validator("abbreviations")
     @classmethod

@@ -231,6 +231,7 @@ class SearchIndex:
     def analyze(self, text: str) -> Query:
         """Fold, expand, set aside place names, correct typos, and extract features."""
         tokens = self._prepare(text)
+        tokens += [w for means in self.lexicon.events_in(" ".join(tokens)) for w in means.split()]
         joined = f" {' '.join(tokens)} "
         places = []
         for place in self._places:

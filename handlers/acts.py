@@ -253,4 +253,5 @@ def _learned(turn: Turn) -> Reading:
         return Reading("learn", guess=guess)
     if guess.act in LEARNED and guess.probability >= (OVERRIDE_ACT if sure else SURE_ACT):
         return Reading(guess.act, guess=guess)  # type: ignore[arg-type]
-    return Reading("question", guess=guess, chatter=guess.act == "chatter")
+    chatter = guess.act == "chatter" and guess.probability >= SURE_ACT
+    return Reading("question", guess=guess, chatter=chatter)

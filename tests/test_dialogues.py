@@ -170,6 +170,16 @@ async def test_a_shopping_question_is_not_a_follow_up(resident: Resident) -> Non
     assert reply.content_id != "dang-ky-khai-sinh"
 
 
+@pytest.mark.parametrize("told", ["Ông tôi mất sáng nay tại nhà", "ba em vua mat toi qua"])
+async def test_a_death_told_in_the_family_is_answered_with_khai_tu(
+    resident: Resident, told: str
+) -> None:
+    reply = await resident.say(told)
+    assert reply.content_id in ("dang-ky-khai-tu", "lien-thong-khai-tu")
+    when = await resident.say("phải làm trong bao lâu")
+    assert when.content_id == reply.content_id
+
+
 async def test_a_message_with_its_own_subject_moves_the_focus(resident: Resident) -> None:
     await resident.say("làm khai sinh cho con")
     moved = await resident.say("còn đăng ký tạm trú thì cần gì")

@@ -48,3 +48,18 @@ def test_places_with_a_house_number_and_street(text: str, place: str) -> None:
 )
 def test_numbers_without_a_street_are_not_places(text: str) -> None:
     assert places_in(text) is None
+
+
+@pytest.mark.parametrize(
+    ("folded", "death"),
+    [
+        ("ong toi mat sang nay tai nha", True),
+        ("chong toi mat o benh vien tinh", True),
+        ("ba noi toi mat roi", True),
+        ("me toi mat giay khai sinh", False),  # lost a paper
+        ("em bi mat can cuoc", False),
+        ("con toi bi mat xe", False),
+    ],
+)
+def test_a_death_told_is_read_as_one(folded: str, death: bool) -> None:
+    assert bool(load_lexicon().events_in(folded)) is death

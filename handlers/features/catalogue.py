@@ -82,6 +82,17 @@ def _corrected(
     return SearchResult(result.query, left), False
 
 
+def _held_focus(turn: Turn, asked: Asked) -> AnswerEntry | None:
+    """The entry in focus, for a facet asked that nothing in the catalogue answers better
+    ("làm ở công an phường hay phải lên tỉnh" after the căn cước card)."""
+    if not asked.facets or OFFICE in asked.facets:
+        return None
+    if turn.reading is not None and turn.reading.chatter:
+        return None
+    focus = turn.state.data.get("focus")
+    return turn.deps.catalogue.get(focus) if isinstance(focus, str) else None
+
+
 def _settled_by_focus(turn: Turn, decision: Decision) -> Decision:
     """A choice between unrelated cards that the conversation settles: when exactly one of
     them is the entry in focus or of its family ("có số tổng đài nào không" while the online
@@ -234,6 +245,10 @@ async def _answer(turn: Turn, asked: Asked) -> Response:
     if decision.kind == "clarify":
         decision = _settled_by_model(turn, result, decision)
     best = decision.matches[0] if decision.matches else None
+    if decision.kind == "fallback" and not refused:
+        held = _held_focus(turn, asked)
+        if held is not None:  # nothing else fits a facet asked: the entry being discussed
+            return entry_response(turn, held, result, follow_up=True)
     if decision.kind == "fallback":
         if _only_greets(turn):  # "Xin chào, cho bác hỏi mấy việc": the menu is the answer
             return main_menu(turn, greet=True)
