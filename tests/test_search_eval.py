@@ -23,6 +23,7 @@ FLOORS = {
     "questions/blind_round3.jsonl": 0.85,
     "questions/blind_round4.jsonl": 0.82,
     "questions/blind_round5.jsonl": 0.85,
+    "questions/blind_round6.jsonl": 0.85,
     "questions/procedures.jsonl": 0.85,
     "questions/services_and_acts.jsonl": 0.85,
     "dialogues/blind_round1.jsonl": 0.80,
@@ -30,6 +31,7 @@ FLOORS = {
     "dialogues/blind_round3.jsonl": 0.80,
     "dialogues/blind_round4.jsonl": 0.85,
     "dialogues/blind_round5.jsonl": 0.80,
+    "dialogues/blind_round6.jsonl": 0.85,
     "dialogues/procedures.jsonl": 0.75,
     "dialogues/services_and_acts.jsonl": 0.80,
 }
