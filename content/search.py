@@ -331,7 +331,12 @@ class SearchIndex:
         self, i: int, score: float, core: str, words: frozenset[str], coverage: float
     ) -> Match:
         best_mass, best_phrase, best_core, exact = 0.0, None, "", False
+        faint = FAINT_WEIGHT * self._unknown_idf
         for phrase, needed, mass, original in self._phrases[i]:
+            # An alias of faint words only ("phường ở đâu" reads "phường") counts only when it
+            # is the whole message: inside a longer one it names nothing.
+            if mass < faint and f" {phrase} " != core:
+                continue
             if phrase and mass > best_mass and f" {phrase} " in core and needed <= words:
                 best_mass, best_phrase, best_core = mass, original, phrase
                 exact = f" {phrase} " == core

@@ -100,6 +100,12 @@ LATE_DOSSIER = re.compile(
     r"\b(?:tre hen|qua hen|cham tra|chua tra ket qua|chua co ket qua|chua nhan duoc ket qua"
     r"|cho hoai|cho mai ma)\b|\bhen\b.{0,40}\b(?:ma|nhung)\s+(?:gio\s+)?(?:van\s+)?chua\b"
 )
+# "Hôm trước tôi có báo vụ cống nghẹt, có ai xuống coi chưa": a report made before, asked about.
+REPORTED_BEFORE = re.compile(
+    r"\b(?:da|co|hom truoc|hom bua|hom qua|tuan truoc|lan truoc)\s+(?:\w+\s+){0,3}"
+    r"(?:bao|phan anh|gui phan anh|gui kien nghi|khieu nai)\s+(?:vu|viec|ve|chuyen|cai)\b"
+    r".*\b(?:chua|sao roi|toi dau|the nao roi|ra sao)\b"
+)
 # A request for a lesson names one ("có bài học nào dạy kích hoạt VNeID không").
 LESSON = re.compile(
     r"\b(?:bai hoc|khoa hoc|bai giang|lop hoc|binh dan hoc vu|hoc vu so|muon hoc|hoc cach"
@@ -245,6 +251,8 @@ def _learned(turn: Turn) -> Reading:
     asks_a_number = ASKS_A_NUMBER.search(turn.folded) is not None
     if (asks_a_rule or follows_up or asks_a_number) and guess.act in ("problem", "chatter"):
         return Reading("question", guess=guess)  # "có phải báo phường không?": a question
+    if REPORTED_BEFORE.search(turn.folded):
+        return Reading("status", guess=guess)
     if LATE_DOSSIER.search(turn.folded) and not asks_a_rule and guess.act != "status":
         return Reading("problem", guess=guess)
     if guess.act == "status" and SENT_THING.search(turn.folded) is None:

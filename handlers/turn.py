@@ -48,12 +48,17 @@ class Turn:
         if len(self.text.split()) < MIN_WORDS:
             return self.deps.index.rank(self.query)
         options = readings(self.text[:MAX_QUERY_CHARS])
+        whole = self.deps.index.search(options[-1])
+        rival = whole.best if whole.best is not None and whole.best.confident else None
         for text in options[:-1]:  # the request clauses, most specific first, by words
             result = self.deps.index.search(text, learned=False)
             best = result.best
-            if best is not None and best.phrase is not None and best.confident:
-                return self.deps.index.search(text)  # the clause names its own subject
-        return self.deps.index.search(options[-1])
+            if best is None or best.phrase is None or not best.confident:
+                continue
+            if rival is not None and rival.doc.id != best.doc.id and rival.score > best.score:
+                break  # the story names its subject more strongly than the clause does
+            return self.deps.index.search(text)  # the clause names its own subject
+        return whole
 
     @cached_property
     def folded(self) -> str:

@@ -130,12 +130,12 @@ async def test_a_correction_names_what_was_meant_in_or_out_of_the_family(
 async def test_the_entry_in_focus_settles_a_choice_between_unrelated_cards(
     resident: Resident,
 ) -> None:
-    vague = "làm sao biết hồ sơ đã được duyệt chưa"
+    vague = "có số tổng đài nào hỏi không"
     alone = await Resident(resident.deps).say(vague)
     assert alone.intent == "clarify"  # without a conversation it is ambiguous
-    await resident.say("nộp hồ sơ online thì vào trang nào")
+    await resident.say("đăng nhập cổng dịch vụ công bằng gì")
     settled = await resident.say(vague)
-    assert settled.content_id == "dvcqg-tra-cuu"
+    assert settled.content_id == "tong-dai-dvcqg"  # the card the portal's entry links to
 
 
 @pytest.mark.parametrize(
@@ -317,6 +317,20 @@ async def test_asking_for_a_lesson_opens_a_lesson(resident: Resident, asked: str
     assert reply.intent == "learn"
 
 
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "Hôm trước tôi có báo vụ cống nghẹt trên này, có ai xuống coi chưa vậy?",
+        "hom bua e co bao vu den duong ma chua thay ai toi sua",
+    ],
+)
+async def test_a_report_made_before_and_asked_about_is_a_status_check(
+    resident: Resident, asked: str
+) -> None:
+    reply = await resident.say(asked)
+    assert "Bạn chưa gửi phản ánh nào" in reply.text  # this resident has sent none yet
+
+
 @pytest.mark.parametrize("typed", ["{lower}", "{bare}", "ma {lower} sao roi"])
 async def test_a_code_typed_without_dashes_is_found(resident: Resident, typed: str) -> None:
     code = await file_one(resident)
@@ -341,6 +355,53 @@ async def test_a_ward_matter_without_an_entry_is_not_called_out_of_scope(
     reply = await resident.say(asked)
     assert "ngoài phạm vi" not in reply.text
     assert "Hỏi cán bộ phường" in resident.titles()
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "Mới mua xe máy, đăng ký biển số ở công an phường được không hay phải lên tỉnh?",
+        "Con tôi đang học đại học, có giấy gọi khám nghĩa vụ quân sự, xin hoãn thì làm sao?",
+    ],
+)
+async def test_a_ward_matter_brushing_an_off_topic_word_is_not_out_of_scope(
+    resident: Resident, asked: str
+) -> None:
+    reply = await resident.say(asked)
+    assert "chưa có thông tin" in reply.text and "ngoài phạm vi" not in reply.text
+
+
+@pytest.mark.parametrize(
+    ("told", "entry"),
+    [
+        (
+            "E về quê sinh con nên tính đóng tiệm tóc vài tháng, có cần báo phường gì không ạ",
+            "tam-ngung-ho-kinh-doanh",
+        ),
+        ("quan an cua e muon nghi tam 3 thang thi lam sao", "tam-ngung-ho-kinh-doanh"),
+        ("dẹp tiệm tạp hóa luôn rồi thì làm giấy tờ gì", "cham-dut-ho-kinh-doanh"),
+        ("Con trai tôi cưới vợ rồi, ở chung nhà nhưng muốn có sổ hộ khẩu riêng", "tach-ho"),
+    ],
+)
+async def test_a_situation_told_in_a_story_finds_its_procedure(
+    resident: Resident, told: str, entry: str
+) -> None:
+    reply = await resident.say(told)
+    assert reply.content_id == entry
+
+
+@pytest.mark.parametrize(
+    "told",
+    [
+        "c can bo o quay mot cua hom qua noi chuyen coc lam, me toi hoi lai la bi la",
+        "Cán bộ ở bộ phận một cửa nói chuyện cộc lốc, hỏi lại thì gắt",
+    ],
+)
+async def test_a_complaint_about_staff_is_offered_as_feedback(
+    resident: Resident, told: str
+) -> None:
+    reply = await resident.say(told)
+    assert reply.intent == "feedback"
 
 
 @pytest.mark.parametrize("chatter", ["hôm nay trời có mưa không", "tối nay VN đá mấy giờ z"])

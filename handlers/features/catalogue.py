@@ -82,6 +82,14 @@ def _corrected(
     return SearchResult(result.query, left), False
 
 
+def _plainly_offtopic(turn: Turn, best: Match) -> bool:
+    """An off-topic group named by its own words ("xổ số", "quán cà phê"), or a message the act
+    classifier reads as chatter; a question the words only brush is a ward matter we lack."""
+    reading = turn.reading
+    guess = reading.guess if reading is not None else None
+    return best.confident or guess is None or guess.act != "question"
+
+
 def _held_focus(turn: Turn, asked: Asked) -> AnswerEntry | None:
     """The entry in focus, for a facet asked that nothing in the catalogue answers better
     ("làm ở công an phường hay phải lên tỉnh" after the căn cước card)."""
@@ -95,12 +103,14 @@ def _held_focus(turn: Turn, asked: Asked) -> AnswerEntry | None:
 
 def _settled_by_focus(turn: Turn, decision: Decision) -> Decision:
     """A choice between unrelated cards that the conversation settles: when exactly one of
-    them is the entry in focus or of its family ("có số tổng đài nào không" while the online
-    portal is discussed), that one is meant."""
+    them is the entry in focus, of its family or one it links to ("có số tổng đài nào không"
+    while the online portal is discussed), that one is meant."""
     focus = turn.state.data.get("focus")
-    if not isinstance(focus, str) or not focus:
+    entry = turn.deps.catalogue.get(focus) if isinstance(focus, str) else None
+    if entry is None:
         return decision
-    kin = [m for m in decision.matches if _kin(turn, focus, m.doc.id)]
+    linked = set(entry.related)
+    kin = [m for m in decision.matches if m.doc.id in linked or _kin(turn, entry.id, m.doc.id)]
     return Decision("answer", (kin[0],)) if len(kin) == 1 else decision
 
 
@@ -254,6 +264,9 @@ async def _answer(turn: Turn, asked: Asked) -> Response:
             return main_menu(turn, greet=True)
         if turn.reading is not None and turn.reading.chatter:
             return _unanswered(out_of_scope(turn), result, best)
+        return _unanswered(unknown(turn, _closest(turn, result)), result, best)
+    if decision.kind == "offtopic" and best is not None and not _plainly_offtopic(turn, best):
+        # "mua xe máy, đăng ký biển số ở công an phường": a ward matter we lack, not chatter
         return _unanswered(unknown(turn, _closest(turn, result)), result, best)
     if decision.kind == "offtopic":
         return _unanswered(out_of_scope(turn), result, best)
