@@ -18,8 +18,8 @@ _PATTERNS = (
     re.compile(r"\b(?:hem|kiet|ngo|ngach)\s*(?:so\s*)?\d{1,4}(?:/\d{1,4})?\b"),
     # nhà số 15, số nhà 15
     re.compile(r"\b(?:nha so|so nha)\s*\d{1,4}\b"),
-    # đường Bà Triệu, phố, quốc lộ 24
-    re.compile(r"\b(?:duong|pho|quoc lo|tinh lo|ql)\b(?=\s+(?:[A-ZĐ]|\d))"),
+    # quốc lộ 24, tỉnh lộ 671
+    re.compile(r"\b(?:quoc lo|tinh lo|ql)\s*\d{1,3}\b"),
     # a landmark: gần chợ, trước trường tiểu học, cạnh nhà văn hóa tổ 2
     re.compile(
         r"\b(?:gan|truoc|canh|sau|doi dien|cuoi|dau|trong)\s+(?:cong\s+)?"
@@ -32,6 +32,7 @@ _PATTERNS = (
 _NUMBERED = re.compile(r"\b(?P<so>so\s*)?\d{1,4}(?:/\d{1,4})?\b")
 _LONG_NAME = re.compile(r"(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){2,3}")  # two words at least after a bare number
 _STREET_NAME = re.compile(_NAME)
+_STREET = re.compile(r"\b(?:duong|pho|khu|xom|to)\b")
 MAX_PLACE = 120
 
 
@@ -56,6 +57,10 @@ def places_in(text: str) -> str | None:
             start, end = match.start(), _named_tail(original, match.end())
             if not any(s <= start < e for s, e in spans):
                 spans.append((start, end))
+    for match in _STREET.finditer(folded):  # "đường Bà Triệu": only with the name after it
+        end = _STREET_NAME.match(original, match.end())
+        if end is not None and not any(s <= match.start() < e for s, e in spans):
+            spans.append((match.start(), end.end()))
     for match in _NUMBERED.finditer(folded):
         name = _STREET_NAME if match.group("so") else _LONG_NAME
         end = name.match(original, match.end())

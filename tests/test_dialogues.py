@@ -534,6 +534,24 @@ async def test_refusing_the_phone_at_the_offer_then_agreeing_sends_it(
     assert record.phone is None and record.description.startswith("đèn đường hẻm 12")
 
 
+async def test_no_phone_and_send_now_at_the_offer_sends_it(resident: Resident) -> None:
+    await resident.say("bai rac canh truong e boc mui kinh khung, ko ai don het")
+    place = await resident.say("ngay cong sau truong THCS, duong Le Loi")
+    assert "Địa điểm: ngay cong sau truong THCS, duong Le Loi" in place.text
+    done = await resident.say("hok co sdt dau, gui luon dc ko")
+    assert CODE.search(done.text)
+
+
+async def test_agreeing_at_the_place_question_goes_on_to_the_check(resident: Resident) -> None:
+    await resident.say("Tôi nộp hồ sơ 10 ngày rồi chưa thấy trả lời, quá hẹn rồi")
+    asked = await resident.say("sđt 0978 222 333")
+    assert "Sự việc ở đâu" in asked.text
+    check = await resident.say("xác nhận")
+    assert "Bạn kiểm tra lại phản ánh" in check.text
+    done = await resident.say("uk gui di")
+    assert CODE.search(done.text)
+
+
 async def test_asking_for_the_wards_number_at_the_offer_is_not_a_refusal(
     resident: Resident,
 ) -> None:

@@ -24,6 +24,7 @@ FLOORS = {
     "questions/blind_round4.jsonl": 0.82,
     "questions/blind_round5.jsonl": 0.85,
     "questions/blind_round6.jsonl": 0.85,
+    "questions/blind_round7.jsonl": 0.90,
     "questions/procedures.jsonl": 0.85,
     "questions/services_and_acts.jsonl": 0.85,
     "dialogues/blind_round1.jsonl": 0.80,
@@ -32,6 +33,7 @@ FLOORS = {
     "dialogues/blind_round4.jsonl": 0.85,
     "dialogues/blind_round5.jsonl": 0.80,
     "dialogues/blind_round6.jsonl": 0.85,
+    "dialogues/blind_round7.jsonl": 0.80,
     "dialogues/procedures.jsonl": 0.75,
     "dialogues/services_and_acts.jsonl": 0.80,
 }

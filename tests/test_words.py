@@ -37,6 +37,8 @@ def test_shorthand_is_expanded_only_where_typed_plain(text: str, words: str) -> 
         ("88 Hùng Vương nha", "88 Hùng Vương"),
         ("kiệt 15 Phan Đình Phùng", "kiệt 15 Phan Đình Phùng"),
         ("à nhầm, kiệt 17 chứ không phải 15", "kiệt 17"),
+        ("đường Bà Triệu gần chợ", "đường Bà Triệu, gần chợ"),
+        ("ngay cong sau truong THCS, duong Le Loi", "sau truong THCS, duong Le Loi"),
     ],
 )
 def test_places_with_a_house_number_and_street(text: str, place: str) -> None:
@@ -44,7 +46,8 @@ def test_places_with_a_house_number_and_street(text: str, place: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["0905 123 456", "con tôi 13 tuổi", "Mới mua 2 Chiếc xe", "năm 2025 Tôi muốn"]
+    "text",
+    ["0905 123 456", "con tôi 13 tuổi", "Mới mua 2 Chiếc xe", "năm 2025 Tôi muốn", "đường sá xấu"],
 )
 def test_numbers_without_a_street_are_not_places(text: str) -> None:
     assert places_in(text) is None

@@ -84,6 +84,8 @@ AGREE_WORDS = frozenset(
         "ok",
         "oke",
         "okie",
+        "uk",
+        "uki",
         "dong",
         "y",
         "duoc",
@@ -122,13 +124,15 @@ AGREE_WORDS = frozenset(
     ]
 )
 STRONG_AGREEMENT = frozenset(
-    ["u", "uh", "ok", "oke", "okie", "y", "duoc", "vang", "dung", "gui", "nhan"]
+    ["u", "uh", "uk", "uki", "ok", "oke", "okie", "y", "duoc", "vang", "dung", "gui", "nhan"]
 )
 # "tôi không muốn để số điện thoại", "ko để sđt đâu": the report goes without a phone.
 NO_PHONE = re.compile(
-    r"\b(?:khong|ko|k|chang|khoi)\s+(?:muon\s+|can\s+|thich\s+)?(?:de\s+|cho\s+|ghi\s+|dua\s+)?"
+    r"\b(?:khong|ko|k|hok|hong|hem|chang|khoi)\s+(?:muon\s+|can\s+|thich\s+|co\s+)?"
+    r"(?:de\s+|cho\s+|ghi\s+|dua\s+)?"
     r"(?:lai\s+)?(?:so dien thoai|so dt|sdt|so)\b"
 )
+SEND_NOW = re.compile(r"\bgui\s+(?:luon|di|ngay|lien)\b")
 # "à nhầm, kiệt 17 chứ không phải 15": a place that replaces the one given before.
 PLACE_CORRECTION = re.compile(r"\b(?:nham|lon|khong phai|sua lai|dinh chinh|ghi lai)\b")
 SIDE_ACTS = frozenset(
@@ -407,8 +411,15 @@ async def on_message(turn: Turn) -> Response | None:
     no_phone = NO_PHONE.search(folded) is not None and not phone
     if no_phone and (offered or step in ("consent", "phone")):
         data.update(consent=False, phone=None)
+        if offered and SEND_NOW.search(folded) and data.get("category"):
+            return await _take_offer(turn)  # "không có sđt đâu, gửi luôn được không"
         if offered:
             return _offer(turn, "Được ạ, không cần để lại số điện thoại. ")
+        return _next(turn)
+    if step in ("photo", "place") and _agrees(turn, folded):  # "ok", "xác nhận": nothing more
+        data.setdefault("media_url", None)
+        if step == "place":
+            data["area"] = data.get("area")
         return _next(turn)
     if step == "consent" and (_agrees(turn, folded) or folded in NO):
         data["consent"] = folded not in NO
