@@ -80,7 +80,14 @@ def decide(result: SearchResult, related: Callable[[str, str], bool]) -> Decisio
             return Decision("answer", (match,))
     # Ask only when the message is vague: no alias of the best entry in it, or an alias the
     # rival shares. A message naming two things ("bản sao hay trích lục?") is answered.
-    vague = [m for m in close if best.phrase is None or (m.phrase and m.overlaps(best))]
+    # A rival named only by part of the best one's alias ("khai sinh" inside "liên thông khai
+    # sinh") does not make the message vague: the longer name is what was asked.
+    vague = [
+        m
+        for m in close
+        if best.phrase is None
+        or (m.phrase and m.overlaps(best) and not m.phrase_words < best.phrase_words)
+    ]
     if vague:
         return Decision("clarify", (best, *vague[: MAX_CHOICES - 1]))
     return Decision("answer", (best,))

@@ -1,0 +1,113 @@
+"""Corrected facts (../shared/reference/content_corrections.md, section 1): the corrected
+statement is what residents are told, asked the way they ask, and the old one is gone from the
+whole catalogue."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import yaml
+
+from content.loader import CONTENT_DIR, Catalogue
+from handlers.deps import Deps
+from handlers.engine import handle
+from handlers.types import IncomingMessage, Response
+
+# Statements the catalogue used to make, wrong or outdated since.
+OLD_STATEMENTS = (
+    "không có tài khoản riêng",  # children have their own VNeID account (NĐ 69/2024)
+    "theo tài khoản của cha, mẹ",
+    "thường trú nộp trực tuyến 10.000 đồng",  # the baby's residence registration is exempt
+    "Giấy xác nhận tình trạng hôn nhân của người không đăng ký",  # no longer asked to marry
+    "187805",  # an old page number, not the khai sinh procedure code
+    "1.007073",  # codes missing from the national list of 07/2026
+    "1.011537",
+)
+
+
+def _all_text() -> str:
+    files = [*CONTENT_DIR.rglob("*.yaml"), *(CONTENT_DIR.parent / "content" / "courses").glob("*")]
+    return "\n".join(
+        yaml.safe_dump(yaml.safe_load(p.read_text("utf-8")), allow_unicode=True)
+        for p in files
+        if p.is_file() and p.suffix == ".yaml"
+    )
+
+
+@pytest.mark.parametrize("old", OLD_STATEMENTS)
+def test_the_old_statement_is_gone_from_the_catalogue_and_courses(old: str) -> None:
+    assert old not in _all_text()
+
+
+def test_national_codes_are_the_current_ones(catalogue: Catalogue) -> None:
+    assert catalogue.get("dang-ky-khai-sinh").tthc_code == "1.001193"
+    assert catalogue.get("dang-ky-ket-hon").tthc_code == "1.000894"
+    assert catalogue.get("lien-thong-khai-tu").tthc_code is None  # not confirmed: no code
+
+
+async def _ask(deps: Deps, *messages: str) -> Response:
+    resident = f"corr-{uuid.uuid4().hex[:8]}"
+    reply = None
+    for text in messages:
+        reply = await handle(IncomingMessage("cli", resident, text=text), deps)
+    assert reply is not None
+    return reply
+
+
+async def _full(deps: Deps, *messages: str) -> str:
+    """The whole card, as 'Xem đầy đủ' shows it."""
+    reply = await _ask(deps, *messages)
+    return reply.text
+
+
+@pytest.mark.parametrize(
+    "asked",
+    ["con tôi 10 tuổi có tài khoản vneid riêng được không", "vneid mức 1 mức 2 khác nhau sao"],
+)
+async def test_children_have_their_own_vneid_account(sqlite_deps: Deps, asked: str) -> None:
+    text = await _full(sqlite_deps, asked)
+    assert "vneid" in text.lower()
+    for old in OLD_STATEMENTS[:2]:
+        assert old not in text
+    card = sqlite_deps.catalogue.get("vneid-muc-1-muc-2")
+    assert "tài khoản riêng" in " ".join([card.summary, *card.steps])
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "liên thông khai sinh, thường trú, bhyt có mất tiền không",
+        "khai sinh lien thong co ton phi ko",
+    ],
+)
+async def test_the_babys_residence_registration_is_not_charged(
+    sqlite_deps: Deps, asked: str
+) -> None:
+    reply = await _ask(sqlite_deps, asked)
+    assert "10.000 đồng" not in reply.text and "miễn" in reply.text
+
+
+@pytest.mark.parametrize(
+    "asked", ["đăng ký kết hôn cần giấy tờ gì", "dk ket hon can mang nhung gi a"]
+)
+async def test_marriage_needs_no_single_status_paper(sqlite_deps: Deps, asked: str) -> None:
+    reply = await _ask(sqlite_deps, asked)
+    assert reply.content_id == "dang-ky-ket-hon"
+    assert "Không cần nộp giấy xác nhận tình trạng hôn nhân" in reply.text
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "bố mẹ cháu đi làm xa, bà nội đi khai sinh cho cháu được không",
+        "ong ba di lam giay khai sinh thay cho con toi co can uy quyen ko",
+    ],
+)
+async def test_grandparents_register_a_birth_without_authorisation(
+    sqlite_deps: Deps, asked: str
+) -> None:
+    reply = await _ask(sqlite_deps, asked)
+    assert reply.content_id in ("dang-ky-khai-sinh", "lien-thong-khai-sinh")
+    card = sqlite_deps.catalogue.get("dang-ky-khai-sinh")
+    assert any("không cần giấy ủy" in note for note in card.notes)
