@@ -20,6 +20,10 @@ OLD_STATEMENTS = (
     "theo tài khoản của cha, mẹ",
     "thường trú nộp trực tuyến 10.000 đồng",  # the baby's residence registration is exempt
     "Giấy xác nhận tình trạng hôn nhân của người không đăng ký",  # no longer asked to marry
+    "bản sao giấy tờ chứng minh việc ly hôn",  # the judgment's number and date are enough
+    "Hỏi Công an phường xem hợp đồng có cần công chứng",  # it must be notarised for thường trú
+    "giá trị 30 ngày",  # a residence confirmation (CT07) is valid for a year
+    "66/2023/TT-BCA (mẫu CT01)",  # the form is the one of Thông tư 53/2025/TT-BCA
     "187805",  # an old page number, not the khai sinh procedure code
     "1.007073",  # codes missing from the national list of 07/2026
     "1.011537",
@@ -111,3 +115,37 @@ async def test_grandparents_register_a_birth_without_authorisation(
     assert reply.content_id in ("dang-ky-khai-sinh", "lien-thong-khai-sinh")
     card = sqlite_deps.catalogue.get("dang-ky-khai-sinh")
     assert any("không cần giấy ủy" in note for note in card.notes)
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "xin giấy xác nhận độc thân để vay ngân hàng",
+        "nha e ho ngheo xin giay doc than co mat phi ko",
+    ],
+)
+async def test_single_status_paper_names_its_uses_and_exemptions(
+    sqlite_deps: Deps, asked: str
+) -> None:
+    reply = await _ask(sqlite_deps, asked)
+    assert reply.content_id == "xac-nhan-tinh-trang-hon-nhan"
+    card = sqlite_deps.catalogue.get("xac-nhan-tinh-trang-hon-nhan")
+    assert "vay ngân hàng" in card.summary
+    assert "hộ nghèo, người khuyết tật" in card.fee
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "thuê nhà muốn nhập hộ khẩu vào đó thì hợp đồng có cần công chứng không",
+        "dang ky thuong tru nha thue can giay to gi",
+    ],
+)
+async def test_a_rented_home_needs_a_notarised_contract_for_thuong_tru(
+    sqlite_deps: Deps, asked: str
+) -> None:
+    reply = await _ask(sqlite_deps, asked)
+    assert reply.content_id == "dang-ky-thuong-tru"
+    card = sqlite_deps.catalogue.get("dang-ky-thuong-tru")
+    assert any("được công chứng hoặc chứng thực" in d for d in card.documents)
+    assert any("01 năm" in n for n in card.notes)
