@@ -266,9 +266,21 @@ class WardConfig(Strict):
     website: HttpUrl | None = None
     contacts: dict[str, WardContact]
     facts: dict[str, str | None] = {}
+    # Who to ask about a fact not filled in yet (fact -> contact id); Bộ phận Một cửa otherwise.
+    # The police's fees and times send residents to Công an phường, not to the UBND desk.
+    fact_desks: dict[str, str] = {}
     former_names: list[FormerName] = []
     place_names: list[NonEmpty] = []
     feedback: FeedbackPolicy
+
+    @model_validator(mode="after")
+    def _fact_desks_exist(self) -> WardConfig:
+        for fact, desk in self.fact_desks.items():
+            if fact not in self.facts:
+                raise ValueError(f"fact_desks: unknown fact {fact!r}")
+            if desk not in self.contacts:
+                raise ValueError(f"fact_desks: {fact!r} names unknown contact {desk!r}")
+        return self
 
     @model_validator(mode="after")
     def _agencies_exist(self) -> WardConfig:

@@ -10,7 +10,13 @@ from content.models import PLACEHOLDER, EntryBase, Source, WardConfig
 from handlers.types import Button, Reply
 
 NOT_SET = "chưa cập nhật"
-_ASK_DESK = "chưa cập nhật, bạn vui lòng hỏi Bộ phận Một cửa của phường"
+_DESK = "Bộ phận Một cửa của phường"
+
+
+def missing_fact(key: str, ward: WardConfig) -> str:
+    """How a fact not filled in yet reads: said plainly, with the office that knows it."""
+    contact = ward.contacts.get(ward.fact_desks.get(key, ""))
+    return f"{NOT_SET}, bạn vui lòng hỏi {contact.label if contact else _DESK}"
 
 
 def fill(text: str, ward: WardConfig) -> str:
@@ -19,7 +25,7 @@ def fill(text: str, ward: WardConfig) -> str:
     def value(match: re.Match[str]) -> str:
         kind, key = match.group(1), match.group(2)
         if kind == "fact":
-            return ward.facts.get(key) or _ASK_DESK
+            return ward.facts.get(key) or missing_fact(key, ward)
         name, _, attr = key.partition(".")
         contact = ward.contacts.get(name)
         found = getattr(contact, attr, None) if contact else None

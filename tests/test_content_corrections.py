@@ -149,3 +149,26 @@ async def test_a_rented_home_needs_a_notarised_contract_for_thuong_tru(
     card = sqlite_deps.catalogue.get("dang-ky-thuong-tru")
     assert any("được công chứng hoặc chứng thực" in d for d in card.documents)
     assert any("01 năm" in n for n in card.notes)
+
+
+@pytest.mark.parametrize(
+    "asked", ["đổi căn cước mất mấy ngày, bao nhiêu tiền", "lam lai cccd bi mat het bao lau"]
+)
+async def test_can_cuoc_time_is_stated_and_its_fee_sends_to_the_police(
+    sqlite_deps: Deps, asked: str
+) -> None:
+    reply = await _ask(sqlite_deps, asked)
+    assert reply.content_id in ("cap-doi-can-cuoc", "cap-lai-can-cuoc")
+    assert "07 ngày làm việc" in reply.text
+    fee = next(line for line in reply.text.splitlines() if line.startswith("Lệ phí"))
+    assert "hỏi Công an phường" in fee and "Bộ phận Một cửa" not in fee
+
+
+def test_a_fact_desk_must_name_a_known_fact_and_contact(catalogue: Catalogue) -> None:
+    from pydantic import ValidationError
+
+    ward = catalogue.ward.model_dump()
+    with pytest.raises(ValidationError, match="unknown contact"):
+        type(catalogue.ward).model_validate({**ward, "fact_desks": {"le_phi_can_cuoc": "x"}})
+    with pytest.raises(ValidationError, match="unknown fact"):
+        type(catalogue.ward).model_validate({**ward, "fact_desks": {"khong_co": "cong_an"}})
