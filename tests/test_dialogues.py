@@ -411,7 +411,7 @@ async def test_chatter_gets_the_friendly_out_of_scope_reply(
     assert "ngoài phạm vi" in (await resident.say(chatter)).text
 
 
-VAGUE = "xay day nha tro cho thue co can giay phep ko"  # tạm trú or building: it asks
+VAGUE = "có số tổng đài nào hỏi không"  # which of the hotlines: it asks
 
 
 async def test_every_clarifying_choice_ends_with_none_of_these(resident: Resident) -> None:
