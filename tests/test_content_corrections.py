@@ -24,6 +24,7 @@ OLD_STATEMENTS = (
     "Hỏi Công an phường xem hợp đồng có cần công chứng",  # it must be notarised for thường trú
     "giá trị 30 ngày",  # a residence confirmation (CT07) is valid for a year
     "66/2023/TT-BCA (mẫu CT01)",  # the form is the one of Thông tư 53/2025/TT-BCA
+    "Luật Xây dựng 2014 (Điều 95",  # the permit cites Luật 50/2014/QH13 and NĐ 175/2024
     "187805",  # an old page number, not the khai sinh procedure code
     "1.007073",  # codes missing from the national list of 07/2026
     "1.011537",
@@ -172,3 +173,38 @@ def test_a_fact_desk_must_name_a_known_fact_and_contact(catalogue: Catalogue) ->
         type(catalogue.ward).model_validate({**ward, "fact_desks": {"le_phi_can_cuoc": "x"}})
     with pytest.raises(ValidationError, match="unknown fact"):
         type(catalogue.ward).model_validate({**ward, "fact_desks": {"khong_co": "cong_an"}})
+
+
+@pytest.mark.parametrize(
+    ("asked", "entry", "says"),
+    [
+        (
+            "xin bản sao giấy khai sinh mất mấy ngày",
+            "cap-ban-sao-trich-luc-ho-tich",
+            "01 ngày làm việc",
+        ),
+        ("xin giấy phép xây nhà mấy ngày thì có", "giay-phep-xay-dung", "07 ngày làm việc"),
+        (
+            "mất cả giấy khai sinh lẫn sổ gốc, đăng ký lại khai sinh làm trên mạng được không",
+            "dang-ky-lai-khai-sinh",
+            "Nộp trực tuyến trên Cổng Dịch vụ công quốc gia",
+        ),
+    ],
+)
+async def test_times_and_online_filing_now_stated(
+    sqlite_deps: Deps, asked: str, entry: str, says: str
+) -> None:
+    reply = await _ask(sqlite_deps, asked)
+    assert reply.content_id == entry
+    assert says in reply.text
+
+
+def test_codes_of_the_corrected_procedures(catalogue: Catalogue) -> None:
+    codes = {
+        "cap-ban-sao-trich-luc-ho-tich": "2.000635",
+        "dang-ky-lai-khai-sinh": "1.004884",
+        "dang-ky-lai-khai-tu": "1.005461",
+        "giay-phep-xay-dung": "1.013225",
+    }
+    for entry, code in codes.items():
+        assert catalogue.get(entry).tthc_code == code
