@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -55,6 +55,15 @@ class Catalogue:
     def get(self, entry_id: str) -> AnswerEntry | None:
         """Return the answerable entry with this id, if any."""
         return self.entries.get(entry_id)
+
+    @cached_property
+    def topics_of(self) -> dict[str, frozenset[str]]:
+        """Entry id -> the topics that list it (read once: cards of one family)."""
+        found: dict[str, set[str]] = {}
+        for entry in self.entries.values():
+            for child in getattr(entry, "children", ()):
+                found.setdefault(child, set()).add(entry.id)
+        return {child: frozenset(topics) for child, topics in found.items()}
 
 
 def _read_yaml(path: Path) -> object:

@@ -252,13 +252,14 @@ class SearchIndex:
         """Rank entries for a message; the best first."""
         return self.rank(self.analyze(text), limit, learned)
 
-    def model_probability(self, query: Query, doc_id: str) -> float | None:
-        """The entry model's probability that this message is about `doc_id` (None without
-        a model, or for an entry it does not know)."""
-        if self._model is None or doc_id not in self._model.ids:
-            return None
+    def model_probabilities(self, query: Query, doc_ids: Sequence[str]) -> list[float]:
+        """The entry model's probability that this message is about each of `doc_ids`, from
+        one reading (0 without a model, or for an entry it does not know)."""
+        if self._model is None:
+            return [0.0] * len(doc_ids)
         probabilities = self._model.probabilities(" ".join(query.tokens))
-        return float(probabilities[self._model.ids.index(doc_id)])
+        at = {doc_id: i for i, doc_id in enumerate(self._model.ids)}
+        return [float(probabilities[at[d]]) if d in at else 0.0 for d in doc_ids]
 
     def rank(self, query: Query, limit: int = CANDIDATES, learned: bool = True) -> SearchResult:
         """Rank entries for an already analysed message; `learned`: with the entry model's

@@ -63,8 +63,8 @@ def _kin(turn: Turn, a: str, b: str) -> bool:
     """True for one family: a topic and its entries, or two entries of one topic."""
     if a == b or _family(turn, a, b):
         return True
-    parents = [e for e in turn.deps.catalogue.entries.values() if isinstance(e, Topic)]
-    return any(a in p.children and b in p.children for p in parents)
+    topics = turn.deps.catalogue.topics_of
+    return bool(topics.get(a, frozenset()) & topics.get(b, frozenset()))
 
 
 def _corrected(
@@ -117,14 +117,9 @@ def _settled_by_focus(turn: Turn, decision: Decision) -> Decision:
 def _settled_by_model(turn: Turn, result: SearchResult, decision: Decision) -> Decision:
     """A choice the entry model settles: when it gives one option most of its belief and
     several times any other's, that option is meant."""
-    index = turn.deps.index
-    beliefs = sorted(
-        (
-            (index.model_probability(result.query, m.doc.id) or 0.0, i)
-            for i, m in enumerate(decision.matches)
-        ),
-        reverse=True,
-    )
+    ids = [m.doc.id for m in decision.matches]
+    probabilities = turn.deps.index.model_probabilities(result.query, ids)
+    beliefs = sorted(((p, i) for i, p in enumerate(probabilities)), reverse=True)
     (top, at), (second, _) = beliefs[0], beliefs[1]
     if top >= MODEL_SETTLES and top >= MODEL_MARGIN * second:
         return Decision("answer", (decision.matches[at],))
@@ -292,7 +287,7 @@ async def _answer(turn: Turn, asked: Asked) -> Response:
         response = entry_response(turn, entry, result)
         turn.state.data[SHOWN] = [entry.id]
         if not best.confident and not in_family:
-            backed = turn.deps.index.model_probability(result.query, best.doc.id) or 0.0
+            (backed,) = turn.deps.index.model_probabilities(result.query, [best.doc.id])
             response = _hedged(response, result, best, said=backed < MODEL_BACKS)
     response.score = round(best.score, 3)
     return response

@@ -33,34 +33,6 @@ PLACE_SLACK = 3  # "ở tổ 3 hẻm 40 Quang Trung nhé": a message that is mos
 RELATED_COVERAGE = 0.3  # a card explaining this much of a told problem is offered beside it
 RELATED_RANK = 2  # among the two best matches
 PHONE = re.compile(r"(?:\+?84|0)(?:3|5|7|8|9)\d{8}")
-YES = frozenset(
-    {
-        "co",
-        "co a",
-        "u",
-        "uh",
-        "um",
-        "ok",
-        "oke",
-        "okie",
-        "dong y",
-        "duoc",
-        "vang",
-        "da",
-        "da vang",
-        "dung roi",
-        "dung",
-        "gui",
-        "gui di",
-        "gui luon",
-        "u gui di",
-        "ok gui di",
-        "xac nhan",
-        "chac chan",
-        "co gui",
-        "gui nhe",
-    }
-)
 NO = frozenset(
     {
         "khong",
@@ -124,7 +96,25 @@ AGREE_WORDS = frozenset(
     ]
 )
 STRONG_AGREEMENT = frozenset(
-    ["u", "uh", "uk", "uki", "ok", "oke", "okie", "y", "duoc", "vang", "dung", "gui", "nhan"]
+    [
+        "u",
+        "uh",
+        "um",
+        "uk",
+        "uki",
+        "ok",
+        "oke",
+        "okie",
+        "y",
+        "co",
+        "da",
+        "duoc",
+        "vang",
+        "dung",
+        "gui",
+        "nhan",
+        "chac",
+    ]
 )
 # "tôi không muốn để số điện thoại", "ko để sđt đâu": the report goes without a phone.
 NO_PHONE = re.compile(
@@ -240,8 +230,6 @@ def _related(turn: Turn, draft: str) -> str | None:
 
 def _agrees(turn: Turn, folded: str) -> bool:
     """A short yes, in the resident's words ("ừ gửi đi", "đúng rồi gửi luôn")."""
-    if folded in YES:
-        return True
     words = folded.split()
     if not words or len(words) > 6 or "đừng" in turn.text.lower():
         return False
