@@ -279,6 +279,39 @@ main.add_command(restore)
 
 
 @main.group()
+def ward() -> None:
+    """The ward's own data (contacts and facts)."""
+
+
+@ward.command("export")
+def ward_export() -> None:
+    """Print the ward file with the values saved in the console (/staff/ward), as YAML to
+    commit in content/wards/ (the file's comments are not kept)."""
+    import yaml
+
+    from content.loader import ward_path
+    from db import ward_value_queries
+
+    settings = load_settings()
+    with wards_errors():
+        path = ward_path(settings.ward)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+
+    async def saved() -> dict[str, str | None]:
+        async with database(settings) as sessions, sessions() as session:
+            return await ward_value_queries.current(session, data["id"])
+
+    for key, value in asyncio.run(saved()).items():
+        parts = key.split(".")
+        if parts[0] == "contacts" and len(parts) == 3 and parts[1] in data.get("contacts", {}):
+            data["contacts"][parts[1]][parts[2]] = value
+        elif parts[0] == "facts" and len(parts) == 2 and parts[1] in data.get("facts", {}):
+            data["facts"][parts[1]] = value
+    click.echo(f"# {path.name}: giá trị hiện hành, gồm các thay đổi trên trang /staff/ward")
+    click.echo(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100), nl=False)
+
+
+@main.group()
 def db() -> None:
     """The database."""
 

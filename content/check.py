@@ -10,8 +10,9 @@ from typing import TextIO
 from pydantic import ValidationError
 
 from content.loader import CONTENT_DIR, DEFAULT_WARD, Catalogue, ContentError, load_ward_catalogue
-from content.models import ContactList, HowTo, Procedure, Topic
+from content.models import ContactList, HowTo, Procedure, Redirect, Topic
 from content.normalize import LEXICON_PATH, folded_phrase, load_lexicon
+from content.ward_fields import unfilled
 
 _TRUSTED_SCHEMES = {"https"}
 
@@ -22,8 +23,10 @@ def _link_problems(catalogue: Catalogue) -> Iterator[str]:
         urls = [s.url for s in entry.source if s.url]
         if isinstance(entry, Procedure) and entry.online.url:
             urls.append(entry.online.url)
-        if isinstance(entry, HowTo):
+        if isinstance(entry, HowTo | Redirect):
             urls.extend(link.url for link in entry.links)
+        if isinstance(entry, Redirect) and entry.online and entry.online.url:
+            urls.append(entry.online.url)
         for url in urls:
             if url.scheme not in _TRUSTED_SCHEMES:
                 yield f"entry {entry.id!r}: link {url} is not https"
@@ -57,12 +60,16 @@ def _summary(catalogue: Catalogue) -> str:
     unset_contacts = sorted(
         key for key, c in catalogue.ward.contacts.items() if c.phone is None and c.url is None
     )
+    items = unfilled(catalogue.ward)
     lines = [
         "Catalogue OK: "
         + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
         + f", {len(catalogue.intents)} intent groups.",
         f"Ward {catalogue.ward.id!r}: {len(unset)} local facts and {len(unset_contacts)} contacts"
         " not filled in yet (residents are told 'chưa cập nhật').",
+        f"Unfilled ward items ({len(items)}; an admin fills them in at /staff/ward, where the"
+        " values saved override this file):",
+        *(f"  - {item.key}" for item in items),
     ]
     national = sum(
         1

@@ -31,6 +31,7 @@ Intent = Literal[
     "fallback",
     "learn",
     "handover",
+    "redirect",
 ]
 
 
@@ -135,6 +136,21 @@ class ContactList(EntryBase):
     notes: list[NonEmpty] = []
 
 
+class Redirect(EntryBase):
+    """A matter residents bring to the ward that another office handles (passports, vehicle
+    registration, tax, power...): where to go instead, and how to do it online."""
+
+    kind: Literal["redirect"]
+    handled_by: NonEmpty  # the office that handles it, named as residents will find it
+    where: NonEmpty  # how to reach it (a ward contact placeholder where the ward knows it)
+    online: OnlineFiling | None = None
+    steps: list[NonEmpty] = []
+    notes: list[NonEmpty] = []
+    links: list[Link] = []
+    legal_basis: list[NonEmpty] = []
+    tthc_code: str | None = None
+
+
 class Topic(EntryBase):
     """A broad subject ("đất đai", "VNeID"): a short overview and a choice of entries."""
 
@@ -200,9 +216,10 @@ class CourseFile(Strict):
 
 
 Entry = Annotated[
-    Procedure | HowTo | ContactList | Topic | IntentExamples, Field(discriminator="kind")
+    Procedure | HowTo | ContactList | Redirect | Topic | IntentExamples,
+    Field(discriminator="kind"),
 ]
-AnswerEntry = Procedure | HowTo | ContactList | Topic
+AnswerEntry = Procedure | HowTo | ContactList | Redirect | Topic
 
 
 class ContentFile(Strict):

@@ -489,3 +489,19 @@ class ContestAttempt(Base):
     finished_at: Mapped[datetime | None] = mapped_column(index=True)
     seconds: Mapped[float | None] = mapped_column(Float)
     certificate: Mapped[str | None] = mapped_column(String(32), unique=True)  # URL token
+
+
+class WardValueChange(Base):
+    """One change to the ward's own data made in the console (`contacts.cong_an.phone`,
+    `facts.le_phi_can_cuoc`): kept for good, so the page shows who changed what and when,
+    and the newest change of a key is its value. `value` None: cleared (not filled in)."""
+
+    __tablename__ = "ward_value_changes"
+    __table_args__ = (Index("ix_ward_value_changes_ward_key", "ward_id", "key", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ward_id: Mapped[str] = mapped_column(String(48))
+    key: Mapped[str] = mapped_column(String(120))
+    value: Mapped[str | None] = mapped_column(Text)
+    changed_by: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)

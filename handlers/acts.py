@@ -249,7 +249,12 @@ def _learned(turn: Turn) -> Reading:
         bool(turn.state.data.get("focus")) and asked_of(turn.folded, turn.deps.lexicon).anything
     )
     asks_a_number = ASKS_A_NUMBER.search(turn.folded) is not None
-    if (asks_a_rule or follows_up or asks_a_number) and guess.act in ("problem", "chatter"):
+    # A power or water cut told as a problem is answered with the office that restores it.
+    for_another_office = sure and turn.result.best.doc.kind == "redirect"
+    if (asks_a_rule or follows_up or asks_a_number or for_another_office) and guess.act in (
+        "problem",
+        "chatter",
+    ):
         return Reading("question", guess=guess)  # "có phải báo phường không?": a question
     if REPORTED_BEFORE.search(turn.folded):
         return Reading("status", guess=guess)

@@ -5,15 +5,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from content.loader import Catalogue
-from content.models import AnswerEntry, ContactList, HowTo, Procedure, Topic, WardConfig
+from content.models import (
+    AnswerEntry,
+    ContactList,
+    HowTo,
+    Procedure,
+    Redirect,
+    Topic,
+    WardConfig,
+)
 from handlers.actions import Action, more_of, open_entry
-from handlers.render import NOT_SET, bullets, fill, footer, with_buttons
+from handlers.render import bullets, fill, footer, with_buttons
 from handlers.types import Button, Reply
 
 MENU_BUTTON = Button("Về menu chính", Action("menu").pack())
 # One label, always the last button of a flow's screen, so its number never moves.
 CANCEL_BUTTON = Button("Hủy", Action("cancel").pack())
 MAX_RELATED = 3
+CONTACT_LABELS = (("phone", "điện thoại"), ("address", "địa chỉ"), ("hours", "giờ làm việc"))
 
 
 def _related_buttons(entry: AnswerEntry, catalogue: Catalogue) -> list[Button]:
@@ -41,7 +50,7 @@ def procedure_card(entry: Procedure, catalogue: Catalogue, lead: Sequence[str] =
     facts = procedure_facts(entry, ward)
     lines = [entry.title.upper(), *lead, fill(entry.summary, ward), ""]
     lines += [text for text in facts.values() if text not in lead]
-    lines += ["", footer(entry, entry.legal_basis)]
+    lines += ["", footer(entry, entry.legal_basis, catalogue.ward)]
     buttons = [
         Button("Hồ sơ cần chuẩn bị", more_of(entry.id)),
         *_related_buttons(entry, catalogue),
@@ -61,7 +70,7 @@ def procedure_details(entry: Procedure, catalogue: Catalogue) -> Reply:
     parts.append(f"Cơ quan giải quyết: {fill(entry.handled_by, ward)}")
     if entry.tthc_code:
         parts.append(f"Mã thủ tục trên Cổng Dịch vụ công: {entry.tthc_code}")
-    parts.append(footer(entry, entry.legal_basis))
+    parts.append(footer(entry, entry.legal_basis, catalogue.ward))
     return with_buttons("\n\n".join(parts), [*_related_buttons(entry, catalogue), MENU_BUTTON])
 
 
@@ -76,7 +85,7 @@ def howto_card(entry: HowTo, catalogue: Catalogue, lead: Sequence[str] = ()) -> 
         parts.append("Lưu ý:\n" + bullets(entry.notes[:2], ward))
     if entry.links:
         parts.append("\n".join(f"{link.label}: {link.url}" for link in entry.links))
-    parts.append(footer(entry, entry.legal_basis))
+    parts.append(footer(entry, entry.legal_basis, catalogue.ward))
     buttons = [*_related_buttons(entry, catalogue), MENU_BUTTON]
     if len(entry.notes) > 2:
         buttons.insert(0, Button("Xem thêm lưu ý", more_of(entry.id)))
@@ -90,24 +99,66 @@ def howto_details(entry: HowTo, catalogue: Catalogue) -> Reply:
         [
             entry.title.upper(),
             "Lưu ý:\n" + bullets(entry.notes, ward),
-            footer(entry, entry.legal_basis),
+            footer(entry, entry.legal_basis, catalogue.ward),
         ]
     )
     return with_buttons(text, [*_related_buttons(entry, catalogue), MENU_BUTTON])
 
 
+def redirect_card(entry: Redirect, catalogue: Catalogue, lead: Sequence[str] = ()) -> Reply:
+    """A matter another office handles: who, how to reach it, how to do it online; the steps
+    and notes one tap away."""
+    ward = catalogue.ward
+    lines = [
+        entry.title.upper(),
+        *lead,
+        "Việc này không do UBND phường giải quyết. "
+        f"Nơi giải quyết: {fill(entry.handled_by, ward)}.",
+        fill(entry.summary, ward),
+        "",
+        f"Liên hệ: {fill(entry.where, ward)}",
+    ]
+    if entry.online is not None:
+        lines.append(f"Làm trực tuyến: {fill(entry.online.how, ward)}")
+        if entry.online.url:
+            lines.append(str(entry.online.url))
+    lines += ["", footer(entry, entry.legal_basis, catalogue.ward)]
+    buttons = [*_related_buttons(entry, catalogue), MENU_BUTTON]
+    if entry.steps or entry.notes or entry.links:
+        buttons.insert(0, Button("Xem thêm", more_of(entry.id)))
+    return with_buttons("\n".join(lines), buttons)
+
+
+def redirect_details(entry: Redirect, catalogue: Catalogue) -> Reply:
+    """The steps, notes and links of a redirect."""
+    ward = catalogue.ward
+    parts = [entry.title.upper()]
+    if entry.steps:
+        parts.append("Các bước:\n" + bullets(entry.steps, ward, numbered=True))
+    if entry.notes:
+        parts.append("Lưu ý:\n" + bullets(entry.notes, ward))
+    if entry.links:
+        parts.append("\n".join(f"{link.label}:\n{link.url}" for link in entry.links))
+    if entry.tthc_code:
+        parts.append(f"Mã thủ tục trên Cổng Dịch vụ công: {entry.tthc_code}")
+    parts.append(footer(entry, entry.legal_basis, catalogue.ward))
+    return with_buttons("\n\n".join(parts), [*_related_buttons(entry, catalogue), MENU_BUTTON])
+
+
 def _contact_line(contact, ward: WardConfig) -> str:
+    """One phone line; a ward contact shows the details it has, and says plainly which it
+    does not have yet instead of printing "chưa cập nhật" after every label."""
     if contact.number:
         return f"• {contact.name}: {contact.number} ({contact.purpose})"
     info = ward.contacts[contact.ward_contact]
-    line = f"• {info.label}: điện thoại {info.phone or NOT_SET}"
-    if (
-        info.address is not None
-        or info.hours is not None
-        or contact.ward_contact != "duong_day_nong"
-    ):
-        line += f"; địa chỉ: {info.address or NOT_SET}; giờ làm việc: {info.hours or NOT_SET}"
-    return f"{line} ({contact.purpose})"
+    known = [
+        f"{label} {value}" if name == "phone" else f"{label}: {value}"
+        for name, label in CONTACT_LABELS
+        if (value := getattr(info, name))
+    ]
+    if not known:
+        return f"• {info.label} ({contact.purpose}): phường đang cập nhật số điện thoại, địa chỉ."
+    return f"• {info.label}: {'; '.join(known)} ({contact.purpose})"
 
 
 def contacts_card(entry: ContactList, catalogue: Catalogue, lead: Sequence[str] = ()) -> Reply:
@@ -117,7 +168,7 @@ def contacts_card(entry: ContactList, catalogue: Catalogue, lead: Sequence[str] 
     lines += [_contact_line(c, ward) for c in entry.contacts]
     if entry.notes:
         lines += ["", bullets(entry.notes, ward)]
-    lines += ["", footer(entry)]
+    lines += ["", footer(entry, ward=catalogue.ward)]
     return with_buttons("\n".join(lines), [*_related_buttons(entry, catalogue), MENU_BUTTON])
 
 
@@ -127,7 +178,7 @@ def topic_card(entry: Topic, catalogue: Catalogue, lead: Sequence[str] = ()) -> 
     lines = [entry.title.upper(), *lead, fill(entry.summary, ward)]
     if entry.body:
         lines += ["", bullets(entry.body, ward)]
-    lines += ["", "Bạn cần việc nào?", "", footer(entry)]
+    lines += ["", "Bạn cần việc nào?", "", footer(entry, ward=catalogue.ward)]
     children = (catalogue.get(child) for child in entry.children)
     buttons = [Button(c.title, open_entry(c.id)) for c in children if c is not None]
     return with_buttons("\n".join(lines), [*buttons, MENU_BUTTON])
@@ -154,7 +205,7 @@ def topic_facts_card(entry: Topic, catalogue: Catalogue, facets: Sequence[str]) 
             lines.append(f"• {child.title}: " + " ".join(shown))
     if len(lines) == 1:
         return None
-    lines += ["", footer(entry)]
+    lines += ["", footer(entry, ward=catalogue.ward)]
     buttons = [Button(c.title, open_entry(c.id)) for c in procedures]
     return with_buttons("\n".join(lines), [*buttons, MENU_BUTTON])
 
@@ -162,10 +213,10 @@ def topic_facts_card(entry: Topic, catalogue: Catalogue, facets: Sequence[str]) 
 def follow_up_card(entry: AnswerEntry, catalogue: Catalogue, lead: Sequence[str]) -> Reply:
     """The answer to a follow-up about the entry in focus ("lệ phí bao nhiêu?"): the title
     and what was asked, with the whole card one tap away."""
-    if not lead or not isinstance(entry, Procedure | HowTo):
+    if not lead or not isinstance(entry, Procedure | HowTo | Redirect):
         return card(entry, catalogue, lead)
-    basis = entry.legal_basis if isinstance(entry, Procedure) else ()
-    text = "\n".join([entry.title.upper(), *lead, "", footer(entry, basis)])
+    basis = entry.legal_basis if isinstance(entry, Procedure | Redirect) else ()
+    text = "\n".join([entry.title.upper(), *lead, "", footer(entry, basis, catalogue.ward)])
     buttons = [Button("Xem đầy đủ", open_entry(entry.id))]
     if isinstance(entry, Procedure):
         buttons.append(Button("Hồ sơ cần chuẩn bị", more_of(entry.id)))
@@ -187,6 +238,8 @@ def _card(entry: AnswerEntry, catalogue: Catalogue, lead: Sequence[str] = ()) ->
         return howto_card(entry, catalogue, lead)
     if isinstance(entry, ContactList):
         return contacts_card(entry, catalogue, lead)
+    if isinstance(entry, Redirect):
+        return redirect_card(entry, catalogue, lead)
     return topic_card(entry, catalogue, lead)
 
 
@@ -196,4 +249,6 @@ def details(entry: AnswerEntry, catalogue: Catalogue) -> Reply:
         return procedure_details(entry, catalogue)
     if isinstance(entry, HowTo):
         return howto_details(entry, catalogue)
+    if isinstance(entry, Redirect):
+        return redirect_details(entry, catalogue)
     return card(entry, catalogue)

@@ -14,6 +14,7 @@ from content.normalize import Lexicon
 from content.search import SearchIndex
 from db.models import utcnow
 from handlers.contest_calendar import ContestCalendar
+from handlers.live_ward import LiveWard
 
 
 @dataclass(frozen=True)
@@ -38,3 +39,5 @@ class Deps:
     observe: Callable[[str, str, float, bool], None] | None = None
     # The contests open now, shown in every menu: read once a minute, not once a message.
     contests: ContestCalendar = field(default_factory=ContestCalendar)
+    # The ward's contacts and facts as the console last saved them (checked every message).
+    live_ward: LiveWard = field(default_factory=LiveWard)

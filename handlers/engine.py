@@ -46,6 +46,7 @@ async def handle(msg: IncomingMessage, deps: Deps) -> Response:
     """Handle one message from a resident on any channel and return what to send back."""
     started = time.perf_counter()
     async with deps.sessions() as session, session.begin():
+        deps = await deps.live_ward.deps(session, deps)
         if msg.event_key and not await queries.claim_event(session, msg.channel, msg.event_key):
             return Response([], intent="menu", duplicate=True)
         user = await queries.get_or_create_user(

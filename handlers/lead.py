@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from content.loader import Catalogue
-from content.models import AnswerEntry, HowTo, Procedure
+from content.models import AnswerEntry, HowTo, Procedure, Redirect
 from content.normalize import Lexicon, folded_phrase
 from content.search import Query, SearchIndex
 from content.situations import asked_age, asked_situations, covers_age, line_situations
@@ -51,7 +51,7 @@ def answer_lines(entry: AnswerEntry) -> Iterator[str]:
         yield from entry.documents
         yield from entry.notes
         yield from entry.steps
-    elif isinstance(entry, HowTo):
+    elif isinstance(entry, HowTo | Redirect):
         yield from entry.notes
         yield from entry.steps
     yield from getattr(entry, "body", ())

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
+
+from pydantic import BaseModel
 
 from content.models import PLACEHOLDER, EntryBase, Source, WardConfig
 from handlers.types import Button, Reply
@@ -19,19 +21,123 @@ def missing_fact(key: str, ward: WardConfig) -> str:
     return f"{NOT_SET}, bạn vui lòng hỏi {contact.label if contact else _DESK}"
 
 
+CONTACT_FIELDS = {
+    "phone": "số điện thoại",
+    "address": "địa chỉ",
+    "hours": "giờ làm việc",
+    "email": "thư điện tử",
+    "url": "trang web",
+}
+UPDATING = "phường đang cập nhật"
+_OPENERS = "(,;\n"  # a clause starts after one of these (or at a sentence start)
+_CLOSERS = "),;\n"
+_LEADING_JOINER = re.compile(r"^(?:hoặc|và|rồi)\s+", re.IGNORECASE)
+
+
+def _contact_value(key: str, ward: WardConfig) -> str | None:
+    name, _, attr = key.partition(".")
+    contact = ward.contacts.get(name)
+    found = getattr(contact, attr, None) if contact else None
+    return str(found) if found else None
+
+
+def _clause_start(text: str, at: int) -> int:
+    i = at
+    while i > 0 and text[i - 1] not in _OPENERS and text[i - 2 : i] != ". ":
+        i -= 1
+    return i
+
+
+def _clause_end(text: str, at: int) -> int:
+    i = at
+    while i < len(text) and text[i] not in _CLOSERS and not text.startswith(". ", i):
+        i += 1
+    return i
+
+
+def _drop_clause(text: str, start: int, end: int) -> str:
+    """The text without the clause around text[start:end], and without the separator that
+    joined it: "A (địa chỉ: X) B" -> "A B", "A, điện thoại: X, B" -> "A, B"."""
+    left, right = _clause_start(text, start), _clause_end(text, end)
+    opener = text[left - 1] if left else ""
+    closer = text[right] if right < len(text) else ""
+    before, after = text[: max(left - 1, 0)], text[right + 1 :]
+    if opener == "(" and closer == ")":
+        after = after.lstrip(" ")
+        return before.rstrip() + (" " if after[:1].isalnum() else "") + after
+    if opener == "(" and closer in ",;":
+        return text[:left] + after.lstrip(" ")
+    if opener in (",", ";"):
+        return before + closer + after
+    # The clause began a sentence or a line: what follows takes its place.
+    if closer in ",;":
+        rest = _LEADING_JOINER.sub("", after.lstrip(" "))
+        rest = rest[:1].upper() + rest[1:]
+    elif closer == ".":
+        rest = after.lstrip(" ")
+    else:
+        rest = closer + after
+    head = text[:left]
+    return head.rstrip() + rest if not rest.strip(" ") or rest[0] == "\n" else head + rest
+
+
 def fill(text: str, ward: WardConfig) -> str:
-    """Replace {fact:...} and {contact:...} with the ward's values or a plain "chưa cập nhật"."""
+    """`filled`, or "Phường đang cập nhật." when nothing is left of the text."""
+    return filled(text, ward) or f"{UPDATING[0].upper()}{UPDATING[1:]}."
+
+
+def filled(text: str, ward: WardConfig) -> str:
+    """Replace {fact:...} and {contact:...} with the ward's values. A fact not filled in says
+    so and names the office that knows it; a contact detail not filled in takes its clause
+    with it ("Công an phường (địa chỉ: ...)" -> "Công an phường"), and the card's closing line
+    (`missing_contacts`) says what the ward is still filling in."""
+    while True:
+        for match in PLACEHOLDER.finditer(text):
+            kind, key = match.group(1), match.group(2)
+            if kind == "contact" and _contact_value(key, ward) is None:
+                text = _drop_clause(text, match.start(), match.end())
+                break
+        else:
+            break
 
     def value(match: re.Match[str]) -> str:
         kind, key = match.group(1), match.group(2)
         if kind == "fact":
             return ward.facts.get(key) or missing_fact(key, ward)
-        name, _, attr = key.partition(".")
-        contact = ward.contacts.get(name)
-        found = getattr(contact, attr, None) if contact else None
-        return str(found) if found else NOT_SET
+        return _contact_value(key, ward) or UPDATING
 
-    return PLACEHOLDER.sub(value, text)
+    return re.sub(r" {2,}", " ", PLACEHOLDER.sub(value, text).strip())
+
+
+def missing_contacts(texts: Iterable[str], ward: WardConfig) -> str | None:
+    """One closing line for the ward's contact details a card refers to but the ward has not
+    filled in yet: "Phường đang cập nhật: số điện thoại của Công an phường Đăk Bla."."""
+    wanted: dict[str, list[str]] = {}
+    for text in texts:
+        for kind, key in PLACEHOLDER.findall(text):
+            name, _, attr = key.partition(".")
+            if kind == "contact" and attr in CONTACT_FIELDS and _contact_value(key, ward) is None:
+                fields = wanted.setdefault(name, [])
+                if CONTACT_FIELDS[attr] not in fields:
+                    fields.append(CONTACT_FIELDS[attr])
+    parts = [
+        f"{', '.join(fields)} của {ward.contacts[name].label}"
+        for name, fields in wanted.items()
+        if name in ward.contacts
+    ]
+    return f"Phường đang cập nhật {'; '.join(parts)}." if parts else None
+
+
+def entry_strings(value: object) -> Iterator[str]:
+    """Every string an entry holds, recursively (its placeholders are what a card may show)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, BaseModel):
+        for item in value.__dict__.values():
+            yield from entry_strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from entry_strings(item)
 
 
 def vn_date(day: date) -> str:
@@ -43,9 +149,15 @@ def _source_label(source: Source) -> str:
     return source.url.host.removeprefix("www.") if source.url and source.url.host else source.title
 
 
-def footer(entry: EntryBase, legal_basis: Sequence[str] = ()) -> str:
-    """The closing lines of every card: legal basis, sources and the date last checked."""
+def footer(
+    entry: EntryBase, legal_basis: Sequence[str] = (), ward: WardConfig | None = None
+) -> str:
+    """The closing lines of every card: the ward's details still being filled in, legal basis,
+    sources and the date last checked."""
     lines = []
+    missing = missing_contacts(entry_strings(entry), ward) if ward is not None else None
+    if missing:
+        lines.append(missing)
     if legal_basis:
         lines.append("Căn cứ: " + "; ".join(legal_basis) + ".")
     sources = ", ".join(dict.fromkeys(_source_label(s) for s in entry.source))
@@ -55,9 +167,9 @@ def footer(entry: EntryBase, legal_basis: Sequence[str] = ()) -> str:
 
 def bullets(items: Iterable[str], ward: WardConfig, numbered: bool = False) -> str:
     """A list as chat lines: "• item" or "1. item"."""
+    shown = [text for text in (filled(item, ward) for item in items) if text]
     return "\n".join(
-        f"{i}. {fill(item, ward)}" if numbered else f"• {fill(item, ward)}"
-        for i, item in enumerate(items, 1)
+        f"{i}. {item}" if numbered else f"• {item}" for i, item in enumerate(shown, 1)
     )
 
 

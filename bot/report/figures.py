@@ -52,7 +52,7 @@ from handlers.features.tracking import STATUS_LABELS
 
 LOCAL_OFFSET = timedelta(hours=7)  # Vietnam: UTC+7 all year
 OFFICE_HOURS = (7, 17)  # 7:00-17:00, Monday to Friday (the ward's own hours are unconfirmed)
-ENTRY_INTENTS = ("procedure", "howto", "hotline")
+ENTRY_INTENTS = ("procedure", "howto", "hotline", "redirect")
 TOP_ENTRIES = 15
 CHANNEL_LABELS = {
     "telegram": "Telegram",

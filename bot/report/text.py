@@ -16,6 +16,7 @@ KIND_LABELS = {
     "howto": "Hướng dẫn",
     "hotline": "Đường dây nóng",
     "topic": "Chủ đề",
+    "redirect": "Nơi khác giải quyết",
 }
 SUBJECT_LABELS = {"answer": "Câu trả lời của trợ lý", "feedback": "Xử lý phản ánh"}
 SCORES = (1, 2, 3, 4, 5)

@@ -17,6 +17,7 @@ from bot.staff import announcement_views as announcements
 from bot.staff import auth, common, signin, views
 from bot.staff import contest_views as contests
 from bot.staff import report_views as report
+from bot.staff import ward_views as ward
 from db.models import StaffSession, StaffUser
 
 View = Callable[[web.Request, StaffUser, StaffSession], Awaitable[web.StreamResponse]]
@@ -76,6 +77,8 @@ ROUTES: tuple[Route, ...] = (
         max_body=contests.MAX_BODY,
     ),
     Route("GET", "/staff/contests/{id}/results.xlsx", contests.results_xlsx, CONTEST_ROLES),
+    Route("GET", "/staff/ward", ward.page_view, EVERY_ROLE),
+    Route("POST", "/staff/ward", ward.save, ADMIN),
     Route("GET", "/staff/report", report.page, EVERY_ROLE),
     Route("GET", "/staff/report/chart/{id}.png", report.chart, EVERY_ROLE),  # id: "on_time"
     Route("GET", "/staff/report/download.xlsx", report.download_xlsx, EVERY_ROLE),

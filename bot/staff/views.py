@@ -20,6 +20,7 @@ from bot.staff.common import (
     local_time,
     see_other,
 )
+from bot.staff.ward_views import unfilled_count
 from db import feedback_queries as fq
 from db.models import (
     CannedReply,
@@ -81,6 +82,8 @@ async def inbox(
         "channels": CHANNEL_LABELS,
         "query": dict(request.query),
         "export": "/staff/export.csv?" + urlencode(dict(request.query)),
+        # Admins see how much of the ward's own data residents still miss.
+        "unfilled": await unfilled_count(request) if user.role == "admin" else 0,
     }
     return aiohttp_jinja2.render_template("inbox.html", request, context)
 

@@ -5,7 +5,7 @@ card, a short clarifying choice (always with "Không phải các mục trên"), 
 from __future__ import annotations
 
 from content.clauses import MIN_WORDS
-from content.models import AnswerEntry, ContactList, HowTo, Intent, Procedure, Topic
+from content.models import AnswerEntry, ContactList, HowTo, Intent, Procedure, Redirect, Topic
 from content.normalize import fold
 from content.search import Match, SearchResult
 from handlers.actions import Action, open_entry
@@ -46,6 +46,8 @@ def intent_of(entry: AnswerEntry) -> Intent:
         return "feedback" if entry.id == GUIDE_ID else "howto"
     if isinstance(entry, ContactList):
         return "hotline"
+    if isinstance(entry, Redirect):
+        return "redirect"
     assert isinstance(entry, Topic)
     return entry.intent
 

@@ -1,0 +1,139 @@
+"""The ward's own data as the console edits it: one field per contact detail and per ward
+fact, named after the ward file (`contacts.cong_an.phone`, `facts.le_phi_can_cuoc`), checked
+before it is stored, and laid over the ward file's values."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import phonenumbers
+from pydantic import HttpUrl, ValidationError
+
+from content.models import WardConfig
+
+CONTACT_FIELDS = {
+    "label": "Tên hiển thị",
+    "phone": "Số điện thoại",
+    "address": "Địa chỉ",
+    "hours": "Giờ làm việc",
+    "email": "Thư điện tử",
+    "url": "Trang web",
+}
+# The details a contact is expected to have (what the console's home counts as unfilled).
+ESSENTIAL = ("phone", "address", "hours", "url")
+MAX_CHARS = {"label": 150, "phone": 40, "address": 300, "hours": 200, "email": 120, "url": 300}
+MAX_FACT_CHARS = 600
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+_FORMULA = ("=", "+", "-", "@")  # a spreadsheet would run it as a formula
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+
+
+@dataclass(frozen=True)
+class WardField:
+    """One editable item of the ward's data."""
+
+    key: str  # "contacts.cong_an.phone" or "facts.le_phi_can_cuoc"
+    group: str  # the contact's label, or "Thông tin riêng của phường"
+    label: str  # "Số điện thoại", or the fact's key
+    value: str | None
+    essential: bool  # counted as unfilled while empty
+
+
+def fields(ward: WardConfig, ward_file: WardConfig | None = None) -> Iterator[WardField]:
+    """Every editable item, contacts first (in the ward file's order), then facts. The
+    details a contact is expected to have are those the ward file lists (`ward_file`, when
+    `ward` carries the console's values)."""
+    for contact_id, contact in ward.contacts.items():
+        given = (ward_file or ward).contacts[contact_id].model_fields_set
+        for name, label in CONTACT_FIELDS.items():
+            value = getattr(contact, name)
+            yield WardField(
+                f"contacts.{contact_id}.{name}",
+                contact.label,
+                label,
+                None if value is None else str(value),
+                name in ESSENTIAL and name in given,
+            )
+    for fact, value in ward.facts.items():
+        yield WardField(f"facts.{fact}", "Thông tin riêng của phường", fact, value, True)
+
+
+def unfilled(ward: WardConfig, ward_file: WardConfig | None = None) -> list[WardField]:
+    """The items residents are told "chưa cập nhật" about."""
+    return [f for f in fields(ward, ward_file) if f.essential and not f.value]
+
+
+class InvalidValue(ValueError):
+    """A value the console refuses, with the reason in Vietnamese for the form."""
+
+
+def clean(key: str, raw: str, ward: WardConfig) -> str | None:
+    """The value to store for `key` (None: not filled in), or InvalidValue."""
+    kind, name = _kind(key, ward)
+    text = re.sub(r"\s+", " ", _CONTROL.sub(" ", raw)).strip()
+    if not text:
+        if name == "label":
+            raise InvalidValue("Tên hiển thị không được để trống.")
+        return None
+    limit = MAX_FACT_CHARS if kind == "fact" else MAX_CHARS[name]
+    if len(text) > limit:
+        raise InvalidValue(f"Quá dài (tối đa {limit} ký tự).")
+    if name == "phone":
+        return _phone(text)
+    if text.startswith(_FORMULA):
+        raise InvalidValue("Không bắt đầu bằng các dấu =, +, -, @.")
+    if name == "email" and not _EMAIL.match(text):
+        raise InvalidValue("Thư điện tử không đúng dạng, ví dụ: ubnd@quangngai.gov.vn.")
+    if name == "url":
+        return _https(text)
+    return text
+
+
+def _kind(key: str, ward: WardConfig) -> tuple[str, str]:
+    parts = key.split(".")
+    contact = len(parts) == 3 and parts[0] == "contacts" and parts[1] in ward.contacts
+    if contact and parts[2] in CONTACT_FIELDS:
+        return "contact", parts[2]
+    if len(parts) == 2 and parts[0] == "facts" and parts[1] in ward.facts:
+        return "fact", parts[1]
+    raise InvalidValue(f"Không có mục {key!r} trong thông tin của phường.")
+
+
+def _phone(text: str) -> str:
+    """A Vietnamese number as it is written at home ("0260 3862 111", "1900 0368")."""
+    try:
+        number = phonenumbers.parse(text, "VN")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or number.country_code != 84 or not phonenumbers.is_valid_number(number):
+        raise InvalidValue(
+            "Số điện thoại không hợp lệ. Ghi một số của Việt Nam, ví dụ 0260 3862 111, "
+            "0905 123 456 hoặc 1900 0368."
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def _https(text: str) -> str:
+    try:
+        url = HttpUrl(text)
+    except ValidationError:
+        raise InvalidValue("Địa chỉ trang web không đúng dạng.") from None
+    if url.scheme != "https" or not url.host or "." not in url.host:
+        raise InvalidValue("Chỉ nhận địa chỉ trang web bắt đầu bằng https://.")
+    return str(url)
+
+
+def apply(ward: WardConfig, values: Mapping[str, str | None]) -> WardConfig:
+    """The ward with the console's values laid over the ward file's (keys the ward file no
+    longer has are left out)."""
+    data = ward.model_dump(mode="json", exclude_unset=False)
+    for key, value in values.items():
+        parts = key.split(".")
+        if len(parts) == 3 and parts[0] == "contacts" and parts[1] in data["contacts"]:
+            if parts[2] in CONTACT_FIELDS and (value or parts[2] != "label"):
+                data["contacts"][parts[1]][parts[2]] = value
+        elif len(parts) == 2 and parts[0] == "facts" and parts[1] in data["facts"]:
+            data["facts"][parts[1]] = value
+    return WardConfig.model_validate(data)
