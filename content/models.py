@@ -133,6 +133,7 @@ class ContactList(EntryBase):
 
     kind: Literal["contacts"]
     contacts: list[Contact] = Field(min_length=1)
+    compact: bool = False  # one short line per contact (the situation and its number)
     notes: list[NonEmpty] = []
 
 

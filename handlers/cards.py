@@ -161,11 +161,20 @@ def _contact_line(contact, ward: WardConfig) -> str:
     return f"• {info.label}: {'; '.join(known)} ({contact.purpose})"
 
 
+def _compact_line(contact, ward: WardConfig) -> str:
+    """ "• Cháy nổ, cứu nạn: 114": the situation and the number, nothing else."""
+    if contact.number:
+        return f"• {contact.name}: {contact.number}"
+    phone = ward.contacts[contact.ward_contact].phone
+    return f"• {contact.name}: {phone or 'phường đang cập nhật số'}"
+
+
 def contacts_card(entry: ContactList, catalogue: Catalogue, lead: Sequence[str] = ()) -> Reply:
-    """Phone lines; a ward number not filled in is shown as "chưa cập nhật", never guessed."""
+    """Phone lines; a ward number not filled in is said to be on its way, never guessed."""
     ward = catalogue.ward
     lines = [entry.title.upper(), *lead, fill(entry.summary, ward), ""]
-    lines += [_contact_line(c, ward) for c in entry.contacts]
+    line = _compact_line if entry.compact else _contact_line
+    lines += [line(c, ward) for c in entry.contacts]
     if entry.notes:
         lines += ["", bullets(entry.notes, ward)]
     lines += ["", footer(entry, ward=catalogue.ward)]

@@ -13,7 +13,7 @@ from content.models import AnswerEntry
 from handlers.actions import Action, open_entry
 from handlers.cards import MENU_BUTTON
 from handlers.features.menu import menu_buttons
-from handlers.render import NOT_SET, with_buttons
+from handlers.render import with_buttons
 from handlers.turn import Turn
 from handlers.types import Button, Response
 
@@ -51,8 +51,9 @@ def human_help(turn: Turn) -> str:
     desk = turn.deps.catalogue.ward.contacts.get("mot_cua")
     if desk is None:
         return ""
-    phone = desk.phone or f"{NOT_SET}, bạn có thể đến trực tiếp"
-    return f"Cần gặp cán bộ: {desk.label}, điện thoại {phone}."
+    if desk.phone:
+        return f"Cần gặp cán bộ: {desk.label}, điện thoại {desk.phone}."
+    return f"Cần gặp cán bộ: bạn đến trực tiếp {desk.label} (phường đang cập nhật số điện thoại)."
 
 
 def unreadable(turn: Turn) -> Response:

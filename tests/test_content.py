@@ -90,7 +90,7 @@ def test_only_sourced_national_numbers_appear(catalogue: Catalogue) -> None:
 def test_unconfigured_ward_values_render_as_not_updated(catalogue: Catalogue) -> None:
     ward = catalogue.ward
     assert all(c.phone is None for c in ward.contacts.values())  # the shipped file is blank
-    assert "chưa cập nhật" in fill("Gọi {contact:ubnd.phone}", ward)
+    assert "đang cập nhật" in fill("Gọi {contact:ubnd.phone}", ward)
     assert "chưa cập nhật" in fill("Lệ phí: {fact:le_phi_ho_kinh_doanh}", ward)
     filled = ward.model_copy(update={"facts": {**ward.facts, "le_phi_ho_kinh_doanh": "100.000 đ"}})
     assert fill("{fact:le_phi_ho_kinh_doanh}", filled) == "100.000 đ"
@@ -147,3 +147,56 @@ def test_a_non_https_link_fails_the_check(tmp_path: Path) -> None:
     out = io.StringIO()
     assert check.run(content_dir=broken, out=out) == 1
     assert "not https" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Wording rule 4.1: a missing contact detail takes its clause, never lands mid-sentence.
+        (
+            "Báo Công an phường ({contact:cong_an.phone}) hoặc gọi 113.",
+            "Báo Công an phường hoặc gọi 113.",
+        ),
+        (
+            "Công an phường (địa chỉ: {contact:cong_an.address}; giờ làm việc: "
+            "{contact:cong_an.hours}) hoặc nộp trực tuyến.",
+            "Công an phường hoặc nộp trực tuyến.",
+        ),
+        (
+            "Gọi đường dây nóng {contact:duong_day_nong.phone}, hoặc đến Bộ phận Một cửa "
+            "({contact:mot_cua.address}) để được giúp.",
+            "Đến Bộ phận Một cửa để được giúp.",
+        ),
+        ("Nộp tại Một cửa. Giờ làm việc: {contact:mot_cua.hours}.", "Nộp tại Một cửa."),
+        ("{contact:cong_an.label}, điện thoại: {contact:cong_an.phone}", "Công an phường Đăk Bla"),
+    ],
+)
+def test_a_missing_contact_detail_takes_its_clause_with_it(
+    catalogue: Catalogue, text: str, expected: str
+) -> None:
+    assert fill(text, catalogue.ward) == expected
+
+
+def test_a_filled_contact_detail_is_shown_in_place(catalogue: Catalogue) -> None:
+    contacts = dict(catalogue.ward.contacts)
+    contacts["cong_an"] = contacts["cong_an"].model_copy(update={"phone": "0260 3862 111"})
+    ward = catalogue.ward.model_copy(update={"contacts": contacts})
+    text = "Báo Công an phường ({contact:cong_an.phone}) hoặc gọi 113."
+    assert fill(text, ward) == "Báo Công an phường (0260 3862 111) hoặc gọi 113."
+
+
+def test_no_card_prints_a_missing_value_mid_sentence(catalogue: Catalogue) -> None:
+    """Every card of the shipped (blank) ward: no "chưa cập nhật" right after a label such as
+    "gọi" or "tại", and the details still missing are said once, at the end."""
+    from handlers.cards import card, details
+
+    for entry in catalogue.entries.values():
+        for reply in (card(entry, catalogue), details(entry, catalogue)):
+            lowered = reply.text.lower()
+            for bad in (
+                "gọi chưa cập nhật",
+                "tại chưa cập nhật",
+                "số chưa cập nhật",
+                "(chưa cập nhật)",
+            ):
+                assert bad not in lowered, (entry.id, bad)

@@ -87,7 +87,7 @@ async def test_ambiguous_question_offers_a_choice_and_the_number_picks_it(deps: 
 async def test_hotline_never_invents_a_ward_number(deps: Deps) -> None:
     response = await say(deps, "so dien thoai ubnd phuong")
     assert response.intent == "hotline"
-    assert "chưa cập nhật" in response.text
+    assert "đang cập nhật" in response.text
 
 
 async def test_feedback_question_gets_feedback_guidance(deps: Deps) -> None:

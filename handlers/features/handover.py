@@ -13,7 +13,7 @@ from handlers.cards import MENU_BUTTON
 from handlers.fallback import human_help
 from handlers.feature import Feature
 from handlers.features import feedback
-from handlers.render import NOT_SET, with_buttons
+from handlers.render import with_buttons
 from handlers.turn import Turn
 from handlers.types import Button, Response
 
@@ -25,8 +25,16 @@ def _contacts(turn: Turn) -> str:
     ward = turn.deps.catalogue.ward
     desk = ward.contacts.get("mot_cua")
     lines = [human_help(turn)] if desk is not None else []
-    if desk is not None:
-        lines.append(f"Địa chỉ: {desk.address or NOT_SET}; giờ làm việc: {desk.hours or NOT_SET}.")
+    known = [
+        f"{label}: {value}"
+        for label, value in (
+            ("Địa chỉ", desk and desk.address),
+            ("Giờ làm việc", desk and desk.hours),
+        )
+        if value
+    ]
+    if known:
+        lines.append("; ".join(known) + ".")
     return "\n".join(lines)
 
 

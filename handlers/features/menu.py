@@ -48,6 +48,8 @@ def entries_section(turn: Turn, section: MenuSection) -> Response:
     entries = [e for e in (catalogue.get(i) for i in section.entries) if e is not None]
     if section.inline:
         replies = [contacts_card(e, catalogue) for e in entries if isinstance(e, ContactList)]
+        if len(replies) == 1:  # one card (one phone screen): its buttons lead to the details
+            return Response(replies, intent="hotline", title=section.title)
         last = replies[-1]
         replies[-1] = Reply(last.text, (MENU_BUTTON,))
         replies = [Reply(r.text) for r in replies[:-1]] + [replies[-1]]
