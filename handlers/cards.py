@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from content.loader import Catalogue
@@ -14,8 +15,9 @@ from content.models import (
     Topic,
     WardConfig,
 )
+from content.normalize import folded_phrase
 from handlers.actions import Action, more_of, open_entry
-from handlers.render import bullets, fill, footer, with_buttons
+from handlers.render import bullets, fill, footer, spelled_out, with_buttons
 from handlers.types import Button, Reply
 
 MENU_BUTTON = Button("Về menu chính", Action("menu").pack())
@@ -44,29 +46,80 @@ def procedure_facts(entry: Procedure, ward: WardConfig) -> dict[str, str]:
     }
 
 
+# A summary that already gives the time or the fee: the card does not say it again below.
+STATES_TIME = re.compile(
+    r"\b\d+ (?:ngay|gio|thang|tuan)\b|\btrong ngay\b|\bngay lam viec\b|\btiep nhan ngay\b"
+)
+STATES_FEE = re.compile(r"\ble phi\b|\bmien phi\b|\bkhong mat (?:tien|phi)\b|\b\d+\.000 dong\b")
+MORE = "Xem thêm: hồ sơ, các bước"
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a fact ("UBND phường nơi bạn cư trú." of a longer "Nơi nộp");
+    the rest is in the details."""
+    for match in re.finditer(r"[.;] ", text):
+        following = text[match.end() : match.end() + 1]
+        if following.isupper():
+            return text[: match.start() + 1].rstrip(";") + (
+                "" if text[match.start()] == "." else "."
+            )
+    return text
+
+
+def short_facts(entry: Procedure, ward: WardConfig) -> list[str]:
+    """The facts of the short card: the first sentence of each, and none the summary gives."""
+    said = folded_phrase(entry.summary)
+    lines = []
+    if not STATES_TIME.search(said):
+        lines.append(f"Thời hạn: {first_sentence(fill(entry.processing_time, ward))}")
+    if not STATES_FEE.search(said):
+        lines.append(f"Lệ phí: {first_sentence(fill(entry.fee, ward))}")
+    lines.append(f"Nơi nộp: {first_sentence(fill(entry.where, ward))}")
+    if entry.online.available:
+        lines.append("Nộp trực tuyến: được (cách làm trong phần Xem thêm).")
+    else:
+        lines.append("Nộp trực tuyến: chưa được, nộp trực tiếp.")
+    return lines
+
+
+def online_link(entry: Procedure | Redirect) -> list[str]:
+    """The portal as a label and its address on a line of its own."""
+    online = entry.online
+    if online is None or not online.available or online.url is None:
+        return []
+    host = online.url.host or ""
+    label = PORTALS.get(host.removeprefix("www."), "Trang nộp trực tuyến")
+    return [f"{label}:", str(online.url)]
+
+
+PORTALS = {
+    "dichvucong.gov.vn": "Cổng Dịch vụ công quốc gia",
+    "dichvucong.bocongan.gov.vn": "Cổng Dịch vụ công Bộ Công an",
+}
+
+
 def procedure_card(entry: Procedure, catalogue: Catalogue, lead: Sequence[str] = ()) -> Reply:
-    """Short procedure card: the answer the resident asked for first, then the key facts."""
+    """Short procedure card, made for a phone: the answer asked for first, the summary, the
+    key facts in one line each; documents, steps and the legal basis behind "Xem thêm"."""
     ward = catalogue.ward
-    facts = procedure_facts(entry, ward)
     lines = [entry.title.upper(), *lead, fill(entry.summary, ward), ""]
-    lines += [text for text in facts.values() if text not in lead]
-    lines += ["", footer(entry, entry.legal_basis, catalogue.ward)]
-    buttons = [
-        Button("Hồ sơ cần chuẩn bị", more_of(entry.id)),
-        *_related_buttons(entry, catalogue),
-        MENU_BUTTON,
-    ]
+    shown = "\n".join(lead)
+    lines += [text for text in short_facts(entry, ward) if text.split(":")[0] not in shown]
+    lines += online_link(entry)
+    lines += ["", footer(entry, ward=ward, short=True)]
+    buttons = [Button(MORE, more_of(entry.id)), *_related_buttons(entry, catalogue), MENU_BUTTON]
     return with_buttons("\n".join(lines), buttons)
 
 
 def procedure_details(entry: Procedure, catalogue: Catalogue) -> Reply:
-    """Everything about a procedure: documents, steps, notes."""
+    """Everything about a procedure: documents, steps, notes, the full facts, the legal basis."""
     ward = catalogue.ward
     parts = [entry.title.upper(), "Hồ sơ cần chuẩn bị:\n" + bullets(entry.documents, ward)]
     if entry.steps:
         parts.append("Các bước:\n" + bullets(entry.steps, ward, numbered=True))
     if entry.notes:
         parts.append("Lưu ý:\n" + bullets(entry.notes, ward))
+    parts.append("\n".join(procedure_facts(entry, ward).values()))
     parts.append(f"Cơ quan giải quyết: {fill(entry.handled_by, ward)}")
     if entry.tthc_code:
         parts.append(f"Mã thủ tục trên Cổng Dịch vụ công: {entry.tthc_code}")
@@ -74,35 +127,35 @@ def procedure_details(entry: Procedure, catalogue: Catalogue) -> Reply:
     return with_buttons("\n\n".join(parts), [*_related_buttons(entry, catalogue), MENU_BUTTON])
 
 
+def _links(entry: HowTo | Redirect) -> str:
+    return "\n".join(f"{link.label}:\n{link.url}" for link in entry.links)
+
+
 def howto_card(entry: HowTo, catalogue: Catalogue, lead: Sequence[str] = ()) -> Reply:
-    """A how-to: the steps are the answer, so they come right after the summary."""
+    """A how-to: the steps are the answer, so they come right after the summary; notes and
+    the legal basis behind "Xem thêm"."""
     ward = catalogue.ward
     parts = [
         "\n".join([entry.title.upper(), *lead, fill(entry.summary, ward)]),
         bullets(entry.steps, ward, numbered=True),
     ]
-    if entry.notes:
-        parts.append("Lưu ý:\n" + bullets(entry.notes[:2], ward))
     if entry.links:
-        parts.append("\n".join(f"{link.label}: {link.url}" for link in entry.links))
-    parts.append(footer(entry, entry.legal_basis, catalogue.ward))
+        parts.append(_links(entry))
+    parts.append(footer(entry, ward=ward, short=True))
     buttons = [*_related_buttons(entry, catalogue), MENU_BUTTON]
-    if len(entry.notes) > 2:
+    if entry.notes or entry.legal_basis:
         buttons.insert(0, Button("Xem thêm lưu ý", more_of(entry.id)))
     return with_buttons("\n\n".join(parts), buttons)
 
 
 def howto_details(entry: HowTo, catalogue: Catalogue) -> Reply:
-    """All the notes of a how-to."""
+    """The notes and the legal basis of a how-to."""
     ward = catalogue.ward
-    text = "\n\n".join(
-        [
-            entry.title.upper(),
-            "Lưu ý:\n" + bullets(entry.notes, ward),
-            footer(entry, entry.legal_basis, catalogue.ward),
-        ]
-    )
-    return with_buttons(text, [*_related_buttons(entry, catalogue), MENU_BUTTON])
+    parts = [entry.title.upper()]
+    if entry.notes:
+        parts.append("Lưu ý:\n" + bullets(entry.notes, ward))
+    parts.append(footer(entry, entry.legal_basis, catalogue.ward))
+    return with_buttons("\n\n".join(parts), [*_related_buttons(entry, catalogue), MENU_BUTTON])
 
 
 def redirect_card(entry: Redirect, catalogue: Catalogue, lead: Sequence[str] = ()) -> Reply:
@@ -120,11 +173,10 @@ def redirect_card(entry: Redirect, catalogue: Catalogue, lead: Sequence[str] = (
     ]
     if entry.online is not None:
         lines.append(f"Làm trực tuyến: {fill(entry.online.how, ward)}")
-        if entry.online.url:
-            lines.append(str(entry.online.url))
-    lines += ["", footer(entry, entry.legal_basis, catalogue.ward)]
+        lines += online_link(entry)
+    lines += ["", footer(entry, ward=ward, short=True)]
     buttons = [*_related_buttons(entry, catalogue), MENU_BUTTON]
-    if entry.steps or entry.notes or entry.links:
+    if entry.steps or entry.notes or entry.links or entry.legal_basis:
         buttons.insert(0, Button("Xem thêm", more_of(entry.id)))
     return with_buttons("\n".join(lines), buttons)
 
@@ -138,7 +190,7 @@ def redirect_details(entry: Redirect, catalogue: Catalogue) -> Reply:
     if entry.notes:
         parts.append("Lưu ý:\n" + bullets(entry.notes, ward))
     if entry.links:
-        parts.append("\n".join(f"{link.label}:\n{link.url}" for link in entry.links))
+        parts.append(_links(entry))
     if entry.tthc_code:
         parts.append(f"Mã thủ tục trên Cổng Dịch vụ công: {entry.tthc_code}")
     parts.append(footer(entry, entry.legal_basis, catalogue.ward))
@@ -157,7 +209,7 @@ def _contact_line(contact, ward: WardConfig) -> str:
         if (value := getattr(info, name))
     ]
     if not known:
-        return f"• {info.label} ({contact.purpose}): phường đang cập nhật số điện thoại, địa chỉ."
+        return f"• {info.label}: phường đang cập nhật số điện thoại, địa chỉ."
     return f"• {info.label}: {'; '.join(known)} ({contact.purpose})"
 
 
@@ -234,7 +286,7 @@ def follow_up_card(entry: AnswerEntry, catalogue: Catalogue, lead: Sequence[str]
 
 def card(entry: AnswerEntry, catalogue: Catalogue, lead: Sequence[str] = ()) -> Reply:
     """The short card of any entry (the feedback guide also offers filing in the chat)."""
-    reply = _card(entry, catalogue, lead)
+    reply = spelled_out(_card(entry, catalogue, lead))
     if entry.id == FEEDBACK_GUIDE:
         return with_buttons(reply.text, [FILE_HERE, *reply.buttons])
     return reply
@@ -255,9 +307,9 @@ def _card(entry: AnswerEntry, catalogue: Catalogue, lead: Sequence[str] = ()) ->
 def details(entry: AnswerEntry, catalogue: Catalogue) -> Reply:
     """The detailed card, for the "more" button."""
     if isinstance(entry, Procedure):
-        return procedure_details(entry, catalogue)
+        return spelled_out(procedure_details(entry, catalogue))
     if isinstance(entry, HowTo):
-        return howto_details(entry, catalogue)
+        return spelled_out(howto_details(entry, catalogue))
     if isinstance(entry, Redirect):
-        return redirect_details(entry, catalogue)
+        return spelled_out(redirect_details(entry, catalogue))
     return card(entry, catalogue)

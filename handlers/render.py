@@ -149,19 +149,30 @@ def _source_label(source: Source) -> str:
     return source.url.host.removeprefix("www.") if source.url and source.url.host else source.title
 
 
+SHORT_SOURCES = 2  # a short card names its first sources; "Xem thêm" lists them all
+
+
 def footer(
-    entry: EntryBase, legal_basis: Sequence[str] = (), ward: WardConfig | None = None
+    entry: EntryBase,
+    legal_basis: Sequence[str] = (),
+    ward: WardConfig | None = None,
+    short: bool = False,
 ) -> str:
     """The closing lines of every card: the ward's details still being filled in, legal basis,
-    sources and the date last checked."""
+    sources and the date last checked (a short card: its first sources, no legal basis)."""
     lines = []
     missing = missing_contacts(entry_strings(entry), ward) if ward is not None else None
     if missing:
         lines.append(missing)
-    if legal_basis:
+    if legal_basis and not short:
         lines.append("Căn cứ: " + "; ".join(legal_basis) + ".")
-    sources = ", ".join(dict.fromkeys(_source_label(s) for s in entry.source))
-    lines.append(f"Nguồn: {sources}. Thông tin kiểm tra ngày {vn_date(entry.verified_on)}.")
+    names = list(dict.fromkeys(_source_label(s) for s in entry.source))
+    if short and len(names) > SHORT_SOURCES + 1:
+        more = len(names) - SHORT_SOURCES
+        names = [*names[:SHORT_SOURCES], f"{more} nguồn khác"]
+    lines.append(
+        f"Nguồn: {', '.join(names)}. Thông tin kiểm tra ngày {vn_date(entry.verified_on)}."
+    )
     return "\n".join(lines)
 
 
@@ -171,6 +182,41 @@ def bullets(items: Iterable[str], ward: WardConfig, numbered: bool = False) -> s
     return "\n".join(
         f"{i}. {item}" if numbered else f"• {item}" for i, item in enumerate(shown, 1)
     )
+
+
+# Abbreviations residents may not know, glossed where an answer first uses them.
+ABBREVIATIONS = {
+    "HĐND": "Hội đồng nhân dân",
+    "CT01": "tờ khai thay đổi thông tin cư trú",
+    "CT07": "giấy xác nhận thông tin về cư trú",
+    "NFC": "chạm thẻ căn cước vào điện thoại",
+    "OTP": "mã xác thực gửi qua tin nhắn",
+    "PAKN": "phản ánh, kiến nghị",
+    "BHYT": "bảo hiểm y tế",
+    "BHXH": "bảo hiểm xã hội",
+    "GPLX": "giấy phép lái xe",
+    "TTHC": "thủ tục hành chính",
+}
+
+
+def spell_out(text: str) -> str:
+    """The text with each abbreviation glossed at its first use below the title ("HĐND" ->
+    "HĐND (Hội đồng nhân dân)"), unless the text already says it in full or glosses it."""
+    title, newline, body = text.partition("\n")
+    folded_body = body.casefold()
+    for short, full in ABBREVIATIONS.items():
+        if full.casefold() in folded_body:
+            continue
+        match = re.search(rf"(?<![\w/]){re.escape(short)}(?![\w/])(?! \()", body)
+        if match is not None:
+            body = f"{body[: match.end()]} ({full}){body[match.end() :]}"
+            folded_body = body.casefold()
+    return title + newline + body
+
+
+def spelled_out(reply: Reply) -> Reply:
+    """The reply with its abbreviations glossed (`spell_out`)."""
+    return Reply(spell_out(reply.text), reply.buttons, reply.image_url)
 
 
 def numbered_choices(reply: Reply) -> str:

@@ -95,7 +95,7 @@ async def test_text_update_gets_the_procedure_card(client: TestClient, fake: Fak
     assert len(sent) == 1 and int(sent[0]["chat_id"]) == 501
     assert sent[0]["text"].startswith("ĐĂNG KÝ KHAI SINH")
     keyboard = sent[0]["reply_markup"]["inline_keyboard"]
-    assert keyboard[0][0]["text"] == "Hồ sơ cần chuẩn bị"
+    assert keyboard[0][0]["text"] == "Xem thêm: hồ sơ, các bước"
     assert fake.called("sendChatAction")[0]["action"] == "typing"
 
 

@@ -44,7 +44,7 @@ async def test_widget_answers_the_birth_registration_question(site: str, browser
     await card.wait_for()
     await page.screenshot(path=str(ARTIFACTS / "widget-khai-sinh-phone.png"))
     # A choice under the card works as a button.
-    await page.get_by_role("button", name="Hồ sơ cần chuẩn bị").click()
+    await page.get_by_role("button", name="Xem thêm: hồ sơ, các bước").click()
     await page.get_by_text("Giấy chứng sinh").first.wait_for()
     # The conversation survives a reload (same anonymous id, same transcript).
     await page.reload()

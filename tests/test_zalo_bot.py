@@ -76,7 +76,7 @@ async def test_text_gets_the_card_as_numbered_text(
     sent = fake.called("sendMessage")
     assert len(sent) == 1 and sent[0]["chat_id"] == "u1"
     assert sent[0]["text"].startswith("ĐĂNG KÝ KHAI SINH")
-    assert "Gõ số để chọn:\n1. Hồ sơ cần chuẩn bị" in sent[0]["text"]
+    assert "Gõ số để chọn:\n1. Xem thêm: hồ sơ, các bước" in sent[0]["text"]
 
 
 async def test_typing_a_number_picks_the_choice(client: TestClient, fake: FakeZalo) -> None:
