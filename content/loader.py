@@ -57,6 +57,25 @@ class Catalogue:
         return self.entries.get(entry_id)
 
     @cached_property
+    def course_of(self) -> dict[str, str]:
+        """Entry id -> the "Học kỹ năng số" course about it: the course listing it first
+        among its related entries (a topic: the course of its first child that has one)."""
+        ranked: dict[str, tuple[int, int, str]] = {}
+        for order, course in enumerate(self.courses.values()):
+            for position, entry_id in enumerate(course.related):
+                rank = (position, order, course.id)
+                if entry_id not in ranked or rank < ranked[entry_id]:
+                    ranked[entry_id] = rank
+        found = {entry_id: rank[2] for entry_id, rank in ranked.items()}
+        for entry in self.entries.values():
+            if entry.id not in found:
+                children = (found.get(child) for child in getattr(entry, "children", ()))
+                course = next((c for c in children if c is not None), None)
+                if course is not None:
+                    found[entry.id] = course
+        return found
+
+    @cached_property
     def topics_of(self) -> dict[str, frozenset[str]]:
         """Entry id -> the topics that list it (read once: cards of one family)."""
         found: dict[str, set[str]] = {}

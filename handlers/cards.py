@@ -284,9 +284,22 @@ def follow_up_card(entry: AnswerEntry, catalogue: Catalogue, lead: Sequence[str]
     return with_buttons(text, [*buttons, *_related_buttons(entry, catalogue), MENU_BUTTON])
 
 
+def lesson_button(entry: AnswerEntry, catalogue: Catalogue) -> Button | None:
+    """The "Học kỹ năng số" course about this entry, offered under its card."""
+    course = catalogue.courses.get(catalogue.course_of.get(entry.id, ""))
+    if course is None:
+        return None
+    return Button(f"Học: {course.title}", Action("learn", f"open:{course.id}").pack())
+
+
 def card(entry: AnswerEntry, catalogue: Catalogue, lead: Sequence[str] = ()) -> Reply:
-    """The short card of any entry (the feedback guide also offers filing in the chat)."""
+    """The short card of any entry (the feedback guide also offers filing in the chat; an
+    entry with a course offers the lesson, before the way back to the menu)."""
     reply = spelled_out(_card(entry, catalogue, lead))
+    lesson = lesson_button(entry, catalogue)
+    if lesson is not None:
+        buttons = [b for b in reply.buttons if b != MENU_BUTTON]
+        reply = with_buttons(reply.text, [*buttons, lesson, MENU_BUTTON])
     if entry.id == FEEDBACK_GUIDE:
         return with_buttons(reply.text, [FILE_HERE, *reply.buttons])
     return reply

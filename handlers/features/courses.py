@@ -23,6 +23,7 @@ from handlers.turn import Turn
 from handlers.types import Button, Reply, Response
 
 FLOW = "course"
+TITLE_WEIGHT = 0.5  # the title words a message must share to name a course
 NEXT_WORDS = {"tiep", "tiep tuc", "tiep theo", "next", "hoc tiep buoc sau"}
 STOP_WORDS = {"dung", "dung lai", "dung hoc", "nghi", "tam dung", "stop"}
 RESUME = re.compile(r"hoc tiep(?:\s+([2-9a-hj-np-z]{6}))?")
@@ -301,15 +302,26 @@ async def _from_menu(turn: Turn) -> Response:
 
 
 def _course_asked(turn: Turn) -> Course | None:
-    """The course whose title words the message uses most ("học cách dùng VNeID")."""
-    index = turn.deps.index
+    """The course whose title words the message uses most ("học kích hoạt VNeID"), else the
+    course about the entry the message is about ("học cách dùng VNeID": the VNeID course)."""
+    index, catalogue = turn.deps.index, turn.deps.catalogue
     asked = index.query_features(turn.query)
-    best, best_weight = None, 0.5
-    for course in turn.deps.catalogue.courses.values():
-        weight = sum(index.weight(f) for f in asked & index.text_features(course.title))
-        if weight > best_weight:
-            best, best_weight = course, weight
-    return best
+    weights = sorted(
+        (
+            (sum(index.weight(f) for f in asked & index.text_features(course.title)), course.id)
+            for course in catalogue.courses.values()
+        ),
+        reverse=True,
+    )
+    if (
+        weights
+        and weights[0][0] > TITLE_WEIGHT
+        and (len(weights) == 1 or weights[0][0] > weights[1][0])
+    ):
+        return catalogue.courses[weights[0][1]]
+    best = turn.result.best
+    about = catalogue.course_of.get(best.doc.id) if best is not None else None
+    return catalogue.courses.get(about or "")
 
 
 async def learn(turn: Turn) -> Response:
