@@ -20,6 +20,7 @@ from bot.staff import auth
 from bot.wiring import core
 from db import ward_value_queries
 from handlers.engine import handle
+from handlers.live_ward import FRESH_SECONDS
 from handlers.types import IncomingMessage
 from tests.test_staff_console import PASSWORD, login
 
@@ -136,6 +137,7 @@ async def test_another_process_uses_the_new_value_without_a_restart(
         assert "0260 3862 111" not in first.replies[0].text
         csrf = await login(client, "an")
         await client.post("/staff/ward", data={"csrf": csrf, POLICE_PHONE: "0260 3862 111"})
+        await asyncio.sleep(FRESH_SECONDS)  # another process looks again within a second
         then = await handle(IncomingMessage("web", "p2-b", text="công an phường số mấy"), other)
         assert "0260 3862 111" in "\n".join(r.text for r in then.replies)
 

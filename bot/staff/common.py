@@ -18,6 +18,7 @@ DB = web.RequestKey("db", AsyncSession)  # the guard's session for this request
 WAKE_OUTBOX = web.RequestKey("wake_outbox", bool)
 WAKE_SCHEDULER = web.RequestKey("wake_scheduler", bool)  # an announcement was approved
 CONTESTS_CHANGED = web.RequestKey("contests_changed", bool)  # the chat's menu must re-read
+WARD_CHANGED = web.RequestKey("ward_changed", bool)  # the ward's data was saved
 DELIVERY_LABELS = {
     "pending": "đang chờ gửi",
     "sending": "đang gửi",
@@ -85,6 +86,13 @@ def refresh_contests_if_needed(request: web.Request) -> None:
     """After the view's transaction committed: the chat's menus show the change at once."""
     if request.get(CONTESTS_CHANGED) and DEPS in request.app:
         request.app[DEPS].contests.invalidate()
+
+
+def refresh_ward_if_needed(request: web.Request) -> None:
+    """After the view's transaction committed: this process's next answer reads the ward's
+    saved data again (other processes within a second)."""
+    if request.get(WARD_CHANGED) and DEPS in request.app:
+        request.app[DEPS].live_ward.invalidate()
 
 
 def wake_outbox_if_needed(request: web.Request) -> None:

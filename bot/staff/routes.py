@@ -138,6 +138,7 @@ def guard(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]
         common.wake_outbox_if_needed(request)  # committed: the sender may send now
         common.wake_scheduler_if_needed(request)  # and the scheduler may queue approvals
         common.refresh_contests_if_needed(request)  # and the chat's menus show contests
+        common.refresh_ward_if_needed(request)  # and the next answer uses the ward's data
         return response
 
     return handler

@@ -8,7 +8,7 @@ from collections import defaultdict
 from aiohttp import web
 
 from bot.keys import DEPS
-from bot.staff.common import db_of, page, see_other
+from bot.staff.common import WARD_CHANGED, db_of, page, see_other
 from content.models import WardConfig
 from content.ward_fields import InvalidValue, WardField, apply, clean, fields, unfilled
 from db import ward_value_queries as values
@@ -90,6 +90,7 @@ async def save(request: web.Request, user: StaffUser, staff_session: StaffSessio
         return await form(request, user, staff_session, errors=errors, typed=typed)
     if changes:
         await values.record(db_of(request), ward.id, changes, user.username)
+        request[WARD_CHANGED] = True
     return see_other(f"/staff/ward?saved={len(changes)}")
 
 
