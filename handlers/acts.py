@@ -94,6 +94,14 @@ SENT_THING = re.compile(
     r"\b(?:phan anh|kien nghi|gop y|khieu nai|to cao|ho so|don|yeu cau|cau hoi|ma tra cuu"
     r"|ma ho so|ma so|pa|bao cao)\b|\d{4}"
 )
+# A trouble with one's own papers or registrations ("sổ đỏ nhà tôi bị cháy", "tạm trú của
+# mấy đứa thuê trọ vẫn còn", "bị đưa ra khỏi danh sách hộ cận nghèo") asks for a procedure:
+# it is not a problem in the street for the ward to fix.
+OWN_PAPERS = re.compile(
+    r"\b(?:so do|so hong|giay chung nhan|giay to|can cuoc|cccd|ho khau|tam tru|thuong tru"
+    r"|bang lai|giay phep lai xe|ho chieu|giay khai sinh|giay chung tu|giay ket hon|the bhyt"
+    r"|ho ngheo|ho can ngheo|danh sach ngheo|tro cap|luong huu|dung ten)\b"
+)
 # A dossier past its promised date is a complaint, whatever procedure it names ("hồ sơ tách thửa
 # nộp từ tháng trước, hẹn 15 ngày mà giờ vẫn chưa có").
 LATE_DOSSIER = re.compile(
@@ -249,9 +257,17 @@ def _learned(turn: Turn) -> Reading:
         bool(turn.state.data.get("focus")) and asked_of(turn.folded, turn.deps.lexicon).anything
     )
     asks_a_number = ASKS_A_NUMBER.search(turn.folded) is not None
-    # A power or water cut told as a problem is answered with the office that restores it.
-    for_another_office = sure and turn.result.best.doc.kind == "redirect"
-    if (asks_a_rule or follows_up or asks_a_number or for_another_office) and guess.act in (
+    # A power or water cut told as a problem is answered with the office that restores it;
+    # a trouble with one's own papers, with the procedure that mends it.
+    best_kind = turn.result.best.doc.kind if turn.result.best is not None else None
+    for_another_office = sure and best_kind == "redirect"
+    about_own_papers = (
+        OWN_PAPERS.search(turn.folded) is not None
+        and best_kind in ("procedure", "howto", "topic", "redirect")
+        and not LATE_DOSSIER.search(turn.folded)
+    )
+    overrides = asks_a_rule or follows_up or asks_a_number or for_another_office
+    if (overrides or about_own_papers) and guess.act in (
         "problem",
         "chatter",
     ):

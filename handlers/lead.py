@@ -5,11 +5,12 @@ nearest lines follow."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from content.loader import Catalogue
-from content.models import AnswerEntry, HowTo, Procedure, Redirect
+from content.models import AnswerEntry, HowTo, Procedure, Redirect, WardConfig
 from content.normalize import Lexicon, folded_phrase
 from content.search import Query, SearchIndex
 from content.situations import asked_age, asked_situations, covers_age, line_situations
@@ -130,6 +131,61 @@ def _nearest(
     return _by_words(lines, words, index, NEAREST_WEIGHT)
 
 
+FACET_LABELS = {
+    "time": "Thời hạn",
+    "fee": "Lệ phí",
+    "where": "Nơi làm",
+    "online": "Làm trực tuyến",
+    "documents": "Giấy tờ cần mang",
+}
+# Words a line uses when it gives that fact ("07 ngày làm việc", "miễn phí", "tại Công an").
+FACET_LINE_WORDS = {
+    "time": ("ngay", "gio", "thang", "tuan", "thoi han"),
+    "fee": ("le phi", "phi", "mien phi", "mien le phi", "muc dong", "so tien"),
+    "where": (
+        "noi nop",
+        "nop tai",
+        "tai cong an",
+        "tai ubnd",
+        "tai bo phan",
+        "den cong an",
+        "den ubnd",
+        "den bo phan",
+        "tru so",
+        "dia chi",
+    ),
+    "online": ("truc tuyen", "vneid", "dich vu cong", "ung dung", "online"),
+    "documents": ("giay", "ho so", "to khai", "mang theo", "ban sao"),
+}
+
+
+def _sentences(text: str) -> list[str]:
+    return [part.strip() for part in re.split(r"(?<=[.;])\s+(?=[A-ZĐÀ-Ỹ])", text) if part.strip()]
+
+
+def facet_line(entry: HowTo | Redirect, facet: str, ward: WardConfig) -> str | None:
+    """The line of a guide or a redirect that gives the fact asked ("bao lâu?", "phí bao
+    nhiêu?"): its own field where it has one, else the first sentence that speaks of it, else a
+    plain word that it has none and who to ask."""
+    label = FACET_LABELS.get(facet, facet)
+    if isinstance(entry, Redirect):
+        if facet == "where":
+            return f"{label}: {fill(entry.handled_by, ward)}. Liên hệ: {fill(entry.where, ward)}"
+        if facet == "online" and entry.online is not None:
+            return f"{label}: {fill(entry.online.how, ward)}"
+    words = FACET_LINE_WORDS.get(facet, ())
+    texts = [*_sentences(entry.summary), *entry.steps, *entry.notes]
+    for text in texts:
+        padded = f" {folded_phrase(fill(text, ward))} "
+        if any(f" {word} " in padded for word in words):
+            return f"{label}: {fill(text, ward)}"
+    if isinstance(entry, Redirect):
+        return f"{label}: mục này chưa có thông tin. Bạn hỏi {fill(entry.handled_by, ward)}."
+    if facet in ("time", "fee"):  # a guide done in an app has no "where" to name
+        return f"{label}: mục này chưa có thông tin."
+    return None
+
+
 def lead_lines(
     entry: AnswerEntry,
     query: Query,
@@ -151,6 +207,9 @@ def lead_lines(
         for feature in index.text_features(phrase)
     }
     candidates = list(answer_lines(entry))
+    if isinstance(entry, HowTo | Redirect):
+        found = (facet_line(entry, name, ward) for name in asked.facets)
+        lines += [line for line in found if line is not None]
     if isinstance(entry, Procedure):
         facts = procedure_facts(entry, ward)
         lines += [facts[a] for a in asked.facets if a in facts]

@@ -153,7 +153,7 @@ def entry_response(
         ) + _place_notes(turn, result)
     facets = asked_of(turn.folded, deps.lexicon).facets
     reply = None
-    if follow_up and isinstance(entry, Topic) and facets:  # the fact, for each procedure
+    if isinstance(entry, Topic) and facets:  # the fact asked, for each of its procedures
         reply = topic_facts_card(entry, deps.catalogue, facets)
     if reply is None:
         reply = (
