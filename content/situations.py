@@ -90,3 +90,10 @@ def age_ranges(folded_line: str) -> tuple[tuple[int, int], ...]:
 def covers_age(folded_line: str, age: int) -> bool:
     """True when the line speaks of an age range containing `age`."""
     return any(first <= age <= last for first, last in age_ranges(folded_line))
+
+
+def age_fit(folded_line: str, age: int) -> float:
+    """How closely the line's narrowest range holding `age` fits it: 1.0 for a range of six
+    years or fewer ("dưới 6 tuổi"), less for wider ones ("dưới 14 tuổi"), 0 for none."""
+    widths = [last - first + 1 for first, last in age_ranges(folded_line) if first <= age <= last]
+    return min(1.0, 6 / min(widths)) if widths else 0.0

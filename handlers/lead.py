@@ -13,7 +13,13 @@ from content.loader import Catalogue
 from content.models import AnswerEntry, HowTo, Procedure, Redirect, WardConfig
 from content.normalize import Lexicon, folded_phrase
 from content.search import Query, SearchIndex
-from content.situations import asked_age, asked_situations, covers_age, line_situations
+from content.situations import (
+    age_fit,
+    asked_age,
+    asked_situations,
+    covers_age,
+    line_situations,
+)
 from handlers.cards import procedure_facts
 from handlers.render import bullets, fill
 
@@ -23,6 +29,7 @@ QUIET_SITUATIONS = frozenset({"child"})
 ADULT = 16
 NEAREST_WEIGHT = 0.8  # a nearest line must share a telling word, or none is shown
 SITUATION_BONUS = 1.0  # a line about the situation asked outweighs a shared word or two
+AGE_FIT_BONUS = 2.0  # and of two lines for that age, the narrower range ("6 đến dưới 14") wins
 FACT_PREFIXES = ("Thời hạn:", "Lệ phí:", "Nơi nộp:", "Nộp trực tuyến:")
 
 
@@ -95,6 +102,8 @@ def _situation_line(
         covered |= tags
         score = sum(index.weight(f) for f in words & index.text_features(line))
         score += SITUATION_BONUS * len(tags)
+        if "age" in tags and asked.age is not None:  # the narrowest range asked about wins
+            score += AGE_FIT_BONUS * age_fit(folded, asked.age)
         if score > best_score:
             best, best_score = line, score
     missing = [name for name in wanted if name not in covered]

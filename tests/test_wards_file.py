@@ -170,7 +170,7 @@ def test_content_check_covers_every_ward(tmp_path: Path, monkeypatch: pytest.Mon
     assert result.exit_code == 0, result.output
     assert "== dak-bla" in result.output and "== thu-nghiem" in result.output
     assert "Ward 'dak-bla'" in result.output and "Ward 'thu-nghiem'" in result.output
-    assert "18 howto" in result.output  # the test ward's own entry is checked too
+    assert "24 howto" in result.output  # the test ward's own entry is checked too
 
 
 def test_variables_are_also_read_from_the_env_file(
