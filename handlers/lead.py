@@ -47,10 +47,31 @@ class Asked:
         return bool(self.facets or self.situations)
 
 
-def asked_of(folded: str, lexicon: Lexicon) -> Asked:
-    """The facets ("fee", "time"...) and situations ("late", "age"...) of a folded message."""
+def asked_of(folded: str, lexicon: Lexicon, entry: AnswerEntry | None = None) -> Asked:
+    """The facets ("fee", "time"...) and situations ("late", "age"...) of a folded message;
+    with an entry, words that are part of its name are not a facet ("mai táng phí" asks no
+    fee, "lệ phí mai táng bao nhiêu" does)."""
     situations = asked_situations(folded, lexicon.situations)
-    return Asked(tuple(lexicon.aspects_in(folded)), tuple(situations), asked_age(folded))
+    facets = lexicon.aspects_in(folded)
+    if entry is not None and facets:
+        names = [f" {folded_phrase(n)} " for n in (entry.title, *entry.aliases)]
+        facets = [f for f in facets if _asked_beyond_names(folded, lexicon.aspects[f], names)]
+    return Asked(tuple(facets), tuple(situations), asked_age(folded))
+
+
+def _asked_beyond_names(folded: str, phrases: tuple[str, ...], names: list[str]) -> bool:
+    """True when one of the phrases occurs in the message outside the entry's names (the
+    phrase with the word or two before it is not a piece of a name)."""
+    words = folded.split()
+    for phrase in phrases:
+        size = len(phrase.split())
+        for i in range(len(words) - size + 1):
+            if " ".join(words[i : i + size]) != phrase:
+                continue
+            contexts = [" ".join(words[max(0, i - k) : i + size]) for k in (1, 2)]
+            if not any(f" {c} " in name for c in contexts if c != phrase for name in names):
+                return True
+    return False
 
 
 def answer_lines(entry: AnswerEntry) -> Iterator[str]:
@@ -206,7 +227,7 @@ def lead_lines(
     """Lines to show right under the title: the asked-for facts, then the line for the
     situation asked (or a plain word that the card has none), or the best matching line."""
     ward = catalogue.ward
-    asked = asked_of(folded, lexicon)
+    asked = asked_of(folded, lexicon, entry)
     lines: list[str] = []
     # Words of the facets already answered ("lệ phí") must not also pick a quoted line.
     answered = {

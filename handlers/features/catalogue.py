@@ -151,7 +151,7 @@ def entry_response(
         lead = lead_lines(
             entry, result.query, turn.folded, deps.catalogue, deps.lexicon, deps.index
         ) + _place_notes(turn, result)
-    facets = asked_of(turn.folded, deps.lexicon).facets
+    facets = asked_of(turn.folded, deps.lexicon, entry).facets
     reply = None
     if isinstance(entry, Topic) and facets:  # the fact asked, for each of its procedures
         reply = topic_facts_card(entry, deps.catalogue, facets)
