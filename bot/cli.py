@@ -290,6 +290,7 @@ def ward_export() -> None:
     import yaml
 
     from content.loader import ward_path
+    from content.ward_fields import overlay
     from db import ward_value_queries
 
     settings = load_settings()
@@ -301,12 +302,7 @@ def ward_export() -> None:
         async with database(settings) as sessions, sessions() as session:
             return await ward_value_queries.current(session, data["id"])
 
-    for key, value in asyncio.run(saved()).items():
-        parts = key.split(".")
-        if parts[0] == "contacts" and len(parts) == 3 and parts[1] in data.get("contacts", {}):
-            data["contacts"][parts[1]][parts[2]] = value
-        elif parts[0] == "facts" and len(parts) == 2 and parts[1] in data.get("facts", {}):
-            data["facts"][parts[1]] = value
+    overlay(data, asyncio.run(saved()))
     click.echo(f"# {path.name}: giá trị hiện hành, gồm các thay đổi trên trang /staff/ward")
     click.echo(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100), nl=False)
 

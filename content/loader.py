@@ -256,7 +256,7 @@ def _load_courses(
                 for ref in course.related
                 if ref not in entries
             )
-            problems.extend(_check_placeholders(where, _texts(course), ward))
+            problems.extend(_check_placeholders(where, model_strings(course), ward))
     return courses
 
 
@@ -281,15 +281,16 @@ def _check_references(
             for contact in entry.contacts:
                 if contact.ward_contact and contact.ward_contact not in ward.contacts:
                     yield f"{where}: contacts: unknown ward contact {contact.ward_contact!r}"
-        yield from _check_placeholders(where, _texts(entry), ward)
+        yield from _check_placeholders(where, model_strings(entry), ward)
     for intent in intents.values():
         if intent.answer and intent.answer not in entries:
             where = f"{origin[intent.id]} (entry {intent.id!r})"
             yield f"{where}: answer: unknown entry {intent.answer!r}"
 
 
-def _texts(model: BaseModel) -> Iterator[str]:
-    """Every string inside a model, recursively."""
+def model_strings(model: BaseModel) -> Iterator[str]:
+    """Every string inside a model, recursively (placeholders are checked, and a card's
+    missing ward details found, in these)."""
     for value in model.__dict__.values():
         yield from _strings(value)
 
@@ -298,7 +299,7 @@ def _strings(value: object) -> Iterator[str]:
     if isinstance(value, str):
         yield value
     elif isinstance(value, BaseModel):
-        yield from _texts(value)
+        yield from model_strings(value)
     elif isinstance(value, list | tuple):
         for item in value:
             yield from _strings(item)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import phonenumbers
 from pydantic import HttpUrl, ValidationError
@@ -125,15 +126,20 @@ def _https(text: str) -> str:
     return str(url)
 
 
-def apply(ward: WardConfig, values: Mapping[str, str | None]) -> WardConfig:
-    """The ward with the console's values laid over the ward file's (keys the ward file no
-    longer has are left out)."""
-    data = ward.model_dump(mode="json", exclude_unset=False)
+def overlay(data: dict[str, Any], values: Mapping[str, str | None]) -> dict[str, Any]:
+    """The ward file's data (as read from YAML) with the console's values laid over it, in
+    place; keys the ward file no longer has are left out."""
+    contacts, facts = data.get("contacts") or {}, data.get("facts") or {}
     for key, value in values.items():
         parts = key.split(".")
-        if len(parts) == 3 and parts[0] == "contacts" and parts[1] in data["contacts"]:
+        if len(parts) == 3 and parts[0] == "contacts" and parts[1] in contacts:
             if parts[2] in CONTACT_FIELDS and (value or parts[2] != "label"):
-                data["contacts"][parts[1]][parts[2]] = value
-        elif len(parts) == 2 and parts[0] == "facts" and parts[1] in data["facts"]:
-            data["facts"][parts[1]] = value
-    return WardConfig.model_validate(data)
+                contacts[parts[1]][parts[2]] = value
+        elif len(parts) == 2 and parts[0] == "facts" and parts[1] in facts:
+            facts[parts[1]] = value
+    return data
+
+
+def apply(ward: WardConfig, values: Mapping[str, str | None]) -> WardConfig:
+    """The ward with the console's values laid over the ward file's."""
+    return WardConfig.model_validate(overlay(ward.model_dump(mode="json"), values))

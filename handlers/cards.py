@@ -17,7 +17,7 @@ from content.models import (
 )
 from content.normalize import folded_phrase
 from handlers.actions import Action, more_of, open_entry
-from handlers.render import bullets, fill, footer, spelled_out, with_buttons
+from handlers.render import bullets, fill, footer, sentences, spelled_out, with_buttons
 from handlers.types import Button, Reply
 
 MENU_BUTTON = Button("Về menu chính", Action("menu").pack())
@@ -57,13 +57,7 @@ MORE = "Xem thêm: hồ sơ, các bước"
 def first_sentence(text: str) -> str:
     """The first sentence of a fact ("UBND phường nơi bạn cư trú." of a longer "Nơi nộp");
     the rest is in the details."""
-    for match in re.finditer(r"[.;] ", text):
-        following = text[match.end() : match.end() + 1]
-        if following.isupper():
-            return text[: match.start() + 1].rstrip(";") + (
-                "" if text[match.start()] == "." else "."
-            )
-    return text
+    return next(iter(sentences(text)), text)
 
 
 def short_facts(entry: Procedure, ward: WardConfig) -> list[str]:

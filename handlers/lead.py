@@ -5,7 +5,6 @@ nearest lines follow."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -21,7 +20,7 @@ from content.situations import (
     line_situations,
 )
 from handlers.cards import procedure_facts
-from handlers.render import bullets, fill
+from handlers.render import bullets, fill, sentences
 
 MIN_LINE_WEIGHT = 0.45  # a line must share at least one fairly rare word with the question
 MAX_LEAD = 3
@@ -189,10 +188,6 @@ FACET_LINE_WORDS = {
 }
 
 
-def _sentences(text: str) -> list[str]:
-    return [part.strip() for part in re.split(r"(?<=[.;])\s+(?=[A-ZĐÀ-Ỹ])", text) if part.strip()]
-
-
 def facet_line(entry: HowTo | Redirect, facet: str, ward: WardConfig) -> str | None:
     """The line of a guide or a redirect that gives the fact asked ("bao lâu?", "phí bao
     nhiêu?"): its own field where it has one, else the first sentence that speaks of it, else a
@@ -204,7 +199,7 @@ def facet_line(entry: HowTo | Redirect, facet: str, ward: WardConfig) -> str | N
         if facet == "online" and entry.online is not None:
             return f"{label}: {fill(entry.online.how, ward)}"
     words = FACET_LINE_WORDS.get(facet, ())
-    texts = [*_sentences(entry.summary), *entry.steps, *entry.notes]
+    texts = [*sentences(entry.summary), *entry.steps, *entry.notes]
     for text in texts:
         padded = f" {folded_phrase(fill(text, ward))} "
         if any(f" {word} " in padded for word in words):

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 
-from pydantic import BaseModel
-
+from content.loader import model_strings
 from content.models import PLACEHOLDER, EntryBase, Source, WardConfig
 from handlers.types import Button, Reply
 
@@ -128,16 +127,16 @@ def missing_contacts(texts: Iterable[str], ward: WardConfig) -> str | None:
     return f"Phường đang cập nhật {'; '.join(parts)}." if parts else None
 
 
-def entry_strings(value: object) -> Iterator[str]:
-    """Every string an entry holds, recursively (its placeholders are what a card may show)."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, BaseModel):
-        for item in value.__dict__.values():
-            yield from entry_strings(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from entry_strings(item)
+def sentences(text: str) -> list[str]:
+    """The sentences of a text: a break after "." or ";" before a capital letter (dates such
+    as 01/7/2025 and lists "a; b" in lower case stay whole); each ends with a full stop."""
+    parts, start = [], 0
+    for match in re.finditer(r"[.;] +", text):
+        if text[match.end() : match.end() + 1].isupper():
+            parts.append(text[start : match.start()] + ".")
+            start = match.end()
+    parts.append(text[start:])
+    return [part.strip() for part in parts if part.strip()]
 
 
 def vn_date(day: date) -> str:
@@ -161,7 +160,7 @@ def footer(
     """The closing lines of every card: the ward's details still being filled in, legal basis,
     sources and the date last checked (a short card: its first sources, no legal basis)."""
     lines = []
-    missing = missing_contacts(entry_strings(entry), ward) if ward is not None else None
+    missing = missing_contacts(model_strings(entry), ward) if ward is not None else None
     if missing:
         lines.append(missing)
     if legal_basis and not short:

@@ -4,7 +4,12 @@ whatever is on the screen instead of a fixed list of buttons."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
+
+from handlers.deps import Deps
+from handlers.engine import handle
+from handlers.types import IncomingMessage, Response
 
 # No photo, no place, no phone, then send: the first of these on the screen is pressed.
 FINISH = ("Gửi phản ánh", "Bỏ qua", "Không")
@@ -18,3 +23,13 @@ def next_step(titles: Iterable[str]) -> str | None:
             if title.startswith(wanted):
                 return title
     return None
+
+
+async def ask_fresh(deps: Deps, *messages: str) -> Response:
+    """The last reply to `messages`, said in turn by a resident nobody has talked to yet."""
+    resident = f"fresh-{uuid.uuid4().hex[:10]}"
+    reply = None
+    for text in messages:
+        reply = await handle(IncomingMessage("cli", resident, text=text), deps)
+    assert reply is not None
+    return reply

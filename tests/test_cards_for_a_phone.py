@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import statistics
-import uuid
 
 import pytest
 
@@ -16,18 +15,10 @@ from handlers.actions import Action
 from handlers.cards import card, details
 from handlers.deps import Deps
 from handlers.engine import handle
-from handlers.types import IncomingMessage, Response
+from handlers.types import IncomingMessage
+from tests.flows import ask_fresh
 
 PHONE_CARD_CHARS = 900  # the median short card, about one and a half phone screens
-
-
-async def _ask(deps: Deps, *messages: str) -> Response:
-    resident = f"phone-{uuid.uuid4().hex[:8]}"
-    reply = None
-    for text in messages:
-        reply = await handle(IncomingMessage("cli", resident, text=text), deps)
-    assert reply is not None
-    return reply
 
 
 def test_the_median_short_card_fits_a_phone(catalogue: Catalogue) -> None:
@@ -80,14 +71,14 @@ def test_titles_name_the_card_without_the_old_name(catalogue: Catalogue) -> None
 
 
 async def test_a_card_with_a_course_offers_the_lesson(sqlite_deps: Deps) -> None:
-    reply = await _ask(sqlite_deps, "cách kích hoạt vneid mức 2")
+    reply = await ask_fresh(sqlite_deps, "cách kích hoạt vneid mức 2")
     titles = [b.title for b in reply.replies[-1].buttons]
     assert any(t.startswith("Học: ") and "VNeID" in t for t in titles)
 
 
 @pytest.mark.parametrize("asked", ["học cách dùng VNeID", "muon hoc cach dung vneid"])
 async def test_asking_to_learn_vneid_starts_that_course(sqlite_deps: Deps, asked: str) -> None:
-    reply = await _ask(sqlite_deps, asked)
+    reply = await ask_fresh(sqlite_deps, asked)
     assert reply.intent == "learn"
     assert "VNeID" in reply.replies[0].text.splitlines()[0]  # the course itself, not the list
 
@@ -112,7 +103,7 @@ async def test_the_hotline_menu_fits_one_phone_screen(sqlite_deps: Deps) -> None
     ],
 )
 async def test_hotlines_by_situation(sqlite_deps: Deps, asked: str, number: str) -> None:
-    reply = await _ask(sqlite_deps, asked)
+    reply = await ask_fresh(sqlite_deps, asked)
     assert reply.intent == "hotline" and number in reply.replies[0].text[:600]
 
 
@@ -133,7 +124,7 @@ async def test_hotlines_by_situation(sqlite_deps: Deps, asked: str, number: str)
 async def test_matters_of_other_offices_are_redirected(
     sqlite_deps: Deps, asked: str, entry: str
 ) -> None:
-    reply = await _ask(sqlite_deps, asked)
+    reply = await ask_fresh(sqlite_deps, asked)
     assert reply.intent == "redirect" and reply.content_id == entry
     assert "không do UBND phường giải quyết" in reply.replies[0].text
 
@@ -147,5 +138,5 @@ def test_every_redirect_says_where_and_carries_a_source(catalogue: Catalogue) ->
 
 @pytest.mark.parametrize("asked", ["giá vàng hôm nay bao nhiêu", "vay tiền ngân hàng lãi suất"])
 async def test_chit_chat_keeps_the_friendly_fallback(sqlite_deps: Deps, asked: str) -> None:
-    reply = await _ask(sqlite_deps, asked)
+    reply = await ask_fresh(sqlite_deps, asked)
     assert reply.intent == "fallback"

@@ -4,15 +4,12 @@ whole catalogue."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 import yaml
 
 from content.loader import CONTENT_DIR, Catalogue
 from handlers.deps import Deps
-from handlers.engine import handle
-from handlers.types import IncomingMessage, Response
+from tests.flows import ask_fresh
 
 # Statements the catalogue used to make, wrong or outdated since.
 OLD_STATEMENTS = (
@@ -51,18 +48,9 @@ def test_national_codes_are_the_current_ones(catalogue: Catalogue) -> None:
     assert catalogue.get("lien-thong-khai-tu").tthc_code is None  # not confirmed: no code
 
 
-async def _ask(deps: Deps, *messages: str) -> Response:
-    resident = f"corr-{uuid.uuid4().hex[:8]}"
-    reply = None
-    for text in messages:
-        reply = await handle(IncomingMessage("cli", resident, text=text), deps)
-    assert reply is not None
-    return reply
-
-
 async def _full(deps: Deps, *messages: str) -> str:
     """The whole card, as 'Xem đầy đủ' shows it."""
-    reply = await _ask(deps, *messages)
+    reply = await ask_fresh(deps, *messages)
     return reply.text
 
 
@@ -89,7 +77,7 @@ async def test_children_have_their_own_vneid_account(sqlite_deps: Deps, asked: s
 async def test_the_babys_residence_registration_is_not_charged(
     sqlite_deps: Deps, asked: str
 ) -> None:
-    reply = await _ask(sqlite_deps, asked)
+    reply = await ask_fresh(sqlite_deps, asked)
     assert "10.000 đồng" not in reply.text and "miễn" in reply.text
 
 
@@ -97,7 +85,7 @@ async def test_the_babys_residence_registration_is_not_charged(
     "asked", ["đăng ký kết hôn cần giấy tờ gì", "dk ket hon can mang nhung gi a"]
 )
 async def test_marriage_needs_no_single_status_paper(sqlite_deps: Deps, asked: str) -> None:
-    reply = await _ask(sqlite_deps, asked)
+    reply = await ask_fresh(sqlite_deps, asked)
     assert reply.content_id == "dang-ky-ket-hon"
     assert "Không cần nộp giấy xác nhận tình trạng hôn nhân" in reply.text
 
@@ -112,7 +100,7 @@ async def test_marriage_needs_no_single_status_paper(sqlite_deps: Deps, asked: s
 async def test_grandparents_register_a_birth_without_authorisation(
     sqlite_deps: Deps, asked: str
 ) -> None:
-    reply = await _ask(sqlite_deps, asked)
+    reply = await ask_fresh(sqlite_deps, asked)
     assert reply.content_id in ("dang-ky-khai-sinh", "lien-thong-khai-sinh")
     card = sqlite_deps.catalogue.get("dang-ky-khai-sinh")
     assert any("không cần giấy ủy" in note for note in card.notes)
@@ -128,7 +116,7 @@ async def test_grandparents_register_a_birth_without_authorisation(
 async def test_single_status_paper_names_its_uses_and_exemptions(
     sqlite_deps: Deps, asked: str
 ) -> None:
-    reply = await _ask(sqlite_deps, asked)
+    reply = await ask_fresh(sqlite_deps, asked)
     assert reply.content_id == "xac-nhan-tinh-trang-hon-nhan"
     card = sqlite_deps.catalogue.get("xac-nhan-tinh-trang-hon-nhan")
     assert "vay ngân hàng" in card.summary
@@ -145,7 +133,7 @@ async def test_single_status_paper_names_its_uses_and_exemptions(
 async def test_a_rented_home_needs_a_notarised_contract_for_thuong_tru(
     sqlite_deps: Deps, asked: str
 ) -> None:
-    reply = await _ask(sqlite_deps, asked)
+    reply = await ask_fresh(sqlite_deps, asked)
     assert reply.content_id == "dang-ky-thuong-tru"
     card = sqlite_deps.catalogue.get("dang-ky-thuong-tru")
     assert any("được công chứng hoặc chứng thực" in d for d in card.documents)
@@ -158,7 +146,7 @@ async def test_a_rented_home_needs_a_notarised_contract_for_thuong_tru(
 async def test_can_cuoc_time_is_stated_and_its_fee_sends_to_the_police(
     sqlite_deps: Deps, asked: str
 ) -> None:
-    reply = await _ask(sqlite_deps, asked)
+    reply = await ask_fresh(sqlite_deps, asked)
     assert reply.content_id in ("cap-doi-can-cuoc", "cap-lai-can-cuoc")
     assert "07 ngày làm việc" in reply.text
     fee = next(line for line in reply.text.splitlines() if line.startswith("Lệ phí"))
@@ -194,7 +182,7 @@ def test_a_fact_desk_must_name_a_known_fact_and_contact(catalogue: Catalogue) ->
 async def test_times_and_online_filing_now_stated(
     sqlite_deps: Deps, asked: str, entry: str, says: str
 ) -> None:
-    reply = await _ask(sqlite_deps, asked)
+    reply = await ask_fresh(sqlite_deps, asked)
     assert reply.content_id == entry
     assert says in reply.text
 

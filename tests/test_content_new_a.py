@@ -5,7 +5,6 @@ asked the way residents ask it and must answer with its own card and its key fac
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
@@ -13,9 +12,8 @@ import pytest
 from content.loader import Catalogue, load_catalogue, load_ward
 from content.models import PLACEHOLDER, HowTo, Procedure, Topic
 from handlers.deps import Deps
-from handlers.engine import handle
 from handlers.render import fill
-from handlers.types import IncomingMessage, Response
+from tests.flows import ask_fresh
 
 NEW_ENTRIES = (
     "xac-nhan-cu-tru",
@@ -39,11 +37,6 @@ NEW_FACTS = {
     "don_vi_hanh_chinh_cu": None,  # Bộ phận Một cửa, the default desk
 }
 TEST_WARD = Path(__file__).parent / "data" / "wards" / "thu-nghiem.yaml"
-
-
-async def _ask(deps: Deps, text: str) -> Response:
-    resident = f"new-a-{uuid.uuid4().hex[:8]}"
-    return await handle(IncomingMessage("cli", resident, text=text), deps)
 
 
 # (question, entry that must answer, a fact its card must state)
@@ -92,7 +85,7 @@ ASKED = [
 async def test_a_resident_question_gets_the_new_card(
     sqlite_deps: Deps, asked: str, entry_id: str, fact: str
 ) -> None:
-    reply = await _ask(sqlite_deps, asked)
+    reply = await ask_fresh(sqlite_deps, asked)
     assert reply.content_id == entry_id
     assert fact.lower() in reply.text.lower()
 
@@ -111,7 +104,7 @@ async def test_a_resident_question_gets_the_new_card(
 async def test_neighbouring_questions_keep_their_cards(
     sqlite_deps: Deps, asked: str, entry_id: str
 ) -> None:
-    reply = await _ask(sqlite_deps, asked)
+    reply = await ask_fresh(sqlite_deps, asked)
     assert reply.content_id == entry_id
 
 
@@ -190,7 +183,7 @@ def test_the_topics_lead_to_the_new_cards(catalogue: Catalogue) -> None:
 
 
 async def test_a_child_of_ten_goes_with_a_parent_to_the_police(sqlite_deps: Deps) -> None:
-    reply = await _ask(sqlite_deps, "con tôi 10 tuổi làm căn cước có cần đưa cháu đi không")
+    reply = await ask_fresh(sqlite_deps, "con tôi 10 tuổi làm căn cước có cần đưa cháu đi không")
     assert reply.content_id == "can-cuoc-tre-em"
     card = sqlite_deps.catalogue.get("can-cuoc-tre-em")
     assert any("6 đến dưới 14 tuổi" in d and "có mặt" in d for d in card.documents)

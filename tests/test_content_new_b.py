@@ -4,7 +4,6 @@ key fact, and what is not confirmed is left to the ward (a fact that names the o
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
 import pytest
@@ -13,8 +12,7 @@ import yaml
 from content.loader import CONTENT_DIR, Catalogue
 from content.models import PLACEHOLDER
 from handlers.deps import Deps
-from handlers.engine import handle
-from handlers.types import IncomingMessage, Response
+from tests.flows import ask_fresh
 
 NEW_ENTRIES = (
     "ho-tro-mai-tang-phi",
@@ -32,11 +30,6 @@ NEW_ENTRIES = (
 
 SOCIAL_DESK = "Bộ phận chính sách xã hội"
 LAND_DESK = "Chi nhánh Văn phòng đăng ký đất đai"
-
-
-async def _ask(deps: Deps, text: str) -> Response:
-    resident = f"newb-{uuid.uuid4().hex[:8]}"
-    return await handle(IncomingMessage("cli", resident, text=text), deps)
 
 
 # --- routing: residents' words reach the new cards -----------------------------------------
@@ -102,7 +95,7 @@ ROUTES = [
 
 @pytest.mark.parametrize(("asked", "entry"), ROUTES)
 async def test_residents_reach_the_new_card(sqlite_deps: Deps, asked: str, entry: str) -> None:
-    reply = await _ask(sqlite_deps, asked)
+    reply = await ask_fresh(sqlite_deps, asked)
     assert reply.content_id == entry
 
 
@@ -137,7 +130,7 @@ async def test_residents_reach_the_new_card(sqlite_deps: Deps, asked: str, entry
 async def test_neighbours_keep_their_questions(
     sqlite_deps: Deps, asked: str, accepted: tuple[str, ...]
 ) -> None:
-    reply = await _ask(sqlite_deps, asked)
+    reply = await ask_fresh(sqlite_deps, asked)
     assert reply.content_id in accepted
 
 
@@ -147,7 +140,7 @@ async def test_neighbours_keep_their_questions(
 async def test_burial_support_amount_is_the_wards_and_pensioners_go_to_bhxh(
     sqlite_deps: Deps,
 ) -> None:
-    reply = await _ask(sqlite_deps, "mai tang phi cho nguoi huong tro cap xa hoi lam the nao")
+    reply = await ask_fresh(sqlite_deps, "mai tang phi cho nguoi huong tro cap xa hoi lam the nao")
     assert reply.content_id == "ho-tro-mai-tang-phi"
     assert f"Mức hỗ trợ: chưa cập nhật, bạn vui lòng hỏi {SOCIAL_DESK}" in reply.text
     card = sqlite_deps.catalogue.get("ho-tro-mai-tang-phi")
@@ -157,7 +150,9 @@ async def test_burial_support_amount_is_the_wards_and_pensioners_go_to_bhxh(
 
 
 async def test_veterans_are_received_at_the_one_stop_desk(sqlite_deps: Deps) -> None:
-    reply = await _ask(sqlite_deps, "ông nhà tôi là thương binh, chế độ người có công nộp ở đâu")
+    reply = await ask_fresh(
+        sqlite_deps, "ông nhà tôi là thương binh, chế độ người có công nộp ở đâu"
+    )
     assert reply.content_id == "che-do-nguoi-co-cong"
     assert "Bộ phận Một cửa" in reply.text
     card = sqlite_deps.catalogue.get("che-do-nguoi-co-cong")
@@ -166,7 +161,7 @@ async def test_veterans_are_received_at_the_one_stop_desk(sqlite_deps: Deps) -> 
 
 
 async def test_poverty_review_timing_is_marked_as_2022_2025(sqlite_deps: Deps) -> None:
-    reply = await _ask(sqlite_deps, "bao giờ thì rà soát hộ nghèo")
+    reply = await ask_fresh(sqlite_deps, "bao giờ thì rà soát hộ nghèo")
     assert reply.content_id == "cong-nhan-ho-ngheo"
     card = sqlite_deps.catalogue.get("cong-nhan-ho-ngheo")
     assert "2022–2025" in card.processing_time and "01/9" in card.processing_time
@@ -177,7 +172,7 @@ async def test_poverty_review_timing_is_marked_as_2022_2025(sqlite_deps: Deps) -
 
 
 async def test_disability_level_takes_25_working_days_and_is_free(sqlite_deps: Deps) -> None:
-    reply = await _ask(sqlite_deps, "xin giấy xác nhận mức độ khuyết tật mất bao lâu")
+    reply = await ask_fresh(sqlite_deps, "xin giấy xác nhận mức độ khuyết tật mất bao lâu")
     assert reply.content_id == "xac-dinh-muc-do-khuyet-tat"
     assert "25 ngày làm việc" in reply.text
     card = sqlite_deps.catalogue.get("xac-dinh-muc-do-khuyet-tat")
@@ -186,7 +181,7 @@ async def test_disability_level_takes_25_working_days_and_is_free(sqlite_deps: D
 
 
 async def test_transfer_needs_a_certified_contract_first(sqlite_deps: Deps) -> None:
-    reply = await _ask(sqlite_deps, "sang tên sổ đỏ khi mua đất làm thế nào")
+    reply = await ask_fresh(sqlite_deps, "sang tên sổ đỏ khi mua đất làm thế nào")
     assert reply.content_id == "dang-ky-bien-dong-dat"
     assert "công chứng hoặc chứng thực" in reply.text
     card = sqlite_deps.catalogue.get("dang-ky-bien-dong-dat")
@@ -196,7 +191,7 @@ async def test_transfer_needs_a_certified_contract_first(sqlite_deps: Deps) -> N
 
 
 async def test_change_of_land_use_pays_land_use_money(sqlite_deps: Deps) -> None:
-    reply = await _ask(sqlite_deps, "chuyen dat vuon len dat o can giay to gi")
+    reply = await ask_fresh(sqlite_deps, "chuyen dat vuon len dat o can giay to gi")
     assert reply.content_id == "chuyen-muc-dich-su-dung-dat"
     assert "tiền sử dụng đất" in reply.text
     card = sqlite_deps.catalogue.get("chuyen-muc-dich-su-dung-dat")
@@ -205,14 +200,14 @@ async def test_change_of_land_use_pays_land_use_money(sqlite_deps: Deps) -> None
 
 
 async def test_lost_certificate_time_and_fee_send_to_the_land_office(sqlite_deps: Deps) -> None:
-    reply = await _ask(sqlite_deps, "mất sổ đỏ làm lại mất bao lâu, bao nhiêu tiền")
+    reply = await ask_fresh(sqlite_deps, "mất sổ đỏ làm lại mất bao lâu, bao nhiêu tiền")
     assert reply.content_id == "cap-lai-giay-chung-nhan-dat"
     assert f"chưa cập nhật, bạn vui lòng hỏi {LAND_DESK}" in reply.text
     assert sqlite_deps.catalogue.get("cap-lai-giay-chung-nhan-dat").tthc_code == "1.012786"
 
 
 async def test_inheritance_first_needs_the_estate_paper(sqlite_deps: Deps) -> None:
-    reply = await _ask(sqlite_deps, "dat ba me de lai chua chia thua ke gio lam so the nao")
+    reply = await ask_fresh(sqlite_deps, "dat ba me de lai chua chia thua ke gio lam so the nao")
     assert reply.content_id == "thua-ke-dat"
     assert "văn bản thỏa thuận phân chia di sản" in reply.text
     card = sqlite_deps.catalogue.get("thua-ke-dat")
@@ -222,7 +217,7 @@ async def test_inheritance_first_needs_the_estate_paper(sqlite_deps: Deps) -> No
 async def test_family_health_insurance_is_bhxhs_and_subsidies_are_not_promised(
     sqlite_deps: Deps,
 ) -> None:
-    reply = await _ask(sqlite_deps, "bhyt ho gia dinh 1 nam dong bao nhieu")
+    reply = await ask_fresh(sqlite_deps, "bhyt ho gia dinh 1 nam dong bao nhieu")
     assert reply.content_id == "bhyt-ho-gia-dinh"
     assert "Bảo hiểm xã hội (BHXH)" in reply.text and "không phải UBND" in reply.text
     assert "thuộc diện được Nhà nước đóng hoặc hỗ trợ đóng" in reply.text
@@ -233,7 +228,9 @@ async def test_family_health_insurance_is_bhxhs_and_subsidies_are_not_promised(
 
 
 async def test_household_tax_states_no_threshold_or_rate(sqlite_deps: Deps) -> None:
-    reply = await _ask(sqlite_deps, "co bat buoc xuat hoa don dien tu khong, doanh thu 500 trieu")
+    reply = await ask_fresh(
+        sqlite_deps, "co bat buoc xuat hoa don dien tu khong, doanh thu 500 trieu"
+    )
     assert reply.content_id == "thue-ho-kinh-doanh"
     assert "chưa cập nhật, bạn vui lòng hỏi Thuế cơ sở" in reply.text
     card = sqlite_deps.catalogue.get("thue-ho-kinh-doanh")
@@ -243,7 +240,7 @@ async def test_household_tax_states_no_threshold_or_rate(sqlite_deps: Deps) -> N
 
 
 async def test_allowance_without_a_bank_account(sqlite_deps: Deps) -> None:
-    reply = await _ask(
+    reply = await ask_fresh(
         sqlite_deps, "me toi khong co tai khoan ngan hang thi nhan tien gia kieu gi"
     )
     assert reply.content_id == "tro-cap-qua-tai-khoan"
@@ -332,7 +329,7 @@ def test_first_land_certificate_cites_the_2026_decree(catalogue: Catalogue) -> N
 
 
 async def test_monthly_allowance_keeps_500000_and_the_current_code(sqlite_deps: Deps) -> None:
-    reply = await _ask(
+    reply = await ask_fresh(
         sqlite_deps, "trợ cấp xã hội hằng tháng cho người khuyết tật được bao nhiêu tiền"
     )
     assert reply.content_id in ("tro-cap-xa-hoi-hang-thang", "tro-cap")
