@@ -32,6 +32,7 @@ Intent = Literal[
     "learn",
     "handover",
     "redirect",
+    "learned",
 ]
 
 
@@ -152,6 +153,14 @@ class Redirect(EntryBase):
     tthc_code: str | None = None
 
 
+class WardAnswer(EntryBase):
+    """An answer ward staff wrote for a question residents asked and the catalogue lacked:
+    taught from the console (`content export-learned` writes it in this form to ship it)."""
+
+    kind: Literal["answer"]
+    body: list[NonEmpty] = Field(min_length=1)
+
+
 class Topic(EntryBase):
     """A broad subject ("đất đai", "VNeID"): a short overview and a choice of entries."""
 
@@ -217,10 +226,10 @@ class CourseFile(Strict):
 
 
 Entry = Annotated[
-    Procedure | HowTo | ContactList | Redirect | Topic | IntentExamples,
+    Procedure | HowTo | ContactList | Redirect | Topic | WardAnswer | IntentExamples,
     Field(discriminator="kind"),
 ]
-AnswerEntry = Procedure | HowTo | ContactList | Redirect | Topic
+AnswerEntry = Procedure | HowTo | ContactList | Redirect | Topic | WardAnswer
 
 
 class ContentFile(Strict):
@@ -273,6 +282,12 @@ class FeedbackPolicy(Strict):
     categories: list[FeedbackCategory] = Field(min_length=1)
 
 
+class QuestionPolicy(Strict):
+    """How the ward answers questions residents hand over to staff in the chat."""
+
+    answer_working_days: int = Field(default=2, ge=1, le=30)
+
+
 class WardConfig(Strict):
     """Everything specific to one ward: names, contacts, local facts, old place names."""
 
@@ -290,6 +305,7 @@ class WardConfig(Strict):
     former_names: list[FormerName] = []
     place_names: list[NonEmpty] = []
     feedback: FeedbackPolicy
+    questions: QuestionPolicy = QuestionPolicy()
 
     @model_validator(mode="after")
     def _fact_desks_exist(self) -> WardConfig:

@@ -505,3 +505,89 @@ class WardValueChange(Base):
     value: Mapped[str | None] = mapped_column(Text)
     changed_by: Mapped[str] = mapped_column(String(64))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Question(Base):
+    """A resident's question handed over to ward staff (a question ticket): staff answer it
+    in the console, the answer goes back to the resident's own chat, and what staff teach
+    from it answers the next resident at once. Open questions alike are answered together."""
+
+    __tablename__ = "questions"
+    __table_args__ = (Index("ix_questions_queue", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)  # CH-0312-7K3Q, asked about
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    normalized: Mapped[str] = mapped_column(Text)  # as the search reads it: for grouping
+    # The few messages before it ({"direction", "text"}), and what the resident added later.
+    context: Mapped[list[Any]] = mapped_column(default=list)
+    additions: Mapped[list[Any]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, answered
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    due_at: Mapped[datetime] = mapped_column()
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(64))  # staff:<username>
+    answered_at: Mapped[datetime | None] = mapped_column(index=True)
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
+    # Why the answer could not be sent to the chat (outside the platform's window...).
+    unreachable: Mapped[str | None] = mapped_column(String(200))
+
+
+class LearnedEntry(Base):
+    """An answer ward staff wrote for a question the catalogue lacked, taught to the assistant
+    (a ward entry, id `hoi-dap-<id>`); withdrawn entries are kept for the history."""
+
+    __tablename__ = "learned_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ward_id: Mapped[str] = mapped_column(String(48), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    answer: Mapped[str] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(300))
+    question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("questions.id", ondelete="SET NULL")
+    )
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime | None] = mapped_column()
+    withdrawn_by: Mapped[str | None] = mapped_column(String(64))
+    withdrawn_at: Mapped[datetime | None] = mapped_column()
+
+
+class LearnedAlias(Base):
+    """A resident's wording taught as another way to ask for an entry (a catalogue entry or a
+    learned one)."""
+
+    __tablename__ = "learned_aliases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ward_id: Mapped[str] = mapped_column(String(48), index=True)
+    entry_id: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("questions.id", ondelete="SET NULL")
+    )
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_by: Mapped[str | None] = mapped_column(String(64))
+    withdrawn_at: Mapped[datetime | None] = mapped_column()
+
+
+class LearnedChange(Base):
+    """Every teaching, edit and withdrawal, append-only: the newest id tells every process
+    whether its copy of what was taught is current."""
+
+    __tablename__ = "learned_changes"
+    __table_args__ = (Index("ix_learned_changes_ward", "ward_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ward_id: Mapped[str] = mapped_column(String(48))
+    subject: Mapped[str] = mapped_column(String(80))  # "entry:3", "alias:12"
+    action: Mapped[str] = mapped_column(String(16))  # taught, edited, withdrawn
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -13,6 +13,7 @@ from content.models import (
     Procedure,
     Redirect,
     Topic,
+    WardAnswer,
     WardConfig,
 )
 from content.normalize import folded_phrase
@@ -239,6 +240,12 @@ def topic_card(entry: Topic, catalogue: Catalogue, lead: Sequence[str] = ()) -> 
     return with_buttons("\n".join(lines), [*buttons, MENU_BUTTON])
 
 
+def ward_answer_card(entry: WardAnswer, catalogue: Catalogue, lead: Sequence[str] = ()) -> Reply:
+    """An answer ward staff wrote: their words as written, and who answered and when."""
+    lines = [entry.title.upper(), *lead, *entry.body, "", footer(entry, short=True)]
+    return with_buttons("\n".join(lines), [*_related_buttons(entry, catalogue), MENU_BUTTON])
+
+
 FILE_HERE = Button("Gửi phản ánh ngay tại đây", Action("section", "feedback").pack())
 FEEDBACK_GUIDE = "phan-anh-kien-nghi"
 
@@ -308,6 +315,8 @@ def _card(entry: AnswerEntry, catalogue: Catalogue, lead: Sequence[str] = ()) ->
         return contacts_card(entry, catalogue, lead)
     if isinstance(entry, Redirect):
         return redirect_card(entry, catalogue, lead)
+    if isinstance(entry, WardAnswer):
+        return ward_answer_card(entry, catalogue, lead)
     return topic_card(entry, catalogue, lead)
 
 

@@ -9,11 +9,13 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from content.acts import ActModel
+from content.learned import TaughtWordings
 from content.loader import Catalogue
 from content.normalize import Lexicon
 from content.search import SearchIndex
 from db.models import utcnow
 from handlers.contest_calendar import ContestCalendar
+from handlers.learned import LiveLearned
 from handlers.live_ward import LiveWard
 
 
@@ -41,3 +43,6 @@ class Deps:
     contests: ContestCalendar = field(default_factory=ContestCalendar)
     # The ward's contacts and facts as the console last saved them (checked every message).
     live_ward: LiveWard = field(default_factory=LiveWard)
+    # What staff taught from answered questions (checked every message), and its wordings.
+    learned: LiveLearned = field(default_factory=LiveLearned)
+    taught: TaughtWordings | None = None

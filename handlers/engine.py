@@ -47,6 +47,7 @@ async def handle(msg: IncomingMessage, deps: Deps) -> Response:
     started = time.perf_counter()
     async with deps.sessions() as session, session.begin():
         deps = await deps.live_ward.deps(session, deps)
+        deps = await deps.learned.deps(session, deps)
         if msg.event_key and not await queries.claim_event(session, msg.channel, msg.event_key):
             return Response([], intent="menu", duplicate=True)
         user = await queries.get_or_create_user(
@@ -69,7 +70,7 @@ async def handle(msg: IncomingMessage, deps: Deps) -> Response:
         if not response.forget:  # the resident was erased just now: store nothing of it
             # A question nobody could answer is the draft if "Gửi phản ánh" comes next.
             if response.unanswered:
-                state.data["unanswered"] = turn.text[:2000]
+                state.data["unanswered"] = (response.question or turn.text)[:2000]
             else:
                 state.data.pop("unanswered", None)
             shown = response.replies[-1].buttons
@@ -104,6 +105,7 @@ async def _record(turn: Turn, response: Response, latency_ms: float) -> None:
         "created_at": turn.deps.clock(),
     }
     text = queries.cap_text(turn.text)
+    asked = queries.cap_text(response.question or turn.text)
     inbound = {
         **common,
         "direction": "in",
@@ -134,7 +136,7 @@ async def _record(turn: Turn, response: Response, latency_ms: float) -> None:
             turn.session,
             turn.user,
             ids[0],
-            text,
+            asked,
             response.normalized or "",
             response.best_guess,
             response.score,

@@ -63,6 +63,8 @@ class Response:
     unanswered: bool = False  # store the question for staff: the catalogue has a gap here
     best_guess: str | None = None
     normalized: str | None = None  # the question as the search understood it
+    # The question left unanswered when it is not this message ("Không phải các mục trên").
+    question: str | None = None
     duplicate: bool = False  # a re-delivered update: already handled, nothing to send
     reply_ids: list[int] = field(default_factory=list)  # stored replies, to record delivery
     forget: bool = False  # the resident's data was just erased: store nothing of this turn

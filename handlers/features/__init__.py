@@ -21,6 +21,7 @@ from handlers.features import (
     satisfaction,
     smalltalk,
     subscriptions,
+    taught,
     tracking,
 )
 
@@ -36,6 +37,7 @@ FEATURES: tuple[Feature, ...] = (
     feedback.FEATURE,
     satisfaction.FEATURE,
     smalltalk.FEATURE,
+    taught.FEATURE,
     handover.FEATURE,
     catalogue.FEATURE,
 )

@@ -5,7 +5,16 @@ card, a short clarifying choice (always with "Không phải các mục trên"), 
 from __future__ import annotations
 
 from content.clauses import MIN_WORDS
-from content.models import AnswerEntry, ContactList, HowTo, Intent, Procedure, Redirect, Topic
+from content.models import (
+    AnswerEntry,
+    ContactList,
+    HowTo,
+    Intent,
+    Procedure,
+    Redirect,
+    Topic,
+    WardAnswer,
+)
 from content.normalize import fold
 from content.search import Match, SearchResult
 from handlers.actions import Action, open_entry
@@ -48,6 +57,8 @@ def intent_of(entry: AnswerEntry) -> Intent:
         return "hotline"
     if isinstance(entry, Redirect):
         return "redirect"
+    if isinstance(entry, WardAnswer):
+        return "learned"
     assert isinstance(entry, Topic)
     return entry.intent
 
@@ -325,6 +336,7 @@ async def none_of_these(turn: Turn, _arg: str = "") -> Response:
     turn.state.data[SHOWN] = [*shown, *(e.id for e in others)]
     response = Response([with_buttons("\n".join(lines), buttons)], intent="fallback")
     response.unanswered = bool(question)
+    response.question = question or None
     response.normalized = " ".join(result.query.tokens) if result is not None else ""
     return response
 

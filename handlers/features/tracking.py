@@ -1,10 +1,13 @@
-"""Looking up feedback by tracking code: only the resident who filed it sees its details."""
+"""Looking up a phản ánh (PA-…) or a question handed to staff (CH-…) by its code: only the
+resident who sent it sees its details."""
 
 from __future__ import annotations
 
 import re
 
 from db import feedback_queries as fq
+from db import question_queries as qq
+from db.models import Question
 from handlers.cards import MENU_BUTTON
 from handlers.feature import Feature
 from handlers.render import vn_date, with_buttons
@@ -12,8 +15,8 @@ from handlers.turn import Turn
 from handlers.types import Response
 from handlers.workdays import VIETNAM
 
-# "PA-2611-7K3Q", also typed "pa26117k3q", "PA 2611 7K3Q" or "pa-2611 7k3q".
-CODE = re.compile(r"\bPA[\s-]?(\d{4})[\s-]?([A-Za-z0-9]{4})\b", re.IGNORECASE)
+# "PA-2611-7K3Q", also typed "pa26117k3q", "PA 2611 7K3Q" or "pa-2611 7k3q"; "CH-…" alike.
+CODE = re.compile(r"\b(PA|CH)[\s-]?(\d{4})[\s-]?([A-Za-z0-9]{4})\b", re.IGNORECASE)
 STATUS_LABELS = {
     "new": "Mới tiếp nhận",
     "in_progress": "Đang xử lý",
@@ -25,22 +28,72 @@ STATUS_LABELS = {
 def find_code(text: str) -> str | None:
     """The tracking code in a message, normalised to upper case."""
     match = CODE.search(text)
-    return f"PA-{match.group(1)}-{match.group(2).upper()}" if match else None
+    if match is None:
+        return None
+    return f"{match.group(1).upper()}-{match.group(2)}-{match.group(3).upper()}"
+
+
+QUESTION_LABELS = {qq.OPEN: "Đang chờ cán bộ trả lời", qq.ANSWERED: "Cán bộ đã trả lời"}
+
+
+def _date(moment) -> str:
+    return vn_date(moment.astimezone(VIETNAM).date())
+
+
+async def question_lookup(turn: Turn, code: str) -> Response:
+    """A question handed to staff: its status, due date and, once given, the answer."""
+    question = await qq.by_code(turn.session, code)
+    if question is None or question.user_id != turn.user.id:
+        text = (
+            f"Không tìm thấy câu hỏi {code} trong các câu hỏi bạn đã gửi từ tài khoản này. "
+            "Bạn kiểm tra lại mã giúp mình nhé."
+        )
+        return Response([with_buttons(text, [MENU_BUTTON])], intent="handover")
+    lines = [
+        f"Câu hỏi {code}: “{question.text[:200]}”",
+        f"Tình trạng: {QUESTION_LABELS.get(question.status, question.status)}",
+        f"Ngày gửi: {_date(question.created_at)}",
+    ]
+    if question.answer:
+        lines.append(f"Cán bộ phường trả lời: {question.answer}")
+    else:
+        lines.append(f"Hạn trả lời: {_date(question.due_at)}")
+    return Response(
+        [with_buttons("\n".join(lines), [MENU_BUTTON])], intent="handover", content_id=code
+    )
+
+
+def _question_line(question: Question) -> str:
+    return f"• {question.code}: {QUESTION_LABELS.get(question.status, question.status)}"
 
 
 async def lookup(turn: Turn, code: str | None) -> Response:
     """Status and notes of the resident's own feedback (or a list of their recent ones)."""
     if code is None:
         mine = await fq.of_user(turn.session, turn.user.id)
-        if not mine:
-            text = (
-                "Bạn chưa gửi phản ánh nào từ tài khoản này. Gõ mã tra cứu (ví dụ PA-2611-7K3Q)."
+        asked = await qq.of_user(turn.session, turn.user.id)
+        parts = []
+        if mine:
+            parts.append(
+                "Các phản ánh gần đây của bạn:\n"
+                + "\n".join(
+                    f"• {f.service_request_id}: {STATUS_LABELS.get(f.status, f.status)}"
+                    for f in mine
+                )
             )
-        else:
-            text = "Các phản ánh gần đây của bạn:\n" + "\n".join(
-                f"• {f.service_request_id}: {STATUS_LABELS.get(f.status, f.status)}" for f in mine
+        if asked:
+            parts.append(
+                "Câu hỏi bạn đã gửi cán bộ:\n" + "\n".join(_question_line(q) for q in asked)
             )
+        if parts:
+            parts.append("Gõ một mã để xem chi tiết.")
+        text = "\n\n".join(parts) or (
+            "Bạn chưa gửi phản ánh hay câu hỏi nào từ tài khoản này. Gõ mã tra cứu (ví dụ "
+            "PA-2611-7K3Q)."
+        )
         return Response([with_buttons(text, [MENU_BUTTON])], intent="feedback")
+    if code.startswith("CH-"):
+        return await question_lookup(turn, code)
     feedback = await fq.by_code(turn.session, code)
     if feedback is None or feedback.user_id != turn.user.id:
         # The same answer whether the code is unknown or someone else's: nothing leaks.

@@ -1,0 +1,131 @@
+"""What ward staff taught, as the assistant answers from it: their answers as catalogue entries
+(`WardAnswer`), and residents' wordings found again in new messages.
+
+A taught wording matches a message when the subject words of both mostly agree, each word
+weighed by how much it says in the catalogue (a word the catalogue never uses, like "loa" or
+"hội trường", says the most). Both are read by the search index (folded, shorthand expanded,
+typos corrected), so a message without diacritics or with a typo finds the wording too; a
+word still misspelt is matched by its closeness to a taught word. Cheap to build: a change in
+the console adds its wordings at once, without rebuilding the catalogue's index.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from rapidfuzz import fuzz, process
+
+from content.models import Source, WardAnswer
+from content.search import Query, SearchIndex
+
+# Share of the subject words of the message and of the taught wording that must agree
+# (their mean): set on blind paraphrases and near-miss questions (README, issue 16).
+MATCHES = 0.62
+CLOSE_WORD = 84  # rapidfuzz ratio at which a misspelt word counts as the taught one
+MIN_FUZZY_LENGTH = 4  # shorter words are matched exactly ("loa" is not "lo")
+UNKNOWN_WEIGHT = 1.0  # a word the catalogue never uses: as telling as a word unique to one entry
+
+
+@dataclass(frozen=True)
+class Wording:
+    """One taught way of asking, read as subject words with their weights."""
+
+    target: str  # the entry it asks for
+    text: str
+    words: Mapping[str, float]
+    mass: float
+
+
+@dataclass(frozen=True)
+class Found:
+    target: str
+    score: float
+    wording: str
+
+
+class TaughtWordings:
+    """The wordings staff taught, matched against residents' messages."""
+
+    def __init__(self, index: SearchIndex, taught: Iterable[tuple[str, str]]) -> None:
+        self._index = index
+        self.wordings = [self._read(target, text) for target, text in taught]
+        self.wordings = [w for w in self.wordings if w.mass > 0]
+
+    def __len__(self) -> int:
+        return len(self.wordings)
+
+    def _weights(self, query: Query) -> dict[str, float]:
+        stop = self._index.lexicon.stopwords
+        words = [t for t in query.tokens if t not in stop and not (t.isdigit() and len(t) < 3)]
+        known = set(query.features)
+        return {
+            w: (self._index.weight(w) if w in known else UNKNOWN_WEIGHT) for w in dict.fromkeys(words)
+        }
+
+    def _read(self, target: str, text: str) -> Wording:
+        words = self._weights(self._index.analyze(text))
+        return Wording(target, text, words, sum(words.values()))
+
+    def match(self, query: Query) -> Found | None:
+        """The taught entry this message asks for, if one of its wordings agrees enough."""
+        if not self.wordings:
+            return None
+        asked = self._weights(query)
+        mass = sum(asked.values())
+        if mass <= 0:
+            return None
+        best: Found | None = None
+        for wording in self.wordings:
+            shared = _shared(asked, wording.words)
+            score = (shared / mass + shared / wording.mass) / 2
+            if score >= MATCHES and (best is None or score > best.score):
+                best = Found(wording.target, round(score, 3), wording.text)
+        return best
+
+
+def _shared(asked: Mapping[str, float], taught: Mapping[str, float]) -> float:
+    """The weight of the taught words the message has, a misspelt word counting by closeness."""
+    total = 0.0
+    unmatched = [w for w in asked if w not in taught]
+    for word, weight in taught.items():
+        if word in asked:
+            total += min(weight, asked[word]) if asked[word] > 0 else weight
+            continue
+        if len(word) < MIN_FUZZY_LENGTH or not unmatched:
+            continue
+        close = process.extractOne(word, unmatched, scorer=fuzz.ratio, score_cutoff=CLOSE_WORD)
+        if close is not None and len(close[0]) >= MIN_FUZZY_LENGTH:
+            total += weight * close[1] / 100
+    return total
+
+
+_ID = re.compile(r"[^a-z0-9]+")
+
+
+def ward_answer(
+    entry_id: str,
+    title: str,
+    answer: str,
+    source: str | None,
+    on: date,
+    ward_name: str,
+    aliases: Iterable[str] = (),
+) -> WardAnswer:
+    """A taught answer as a catalogue entry: the staff's paragraphs, their source (the ward's
+    staff when none was given) and the day it was written."""
+    body = [line.strip() for line in answer.splitlines() if line.strip()]
+    summary = re.split(r"(?<=[.!?])\s", body[0], maxsplit=1)[0] if body else title
+    unique = list(dict.fromkeys(a.strip() for a in aliases if a.strip()))
+    return WardAnswer(
+        kind="answer",
+        id=entry_id,
+        title=title,
+        aliases=[a for i, a in enumerate(unique) if a.casefold() not in {u.casefold() for u in unique[:i]}],
+        summary=summary,
+        body=body or [title],
+        source=[Source(title=source or f"Cán bộ {ward_name} trả lời", confidence="official")],
+        verified_on=on,
+    )

@@ -1,0 +1,69 @@
+"""Handing a question over to ward staff: the ticket with its context and due date, the staff
+alert, and the confirmation with the code (in the turn's transaction)."""
+
+from __future__ import annotations
+
+from rapidfuzz import fuzz
+
+from db import feedback_queries as fq
+from db import question_queries as qq
+from db.models import Question, utcnow
+from handlers.render import vn_date
+from handlers.turn import Turn
+from handlers.workdays import VIETNAM, due_at
+
+MAX_QUESTION_CHARS = 2000
+SAME_QUESTION = 90  # token_set_ratio of two wordings of one resident that ask the same thing
+
+
+def normalized(turn: Turn, text: str) -> str:
+    """The wording as the search reads it (folded, shorthand expanded, typos corrected)."""
+    return " ".join(turn.deps.index.analyze(text).tokens)
+
+
+async def already_forwarded(turn: Turn, text: str) -> Question | None:
+    """The resident's open question that asks this already (a second tap, the same words)."""
+    wording = normalized(turn, text)
+    for question in await qq.open_of_user(turn.session, turn.user.id):
+        if question.normalized == wording or (
+            wording and fuzz.token_set_ratio(question.normalized, wording) >= SAME_QUESTION
+        ):
+            return question
+    return None
+
+
+async def forward(turn: Turn, text: str) -> Question:
+    """Store the question with the messages before it, due in the ward's working days, and
+    alert the staff group."""
+    ward = turn.deps.catalogue.ward
+    now = utcnow()
+    days = ward.questions.answer_working_days
+    question = await qq.create(
+        turn.session,
+        user_id=turn.user.id,
+        channel=turn.msg.channel,
+        text=text[:MAX_QUESTION_CHARS],
+        normalized=normalized(turn, text),
+        context=await qq.recent_messages(turn.session, turn.user.id),
+        additions=[],
+        created_at=now,
+        due_at=due_at(now, days, ward.feedback.extra_days_off),
+    )
+    for channel, recipient in turn.deps.staff_alerts:  # e.g. the ward's Telegram staff group
+        alert = (
+            f"Câu hỏi mới cho cán bộ {question.code} (qua {turn.msg.channel}): "
+            f"{question.text[:500]}\nHạn trả lời: {due_text(question)}. "
+            "Mở trang cán bộ, mục Câu hỏi, để trả lời."
+        )
+        await fq.enqueue(turn.session, channel, recipient, alert, "staff_alert")
+    return question
+
+
+async def add_to(turn: Turn, question: Question, text: str) -> None:
+    """Keep what the resident added to an open question (staff read it with the question)."""
+    added = {"text": text[:MAX_QUESTION_CHARS], "at": utcnow().isoformat()}
+    question.additions = [*question.additions, added]  # a new list: the JSON column is saved
+
+
+def due_text(question: Question) -> str:
+    return vn_date(question.due_at.astimezone(VIETNAM).date())
