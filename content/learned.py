@@ -62,7 +62,8 @@ class TaughtWordings:
         words = [t for t in query.tokens if t not in stop and not (t.isdigit() and len(t) < 3)]
         known = set(query.features)
         return {
-            w: (self._index.weight(w) if w in known else UNKNOWN_WEIGHT) for w in dict.fromkeys(words)
+            w: (self._index.weight(w) if w in known else UNKNOWN_WEIGHT)
+            for w in dict.fromkeys(words)
         }
 
     def _read(self, target: str, text: str) -> Wording:
@@ -123,7 +124,11 @@ def ward_answer(
         kind="answer",
         id=entry_id,
         title=title,
-        aliases=[a for i, a in enumerate(unique) if a.casefold() not in {u.casefold() for u in unique[:i]}],
+        aliases=[
+            a
+            for i, a in enumerate(unique)
+            if a.casefold() not in {u.casefold() for u in unique[:i]}
+        ],
         summary=summary,
         body=body or [title],
         source=[Source(title=source or f"Cán bộ {ward_name} trả lời", confidence="official")],

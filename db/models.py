@@ -533,6 +533,8 @@ class Question(Base):
     answered_by: Mapped[str | None] = mapped_column(String(64))  # staff:<username>
     answered_at: Mapped[datetime | None] = mapped_column(index=True)
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
+    # Answered together with others alike: the id of the question the answer was written on.
+    group_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # Why the answer could not be sent to the chat (outside the platform's window...).
     unreachable: Mapped[str | None] = mapped_column(String(200))
 

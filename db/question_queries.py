@@ -66,7 +66,10 @@ async def open_of_user(session: AsyncSession, user_id: int) -> list[Question]:
 async def of_user(session: AsyncSession, user_id: int, limit: int = 5) -> list[Question]:
     """The resident's most recent questions."""
     rows = await session.execute(
-        select(Question).where(Question.user_id == user_id).order_by(Question.id.desc()).limit(limit)
+        select(Question)
+        .where(Question.user_id == user_id)
+        .order_by(Question.id.desc())
+        .limit(limit)
     )
     return list(rows.scalars())
 
@@ -107,6 +110,14 @@ async def open_wordings(session: AsyncSession) -> list[tuple[int, str]]:
         .order_by(Question.id)
     )
     return [(int(i), str(n)) for i, n in rows.all()]
+
+
+async def ids_in_group(session: AsyncSession, group_id: int) -> list[int]:
+    """The questions answered together under one answer."""
+    rows = await session.execute(
+        select(Question.id).where(Question.group_id == group_id).order_by(Question.id)
+    )
+    return [int(i) for i in rows.scalars()]
 
 
 async def with_residents(

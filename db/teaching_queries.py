@@ -60,10 +60,29 @@ async def everything(
 ) -> tuple[list[LearnedEntry], list[LearnedAlias]]:
     """Every entry and alias ever taught, withdrawn ones included, newest first."""
     entries = await session.execute(
-        select(LearnedEntry).where(LearnedEntry.ward_id == ward_id).order_by(LearnedEntry.id.desc())
+        select(LearnedEntry)
+        .where(LearnedEntry.ward_id == ward_id)
+        .order_by(LearnedEntry.id.desc())
     )
     aliases = await session.execute(
-        select(LearnedAlias).where(LearnedAlias.ward_id == ward_id).order_by(LearnedAlias.id.desc())
+        select(LearnedAlias)
+        .where(LearnedAlias.ward_id == ward_id)
+        .order_by(LearnedAlias.id.desc())
+    )
+    return list(entries.scalars()), list(aliases.scalars())
+
+
+async def from_question(
+    session: AsyncSession, question_ids: list[int]
+) -> tuple[list[LearnedEntry], list[LearnedAlias]]:
+    """What was taught from these questions."""
+    if not question_ids:
+        return [], []
+    entries = await session.execute(
+        select(LearnedEntry).where(LearnedEntry.question_id.in_(question_ids))
+    )
+    aliases = await session.execute(
+        select(LearnedAlias).where(LearnedAlias.question_id.in_(question_ids))
     )
     return list(entries.scalars()), list(aliases.scalars())
 
@@ -131,16 +150,19 @@ async def add_aliases(
 
 
 async def edit_entry(
-    session: AsyncSession, entry: LearnedEntry, title: str, answer: str, source: str | None, actor: str
+    session: AsyncSession,
+    entry: LearnedEntry,
+    title: str,
+    answer: str,
+    source: str | None,
+    actor: str,
 ) -> None:
     entry.title, entry.answer, entry.source = title, answer, source
     entry.updated_by, entry.updated_at = actor, utcnow()
     await _changed(session, entry.ward_id, f"entry:{entry.id}", "edited", actor)
 
 
-async def withdraw(
-    session: AsyncSession, row: LearnedEntry | LearnedAlias, actor: str
-) -> None:
+async def withdraw(session: AsyncSession, row: LearnedEntry | LearnedAlias, actor: str) -> None:
     """Take an entry or alias out of the answers (kept for the history)."""
     row.withdrawn_by, row.withdrawn_at = actor, utcnow()
     kind = "entry" if isinstance(row, LearnedEntry) else "alias"

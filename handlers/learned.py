@@ -32,7 +32,9 @@ def as_entry(row: LearnedEntry, ward_name: str, aliases: list[str]) -> WardAnswe
     )
 
 
-def with_taught(catalogue: Catalogue, found: taught.Taught) -> tuple[Catalogue, list[tuple[str, str]]]:
+def with_taught(
+    catalogue: Catalogue, found: taught.Taught
+) -> tuple[Catalogue, list[tuple[str, str]]]:
     """The catalogue with the learned entries, and every taught (entry id, wording): the
     learned entries' titles, and aliases of entries that exist (a withdrawn entry's are not)."""
     ward = catalogue.ward
@@ -41,7 +43,10 @@ def with_taught(catalogue: Catalogue, found: taught.Taught) -> tuple[Catalogue, 
         by_entry.setdefault(alias.entry_id, []).append(alias.text)
     entries = {
         e.id: e
-        for e in (as_entry(r, ward.name, by_entry.get(taught.learned_id(r.id), [])) for r in found.entries)
+        for e in (
+            as_entry(r, ward.name, by_entry.get(taught.learned_id(r.id), []))
+            for r in found.entries
+        )
     }
     merged = replace(catalogue, entries={**catalogue.entries, **entries})
     wordings = [(e.id, e.title) for e in entries.values()]

@@ -16,23 +16,37 @@ MAX_VARIANTS = 5
 __all__ = ["group_gaps", "mask"]  # mask lives in db.masking; kept importable here
 
 
+def cluster(wordings: Sequence[str]) -> list[int]:
+    """The group of each wording (an index into the groups, in order of first appearance):
+    each joins the first group whose lead it resembles. The console groups open questions
+    this way too, so one answer serves residents who asked the same thing."""
+    leads: list[str] = []
+    groups = []
+    for wording in wordings:
+        found = process.extractOne(
+            wording, leads, scorer=fuzz.token_set_ratio, score_cutoff=SIMILAR
+        )
+        if found is None:
+            leads.append(wording)
+            groups.append(len(leads) - 1)
+        else:
+            groups.append(found[2])
+    return groups
+
+
 def group_gaps(
     wordings: Sequence[tuple[str, int, str, str | None]],
     title_of: Callable[[str | None], str | None],
 ) -> list[GapGroup]:
     """`wordings`: (normalized text, count, an original text, best guess id), most frequent
     first. Each wording joins the first group whose lead it resembles."""
-    leads: list[str] = []
     groups: list[GapGroup] = []
-    for normalized, count, text, guess in wordings:
-        found = process.extractOne(
-            normalized, leads, scorer=fuzz.token_set_ratio, score_cutoff=SIMILAR
-        )
-        if found is None:
-            leads.append(normalized)
+    places = cluster([normalized for normalized, *_ in wordings])
+    for (_, count, text, guess), at in zip(wordings, places, strict=True):
+        if at == len(groups):
             groups.append(GapGroup(mask(text), count, [], title_of(guess)))
             continue
-        group = groups[found[2]]
+        group = groups[at]
         group.count += count
         variant = mask(text)
         fresh = variant != group.example and variant not in group.variants

@@ -19,6 +19,7 @@ WAKE_OUTBOX = web.RequestKey("wake_outbox", bool)
 WAKE_SCHEDULER = web.RequestKey("wake_scheduler", bool)  # an announcement was approved
 CONTESTS_CHANGED = web.RequestKey("contests_changed", bool)  # the chat's menu must re-read
 WARD_CHANGED = web.RequestKey("ward_changed", bool)  # the ward's data was saved
+LEARNED_CHANGED = web.RequestKey("learned_changed", bool)  # staff taught the assistant
 DELIVERY_LABELS = {
     "pending": "đang chờ gửi",
     "sending": "đang gửi",
@@ -93,6 +94,13 @@ def refresh_ward_if_needed(request: web.Request) -> None:
     saved data again (other processes within a second)."""
     if request.get(WARD_CHANGED) and DEPS in request.app:
         request.app[DEPS].live_ward.invalidate()
+
+
+def refresh_learned_if_needed(request: web.Request) -> None:
+    """After the view's transaction committed: this process answers from what was just taught
+    at the next message (other processes within a second)."""
+    if request.get(LEARNED_CHANGED) and DEPS in request.app:
+        request.app[DEPS].learned.invalidate()
 
 
 def wake_outbox_if_needed(request: web.Request) -> None:

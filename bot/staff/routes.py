@@ -16,6 +16,8 @@ from bot.keys import DEPS
 from bot.staff import announcement_views as announcements
 from bot.staff import auth, common, signin, views
 from bot.staff import contest_views as contests
+from bot.staff import learned_views as learned
+from bot.staff import question_views as questions
 from bot.staff import report_views as report
 from bot.staff import ward_views as ward
 from db.models import StaffSession, StaffUser
@@ -46,6 +48,13 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/staff/feedback/{code}/reply", views.reply, FEEDBACK_ROLES),
     Route("POST", "/staff/feedback/{code}/status", views.change_status, FEEDBACK_ROLES),
     Route("POST", "/staff/feedback/{code}/assign", views.assign, FEEDBACK_ROLES),
+    Route("GET", "/staff/questions", questions.queue, FEEDBACK_ROLES),
+    Route("GET", "/staff/questions/{id}", questions.detail, FEEDBACK_ROLES),
+    Route("POST", "/staff/questions/{id}/answer", questions.answer, FEEDBACK_ROLES),
+    Route("POST", "/staff/questions/{id}/teach", questions.teach, FEEDBACK_ROLES),
+    Route("GET", "/staff/learned", learned.index, FEEDBACK_ROLES),
+    Route("POST", "/staff/learned/entry/{id}/edit", learned.edit_entry, ADMIN),
+    Route("POST", "/staff/learned/{kind}/{id}/withdraw", learned.withdraw, ADMIN),
     Route("GET", "/staff/canned", views.canned, ADMIN),
     Route("POST", "/staff/canned", views.add_canned, ADMIN),
     Route("POST", "/staff/canned/{id}/delete", views.delete_canned, ADMIN),
@@ -139,6 +148,7 @@ def guard(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]
         common.wake_scheduler_if_needed(request)  # and the scheduler may queue approvals
         common.refresh_contests_if_needed(request)  # and the chat's menus show contests
         common.refresh_ward_if_needed(request)  # and the next answer uses the ward's data
+        common.refresh_learned_if_needed(request)  # and what staff taught answers at once
         return response
 
     return handler

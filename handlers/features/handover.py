@@ -155,7 +155,9 @@ async def on_message(turn: Turn) -> Response | None:
 
 def resume(turn: Turn) -> Reply:
     if turn.state.flow == ADDING:
-        return with_buttons(_adding_text(str(turn.state.data.get("question", ""))), [CANCEL_BUTTON])
+        return with_buttons(
+            _adding_text(str(turn.state.data.get("question", ""))), [CANCEL_BUTTON]
+        )
     return with_buttons(_asking_text(turn), [CANCEL_BUTTON])
 
 

@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("answered_by", sa.String(length=64), nullable=True),
         sa.Column("answered_at", WHEN, nullable=True),
         sa.Column("outbox_id", sa.Integer(), nullable=True),
+        sa.Column("group_id", sa.Integer(), nullable=True),
         sa.Column("unreachable", sa.String(length=200), nullable=True),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="SET NULL"),
         sa.ForeignKeyConstraint(["outbox_id"], ["outbox.id"], ondelete="SET NULL"),
@@ -46,6 +47,7 @@ def upgrade() -> None:
     op.create_index("ix_questions_created_at", "questions", ["created_at"])
     op.create_index("ix_questions_answered_at", "questions", ["answered_at"])
     op.create_index("ix_questions_queue", "questions", ["status", "due_at"])
+    op.create_index("ix_questions_group_id", "questions", ["group_id"])
     op.create_table(
         "learned_entries",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -99,7 +101,12 @@ def downgrade() -> None:
     op.drop_table("learned_aliases")
     op.drop_index("ix_learned_entries_ward_id", table_name="learned_entries")
     op.drop_table("learned_entries")
-    for name in ("ix_questions_queue", "ix_questions_answered_at", "ix_questions_created_at"):
+    for name in (
+        "ix_questions_group_id",
+        "ix_questions_queue",
+        "ix_questions_answered_at",
+        "ix_questions_created_at",
+    ):
         op.drop_index(name, table_name="questions")
     op.drop_index("ix_questions_user_id", table_name="questions")
     op.drop_table("questions")

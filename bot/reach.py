@@ -1,0 +1,37 @@
+"""Whether a message from staff can still reach a resident in their chat, by the platform's
+messaging window (docs: ../shared/reference/platforms.md).
+
+- Telegram and Zalo Bot: no window; a bot may write to anyone who started it.
+- Zalo OA: consultation messages within 7 days of the resident's last message (free within
+  48 hours under the 2026 rule; -230/-213 refusals outside it are recorded as undeliverable).
+- Website: kept for the widget, which fetches it when the resident opens the chat again.
+- Terminal chats (console, cli): nothing to deliver to later.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from db.models import User
+
+REPLY_WINDOWS = {"zalo_oa": timedelta(days=7), "messenger": timedelta(hours=24)}
+NOT_DELIVERED = frozenset({"console", "cli"})
+
+
+def unreachable(resident: User | None, now: datetime) -> str | None:
+    """Why a staff answer cannot be sent to this resident now (None: it can)."""
+    if resident is None:
+        return "Người dân đã xóa dữ liệu trò chuyện: không còn nơi để gửi."
+    if resident.channel in NOT_DELIVERED:
+        return "Câu hỏi gửi từ dòng lệnh: không có cuộc trò chuyện để gửi tới."
+    if not resident.active:
+        return "Người dân đã chặn hoặc ngừng nhận tin của trợ lý."
+    window = REPLY_WINDOWS.get(resident.channel)
+    if window is not None and now - resident.last_seen_at > window:
+        hours = int(window.total_seconds() // 3600)
+        span = f"{hours // 24} ngày" if hours >= 48 else f"{hours} giờ"
+        return (
+            f"Người dân nhắn lần cuối quá {span} trước: nền tảng chỉ cho trả lời trong {span}. "
+            "Câu trả lời được lưu; người dân nhắn mã câu hỏi sẽ xem được."
+        )
+    return None
