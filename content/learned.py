@@ -23,7 +23,7 @@ from content.search import Query, SearchIndex
 
 # Share of the subject words of the message and of the taught wording that must agree
 # (their mean): set on blind paraphrases and near-miss questions (README, issue 16).
-MATCHES = 0.62
+MATCHES = 0.66
 CLOSE_WORD = 84  # rapidfuzz ratio at which a misspelt word counts as the taught one
 MIN_FUZZY_LENGTH = 4  # shorter words are matched exactly ("loa" is not "lo")
 UNKNOWN_WEIGHT = 1.0  # a word the catalogue never uses: as telling as a word unique to one entry

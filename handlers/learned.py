@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from content.indexing import catalogue_docs
 from content.learned import TaughtWordings, ward_answer
 from content.loader import Catalogue
 from content.models import WardAnswer
+from content.search import IndexDoc, SearchIndex
 from db import teaching_queries as taught
 from db.models import LearnedEntry
 from handlers.workdays import VIETNAM
@@ -54,6 +56,30 @@ def with_taught(
     return merged, wordings
 
 
+def taught_docs(catalogue: Catalogue, wordings: list[tuple[str, str]]) -> list[IndexDoc]:
+    """Search documents for the learned entries and for the entries that got new aliases:
+    each with every wording taught for it among its phrases, a learned answer's text as its
+    summary."""
+    taught_for: dict[str, list[str]] = {}
+    for entry_id, text in wordings:
+        taught_for.setdefault(entry_id, []).append(text)
+    docs = []
+    for doc in catalogue_docs(catalogue):
+        extra = taught_for.get(doc.id)
+        if extra or isinstance(catalogue.get(doc.id), WardAnswer):
+            phrases = tuple(dict.fromkeys((*doc.phrases, *(extra or ()))))
+            entry = catalogue.get(doc.id)
+            summary = " ".join(entry.body) if isinstance(entry, WardAnswer) else doc.summary
+            docs.append(replace(doc, phrases=phrases, summary=summary))
+    return docs
+
+
+def learned_index(index: SearchIndex, catalogue: Catalogue, wordings: list[tuple[str, str]]):
+    """The search index with what was taught, and the matcher of taught wordings on it."""
+    extended = index.extended(taught_docs(catalogue, wordings))
+    return extended, TaughtWordings(extended, wordings)
+
+
 class LiveLearned:
     """Deps whose catalogue and matcher carry what staff taught, rebuilt only on a change."""
 
@@ -79,6 +105,7 @@ class LiveLearned:
         if built is not None and built[0] == self._version and built[1] == id(base):
             return built[2]
         catalogue, wordings = with_taught(base.catalogue, await taught.current(session, ward_id))
-        deps = replace(base, catalogue=catalogue, taught=TaughtWordings(base.index, wordings))
+        index, matcher = learned_index(base.index, catalogue, wordings)
+        deps = replace(base, catalogue=catalogue, index=index, taught=matcher)
         self._built = (self._version, id(base), deps)
         return deps

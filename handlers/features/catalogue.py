@@ -294,6 +294,10 @@ async def _answer(turn: Turn, asked: Asked) -> Response:
             response = entry_response(turn, entry, result)
         else:
             response = clarify(turn, left)
+    elif isinstance(turn.deps.catalogue.get(best.doc.id), WardAnswer) and not best.confident:
+        # A staff answer fits one question: it is offered, not asserted, when the words only
+        # brush it ("lớp yoga ở nhà văn hóa" is not "sân cầu lông ở nhà văn hóa").
+        response = _unanswered(unknown(turn, _closest(turn, result)), result, best)
     else:
         entry = turn.deps.catalogue.get(best.doc.id)
         assert entry is not None, best.doc.id
