@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.feedback_queries import CODE_ALPHABET, VIETNAM
-from db.models import Interaction, Question, User
+from db.models import Interaction, LearnedAlias, LearnedEntry, Question, User
 
 OPEN, ANSWERED = "open", "answered"
 CONTEXT_MESSAGES = 6  # the messages before the question that staff see with it
@@ -149,3 +149,19 @@ async def figures(session: AsyncSession, start: datetime, after: datetime) -> di
     )
     hours = [(a - c).total_seconds() / 3600 for c, a in rows.all()]
     return {"forwarded": int(forwarded or 0), "answered": len(hours), "hours": hours}
+
+
+async def taught_wordings(session: AsyncSession, ward_id: str) -> list[str]:
+    """The wordings (as the search reads them) of questions staff taught from, still in force."""
+    aliases = select(LearnedAlias.question_id).where(
+        LearnedAlias.ward_id == ward_id, LearnedAlias.withdrawn_at.is_(None)
+    )
+    entries = select(LearnedEntry.question_id).where(
+        LearnedEntry.ward_id == ward_id, LearnedEntry.withdrawn_at.is_(None)
+    )
+    rows = await session.execute(
+        select(Question.normalized).where(
+            Question.id.in_(aliases.union(entries).scalar_subquery())
+        )
+    )
+    return [str(n) for n in rows.scalars() if n]

@@ -553,6 +553,7 @@ def _section_gaps(w: _Writer, report: Report) -> None:
     gaps = report.gaps[:TOP_GAPS]
     if not gaps:
         w.para(f"Nội dung người dân hỏi chưa có câu trả lời: {text.MISSING}.")
+        _questions_para(w, report)
         return
     w.para(
         f"Trong {report.period.label}, có {text.number(report.usage.unanswered)} tin nhắn trợ lý "
@@ -561,6 +562,22 @@ def _section_gaps(w: _Writer, report: Report) -> None:
     for i, gap in enumerate(gaps, start=1):
         closest = f"; gần nhất với nội dung “{gap.best_guess}”" if gap.best_guess else ""
         w.para(f"{i}. “{gap.example}” – {text.number(gap.count)} lần{closest}.")
+    _questions_para(w, report)
+
+
+def _questions_para(w: _Writer, report: Report) -> None:
+    """Questions handed over to cán bộ, and what the assistant learned from their answers."""
+    q = report.questions
+    if not (q.forwarded or q.answered or q.entries_learned or q.aliases_learned):
+        return
+    median = q.median_hours_to_answer
+    waited = f", thời gian trả lời trung vị {text.decimal(median)} giờ" if median else ""
+    w.para(
+        f"Người dân chuyển {text.number(q.forwarded)} câu hỏi tới cán bộ; cán bộ đã trả lời "
+        f"{text.number(q.answered)} câu hỏi{waited}. Từ các câu trả lời, trợ lý học thêm "
+        f"{text.number(q.entries_learned)} mục trả lời và {text.number(q.aliases_learned)} cách "
+        f"hỏi, nhờ đó trả lời ngay {text.number(q.answered_by_learned)} câu hỏi sau đó."
+    )
 
 
 # --- VI. proposals ----------------------------------------------------------------------------

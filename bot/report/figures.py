@@ -15,7 +15,7 @@ from sqlalchemy import Float, Integer, and_, case, cast, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.report.gaps import group_gaps
+from bot.report.gaps import group_gaps, untaught
 from bot.report.model import (
     AnnouncementFigures,
     AnnouncementRow,
@@ -27,12 +27,14 @@ from bot.report.model import (
     GapGroup,
     Learning,
     Period,
+    QuestionFigures,
     Report,
     Satisfaction,
     Subscribers,
     Usage,
 )
 from content.loader import Catalogue
+from db import question_queries, teaching_queries
 from db.models import (
     Announcement,
     Contest,
@@ -107,6 +109,7 @@ async def compute(
         announcements=await _announcements(session, start, after),
         subscribers=await _subscribers(session, period, start, after),
         learning=await _learning(session, catalogue, start, after),
+        questions=await _questions(session, catalogue, start, after),
         channel_labels=CHANNEL_LABELS,
         status_labels=STATUS_LABELS,
         topic_labels=TOPICS,
@@ -224,7 +227,29 @@ async def _gaps(
         .limit(MAX_WORDINGS)
     )
     wordings = [(str(n), int(c), str(text), guess) for n, c, text, guess in rows.all()]
+    taught = await question_queries.taught_wordings(session, catalogue.ward.id)
+    wordings = untaught(wordings, taught)  # what staff taught is no longer a gap
     return group_gaps(wordings, lambda entry_id: _title(catalogue, entry_id))
+
+
+async def _questions(
+    session: AsyncSession, catalogue: Catalogue, start: datetime, after: datetime
+) -> QuestionFigures:
+    asked = await question_queries.figures(session, start, after)
+    taught = await teaching_queries.figures(session, catalogue.ward.id, start, after)
+    hours = sorted(asked["hours"])
+    middle = len(hours) // 2
+    median = None
+    if hours:
+        median = hours[middle] if len(hours) % 2 else (hours[middle - 1] + hours[middle]) / 2
+    return QuestionFigures(
+        forwarded=asked["forwarded"],
+        answered=asked["answered"],
+        median_hours_to_answer=median,
+        entries_learned=taught["entries"],
+        aliases_learned=taught["aliases"],
+        answered_by_learned=taught["answered"],
+    )
 
 
 def _title(catalogue: Catalogue, entry_id: str | None) -> str | None:

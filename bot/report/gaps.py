@@ -34,6 +34,20 @@ def cluster(wordings: Sequence[str]) -> list[int]:
     return groups
 
 
+def untaught(
+    wordings: Sequence[tuple[str, int, str, str | None]], taught: Sequence[str]
+) -> list[tuple[str, int, str, str | None]]:
+    """The wordings no taught question resembles (staff answered and taught those)."""
+    if not taught:
+        return list(wordings)
+    return [
+        w
+        for w in wordings
+        if process.extractOne(w[0], taught, scorer=fuzz.token_set_ratio, score_cutoff=SIMILAR)
+        is None
+    ]
+
+
 def group_gaps(
     wordings: Sequence[tuple[str, int, str, str | None]],
     title_of: Callable[[str | None], str | None],

@@ -168,6 +168,18 @@ class Learning:
 
 
 @dataclass
+class QuestionFigures:
+    """Questions residents handed over to staff, and what staff taught the assistant."""
+
+    forwarded: int = 0  # handed over in the period
+    answered: int = 0  # answered by staff in the period
+    median_hours_to_answer: float | None = None  # of those answered in the period
+    entries_learned: int = 0  # ward entries written from staff answers in the period
+    aliases_learned: int = 0  # residents' wordings taught in the period
+    answered_by_learned: int = 0  # later questions the assistant answered from what was taught
+
+
+@dataclass
 class Report:
     ward_name: str
     period: Period
@@ -183,3 +195,4 @@ class Report:
     status_labels: dict[str, str]  # feedback status -> Vietnamese
     topic_labels: dict[str, str]  # subscription topic -> Vietnamese
     learning: Learning = field(default_factory=Learning)
+    questions: QuestionFigures = field(default_factory=QuestionFigures)
