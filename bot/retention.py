@@ -23,6 +23,7 @@ from db.models import (
     Interaction,
     LoginAttempt,
     Outbox,
+    Question,
     StaffSession,
     Subscription,
     UnansweredQuestion,
@@ -54,6 +55,7 @@ async def apply_retention(
                 done["unanswered"] = await _delete(
                     session, UnansweredQuestion, UnansweredQuestion.created_at < cutoff
                 )
+                done["questions"] = await _delete(session, Question, Question.created_at < cutoff)
                 done["messages"] = await _delete(
                     session, Interaction, Interaction.created_at < cutoff
                 )
@@ -145,6 +147,7 @@ async def _old_resolved_feedback(session: AsyncSession, cutoff: datetime) -> lis
 
 LABELS = {
     "unanswered": "unanswered questions deleted",
+    "questions": "questions handed over to staff deleted",
     "messages": "messages deleted",
     "outbox_blanked": "sent messages emptied of text and address (status kept)",
     "residents_forgotten": "residents not seen since, without subscriptions, forgotten",

@@ -26,6 +26,7 @@ from db.models import (
     Interaction,
     Learner,
     Outbox,
+    Question,
     Rating,
     Subscription,
     SubscriptionEvent,
@@ -71,6 +72,7 @@ class PersonalData:
     messages_out: int = 0
     oldest_message: datetime | None = None
     unanswered: int = 0
+    questions: int = 0  # questions handed over to staff
     feedback: list[FeedbackItem] = field(default_factory=list)
     ratings: int = 0
     courses_in_progress: list[str] = field(default_factory=list)  # course ids
@@ -114,6 +116,7 @@ async def export(session: AsyncSession, user_id: int) -> PersonalData | None:
     data.unanswered = await _count(
         session, UnansweredQuestion, UnansweredQuestion.user_id == user_id
     )
+    data.questions = await _count(session, Question, Question.user_id == user_id)
     data.feedback = [
         FeedbackItem(
             f.service_request_id,
@@ -206,11 +209,11 @@ async def _free_learner_code(session: AsyncSession) -> str:
 async def forget_user(session: AsyncSession, user_id: int) -> dict[str, int]:
     """Erase one chat's resident in the caller's transaction; returns what was done, by kind.
 
-    Deleted: messages, unanswered questions, subscriptions and their history, conversation
-    state, messages not sent yet, course progress (and the learner when no other chat uses
-    it), and the resident. Kept without the link: ratings, feedback (anonymised), messages
-    already sent (text and address blanked), contest scores (name and affiliation blanked).
-    Raw updates: every handled update of the resident's channel loses its payload (see
+    Deleted: messages, unanswered questions, questions handed over to staff, subscriptions
+    and their history, conversation state, messages not sent yet, course progress (and the
+    learner when no other chat uses it), and the resident. Kept without the link: ratings,
+    feedback (anonymised), messages already sent (text and address blanked), contest scores
+    (name and affiliation blanked). Raw updates: every handled update of the resident's channel loses its payload (see
     `clear_event_payloads`)."""
     await session.flush()  # nothing of this turn may be written after the rows are gone
     user = await session.get(User, user_id)
@@ -224,6 +227,7 @@ async def forget_user(session: AsyncSession, user_id: int) -> dict[str, int]:
     await run(
         "unanswered", delete(UnansweredQuestion).where(UnansweredQuestion.user_id == user_id)
     )
+    await run("questions", delete(Question).where(Question.user_id == user_id))
     await run("messages", delete(Interaction).where(Interaction.user_id == user_id))
     await run("subscriptions", delete(Subscription).where(Subscription.user_id == user_id))
     await run(

@@ -14,6 +14,7 @@ from content.loader import Catalogue
 from db import feedback_queries as fq
 from db import question_queries as qq
 from db import teaching_queries as teaching
+from db.masking import mask
 from db.models import Question, StaffSession, StaffUser, User, utcnow
 from handlers.actions import Action
 from handlers.types import Button
@@ -169,8 +170,9 @@ async def teach(
     actor = f"staff:{user.username}"
     members = await _members(request, question)
     wording = str(form.get("wording", "")).strip()[:500]
-    wordings = [(wording or question.text[:500], question.id)]
-    wordings += [(q.text[:500], q.id) for q, _ in members if q.id != question.id]
+    # Residents' words become part of the catalogue: phone and card numbers are masked.
+    wordings = [(mask(wording or question.text[:500]), question.id)]
+    wordings += [(mask(q.text[:500]), q.id) for q, _ in members if q.id != question.id]
     entry_id = str(form.get("entry_id", "")).split(" — ")[0].strip()
     db = db_of(request)
     if entry_id:

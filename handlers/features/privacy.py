@@ -110,6 +110,8 @@ def _summary(turn: Turn, data: pq.PersonalData) -> str:
         )
     if data.unanswered:
         lines.append(f"• Câu hỏi chưa trả lời được (để phường bổ sung): {data.unanswered}")
+    if data.questions:
+        lines.append(f"• Câu hỏi đã gửi cán bộ phường: {data.questions}")
     for item in data.feedback:
         phone = f", số điện thoại {item.phone}" if item.phone else ", không lưu số điện thoại"
         status = STATUS_LABELS.get(item.status, item.status)
@@ -194,6 +196,8 @@ def _done_text(done: dict[str, int]) -> str:
         gone.append(f"{done['messages']} tin nhắn")
     if done.get("unanswered"):
         gone.append(f"{done['unanswered']} câu hỏi chưa trả lời được")
+    if done.get("questions"):
+        gone.append(f"{done['questions']} câu hỏi đã gửi cán bộ")
     if done.get("subscriptions"):
         gone.append(f"{done['subscriptions']} mục nhận thông báo")
     if done.get("courses"):
