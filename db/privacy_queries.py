@@ -209,12 +209,12 @@ async def _free_learner_code(session: AsyncSession) -> str:
 async def forget_user(session: AsyncSession, user_id: int) -> dict[str, int]:
     """Erase one chat's resident in the caller's transaction; returns what was done, by kind.
 
-    Deleted: messages, unanswered questions, questions handed over to staff, subscriptions
-    and their history, conversation state, messages not sent yet, course progress (and the
-    learner when no other chat uses it), and the resident. Kept without the link: ratings,
-    feedback (anonymised), messages already sent (text and address blanked), contest scores
-    (name and affiliation blanked). Raw updates: every handled update of the resident's channel loses its payload (see
-    `clear_event_payloads`)."""
+    Deleted: messages, unanswered questions, questions handed over to staff, subscriptions and
+    their history, conversation state, messages not sent yet, course progress (and the learner
+    when no other chat uses it), and the resident. Kept without the link: ratings, feedback
+    (anonymised), messages already sent (text and address blanked), contest scores (name and
+    affiliation blanked). Raw updates: every handled update of the resident's channel loses its
+    payload (see `clear_event_payloads`)."""
     await session.flush()  # nothing of this turn may be written after the rows are gone
     user = await session.get(User, user_id)
     if user is None:
