@@ -53,6 +53,25 @@ async def recent_messages(
     return [{"direction": d, "text": t[:600]} for d, t in reversed(rows.all())]
 
 
+async def last_said(
+    session: AsyncSession, user_id: int, conversation_id: str, min_words: int = 3
+) -> str | None:
+    """The resident's last message of this conversation that says something (a few words,
+    not a button): the question to hand over when none was kept."""
+    rows = await session.execute(
+        select(Interaction.text)
+        .where(
+            Interaction.user_id == user_id,
+            Interaction.conversation_id == conversation_id,
+            Interaction.direction == "in",
+            Interaction.payload.is_(None),
+        )
+        .order_by(Interaction.id.desc())
+        .limit(10)
+    )
+    return next((t for t in rows.scalars() if len(t.split()) >= min_words), None)
+
+
 async def open_of_user(session: AsyncSession, user_id: int) -> list[Question]:
     """The resident's questions still waiting for staff, newest first."""
     rows = await session.execute(

@@ -99,8 +99,11 @@ def _pending(turn: Turn) -> str | None:
 
 
 async def _tapped(turn: Turn) -> Response:
-    """ "Hỏi cán bộ phường": the last question goes to the staff, or the resident writes it."""
-    question = _pending(turn)
+    """ "Hỏi cán bộ phường": the last question goes to the staff (the one kept, else the last
+    thing the resident wrote in this conversation), or the resident writes it."""
+    question = _pending(turn) or await qq.last_said(
+        turn.session, turn.user.id, turn.state.conversation_id
+    )
     if question is None:
         open_now = await qq.open_of_user(turn.session, turn.user.id)
         return _already(open_now[0]) if open_now else _ask_for_question(turn)
