@@ -24,6 +24,9 @@ from content.search import Query, SearchIndex
 # Share of the subject words of the message and of the taught wording that must agree
 # (their mean): set on blind paraphrases and near-miss questions (README, issue 16).
 MATCHES = 0.66
+# ...or this share of the taught wording's words in the message, however long the message: a
+# resident telling their story around the very question staff answered.
+COVERED = 0.8
 CLOSE_WORD = 84  # rapidfuzz ratio at which a misspelt word counts as the taught one
 MIN_FUZZY_LENGTH = 4  # shorter words are matched exactly ("loa" is not "lo")
 UNKNOWN_WEIGHT = 1.0  # a word the catalogue never uses: as telling as a word unique to one entry
@@ -81,7 +84,10 @@ class TaughtWordings:
         best: Found | None = None
         for wording in self.wordings:
             shared = _shared(asked, wording.words)
-            score = (shared / mass + shared / wording.mass) / 2
+            covered = shared / wording.mass
+            score = (shared / mass + covered) / 2
+            if covered >= COVERED:
+                score = max(score, covered)
             if score >= MATCHES and (best is None or score > best.score):
                 best = Found(wording.target, round(score, 3), wording.text)
         return best

@@ -127,6 +127,45 @@ ASKS_A_NUMBER = re.compile(
     r"|\bso\s+(?:dien thoai\s+)?(?:may|nao|bao nhieu)\s*(?:vay|a|z|ha|nhi|the|ad|ban)?\s*$"
     r"|\bso dien thoai\s+(?:nao|gi|bao nhieu|la gi)\b|\b(?:tong dai|hotline|duong day nong)\b"
 )
+# A request to be put through to a person, whatever the matter around it ("... chuyển giúp
+# tôi cho cán bộ địa chính", "có ai trực page không", "cho gặp người thật"): the resident
+# asked for staff, so the matter goes to them with the message. Asking about staff ("khi đi
+# gặp cán bộ chính sách cần mang gì", "thứ 7 có cán bộ trực một cửa không") is not one.
+_STAFF = r"(?:can bo|nguoi that|nguoi truc|nhan vien|admin|tong dai vien|tu van vien|lanh dao)"
+_WHOM = r"(?:(?:mot|cac|co chu|co cau|co|chu|anh chi|anh|chi|bac)\s+)?"
+_ASKING = r"\b(?:cho|muon|mun|can|xin|nho|lam on|de nghi)\s+(?:\w+\s+){0,3}?"
+_PERSON_REQUESTS = (
+    # put through: "chuyển giúp tôi cho cán bộ địa chính", "kết nối với tổng đài viên"
+    r"\b(?:chuyen|ket noi)\b(?:\s+\w+){0,6}?\s+(?:cho|toi|den|sang|len|voi)\s+"
+    + _WHOM
+    + f"(?:{_STAFF}|nguoi (?:phu trach|tra loi)|bo phan)\\b",
+    r"\bgui\s+(?:cau hoi|tin nhan|cau nay)\b(?:\s+\w+){0,3}?\s+(?:cho|toi|den|len)\s+"
+    + _WHOM
+    + _STAFF,
+    # meet, talk to, ask directly: "cho gặp người thật", "bác muốn hỏi thẳng cán bộ"
+    _ASKING + r"(?:gap|noi chuyen voi|chat voi)\s+" + _WHOM + f"(?:{_STAFF}|nguoi)\\b",
+    _ASKING + r"(?:hoi thang|hoi truc tiep|hoi|keu|goi)\s+" + _WHOM + _STAFF,
+    r"\b(?:muon|can)\s+(?:mot\s+)?(?:can bo|nguoi)\s+(?:\w+\s+){0,2}?"
+    r"(?:xem|tra loi|giai thich|tu van)\b",
+    # someone there: "có ai trực page không", "có cán bộ nào đang trực thì trả lời tôi"
+    r"\bco\s+(?:ai|nguoi|nguoi that|(?:anh chi|can bo|nhan vien|co chu|co cau)\s+nao)"
+    r"(?:\s+\w+){0,4}?\s+(?:online|doc tin nhan|dang truc|truc page|truc tuyen|tra loi"
+    r"|noi chuyen)\b",
+    r"\bco\s+nguoi(?:\s+that)?\s+(?:khong|ko)\b",
+    # a person to answer: "cán bộ ơi trả lời em với", "nhờ cán bộ xem giúp"
+    r"\b(?:can bo|nguoi|nhan vien|ai do|co chu|anh chi|ad)\s+(?:oi\s+)?(?:\w+\s+){0,2}?"
+    r"(?:tra loi|phan hoi|xem)\s+(?:giup|gium|truc tiep|(?:em|toi|chau|bac|minh)\s+"
+    r"(?:voi|di|nhe|nha))\b",
+    r"\bnguoi that\b(?!\s+viec that)",
+    r"\bcan nguoi\s+(?:that|tu van|giai thich|tra loi|ho tro)\b|\bkhong can bot\b",
+    r"^(?:cho\s+)?hoi\s+can bo(?:\s+(?:phuong|a|voi|nhe|nha))*$",
+)
+PERSON_REQUEST = re.compile("|".join(f"(?:{p})" for p in _PERSON_REQUESTS))
+# "Cán bộ trả lời câu hỏi của tôi chưa", "bao lâu mới có trả lời": about an answer awaited.
+AWAITS_ANSWER = re.compile(
+    r"\b(?:tra loi|phan hoi)\b(?:\s+\w+){0,6}\s+chua\b|\bbao lau\b(?:\s+\w+){0,3}\s+"
+    r"(?:tra loi|phan hoi)\b"
+)
 # Who a greeting is addressed to: "Dạ con chào cô chú cán bộ phường ạ" only greets.
 ADDRESSEES = frozenset(
     {"co", "chu", "can", "bo", "phuong", "anh", "chi", "ad", "admin", "ban", "em", "chau"}
@@ -272,8 +311,10 @@ def _learned(turn: Turn) -> Reading:
         "chatter",
     ):
         return Reading("question", guess=guess)  # "có phải báo phường không?": a question
-    if REPORTED_BEFORE.search(turn.folded):
+    if REPORTED_BEFORE.search(turn.folded) or AWAITS_ANSWER.search(turn.folded):
         return Reading("status", guess=guess)
+    if PERSON_REQUEST.search(turn.folded):
+        return Reading("handover", guess=guess)
     if LATE_DOSSIER.search(turn.folded) and not asks_a_rule and guess.act != "status":
         return Reading("problem", guess=guess)
     if guess.act == "status" and SENT_THING.search(turn.folded) is None:
