@@ -20,7 +20,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import Feedback, Outbox, utcnow
+from db.models import Feedback, Outbox, Question, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,7 @@ class DatabaseSnapshot:
     up: bool
     outbox: dict[tuple[str, str], int] = field(default_factory=dict)  # (channel, status)
     feedback_overdue: int = 0
+    questions_open: int = 0  # questions handed over to staff, not answered yet
 
 
 class _DatabaseCollector(Collector):
@@ -97,6 +98,11 @@ class _DatabaseCollector(Collector):
             "Open feedback past its expected answer date.",
             labels=["ward"],
         )
+        questions = GaugeMetricFamily(
+            "ward_questions_open",
+            "Questions residents handed over to staff, waiting for an answer.",
+            labels=["ward"],
+        )
         for ward, snapshot in sorted(snapshots.items()):
             up.add_metric([ward], 1 if snapshot.up else 0)
             if not snapshot.up:
@@ -104,6 +110,7 @@ class _DatabaseCollector(Collector):
             for (channel, status), count in sorted(snapshot.outbox.items()):
                 depth.add_metric([ward, channel, status], count)
             overdue.add_metric([ward], snapshot.feedback_overdue)
+            questions.add_metric([ward], snapshot.questions_open)
         yield up
         # A scrape leaves out the figures of a database that did not answer; describe() names
         # every family.
@@ -111,6 +118,8 @@ class _DatabaseCollector(Collector):
             yield depth
         if overdue.samples or not samples:
             yield overdue
+        if questions.samples or not samples:
+            yield questions
 
 
 class Metrics:
@@ -229,6 +238,12 @@ async def _read(
                 .select_from(Feedback)
                 .where(Feedback.expected_datetime < utcnow())
                 .where(Feedback.status.not_in(FEEDBACK_CLOSED))
+            )
+            or 0
+        )
+        snapshot.questions_open = (
+            await session.scalar(
+                select(func.count()).select_from(Question).where(Question.status == "open")
             )
             or 0
         )

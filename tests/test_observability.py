@@ -105,6 +105,7 @@ async def test_metrics_count_chat_messages_by_channel_and_intent(client: TestCli
     assert total(samples, "ward_http_request_seconds_count", route="/api/chat") == 2
     assert total(samples, "ward_up") == 1
     assert total(samples, "ward_feedback_overdue") == 0
+    assert total(samples, "ward_questions_open") == 0
     expected = {
         "ward_messages_total",
         "ward_message_seconds_bucket",
@@ -113,6 +114,7 @@ async def test_metrics_count_chat_messages_by_channel_and_intent(client: TestCli
         "ward_up",
         "ward_outbox_depth",
         "ward_feedback_overdue",
+        "ward_questions_open",
     }
     assert expected <= names(samples)
     help_text = await (await client.get("/metrics")).text()
@@ -193,6 +195,7 @@ async def test_a_scrape_survives_the_database_being_down(
     assert total(samples, "ward_up") == 0
     assert "ward_outbox_depth" not in names(samples)
     assert "ward_feedback_overdue" not in names(samples)
+    assert "ward_questions_open" not in names(samples)
 
 
 async def test_send_error_counter_counts_a_blocked_delivery(tmp_path: Path) -> None:
