@@ -93,6 +93,20 @@ async def of_user(session: AsyncSession, user_id: int, limit: int = 5) -> list[Q
     return list(rows.scalars())
 
 
+async def kept_answers(session: AsyncSession, user_id: int) -> list[Question]:
+    """Answers staff gave that the platform would not let us push to this resident then."""
+    rows = await session.execute(
+        select(Question)
+        .where(
+            Question.user_id == user_id,
+            Question.status == ANSWERED,
+            Question.unreachable.is_not(None),
+        )
+        .order_by(Question.id)
+    )
+    return list(rows.scalars())
+
+
 async def by_code(session: AsyncSession, code: str) -> Question | None:
     return await session.scalar(select(Question).where(Question.code == code))
 

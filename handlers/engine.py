@@ -15,7 +15,7 @@ from content.normalize import folded_phrase
 from db import queries
 from handlers.deps import Deps
 from handlers.dispatch import route
-from handlers.features import privacy
+from handlers.features import handover, privacy
 from handlers.turn import Turn
 from handlers.types import IncomingMessage, Reply, Response
 
@@ -66,6 +66,7 @@ async def handle(msg: IncomingMessage, deps: Deps) -> Response:
         )
         response = await route(turn)
         await privacy.add_notice(turn, response)
+        await handover.add_kept_answers(turn, response)
         response.replies = _merge_buttons(response.replies)
         if not response.forget:  # the resident was erased just now: store nothing of it
             # A question nobody could answer is the draft if "Gửi phản ánh" comes next.

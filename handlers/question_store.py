@@ -13,6 +13,7 @@ from handlers.turn import Turn
 from handlers.workdays import VIETNAM, due_at
 
 MAX_QUESTION_CHARS = 2000
+QUOTED = 200  # characters of the question repeated above its answer
 SAME_QUESTION = 90  # token_set_ratio of two wordings of one resident that ask the same thing
 
 
@@ -63,6 +64,12 @@ async def add_to(turn: Turn, question: Question, text: str) -> None:
     """Keep what the resident added to an open question (staff read it with the question)."""
     added = {"text": text[:MAX_QUESTION_CHARS], "at": utcnow().isoformat()}
     question.additions = [*question.additions, added]  # a new list: the JSON column is saved
+
+
+def answer_message(question: Question, answer: str) -> str:
+    """What the resident reads when staff answered their question."""
+    asked = question.text if len(question.text) <= QUOTED else question.text[: QUOTED - 1] + "…"
+    return f"Cán bộ phường trả lời câu hỏi {question.code} của bạn:\n“{asked}”\n\n{answer}"
 
 
 def due_text(question: Question) -> str:

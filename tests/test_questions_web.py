@@ -8,17 +8,20 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from bot.app import create_app
 from bot.keys import DEPS, OUTBOX
 from bot.settings import Settings
 from bot.staff import auth
-from db.models import Question
+from db.models import Outbox, Question, User
+from handlers.engine import handle
+from handlers.types import IncomingMessage
 from tests.test_staff_console import PASSWORD, login
 
 UNKNOWN = "Phường có cho mượn loa kẹo kéo để tổ chức đám cưới không?"
@@ -234,3 +237,27 @@ async def test_tech_team_sees_nothing_of_the_queue_and_forms_need_the_token(
         f"/staff/questions/{qid}/teach", data={"title": "x", "answer": "y", "csrf": "wrong"}
     )
     assert forged.status == 403
+
+
+async def test_a_resident_outside_the_platform_window_gets_the_answer_with_their_next_reply(
+    client: TestClient,
+) -> None:
+    deps = client.app[DEPS]
+    resident = "zalo-oa-resident-1"
+    await handle(IncomingMessage("zalo_oa", resident, text=UNKNOWN), deps)
+    await handle(IncomingMessage("zalo_oa", resident, payload="human"), deps)
+    async with deps.sessions() as session, session.begin():
+        await session.execute(
+            update(User).values(last_seen_at=datetime.now(UTC) - timedelta(days=8))
+        )
+        qid = (await session.execute(select(Question.id))).scalar_one()
+    csrf = await login(client, "binh")
+    page = await (await client.get(f"/staff/questions/{qid}")).text()
+    assert "Không gửi được" in page and "7 ngày" in page  # said plainly before answering
+    await client.post(f"/staff/questions/{qid}/answer", data={"csrf": csrf, "answer": "Có ạ."})
+    async with deps.sessions() as session:
+        assert (await session.execute(select(func.count()).select_from(Outbox))).scalar() == 0
+    later = await handle(IncomingMessage("zalo_oa", resident, text="xin chào"), deps)
+    assert "Cán bộ phường trả lời câu hỏi CH-" in later.replies[0].text
+    again = await handle(IncomingMessage("zalo_oa", resident, text="xin chào"), deps)
+    assert "Cán bộ phường trả lời" not in again.text  # given once

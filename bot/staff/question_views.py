@@ -17,11 +17,11 @@ from db import teaching_queries as teaching
 from db.masking import mask
 from db.models import Question, StaffSession, StaffUser, User, utcnow
 from handlers.actions import Action
+from handlers.question_store import answer_message
 from handlers.types import Button
 
 PAGE_SIZE = 50
 MAX_ANSWER = 2000
-QUOTED = 200
 MENU = Button("Về menu chính", Action("menu").pack())
 
 
@@ -118,11 +118,6 @@ async def detail(
     )
 
 
-def _message(question: Question, answer: str) -> str:
-    asked = question.text if len(question.text) <= QUOTED else question.text[: QUOTED - 1] + "…"
-    return f"Cán bộ phường trả lời câu hỏi {question.code} của bạn:\n“{asked}”\n\n{answer}"
-
-
 async def answer(
     request: web.Request, user: StaffUser, staff_session: StaffSession
 ) -> web.Response:
@@ -148,7 +143,7 @@ async def answer(
                 db,
                 resident.channel,
                 resident.external_id,
-                _message(member, text),
+                answer_message(member, text),
                 "question_answer",
                 user_id=resident.id,
                 buttons=[{"title": MENU.title, "payload": MENU.payload}],

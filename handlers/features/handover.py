@@ -15,7 +15,13 @@ from handlers.actions import Action
 from handlers.cards import CANCEL_BUTTON, MENU_BUTTON
 from handlers.fallback import human_help
 from handlers.feature import Feature
-from handlers.question_store import add_to, already_forwarded, due_text, forward
+from handlers.question_store import (
+    add_to,
+    already_forwarded,
+    answer_message,
+    due_text,
+    forward,
+)
 from handlers.render import with_buttons
 from handlers.turn import Turn
 from handlers.types import Button, Reply, Response
@@ -162,6 +168,18 @@ def resume(turn: Turn) -> Reply:
             _adding_text(str(turn.state.data.get("question", ""))), [CANCEL_BUTTON]
         )
     return with_buttons(_asking_text(turn), [CANCEL_BUTTON])
+
+
+async def add_kept_answers(turn: Turn, response: Response) -> None:
+    """Answers staff gave while the platform would not let them reach this resident (Zalo
+    OA after 7 days): the resident's next message reopens the chat, so they come first."""
+    if response.forget or not response.replies:
+        return
+    kept = await qq.kept_answers(turn.session, turn.user.id)
+    for question in kept:
+        question.unreachable = None  # delivered with this reply
+    answers = [Reply(answer_message(q, q.answer or "")) for q in kept]
+    response.replies[:0] = answers
 
 
 FEATURE = Feature(
