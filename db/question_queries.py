@@ -135,6 +135,14 @@ async def page(
     return [(q, u) for q, u in rows.all()], int(open_count), int(total)
 
 
+async def open_count(session: AsyncSession) -> int:
+    """Questions waiting for staff."""
+    found = await session.scalar(
+        select(func.count()).select_from(Question).where(Question.status == OPEN)
+    )
+    return int(found or 0)
+
+
 async def open_wordings(session: AsyncSession) -> list[tuple[int, str]]:
     """(id, normalized wording) of every open question, oldest first: grouped by likeness."""
     rows = await session.execute(

@@ -95,6 +95,8 @@ async def test_a_tapped_question_is_answered_in_the_console_and_reaches_the_widg
     csrf = await login(client, "binh")
     queue = await (await client.get("/staff/questions")).text()
     assert code in queue and "1</strong> câu hỏi đang chờ" in queue
+    inbox = await (await client.get("/staff/")).text()
+    assert "1 câu hỏi</strong> người dân gửi cán bộ đang chờ" in inbox
     qid = await question_id(client, code)
     page = await (await client.get(f"/staff/questions/{qid}")).text()
     assert "loa kẹo kéo" in page and "Gửi được" in page

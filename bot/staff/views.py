@@ -22,6 +22,7 @@ from bot.staff.common import (
 )
 from bot.staff.ward_views import unfilled_count
 from db import feedback_queries as fq
+from db import question_queries as qq
 from db.models import (
     CannedReply,
     Feedback,
@@ -84,6 +85,7 @@ async def inbox(
         "export": "/staff/export.csv?" + urlencode(dict(request.query)),
         # Admins see how much of the ward's own data residents still miss.
         "unfilled": await unfilled_count(request) if user.role == "admin" else 0,
+        "questions_open": await qq.open_count(db_of(request)),
     }
     return aiohttp_jinja2.render_template("inbox.html", request, context)
 
