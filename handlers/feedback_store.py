@@ -38,14 +38,19 @@ async def record(
         **fields,
     )
     due_text = vn_date(expected.astimezone(VIETNAM).date())
-    for channel, recipient in turn.deps.staff_alerts:  # e.g. the ward's Telegram staff group
-        alert = (
-            f"Phản ánh mới {feedback.service_request_id} ({category.title}, qua "
-            f"{turn.msg.channel}): {feedback.description[:500]}\nHạn trả lời: {due_text}. "
-            "Mở trang cán bộ để trả lời."
-        )
-        await fq.enqueue(turn.session, channel, recipient, alert, "staff_alert")
+    await alert_staff(
+        turn,
+        f"Phản ánh mới {feedback.service_request_id} ({category.title}, qua "
+        f"{turn.msg.channel}): {feedback.description[:500]}\nHạn trả lời: {due_text}. "
+        "Mở trang cán bộ để trả lời.",
+    )
     return feedback
+
+
+async def alert_staff(turn: Turn, alert: str) -> None:
+    """Tell the staff (the ward's Telegram staff group, when set) through the outbox."""
+    for channel, recipient in turn.deps.staff_alerts:
+        await fq.enqueue(turn.session, channel, recipient, alert, "staff_alert")
 
 
 def received(turn: Turn, feedback: Feedback, opening: str) -> Response:

@@ -1,11 +1,9 @@
-"""What staff taught, in every process: the newest change is looked up at most once a second
-(the process that saved is told at once, `invalidate`); when it moved, the taught entries and
-wordings are read again and laid over the catalogue: the learned entries join it, the wordings
-go to a small matcher beside the search index (no rebuild, no restart)."""
+"""What staff taught, in every process (`handlers/live.py`): when the newest change moved, the
+taught entries and wordings are read again and laid over the catalogue: the learned entries
+join it and the search index, the wordings go to a small matcher beside it (no restart)."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -18,12 +16,13 @@ from content.models import WardAnswer
 from content.search import IndexDoc, SearchIndex
 from db import teaching_queries as taught
 from db.models import LearnedEntry
+from handlers.live import FRESH_SECONDS, LiveLayer
 from handlers.workdays import VIETNAM
 
 if TYPE_CHECKING:
     from handlers.deps import Deps
 
-FRESH_SECONDS = 1.0  # another process's teaching shows within this; a look costs a query
+__all__ = ["FRESH_SECONDS", "LiveLearned", "as_entry", "learned_index", "with_taught"]
 
 
 def as_entry(row: LearnedEntry, ward_name: str, aliases: list[str]) -> WardAnswer:
@@ -80,32 +79,14 @@ def learned_index(index: SearchIndex, catalogue: Catalogue, wordings: list[tuple
     return extended, TaughtWordings(extended, wordings)
 
 
-class LiveLearned:
-    """Deps whose catalogue and matcher carry what staff taught, rebuilt only on a change."""
+class LiveLearned(LiveLayer):
+    """Deps whose catalogue, search index and matcher carry what staff taught."""
 
-    def __init__(self, fresh_seconds: float = FRESH_SECONDS) -> None:
-        self._fresh = fresh_seconds
-        self._version = 0
-        self._looked_at = float("-inf")
-        self._built: tuple[int, int, Deps] | None = None  # (version, id of the base deps, deps)
+    async def version(self, session: AsyncSession, base: Deps) -> int:
+        return await taught.version(session, base.catalogue.ward.id)
 
-    def invalidate(self) -> None:
-        """Look again at the next message (the console taught something in this process)."""
-        self._looked_at = float("-inf")
-
-    async def deps(self, session: AsyncSession, base: Deps) -> Deps:
-        """`base` with what was taught (`base` itself while nothing was)."""
-        ward_id = base.catalogue.ward.id
-        if time.monotonic() - self._looked_at >= self._fresh:
-            self._version = await taught.version(session, ward_id)
-            self._looked_at = time.monotonic()
-        if self._version == 0:
-            return base
-        built = self._built
-        if built is not None and built[0] == self._version and built[1] == id(base):
-            return built[2]
-        catalogue, wordings = with_taught(base.catalogue, await taught.current(session, ward_id))
+    async def build(self, session: AsyncSession, base: Deps) -> Deps:
+        found = await taught.current(session, base.catalogue.ward.id)
+        catalogue, wordings = with_taught(base.catalogue, found)
         index, matcher = learned_index(base.index, catalogue, wordings)
-        deps = replace(base, catalogue=catalogue, index=index, taught=matcher)
-        self._built = (self._version, id(base), deps)
-        return deps
+        return replace(base, catalogue=catalogue, index=index, taught=matcher)

@@ -1,11 +1,8 @@
-"""The ward's own data as the console last saved it, in every process: the newest change id is
-looked up at most once a second (the process that saved is told at once, `invalidate`); when it
-moved, the saved values are read again and laid over the ward file. Answers use them from then
-on, with no restart."""
+"""The ward's own data as the console last saved it, in every process (`handlers/live.py`):
+the saved values are laid over the ward file when the newest change moved."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -13,38 +10,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.ward_fields import apply
 from db import ward_value_queries as values
+from handlers.live import FRESH_SECONDS, LiveLayer
 
 if TYPE_CHECKING:
     from handlers.deps import Deps
 
-FRESH_SECONDS = 1.0  # another process's save shows within this; a look costs a query
+__all__ = ["FRESH_SECONDS", "LiveWard"]
 
 
-class LiveWard:
-    """Deps whose catalogue carries the console's values, rebuilt only when they change."""
+class LiveWard(LiveLayer):
+    """Deps whose catalogue carries the console's values."""
 
-    def __init__(self, fresh_seconds: float = FRESH_SECONDS) -> None:
-        self._fresh = fresh_seconds
-        self._version = 0
-        self._looked_at = float("-inf")
-        self._built: tuple[int, int, Deps] | None = None  # (version, id of the base deps, deps)
+    async def version(self, session: AsyncSession, base: Deps) -> int:
+        return await values.version(session, base.catalogue.ward.id)
 
-    def invalidate(self) -> None:
-        """Look again at the next message (the console saved a value in this process)."""
-        self._looked_at = float("-inf")
-
-    async def deps(self, session: AsyncSession, base: Deps) -> Deps:
-        """`base` with the ward's saved values (`base` itself while the console saved none)."""
-        if time.monotonic() - self._looked_at >= self._fresh:
-            self._version = await values.version(session, base.catalogue.ward.id)
-            self._looked_at = time.monotonic()
-        if self._version == 0:
-            return base
-        built = self._built
-        if built is not None and built[0] == self._version and built[1] == id(base):
-            return built[2]
+    async def build(self, session: AsyncSession, base: Deps) -> Deps:
         saved = await values.current(session, base.catalogue.ward.id)
         ward = apply(base.catalogue.ward, saved)
-        deps = replace(base, catalogue=replace(base.catalogue, ward=ward))
-        self._built = (self._version, id(base), deps)
-        return deps
+        return replace(base, catalogue=replace(base.catalogue, ward=ward))

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from rapidfuzz import fuzz
 
-from db import feedback_queries as fq
 from db import question_queries as qq
 from db.models import Question, utcnow
+from handlers.feedback_store import alert_staff
 from handlers.render import vn_date
 from handlers.turn import Turn
 from handlers.workdays import VIETNAM, due_at
@@ -50,13 +50,12 @@ async def forward(turn: Turn, text: str) -> Question:
         created_at=now,
         due_at=due_at(now, days, ward.feedback.extra_days_off),
     )
-    for channel, recipient in turn.deps.staff_alerts:  # e.g. the ward's Telegram staff group
-        alert = (
-            f"Câu hỏi mới cho cán bộ {question.code} (qua {turn.msg.channel}): "
-            f"{question.text[:500]}\nHạn trả lời: {due_text(question)}. "
-            "Mở trang cán bộ, mục Câu hỏi, để trả lời."
-        )
-        await fq.enqueue(turn.session, channel, recipient, alert, "staff_alert")
+    await alert_staff(
+        turn,
+        f"Câu hỏi mới cho cán bộ {question.code} (qua {turn.msg.channel}): "
+        f"{question.text[:500]}\nHạn trả lời: {due_text(question)}. "
+        "Mở trang cán bộ, mục Câu hỏi cho cán bộ, để trả lời.",
+    )
     return question
 
 
