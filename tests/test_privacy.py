@@ -30,6 +30,7 @@ from db.models import (
     Learner,
     LoginAttempt,
     Outbox,
+    Question,
     Rating,
     StaffSession,
     StaffUser,
@@ -393,6 +394,13 @@ async def test_retention_removes_only_what_is_older_than_the_limit(deps: Deps) -
                     normalized=text, created_at=when,
                 )
             )  # fmt: skip
+            session.add(
+                Question(
+                    code=f"CH-0101-{'OLDQ' if when == old else 'NEWQ'}", user_id=user.id,
+                    channel="telegram", text=text, normalized=text, context=[], additions=[],
+                    created_at=when, due_at=when,
+                )
+            )  # fmt: skip
 
         def feedback(code: str, status: str, resolved: datetime | None) -> Feedback:
             return Feedback(
@@ -428,6 +436,7 @@ async def test_retention_removes_only_what_is_older_than_the_limit(deps: Deps) -
         )  # fmt: skip
     expected = {
         "unanswered": 1,
+        "questions": 1,
         "messages": 1,
         "feedback_anonymised": 1,
         "outbox_blanked": 0,

@@ -44,7 +44,9 @@ FLOORS = {
 
 
 def test_every_labelled_file_has_a_floor() -> None:
-    files = {str(p.relative_to(DATA)) for p in DATA.rglob("*.jsonl")}
+    # tests/data/handover holds other shapes, with their floors in test_questions_blind.py
+    sets = [*(DATA / "questions").glob("*.jsonl"), *(DATA / "dialogues").glob("*.jsonl")]
+    files = {str(p.relative_to(DATA)) for p in sets}
     assert files <= set(FLOORS), files - set(FLOORS)
 
 

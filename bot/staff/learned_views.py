@@ -33,10 +33,11 @@ async def index(
     )
 
 
-async def _row(request: web.Request) -> LearnedEntry | LearnedAlias:
-    kind, raw = request.match_info.get("kind", "entry"), request.match_info["id"]
-    model = {"entry": LearnedEntry, "alias": LearnedAlias}.get(kind)
-    row = await db_of(request).get(model, int(raw)) if model and raw.isdigit() else None
+async def _row(
+    request: web.Request, model: type[LearnedEntry] | type[LearnedAlias]
+) -> LearnedEntry | LearnedAlias:
+    raw = request.match_info["id"]
+    row = await db_of(request).get(model, int(raw)) if raw.isdigit() else None
     if row is None or row.ward_id != request.app[DEPS].catalogue.ward.id:
         raise web.HTTPNotFound(text="Không có mục đã học này.")
     return row
@@ -46,7 +47,7 @@ async def edit_entry(
     request: web.Request, user: StaffUser, staff_session: StaffSession
 ) -> web.Response:
     """POST /staff/learned/entry/{id}/edit (admin): a new title, answer or source."""
-    entry = await _row(request)
+    entry = await _row(request, LearnedEntry)
     assert isinstance(entry, LearnedEntry)
     form = await request.post()
     title = str(form.get("title", "")).strip()[:200]
@@ -61,12 +62,25 @@ async def edit_entry(
     return see_other("/staff/learned")
 
 
-async def withdraw(
-    request: web.Request, user: StaffUser, staff_session: StaffSession
+async def _withdraw(
+    request: web.Request, user: StaffUser, model: type[LearnedEntry] | type[LearnedAlias]
 ) -> web.Response:
-    """POST /staff/learned/{entry|alias}/{id}/withdraw (admin): no longer used in answers."""
-    row = await _row(request)
+    row = await _row(request, model)
     if row.withdrawn_at is None:
         await teaching.withdraw(db_of(request), row, f"staff:{user.username}")
         request[LEARNED_CHANGED] = True
     return see_other("/staff/learned")
+
+
+async def withdraw_entry(
+    request: web.Request, user: StaffUser, staff_session: StaffSession
+) -> web.Response:
+    """POST /staff/learned/entry/{id}/withdraw (admin): the entry no longer answers."""
+    return await _withdraw(request, user, LearnedEntry)
+
+
+async def withdraw_alias(
+    request: web.Request, user: StaffUser, staff_session: StaffSession
+) -> web.Response:
+    """POST /staff/learned/alias/{id}/withdraw (admin): the wording no longer leads to it."""
+    return await _withdraw(request, user, LearnedAlias)
