@@ -76,6 +76,9 @@ class User(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A staff answer could not be pushed (outside the platform's window): it comes with the
+    # next reply. A flag on the row read anyway, so other messages cost no extra query.
+    answers_waiting: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class ConversationState(Base):

@@ -138,6 +138,8 @@ async def answer(
         member.answer, member.answered_by, member.answered_at = text, f"staff:{user.username}", now
         member.status, member.group_id = qq.ANSWERED, question.id
         member.unreachable = unreachable(resident, now)
+        if member.unreachable is not None and resident is not None:
+            resident.answers_waiting = True  # given with the reply to their next message
         if member.unreachable is None and resident is not None:
             row = await fq.enqueue(
                 db,

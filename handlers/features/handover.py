@@ -173,8 +173,9 @@ def resume(turn: Turn) -> Reply:
 async def add_kept_answers(turn: Turn, response: Response) -> None:
     """Answers staff gave while the platform would not let them reach this resident (Zalo
     OA after 7 days): the resident's next message reopens the chat, so they come first."""
-    if response.forget or not response.replies:
+    if response.forget or not response.replies or not turn.user.answers_waiting:
         return
+    turn.user.answers_waiting = False
     kept = await qq.kept_answers(turn.session, turn.user.id)
     for question in kept:
         question.unreachable = None  # delivered with this reply

@@ -19,6 +19,10 @@ WHEN = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(
+            sa.Column("answers_waiting", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     op.create_table(
         "questions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -110,3 +114,5 @@ def downgrade() -> None:
         op.drop_index(name, table_name="questions")
     op.drop_index("ix_questions_user_id", table_name="questions")
     op.drop_table("questions")
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("answers_waiting")
