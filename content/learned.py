@@ -50,12 +50,18 @@ class Found:
 
 
 class TaughtWordings:
-    """The wordings staff taught, matched against residents' messages."""
+    """The wordings staff taught, matched against residents' messages. Only the wordings that
+    share a word (or a close spelling of one) with the message are scored."""
 
     def __init__(self, index: SearchIndex, taught: Iterable[tuple[str, str]]) -> None:
         self._index = index
-        self.wordings = [self._read(target, text) for target, text in taught]
-        self.wordings = [w for w in self.wordings if w.mass > 0]
+        read = (self._read(target, text) for target, text in taught)
+        self.wordings = [w for w in read if w.mass > 0]
+        self._by_word: dict[str, list[int]] = {}
+        for at, wording in enumerate(self.wordings):
+            for word in wording.words:
+                self._by_word.setdefault(word, []).append(at)
+        self._spellable = [w for w in self._by_word if len(w) >= MIN_FUZZY_LENGTH]
 
     def __len__(self) -> int:
         return len(self.wordings)
@@ -73,6 +79,19 @@ class TaughtWordings:
         words = self._weights(self._index.analyze(text))
         return Wording(target, text, words, sum(words.values()))
 
+    def _close(self, asked: Mapping[str, float]) -> dict[str, float]:
+        """Taught words the message misspells ("hoi truong" for "hội trường" is exact; "hoi
+        truog" is close): taught word -> how close (0-1)."""
+        close: dict[str, float] = {}
+        for word in asked:
+            if word in self._by_word or len(word) < MIN_FUZZY_LENGTH:
+                continue
+            for taught, ratio, _ in process.extract(
+                word, self._spellable, scorer=fuzz.ratio, score_cutoff=CLOSE_WORD, limit=3
+            ):
+                close[taught] = max(close.get(taught, 0.0), ratio / 100)
+        return close
+
     def match(self, query: Query) -> Found | None:
         """The taught entry this message asks for, if one of its wordings agrees enough."""
         if not self.wordings:
@@ -81,9 +100,12 @@ class TaughtWordings:
         mass = sum(asked.values())
         if mass <= 0:
             return None
+        close = self._close(asked)
+        candidates = {at for word in (*asked, *close) for at in self._by_word.get(word, ())}
         best: Found | None = None
-        for wording in self.wordings:
-            shared = _shared(asked, wording.words)
+        for at in sorted(candidates):
+            wording = self.wordings[at]
+            shared = _shared(asked, close, wording.words)
             covered = shared / wording.mass
             score = (shared / mass + covered) / 2
             if covered >= COVERED:
@@ -93,19 +115,16 @@ class TaughtWordings:
         return best
 
 
-def _shared(asked: Mapping[str, float], taught: Mapping[str, float]) -> float:
+def _shared(
+    asked: Mapping[str, float], close: Mapping[str, float], taught: Mapping[str, float]
+) -> float:
     """The weight of the taught words the message has, a misspelt word counting by closeness."""
     total = 0.0
-    unmatched = [w for w in asked if w not in taught]
     for word, weight in taught.items():
         if word in asked:
             total += min(weight, asked[word]) if asked[word] > 0 else weight
-            continue
-        if len(word) < MIN_FUZZY_LENGTH or not unmatched:
-            continue
-        close = process.extractOne(word, unmatched, scorer=fuzz.ratio, score_cutoff=CLOSE_WORD)
-        if close is not None and len(close[0]) >= MIN_FUZZY_LENGTH:
-            total += weight * close[1] / 100
+        elif word in close:
+            total += weight * close[word]
     return total
 
 
