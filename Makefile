@@ -31,6 +31,7 @@ test: lint
 bench: install
 	$(PY) bench/search_latency.py
 	$(PY) bench/ask_latency.py
+	$(PY) bench/teaching.py
 	$(PY) bench/webhook_throughput.py
 	$(PY) bench/broadcast_throughput.py
 	$(PY) bench/report_generation.py
