@@ -59,6 +59,8 @@ def forwarded(turn: Turn, question: Question) -> Response:
         f"Mã câu hỏi: {question.code}. Bạn nhắn mã này bất cứ lúc nào để xem tình trạng.\n"
         'Muốn nói thêm cho cán bộ rõ, bạn bấm "Bổ sung câu hỏi".'
     )
+    desk = human_help(turn)  # a matter that cannot wait two working days
+    text = f"{text}\n{desk}" if desk else text
     return _response(text, [add_button(question), MENU_BUTTON], question)
 
 
