@@ -21,6 +21,7 @@ OUT_OF_SCOPE = (
     "Xin lỗi, câu hỏi này nằm ngoài phạm vi hỗ trợ của mình. Mình chỉ hỗ trợ thủ tục hành chính, "
     "đường dây nóng, VNeID, dịch vụ công trực tuyến và phản ánh, kiến nghị của {ward}."
 )
+OUT_OF_SCOPE_PERSON = ' Nếu đây là việc của phường, bạn bấm "Hỏi cán bộ phường".'
 UNKNOWN = (
     "Xin lỗi, mình chưa có thông tin về việc này. Câu hỏi đã được ghi lại để cán bộ phường "
     "bổ sung."
@@ -65,8 +66,9 @@ def unreadable(turn: Turn) -> Response:
 
 def out_of_scope(turn: Turn) -> Response:
     """Chatter unrelated to the ward: a friendly word on what the assistant does."""
-    text = OUT_OF_SCOPE.replace("{ward}", turn.deps.catalogue.ward.name)
-    return Response([with_buttons(text, [MENU_BUTTON])], intent="fallback")
+    text = OUT_OF_SCOPE.replace("{ward}", turn.deps.catalogue.ward.name) + OUT_OF_SCOPE_PERSON
+    # Never a dead end: what the assistant takes for chatter may be a ward matter after all.
+    return Response([with_buttons(text, [ASK_PERSON, MENU_BUTTON])], intent="fallback")
 
 
 def unknown(turn: Turn, closest: Sequence[AnswerEntry] = ()) -> Response:

@@ -263,3 +263,23 @@ async def test_a_resident_outside_the_platform_window_gets_the_answer_with_their
     assert "Cán bộ phường trả lời câu hỏi CH-" in later.replies[0].text
     again = await handle(IncomingMessage("zalo_oa", resident, text="xin chào"), deps)
     assert "Cán bộ phường trả lời" not in again.text  # given once
+
+
+async def test_a_question_read_as_a_report_goes_to_staff_as_a_question(
+    client: TestClient,
+) -> None:
+    user = visitor()
+    await say(client, user, "làm giấy khai sinh cần gì")  # an earlier question, answered
+    tree = (
+        "Cây bàng trước nhà tôi nghiêng ra đường, trước mùa bão phường có cho người đến tỉa không?"
+    )
+    report = await say(client, user, tree)
+    assert report["intent"] == "feedback", text_of(report)  # read as a report
+    sent = await say(client, user, payload=buttons(report)["Chỉ là câu hỏi: gửi cán bộ"])
+    assert "Cây bàng" in text_of(sent) and re.search(r"CH-\d{4}", text_of(sent))
+    assert "khai sinh" not in text_of(sent)  # the report's words, not the earlier question
+
+
+async def test_chatter_is_never_a_dead_end(client: TestClient) -> None:
+    reply = await say(client, visitor(), "tối nay đội tuyển Việt Nam đá với Thái Lan mấy giờ")
+    assert "Hỏi cán bộ phường" in buttons(reply) and "Về menu chính" in buttons(reply)

@@ -144,6 +144,9 @@ EMERGENCY = (
 )
 SKIP = Button("Bỏ qua", Action("fb", "skip").pack())
 SEND_THIS = Button("Gửi phản ánh này", Action("fb", "ok").pack())
+# A question told like a report ("ở phường có chỗ nào thu gom pin cũ không"): the resident
+# hands it to staff as a question instead (the handover feature).
+JUST_ASKING = Button("Chỉ là câu hỏi: gửi cán bộ", Action("human").pack())
 OTHER_CATEGORY = Button("Chọn nhóm khác", Action("fb", "cats").pack())
 SEND = Button("Gửi phản ánh", Action("fb", "send").pack())
 DISCARD = Button("Bỏ phản ánh", Action("cancel", "force").pack())
@@ -266,6 +269,7 @@ def _offer(turn: Turn, prefix: str = "") -> Response:
     if related is not None:
         lines.append(f"Thông tin liên quan: {related.title}.")
         buttons.append(Button(related.title, open_entry(related.id)))
+    buttons.append(JUST_ASKING)  # a question read as a report goes to staff as a question
     text = "\n".join(lines) + _emergency_line(turn, data["draft"])
     return _reply(text, buttons)
 

@@ -15,6 +15,7 @@ from handlers.actions import Action
 from handlers.cards import CANCEL_BUTTON, MENU_BUTTON
 from handlers.fallback import human_help
 from handlers.feature import Feature
+from handlers.features import feedback
 from handlers.question_store import (
     add_to,
     already_forwarded,
@@ -98,7 +99,12 @@ async def hand_over(turn: Turn, text: str) -> Response:
 
 
 def _pending(turn: Turn) -> str | None:
-    """The question to hand over: the last one nobody answered, else the last one asked."""
+    """The question to hand over: a report being drafted that was a question after all, the
+    last question nobody answered, else the last one asked."""
+    if turn.state.flow == feedback.FLOW:
+        draft = (turn.state.data.get(feedback.KEY) or {}).get("draft")
+        if isinstance(draft, str) and draft.strip():
+            return draft
     for key in (UNANSWERED, ASKED):
         value = turn.state.data.get(key)
         if isinstance(value, str) and value.strip():
