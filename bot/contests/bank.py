@@ -28,6 +28,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.report import text
+from bot.safe_cells import put_text
 from db.contest_queries import GroupStanding, Standing
 from db.models import Contest, ContestAttempt
 
@@ -414,14 +415,14 @@ def _table(
     formats: Sequence[str | None],
     widths: Sequence[float],
 ) -> None:
-    sheet["A1"], sheet["A2"] = title, subtitle
-    sheet["A1"].font = TITLE_FONT
+    put_text(sheet["A1"], title).font = TITLE_FONT  # the contest's title, as staff typed it
+    put_text(sheet["A2"], subtitle)
     _header_row(sheet, HEADER_ROW, headers)
     if not rows:
         sheet.cell(HEADER_ROW + 1, 1, text.MISSING)
     for offset, values in enumerate(rows, start=1):
         for column, (value, fmt) in enumerate(zip(values, formats, strict=True), start=1):
-            cell = sheet.cell(HEADER_ROW + offset, column, value)
+            cell = put_text(sheet.cell(HEADER_ROW + offset, column), value)
             if fmt and value is not None:
                 cell.number_format = fmt
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"

@@ -51,6 +51,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.report import text
 from bot.report.model import Report
+from bot.safe_cells import put_text
 
 INTEGER = "#,##0"
 PERCENT = "0.0%"
@@ -100,7 +101,7 @@ def _put(cell: Cell, value: Value, fmt: str | None = None) -> None:
         fmt = fmt or INTEGER
     elif isinstance(value, float):
         fmt = fmt or DECIMAL
-    cell.value = value
+    put_text(cell, value)  # residents' words stay words, never formulas
     if fmt:
         cell.number_format = fmt
 

@@ -12,6 +12,7 @@ from aiohttp import web
 from sqlalchemy import or_, select
 
 from bot.keys import DEPS
+from bot.safe_cells import csv_text
 from bot.staff.common import (
     CHANNEL_LABELS,
     WAKE_OUTBOX,
@@ -98,6 +99,10 @@ async def export_csv(
     categories, now = categories_of(request), utcnow()
     out = io.StringIO()
     writer = csv.writer(out)
+
+    def write(fields: list) -> None:  # residents' words never become formulas
+        writer.writerow([csv_text(field) for field in fields])
+
     writer.writerow(
         [
             "Mã",
@@ -114,7 +119,7 @@ async def export_csv(
     )
     for f in rows:
         overdue = f.expected_datetime < now and f.status not in ("answered", "resolved")
-        writer.writerow(
+        write(
             [
                 f.service_request_id,
                 categories.get(f.service_code, f.service_code),

