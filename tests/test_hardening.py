@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from openpyxl import load_workbook
+from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.contests.bank import export_results
@@ -22,7 +23,7 @@ from bot.report.model import GapGroup
 from bot.settings import Settings
 from bot.staff import auth
 from db.contest_queries import GroupStanding, Standing
-from db.models import Contest
+from db.models import Contest, User
 from tests.report_sample import sample_report
 from tests.test_staff_console import PASSWORD, login
 
@@ -85,3 +86,21 @@ def test_contest_results_keep_formulas_as_text() -> None:
         if isinstance(cell.value, str) and cell.value[:1] in "=+-@"
     ]
     assert len(texts) == 3 and all(cell.data_type == "s" for cell in texts)
+
+
+# --- 5. cross-site simple requests -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"]
+)
+async def test_the_chat_api_accepts_json_only(client: TestClient, content_type: str) -> None:
+    body = '{"user": "visitor-aaaaaaaaaaaaaaaa", "text": "xin chào"}'
+    refused = await client.post("/api/chat", data=body, headers={"Content-Type": content_type})
+    assert refused.status == 415 and "JSON" in (await refused.json())["error"]
+    async with client.app[DEPS].sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(User)) == 0  # none stored
+    accepted = await client.post(
+        "/api/chat", data=body, headers={"Content-Type": "application/json; charset=utf-8"}
+    )
+    assert accepted.status == 200

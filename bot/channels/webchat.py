@@ -97,6 +97,10 @@ class WebChat:
             return self._cors(request, _error(429, "Bạn gửi nhanh quá, vui lòng đợi một chút."))
         if request.content_length is not None and request.content_length > MAX_BODY:
             return self._cors(request, _error(413, "Tin nhắn quá dài."))
+        if request.content_type != "application/json":
+            # A form or text/plain body is a "simple" cross-site request that skips the
+            # browser's preflight (and so the CORS allow-list): only JSON is accepted.
+            return self._cors(request, _error(415, "Nội dung gửi lên phải là JSON."))
         try:
             body = await request.json()
         except ValueError:
