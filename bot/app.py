@@ -48,7 +48,7 @@ from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.staff import routes as staff_routes
 from bot.wards import WardSite, ward_sites
-from bot.web import observability
+from bot.web import observability, security
 from bot.wiring import core
 from db.session import Engines
 
@@ -271,11 +271,13 @@ def create_app(settings: Settings) -> web.Application:
         app = create_ward_app(sites[0], metrics)
         app[WARD_APPS] = [app]
         observability.install(app)  # request ids, HTTP metrics, GET /metrics
+        security.install(app)  # security headers on every response
         return app
     root = web.Application(client_max_size=1_000_000)
     root[SETTINGS], root[METRICS] = settings, metrics
     root[ENGINES] = Engines()
     observability.install(root)
+    security.install(root)  # the ward applications' responses included
     wards = []
     for site in sites:
         assert site.host is not None

@@ -104,3 +104,44 @@ async def test_the_chat_api_accepts_json_only(client: TestClient, content_type: 
         "/api/chat", data=body, headers={"Content-Type": "application/json; charset=utf-8"}
     )
     assert accepted.status == 200
+
+
+# --- 11. security headers --------------------------------------------------------------------
+
+
+async def test_console_pages_refuse_framing_sniffing_caching_and_inline_script(
+    client: TestClient,
+) -> None:
+    login_page = await client.get("/staff/login")
+    headers = login_page.headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    scripts = headers["Content-Security-Policy"].split("script-src")[1].split(";")[0]
+    assert "unsafe-inline" not in scripts
+    assert headers["Cache-Control"] == "no-store"
+    await login(client, "binh")
+    inbox = await client.get("/staff/")
+    assert inbox.headers["Cache-Control"] == "no-store"
+    html = await inbox.text()
+    assert "<script>" not in html and "onchange=" not in html  # nothing inline to allow
+    script = await client.get("/staff/static/staff.js")
+    assert script.status == 200 and "data-canned" in await script.text()
+    denied = await client.get("/staff/announcements")  # an error page gets them too
+    assert denied.status == 403 and denied.headers["X-Frame-Options"] == "DENY"
+
+
+async def test_public_pages_are_framed_only_by_the_allowed_ward_sites(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/public.sqlite3",
+        webchat_allowed_origins=["https://dakbla.quangngai.gov.vn"],
+    )
+    async with TestClient(TestServer(create_app(settings))) as public:
+        page = await public.get("/")
+        assert page.headers["X-Content-Type-Options"] == "nosniff"
+        policy = page.headers["Content-Security-Policy"]
+        assert policy == "frame-ancestors 'self' https://dakbla.quangngai.gov.vn"
+        body = {"user": "visitor-bbbbbbbbbbbbbbbb", "text": "xin chào"}
+        api = await public.post("/api/chat", json=body)
+        assert api.headers["X-Content-Type-Options"] == "nosniff"

@@ -173,5 +173,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/staff/login", signin.login_form)
     app.router.add_post("/staff/login", signin.login)
     app.router.add_get("/staff/static/staff.css", signin.stylesheet)
+    app.router.add_get("/staff/static/staff.js", signin.script)
     for route in ROUTES:
         app.router.add_route(route.method, route.path, guard(route))

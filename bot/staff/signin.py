@@ -125,6 +125,12 @@ async def logout(
     return response
 
 
+async def script(_request: web.Request) -> web.Response:
+    """The console's only script (no inline script: its Content-Security-Policy)."""
+    js = (resources.files("bot.staff") / "static" / "staff.js").read_bytes()
+    return web.Response(body=js, content_type="text/javascript", charset="utf-8")
+
+
 async def stylesheet(_request: web.Request) -> web.Response:
     css = (resources.files("bot.staff") / "static" / "staff.css").read_bytes()
     return web.Response(body=css, content_type="text/css", charset="utf-8")
