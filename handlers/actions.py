@@ -46,6 +46,18 @@ class Action:
         return cls(verb, arg)  # type: ignore[arg-type]
 
 
+MAX_NUMBER = 2**31 - 1  # ids and options fit a 32-bit database integer
+
+
+def number_arg(text: str) -> int | None:
+    """A number carried by a button or typed as one (an id, an option): plain ASCII digits
+    small enough for the database; None for anything else ("²", 10**120, "abc")."""
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(MAX_NUMBER)):
+        return None
+    value = int(text)
+    return value if value <= MAX_NUMBER else None
+
+
 def open_entry(entry_id: str) -> str:
     """Payload that shows an entry's card."""
     return Action("open", entry_id).pack()

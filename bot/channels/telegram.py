@@ -7,8 +7,6 @@ the secret header checked in constant time. No conversation logic lives here.
 from __future__ import annotations
 
 import asyncio
-import hmac
-import json
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -43,6 +41,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.channels.inbound import read_json, same_secret
 from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.text import split_text
 from bot.delivery import Delivery
@@ -201,12 +200,12 @@ class TelegramChannel:
     async def webhook(self, request: web.Request) -> web.Response:
         """POST /webhooks/telegram: verify the secret, parse, hand to PTB, reply 200."""
         given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+        if not same_secret(given, self.secret):
             return web.json_response({"ok": False, "error": "forbidden"}, status=403)
         if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
             return web.json_response({"ok": False, "error": "too large"}, status=413)
         try:
-            data = json.loads(await request.read())
+            data = read_json(await request.read())
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                 raise ValueError("not an update")
         except (ValueError, UnicodeDecodeError):

@@ -17,6 +17,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels.inbound import read_json
 from bot.delivery import Delivery
 from bot.keys import DEPS
 from bot.web.client import client_address
@@ -102,7 +103,7 @@ class WebChat:
             # browser's preflight (and so the CORS allow-list): only JSON is accepted.
             return self._cors(request, _error(415, "Nội dung gửi lên phải là JSON."))
         try:
-            body = await request.json()
+            body = read_json(await request.read())
         except ValueError:
             return self._cors(request, _error(400, "Nội dung gửi lên không phải JSON hợp lệ."))
         problem = _validate(body)

@@ -9,8 +9,6 @@ so no error message or log line built here contains a URL.
 from __future__ import annotations
 
 import asyncio
-import hmac
-import json
 import logging
 from typing import Any
 
@@ -18,6 +16,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.channels.http import Unreachable, post_json
+from bot.channels.inbound import read_json, same_secret
 from bot.channels.text import split_text
 from bot.delivery import Delivery
 from bot.inbox import Inbox
@@ -213,10 +212,10 @@ class ZaloBotChannel:
     async def webhook(self, request: web.Request) -> web.Response:
         """POST /webhooks/zalo-bot: check the secret header, store the event, answer 200."""
         given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+        if not same_secret(given, self.secret):
             return web.json_response({"ok": False, "error": "forbidden"}, status=403)
         try:
-            data = json.loads(await request.read())
+            data = read_json(await request.read())
         except (ValueError, UnicodeDecodeError):
             return web.json_response({"ok": False, "error": "malformed"}, status=400)
         event = unwrap(data)

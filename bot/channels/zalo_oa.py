@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import hmac
-import json
 import logging
 import time
 from typing import Any
@@ -25,6 +23,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.channels.http import Unreachable, post_json
+from bot.channels.inbound import read_json, same_secret
 from bot.channels.text import split_text
 from bot.channels.zalo_oa_tokens import ZaloOAError, ZaloOATokens
 from bot.delivery import Delivery
@@ -123,7 +122,7 @@ class ZaloOAChannel:
         """POST /webhooks/zalo-oa: verify the signature and age, store the event, answer."""
         raw = await request.read()
         try:
-            event = json.loads(raw)
+            event = read_json(raw)
             if not isinstance(event, dict):
                 raise ValueError("not an object")
         except (ValueError, UnicodeDecodeError):
@@ -131,9 +130,9 @@ class ZaloOAChannel:
         app_id, timestamp = str(event.get("app_id", "")), str(event.get("timestamp", ""))
         given = request.headers.get(SIGNATURE_HEADER, "").strip().removeprefix("mac=")
         expected = signature(app_id, raw, timestamp, self.secret_key)
-        if not hmac.compare_digest(given.encode(), expected.encode()):
+        if not same_secret(given, expected):
             return web.json_response({"error": "bad signature"}, status=401)
-        if not hmac.compare_digest(app_id.encode(), self.app_id.encode()):
+        if not same_secret(app_id, self.app_id):
             return web.json_response({"error": "unknown app"}, status=403)
         if not self._fresh(timestamp):
             return web.json_response({"error": "stale event"}, status=401)

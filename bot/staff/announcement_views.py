@@ -31,6 +31,7 @@ from db.models import (
     utcnow,
 )
 from handlers import announcement_card as card
+from handlers.actions import number_arg
 from handlers.features.subscriptions import TOPICS
 from handlers.recurrence import PRESETS, RecurrenceError, describe
 from handlers.workdays import VIETNAM
@@ -50,7 +51,8 @@ NOT_QUEUED = ("draft", "submitted", "approved")  # an audience estimate still ma
 
 async def _announcement(request: web.Request) -> Announcement:
     raw = request.match_info["id"]
-    found = await aq.get(db_of(request), int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    number = number_arg(raw)
+    found = await aq.get(db_of(request), number) if number is not None else None
     if found is None:
         raise web.HTTPNotFound(text="Không có thông báo này.")
     return found

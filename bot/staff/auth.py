@@ -4,7 +4,6 @@ a CSRF token per session, and sign-in rate limiting that holds across processes.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from datetime import timedelta
 
@@ -13,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels.inbound import same_secret
 from db.models import LoginAttempt, StaffSession, StaffUser, utcnow
 
 ROLES = ("admin", "staff", "tech_team")
@@ -44,7 +44,7 @@ def _digest(token: str) -> str:
 
 def same(a: str, b: str) -> bool:
     """Constant-time string comparison."""
-    return hmac.compare_digest(a.encode(), b.encode())
+    return same_secret(a, b)
 
 
 async def add_staff(

@@ -23,6 +23,7 @@ from bot.staff import common
 from bot.staff.common import CHANNEL_LABELS, CONTESTS_CHANGED, db_of, see_other
 from db import contest_queries as cq
 from db.models import Contest, ContestAttempt, ContestQuestion, StaffSession, StaffUser, utcnow
+from handlers.actions import number_arg
 from handlers.workdays import VIETNAM
 
 MAX_UPLOAD = 2 * 1024 * 1024  # an Excel bank of hundreds of questions is far smaller
@@ -58,9 +59,7 @@ class ContestError(ValueError):
 
 async def _contest(request: web.Request) -> Contest:
     raw = request.match_info["id"]
-    found = (
-        await db_of(request).get(Contest, int(raw)) if raw.isdigit() and len(raw) < 10 else None
-    )
+    found = await db_of(request).get(Contest, number) if (number := number_arg(raw)) else None
     if found is None:
         raise web.HTTPNotFound(text="Không có cuộc thi này.")
     return found
@@ -219,8 +218,8 @@ def _checked(values: dict[str, Any], question_count: int) -> dict[str, Any]:
     ends_at = _parse_time(values["ends_at"], "Thời gian kết thúc")
     if ends_at <= starts_at:
         raise ContestError("Thời gian kết thúc phải sau thời gian bắt đầu.")
-    raw = values["pass_percent"]
-    if not raw.isdigit() or not 1 <= int(raw) <= 100:
+    percent = number_arg(values["pass_percent"])
+    if percent is None or not 1 <= percent <= 100:
         raise ContestError("Tỷ lệ đạt phải là một số từ 1 đến 100 (phần trăm số câu đúng).")
     affiliation = " ".join(values["affiliation_question"].split())
     if len(affiliation) > MAX_AFFILIATION:
@@ -232,7 +231,7 @@ def _checked(values: dict[str, Any], question_count: int) -> dict[str, Any]:
         "intro": intro,
         "starts_at": starts_at,
         "ends_at": ends_at,
-        "pass_percent": int(raw),
+        "pass_percent": percent,
         "affiliation_question": affiliation or None,
         "published": values["published"],
     }
@@ -438,7 +437,8 @@ async def delete_question(
         return refused
     raw = str((await request.post()).get("question", ""))
     db = db_of(request)
-    question = await db.get(ContestQuestion, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    number = number_arg(raw)
+    question = await db.get(ContestQuestion, number) if number is not None else None
     if question is None or question.contest_id != contest.id:
         raise web.HTTPNotFound(text="Không có câu hỏi này.")
     if contest.published and len(await cq.questions(db, contest.id)) == 1:

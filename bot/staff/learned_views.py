@@ -9,6 +9,7 @@ from bot.keys import DEPS
 from bot.staff.common import LEARNED_CHANGED, db_of, page, see_other
 from db import teaching_queries as teaching
 from db.models import LearnedAlias, LearnedEntry, StaffSession, StaffUser
+from handlers.actions import number_arg
 
 MAX_ANSWER = 2000
 
@@ -37,7 +38,8 @@ async def _row(
     request: web.Request, model: type[LearnedEntry] | type[LearnedAlias]
 ) -> LearnedEntry | LearnedAlias:
     raw = request.match_info["id"]
-    row = await db_of(request).get(model, int(raw)) if raw.isdigit() else None
+    number = number_arg(raw)
+    row = await db_of(request).get(model, number) if number is not None else None
     if row is None or row.ward_id != request.app[DEPS].catalogue.ward.id:
         raise web.HTTPNotFound(text="Không có mục đã học này.")
     return row

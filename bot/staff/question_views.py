@@ -16,7 +16,7 @@ from db import question_queries as qq
 from db import teaching_queries as teaching
 from db.masking import mask
 from db.models import Question, StaffSession, StaffUser, User, utcnow
-from handlers.actions import Action
+from handlers.actions import Action, number_arg
 from handlers.question_store import answer_message
 from handlers.types import Button
 
@@ -27,7 +27,7 @@ MENU = Button("Về menu chính", Action("menu").pack())
 
 def _page_number(request: web.Request) -> int:
     raw = request.query.get("trang", "1")
-    return max(1, int(raw)) if raw.isdigit() else 1
+    return max(1, number_arg(raw) or 1)
 
 
 async def _groups(request: web.Request) -> dict[int, list[int]]:
@@ -64,7 +64,8 @@ async def queue(
 
 async def _question(request: web.Request) -> Question:
     raw = request.match_info["id"]
-    question = await db_of(request).get(Question, int(raw)) if raw.isdigit() else None
+    number = number_arg(raw)
+    question = await db_of(request).get(Question, number) if number is not None else None
     if question is None:
         raise web.HTTPNotFound(text="Không có câu hỏi này.")
     return question
@@ -130,7 +131,7 @@ async def answer(
     if not text:
         raise web.HTTPBadRequest(text="Nội dung trả lời đang trống.")
     members = await _members(request, question)
-    ticked = {int(v) for v in form.getall("member", []) if str(v).isdigit()}
+    ticked = {n for v in form.getall("member", []) if (n := number_arg(str(v))) is not None}
     if ticked:
         members = [(q, r) for q, r in members if q.id in ticked or q.id == question.id]
     db, now, sent = db_of(request), utcnow(), 0

@@ -35,6 +35,7 @@ from db.models import (
     User,
     utcnow,
 )
+from handlers.actions import number_arg
 from handlers.features.satisfaction import RESOLVED_QUESTION, rating_buttons
 from handlers.features.tracking import STATUS_LABELS
 from handlers.workdays import due_at
@@ -51,8 +52,9 @@ def _filtered(request: web.Request):
         stmt = stmt.where(Feedback.service_code == q["category"])
     if q.get("channel"):
         stmt = stmt.where(Feedback.channel == q["channel"])
-    if q.get("announcement", "").isdigit():  # residents' questions about one announcement
-        stmt = stmt.where(Feedback.announcement_id == int(q["announcement"]))
+    announcement = number_arg(q.get("announcement", ""))
+    if announcement is not None:  # residents' questions about one announcement
+        stmt = stmt.where(Feedback.announcement_id == announcement)
     if q.get("overdue"):
         stmt = stmt.where(
             Feedback.expected_datetime < utcnow(), Feedback.status.notin_(["answered", "resolved"])
@@ -289,7 +291,8 @@ async def assign(
     """POST .../assign: hand the record to a colleague."""
     feedback = await _record(request)
     form = await request.post()
-    colleague = await db_of(request).get(StaffUser, int(form.get("staff_id", 0) or 0))
+    staff_id = number_arg(str(form.get("staff_id", "")))
+    colleague = await db_of(request).get(StaffUser, staff_id) if staff_id is not None else None
     if colleague is None:
         raise web.HTTPBadRequest(text="Không có cán bộ này.")
     feedback.assigned_to = colleague.id
@@ -374,7 +377,9 @@ async def add_canned(
 async def delete_canned(
     request: web.Request, user: StaffUser, staff_session: StaffSession
 ) -> web.Response:
-    row = await db_of(request).get(CannedReply, int(request.match_info["id"]))
-    if row is not None:
-        await db_of(request).delete(row)
+    number = number_arg(request.match_info["id"])
+    row = await db_of(request).get(CannedReply, number) if number is not None else None
+    if row is None:
+        raise web.HTTPNotFound(text="Không có mẫu trả lời này.")
+    await db_of(request).delete(row)
     return see_other("/staff/canned")

@@ -8,7 +8,6 @@ request is handled (bot/logs.py).
 from __future__ import annotations
 
 import asyncio
-import hmac
 import ipaddress
 import re
 import time
@@ -18,6 +17,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from bot.channels.inbound import same_secret
 from bot.keys import DEPS, METRICS, OUTBOX, SETTINGS, WARD_APPS, WARD_ID
 from bot.logs import request_id
 from bot.metrics import WardSource
@@ -104,9 +104,7 @@ def from_this_machine(request: web.Request) -> bool:
 
 def _bearer_ok(request: web.Request, expected: str) -> bool:
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(
-        given.strip().encode(), expected.encode()
-    )
+    return scheme.lower() == "bearer" and same_secret(given.strip(), expected)
 
 
 async def metrics_view(request: web.Request) -> web.Response:

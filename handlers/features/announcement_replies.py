@@ -9,7 +9,7 @@ import re
 
 from db import announcement_queries as aq
 from handlers import feedback_store
-from handlers.actions import Action
+from handlers.actions import Action, number_arg
 from handlers.cards import CANCEL_BUTTON
 from handlers.feature import Feature
 from handlers.render import with_buttons
@@ -38,7 +38,8 @@ def _excerpt(text: str, limit: int = 80) -> str:
 
 async def start(turn: Turn, arg: str) -> Response:
     """Ask what the resident wants to say about announcement `arg`."""
-    announcement = await aq.get(turn.session, int(arg)) if arg.isdigit() else None
+    number = number_arg(arg)
+    announcement = await aq.get(turn.session, number) if number is not None else None
     if announcement is None or announcement.status not in SENT:
         text = "Mình không tìm thấy thông báo này. Bạn gõ câu hỏi của mình, hoặc về menu chính."
         return Response(

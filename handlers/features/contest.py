@@ -15,7 +15,7 @@ from content.normalize import folded_phrase
 from db import contest_queries as cq
 from db import learning_queries as lq
 from db.models import Contest, ContestAttempt, ContestQuestion, utcnow
-from handlers.actions import Action
+from handlers.actions import Action, number_arg
 from handlers.cards import CANCEL_BUTTON, MENU_BUTTON
 from handlers.feature import Feature
 from handlers.render import with_buttons
@@ -54,13 +54,14 @@ async def entry(turn: Turn) -> Response:
 async def on_button(turn: Turn, arg: str) -> Response:
     """quiz:open:<id>, quiz:go:<id>, quiz:ans:<shown option>, quiz:skip."""
     verb, _, rest = arg.partition(":")
-    if verb in ("open", "go") and rest.isdigit():
-        contest = await turn.session.get(Contest, int(rest))
+    number = number_arg(rest)
+    if verb in ("open", "go") and number is not None:
+        contest = await turn.session.get(Contest, number)
         if contest is None or not _is_open(contest, turn.deps.clock()):
             return await entry(turn)
         return await (_intro(turn, contest) if verb == "open" else _begin(turn, contest))
-    if verb == "ans" and rest.isdigit():
-        return await _answer(turn, int(rest))
+    if verb == "ans" and number is not None:
+        return await _answer(turn, number)
     if verb == "skip" and _data(turn).get("step") == "affiliation":
         return await _start(turn, None)
     return await entry(turn)

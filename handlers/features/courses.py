@@ -15,7 +15,7 @@ from content.normalize import folded_phrase
 from db import contest_queries as cq
 from db import learning_queries as lq
 from db.models import CourseProgress, utcnow
-from handlers.actions import Action, open_entry
+from handlers.actions import Action, number_arg, open_entry
 from handlers.cards import MENU_BUTTON
 from handlers.feature import Feature
 from handlers.render import fill, with_buttons
@@ -76,8 +76,9 @@ async def on_button(turn: Turn, arg: str) -> Response:
         return await _start(turn, rest)
     if verb == "next":
         return await _advance(turn)
-    if verb == "ans" and rest.isdigit():
-        return await _answer(turn, int(rest))
+    choice = number_arg(rest)
+    if verb == "ans" and choice is not None:
+        return await _answer(turn, choice)
     if verb == "stop":
         return await _stop(turn)
     if verb == "remind":

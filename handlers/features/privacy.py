@@ -14,7 +14,7 @@ from sqlalchemy import select
 from content.normalize import folded_phrase
 from db import privacy_queries as pq
 from db.models import Interaction
-from handlers.actions import Action
+from handlers.actions import Action, number_arg
 from handlers.announcement_card import CHANNELS
 from handlers.cards import MENU_BUTTON
 from handlers.feature import Feature
@@ -178,8 +178,9 @@ async def confirmation(turn: Turn) -> Response | None:
     says; other words get a word that nothing was erased)."""
     turn.state.flow = None
     chosen = turn.msg.payload
-    if chosen is None and turn.text.strip().isdigit():
-        number, options = int(turn.text.strip()), turn.state.options
+    number = number_arg(turn.text.strip()) if chosen is None else None
+    if number is not None:
+        options = turn.state.options
         chosen = options[number - 1] if 1 <= number <= len(options) else None
     if chosen == YES.payload or (
         turn.msg.payload is None and folded_phrase(turn.text) in CONFIRM_PHRASES

@@ -4,7 +4,7 @@ conversation) and when feedback is resolved. Ratings feed the monthly report."""
 from __future__ import annotations
 
 from db import feedback_queries as fq
-from handlers.actions import Action
+from handlers.actions import Action, number_arg
 from handlers.cards import MENU_BUTTON
 from handlers.feature import Feature
 from handlers.render import with_buttons
@@ -42,7 +42,8 @@ async def on_rating(turn: Turn, arg: str) -> Response:
     """Store a rating given by button (or by typing its number)."""
     subject, _, rest = arg.partition(":")
     ref, _, score_text = rest.rpartition(":")
-    if subject not in SUBJECTS or not score_text.isdigit() or not 1 <= int(score_text) <= 5:
+    score = number_arg(score_text)
+    if subject not in SUBJECTS or score is None or not 1 <= score <= 5:
         return Response(
             [with_buttons("Mình chưa hiểu điểm đánh giá này.", [MENU_BUTTON])], intent="menu"
         )
@@ -61,10 +62,10 @@ async def on_rating(turn: Turn, arg: str) -> Response:
         subject=SUBJECTS[subject],
         content_id=ref if subject == "a" else None,
         feedback_id=feedback_id,
-        score=int(score_text),
+        score=score,
     )
     turn.state.data["rating_asked"] = True
-    text = f"Cảm ơn bạn đã chấm {score_text}/5! Ý kiến của bạn giúp phường phục vụ tốt hơn."
+    text = f"Cảm ơn bạn đã chấm {score}/5! Ý kiến của bạn giúp phường phục vụ tốt hơn."
     return Response([with_buttons(text, [MENU_BUTTON])], intent="greeting")
 
 
