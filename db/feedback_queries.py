@@ -107,6 +107,12 @@ async def enqueue(
     return row
 
 
+async def rated(session: AsyncSession, feedback_id: int) -> bool:
+    """True once the resident rated the handling of this record."""
+    found = await session.scalar(select(Rating.id).where(Rating.feedback_id == feedback_id))
+    return found is not None
+
+
 async def add_rating(session: AsyncSession, **fields: Any) -> None:
     """Store a satisfaction answer."""
     session.add(Rating(**fields))

@@ -179,6 +179,8 @@ async def anonymise_feedback(session: AsyncSession, feedback_ids: Sequence[int])
     for record in records:
         record.user_id, record.phone, record.phone_consent = None, None, False
         record.description = mask(record.description)
+        record.area = mask(record.area) if record.area else None  # "nhà số 12, 0905…"
+        record.media_url = None  # a photo of the resident's place or of them
         if record.status_notes:
             record.status_notes = mask(record.status_notes)
         alerts = await session.scalars(

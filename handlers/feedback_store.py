@@ -5,6 +5,7 @@ Used by the feedback flow, replies to announcements and questions for a person."
 from __future__ import annotations
 
 from db import feedback_queries as fq
+from db.masking import mask
 from db.models import Feedback, utcnow
 from handlers.cards import MENU_BUTTON
 from handlers.render import vn_date, with_buttons
@@ -49,8 +50,8 @@ async def record(
 
 async def alert_staff(turn: Turn, alert: str) -> None:
     """Tell the staff (the ward's Telegram staff group, when set) through the outbox."""
-    for channel, recipient in turn.deps.staff_alerts:
-        await fq.enqueue(turn.session, channel, recipient, alert, "staff_alert")
+    for channel, recipient in turn.deps.staff_alerts:  # a group chat: no phone numbers in it
+        await fq.enqueue(turn.session, channel, recipient, mask(alert), "staff_alert")
 
 
 def received(turn: Turn, feedback: Feedback, opening: str) -> Response:

@@ -24,9 +24,16 @@ from bot.report import workbook
 from bot.report.model import GapGroup
 from bot.settings import Settings
 from bot.staff import auth
+from db import feedback_queries as fq
+from db import privacy_queries as pq
+from db import queries
 from db.contest_queries import GroupStanding, Standing
-from db.models import Contest, User
+from db.models import Contest, Feedback, Outbox, Rating, User, utcnow
+from handlers.deps import Deps
+from handlers.engine import handle
+from handlers.types import IncomingMessage
 from tests.fakes.telegram_api import FakeTelegram
+from tests.flows import next_step
 from tests.report_sample import sample_report
 from tests.test_staff_console import PASSWORD, login
 from tests.test_telegram import settings_for
@@ -244,3 +251,73 @@ async def test_console_forms_with_words_for_ids_get_a_4xx(client: TestClient) ->
         assert deleted.status == 404, canned
     for path in ("/staff/questions/abc", "/staff/questions/" + "9" * 40, "/staff/contests/²"):
         assert (await client.get(path)).status == 404, path
+
+
+# --- 8. forged ratings -------------------------------------------------------------------------
+
+
+async def test_a_rating_is_stored_only_when_asked_and_once(client: TestClient) -> None:
+    user = "visitor-dddddddddddddddd"
+    forged = {"user": user, "payload": "rate:a:dang-ky-khai-sinh:1"}
+    for _ in range(5):  # never asked: nothing stored
+        await client.post("/api/chat", json=forged)
+    await client.post("/api/chat", json={"user": user, "text": "làm khai sinh"})
+    asked = await (await client.post("/api/chat", json={"user": user, "text": "cảm ơn"})).json()
+    payload = next(
+        b["payload"] for r in asked["replies"] for b in r["buttons"] if b["payload"].endswith(":5")
+    )
+    for _ in range(15):
+        await client.post("/api/chat", json={"user": user, "payload": payload})
+    async with client.app[DEPS].sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Rating)) == 1
+
+
+# --- 10. erasure -------------------------------------------------------------------------------
+
+
+async def test_erasure_masks_the_place_and_drops_the_photo_and_alerts_are_masked(
+    deps: Deps,
+) -> None:
+    deps = replace(deps, staff_alerts=(("telegram", "-100200"),))
+    async with deps.sessions() as session, session.begin():
+        user = await queries.get_or_create_user(session, "telegram", "erase-me")
+        feedback = await fq.create_feedback(
+            session, actor="resident", service_code="ha-tang", description="Ổ gà, gọi 0905123456",
+            expected_datetime=utcnow(), channel="telegram", user_id=user.id,
+            area="Nhà số 12 Lê Lợi, 0905 123 456", media_url="https://example.vn/anh.jpg",
+        )  # fmt: skip
+        await pq.forget_user(session, user.id)
+    async with deps.sessions() as session:
+        kept = await session.get(Feedback, feedback.id)
+    assert kept is not None and "0905" not in (kept.area or "") and kept.media_url is None
+    reply = await handle(IncomingMessage("telegram", "alert-me", text="gửi phản ánh"), deps)
+    assert reply.replies
+
+
+async def test_the_staff_group_alert_quotes_no_phone_number(deps: Deps) -> None:
+    deps = replace(deps, staff_alerts=(("telegram", "-100200"),))
+    told = "Đèn đường tổ 7 hỏng cả tuần nay, có gì gọi tôi 0905 123 456"
+    reply = await handle(IncomingMessage("web", "alert-resident", text=told), deps)
+    for _ in range(8):  # press through the intake: send, no photo, no phone...
+        step = next_step(b.title for r in reply.replies for b in r.buttons)
+        if step is None:
+            break
+        payload = next(b.payload for r in reply.replies for b in r.buttons if b.title == step)
+        reply = await handle(IncomingMessage("web", "alert-resident", payload=payload), deps)
+    async with deps.sessions() as session:
+        alert = await session.scalar(select(Outbox.text).where(Outbox.kind == "staff_alert"))
+        filed = await session.scalar(select(Feedback.description))
+    assert filed is not None and "0905 123 456" in filed  # the record keeps what was told
+    assert alert is not None and "Đèn đường" in alert and "0905" not in alert
+
+
+# --- 13. smaller ones --------------------------------------------------------------------------
+
+
+async def test_a_visitor_id_with_a_trailing_newline_is_refused(client: TestClient) -> None:
+    refused = await client.post(
+        "/api/chat", json={"user": "visitor-eeeeeeeeeeeeeeee\n", "text": "xin chào"}
+    )
+    assert refused.status == 400
+    updates = await client.get("/api/chat/updates", params={"user": "visitor-eeeeeeeeeeeeeeee\n"})
+    assert updates.status == 400

@@ -25,7 +25,7 @@ from db.models import Outbox, utcnow
 from handlers.engine import handle
 from handlers.types import IncomingMessage, Reply, Response
 
-USER_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+USER_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")  # used with fullmatch: no trailing newline
 MAX_TEXT = 2000
 MAX_BODY = 16 * 1024
 STATIC = resources.files("bot.web") / "static"
@@ -118,7 +118,7 @@ class WebChat:
     async def updates(self, request: web.Request) -> web.StreamResponse:
         """GET /api/chat/updates?user=ID: messages the ward sent since (answers to feedback)."""
         user = request.query.get("user", "")
-        if not USER_ID.match(user):
+        if not USER_ID.fullmatch(user):
             return self._cors(request, _error(400, "Thiếu mã người dùng hợp lệ."))
         if not self.limiter.allow(client_address(request)):
             return self._cors(request, _error(429, "Bạn gửi nhanh quá, vui lòng đợi một chút."))
@@ -136,7 +136,7 @@ async def deliver(_user_ref: str, _reply: Reply) -> Delivery:
 def _validate(body: object) -> str | None:
     if not isinstance(body, dict):
         return "Cần một đối tượng JSON."
-    if not isinstance(body.get("user"), str) or not USER_ID.match(body["user"]):
+    if not isinstance(body.get("user"), str) or not USER_ID.fullmatch(body["user"]):
         return "Thiếu mã người dùng hợp lệ (16-64 ký tự chữ, số, - hoặc _)."
     text, payload = body.get("text"), body.get("payload")
     if text is None and payload is None:

@@ -8,7 +8,8 @@ from handlers.render import with_buttons
 from handlers.turn import Turn
 from handlers.types import Response
 
-KEEP = ("answered", "rating_asked", "focus")  # a cancelled flow does not reset the conversation
+# A cancelled flow does not reset the conversation.
+KEEP = ("answered", "rating_asked", "rating_for", "rated", "focus")
 
 
 async def cancel(turn: Turn, force: bool = False) -> Response:

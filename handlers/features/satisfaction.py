@@ -17,6 +17,8 @@ QUESTION = (
 )
 LABELS = {1: "1 - Chưa tốt", 2: "2", 3: "3", 4: "4", 5: "5 - Rất tốt"}
 SUBJECTS = {"a": "answer", "f": "feedback"}
+RATING_FOR, RATED = "rating_for", "rated"  # the answer asked about, and that it was rated
+ALREADY = "Bạn đã chấm điểm rồi. Cảm ơn bạn!"
 
 
 RESOLVED_QUESTION = "Bạn chấm giúp phường mức hài lòng từ 1 (chưa tốt) đến 5 (rất tốt)."
@@ -35,6 +37,7 @@ def maybe_ask(turn: Turn) -> Reply | None:
     if not answered or turn.state.data.get("rating_asked"):
         return None
     turn.state.data["rating_asked"] = True
+    turn.state.data[RATING_FOR] = answered  # the one answer a rating is accepted for
     return Reply(QUESTION, tuple(rating_buttons("a", answered)))
 
 
@@ -48,12 +51,18 @@ async def on_rating(turn: Turn, arg: str) -> Response:
             [with_buttons("Mình chưa hiểu điểm đánh giá này.", [MENU_BUTTON])], intent="menu"
         )
     feedback_id = None
+    if subject == "a" and (
+        turn.state.data.get(RATING_FOR) != ref or turn.state.data.get(RATED) == ref
+    ):  # a rating is stored only when one was asked, and once
+        return Response([with_buttons(ALREADY, [MENU_BUTTON])], intent="greeting")
     if subject == "f":
         record = await fq.by_code(turn.session, ref)
         if record is None or record.user_id != turn.user.id:
             return Response(
                 [with_buttons("Không tìm thấy phản ánh này.", [MENU_BUTTON])], intent="feedback"
             )
+        if record.status != "resolved" or await fq.rated(turn.session, record.id):
+            return Response([with_buttons(ALREADY, [MENU_BUTTON])], intent="greeting")
         feedback_id = record.id
     await fq.add_rating(
         turn.session,
@@ -65,6 +74,8 @@ async def on_rating(turn: Turn, arg: str) -> Response:
         score=score,
     )
     turn.state.data["rating_asked"] = True
+    if subject == "a":
+        turn.state.data[RATED] = ref
     text = f"Cảm ơn bạn đã chấm {score}/5! Ý kiến của bạn giúp phường phục vụ tốt hơn."
     return Response([with_buttons(text, [MENU_BUTTON])], intent="greeting")
 
