@@ -112,12 +112,13 @@ async def resident_with_everything(deps: Deps, user: str = "r1") -> dict:
     phone consent, a rating, a finished contest and a course in progress."""
     first = await send(deps, user, text="Xin chào", display_name="Lan")
     await send(deps, user, text="làm giấy khai sinh cho con")
+    await send(deps, user, text="cảm ơn")  # the 1-5 question, answered just below
+    await send(deps, user, payload=Action("rate", "a:dang-ky-khai-sinh:5").pack())
     await send(deps, user, text="cach nau canh chua ca loc")  # stored as unanswered
     await send(deps, user, payload=Action("sub", "toggle:tin-khan").pack())
     await send(deps, user, payload=Action("sub", "area").pack())
     await send(deps, user, text="Tổ dân phố 3")
     code = await file_feedback(deps, user)
-    await send(deps, user, payload=Action("rate", "a:dang-ky-khai-sinh:5").pack())
     contest_id = await open_contest(deps)
     await send(deps, user, text="thi")
     await send(deps, user, payload=Action("quiz", f"go:{contest_id}").pack())
