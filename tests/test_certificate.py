@@ -4,6 +4,7 @@ PostgreSQL (the app is handed the `engine` fixture's database)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import unicodedata
 from collections.abc import AsyncIterator
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import wiring
 from bot.app import create_app
 from bot.contests import certificate
+from bot.contests.certificate import CERTIFICATES
 from bot.keys import DEPS
 from bot.settings import Settings
 from db.models import Contest, ContestAttempt, Learner
@@ -141,3 +143,15 @@ async def test_the_route_serves_a_finished_attempts_certificate(client: TestClie
 async def test_other_tokens_are_not_found(client: TestClient, path: str) -> None:
     await attempts(client)
     assert (await client.get(path)).status == 404
+
+
+async def test_a_certificate_is_drawn_once_however_many_ask_at_once(client: TestClient) -> None:
+    await attempts(client)
+    path = f"/chung-nhan/{TOKEN}.png"
+    responses = await asyncio.gather(*(client.get(path) for _ in range(30)))
+    bodies = {await r.read() for r in responses}
+    assert all(r.status == 200 for r in responses) and len(bodies) == 1
+    assert client.app[CERTIFICATES].drawn == 1  # thirty requests, one drawing
+    etag = responses[0].headers["ETag"]
+    again = await client.get(path, headers={"If-None-Match": etag})
+    assert again.status == 304 and client.app[CERTIFICATES].drawn == 1

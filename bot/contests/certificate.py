@@ -10,8 +10,10 @@ The name, contest and score are also written into PNG text chunks ("Name", "Cont
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -203,6 +205,50 @@ def render(
 
 # --- the public route ------------------------------------------------------------------------
 
+KEPT = 128  # pictures kept in memory (about 60 KB each); a finished attempt never changes
+RENDERING_AT_ONCE = 2  # drawings at the same time: the chat's replies keep the CPU they need
+
+
+class RenderedCertificates:
+    """Each certificate drawn once per process: kept by what is printed on it (a renamed
+    contest draws anew), a request arriving while it is drawn waits for that drawing, and at
+    most `RENDERING_AT_ONCE` drawings run at a time."""
+
+    def __init__(self) -> None:
+        self._done: OrderedDict[tuple, bytes] = OrderedDict()
+        self._drawing: dict[tuple, asyncio.Future[bytes]] = {}
+        self._limit = asyncio.Semaphore(RENDERING_AT_ONCE)
+        self.drawn = 0  # how many drawings ran (tests and benchmarks read it)
+
+    async def png(self, key: tuple) -> bytes:
+        """The picture for `key` = render's arguments."""
+        if key in self._done:
+            self._done.move_to_end(key)
+            return self._done[key]
+        waiting = self._drawing.get(key)
+        if waiting is not None:
+            return await asyncio.shield(waiting)
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._drawing[key] = future
+        try:
+            async with self._limit:  # drawing takes a moment: off the event loop, few at once
+                body = await asyncio.to_thread(render, *key)
+            self.drawn += 1
+            future.set_result(body)
+            self._done[key] = body
+            while len(self._done) > KEPT:
+                self._done.popitem(last=False)
+            return body
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: no "never retrieved" warning when nobody waited
+            raise
+        finally:
+            del self._drawing[key]
+
+
+CERTIFICATES = web.AppKey("certificates", RenderedCertificates)
+
 
 async def certificate_png(request: web.Request) -> web.Response:
     """GET /chung-nhan/{token}.png: the picture of a finished attempt's certificate."""
@@ -219,8 +265,7 @@ async def certificate_png(request: web.Request) -> web.Response:
         contest = await session.get(Contest, attempt.contest_id) if attempt else None
     if attempt is None or contest is None or attempt.finished_at is None:
         raise web.HTTPNotFound(text="Không có giấy chứng nhận này.")
-    body = await asyncio.to_thread(  # drawing takes a moment: keep the event loop free
-        render,
+    key = (
         attempt.name or "Người dự thi",
         contest.title,
         attempt.score,
@@ -228,9 +273,15 @@ async def certificate_png(request: web.Request) -> web.Response:
         attempt.finished_at,
         deps.catalogue.ward.name,
     )
-    return web.Response(body=body, content_type="image/png", headers={"Cache-Control": CACHE})
+    etag = '"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
+    headers = {"Cache-Control": CACHE, "ETag": etag}
+    if request.headers.get("If-None-Match") == etag:  # the chat app has it already
+        return web.Response(status=304, headers=headers)
+    body = await request.app[CERTIFICATES].png(key)
+    return web.Response(body=body, content_type="image/png", headers=headers)
 
 
 def add_routes(app: web.Application) -> None:
     """Mount GET /chung-nhan/{token}.png (public; HEAD too)."""
+    app[CERTIFICATES] = RenderedCertificates()
     app.router.add_get(ROUTE, certificate_png)
