@@ -8,6 +8,8 @@ announcement stays "approved" as a series and each run becomes its own announcem
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -136,12 +138,39 @@ async def submit(announcement: Announcement) -> None:
     announcement.status = "submitted"
 
 
+def version(announcement: Announcement) -> str:
+    """A fingerprint of what residents would receive, and to whom and when: the approval
+    names the version the admin read, so an edit made after it needs a new review."""
+    shown = [
+        announcement.text,
+        announcement.image_url,
+        announcement.link_url,
+        announcement.invite,
+        sorted(announcement.topics or []),
+        sorted(announcement.areas or []),
+        sorted(announcement.channels or []),
+        announcement.emergency,
+        announcement.send_at.isoformat() if announcement.send_at else None,
+        announcement.recurrence,
+    ]
+    return hashlib.sha256(json.dumps(shown, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
 async def approve(
-    announcement: Announcement, approver: str, confirm_emergency: bool = False
+    announcement: Announcement,
+    approver: str,
+    confirm_emergency: bool = False,
+    seen_version: str | None = None,
 ) -> None:
-    """An admin approves; the scheduler queues it at its send time."""
+    """An admin approves; the scheduler queues it at its send time. From the console the
+    approval carries the version the admin read (`seen_version`); a different one is refused
+    (the command line approves what it has just created and shown)."""
     if announcement.status not in EDITABLE:
         raise AnnouncementError("Thông báo này không ở trạng thái chờ duyệt.")
+    if seen_version is not None and seen_version != version(announcement):
+        raise AnnouncementError(
+            "Thông báo đã được sửa sau khi bạn mở trang: bạn xem lại bản mới rồi duyệt."
+        )
     if announcement.emergency and not confirm_emergency:
         raise AnnouncementError(
             "Tin khẩn gửi tới mọi người dân đang liên lạc được: cần xác nhận lần hai."

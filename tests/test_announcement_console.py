@@ -59,7 +59,12 @@ async def client(
     async with TestClient(TestServer(app)) as test_client:
         await asyncio.wait_for(app[TELEGRAM].ready.wait(), 10)
         async with app[DEPS].sessions() as session, session.begin():
-            for name, role in (("an", "admin"), ("binh", "staff"), ("chi", "tech_team")):
+            for name, role in (
+                ("an", "admin"),
+                ("binh", "staff"),
+                ("chi", "tech_team"),
+                ("dung", "tech_team"),
+            ):
                 await auth.add_staff(session, name, name.title(), PASSWORD, role)
         yield test_client
 
@@ -82,7 +87,15 @@ async def residents(client: TestClient) -> None:
 async def post(client: TestClient, url: str, csrf: str | None, **data: object) -> ClientResponse:
     if csrf is not None:
         data["csrf"] = csrf
+    if url.endswith("/approve") and "version" not in data:  # as a browser: the page read first
+        data["version"] = await shown_version(client, url.removesuffix("/approve"))
     return await client.post(url, data=data, allow_redirects=False)
+
+
+async def shown_version(client: TestClient, page: str) -> str:
+    """The version of the announcement its page shows (posted back with the approval)."""
+    found = re.search(r'name="version" value="([0-9a-f]*)"', await (await client.get(page)).text())
+    return found.group(1) if found else ""
 
 
 async def draft(client: TestClient, csrf: str, **fields: object) -> int:
@@ -407,3 +420,41 @@ async def test_staff_link_their_telegram_account(client: TestClient) -> None:
     chi = await login(client, "chi")
     assert (await post(client, "/staff/account", chi, telegram_user_id="")).status == 303
     assert await linked("chi") is None
+
+
+async def test_only_the_author_or_an_admin_edits_submits_or_withdraws_a_draft(
+    client: TestClient,
+) -> None:
+    author = await login(client, "chi")
+    mine = await draft(client, author)
+    other = await login(client, "dung")
+    for action in ("edit", "submit", "cancel"):
+        data = {"text": "Sửa trộm", "topics": TOPIC} if action == "edit" else {}
+        refused = await post(client, f"/staff/announcements/{mine}/{action}", other, **data)
+        assert refused.status == 403, action
+    assert (await client.get(f"/staff/announcements/{mine}/edit")).status == 403
+    assert (await stored(client, mine)).text == TEXT
+    author = await login(client, "chi")
+    edited = await post(
+        client, f"/staff/announcements/{mine}/edit", author, text=TEXT + " (sửa)", topics=TOPIC
+    )
+    assert edited.status == 303
+
+
+async def test_an_approval_is_for_the_version_the_admin_read(client: TestClient) -> None:
+    author = await login(client, "chi")
+    mine = await draft(client, author)
+    await post(client, f"/staff/announcements/{mine}/submit", author)
+    admin = await login(client, "an")
+    read = await shown_version(client, f"/staff/announcements/{mine}")
+    author = await login(client, "chi")  # the author edits while the admin reads
+    await post(
+        client, f"/staff/announcements/{mine}/edit", author, text="Bản khác hẳn", topics=TOPIC
+    )
+    admin = await login(client, "an")
+    stale = await post(client, f"/staff/announcements/{mine}/approve", admin, version=read)
+    assert stale.status == 400 and "xem lại bản mới" in await stale.text()
+    assert (await stored(client, mine)).status == "draft"
+    fresh = await post(client, f"/staff/announcements/{mine}/approve", admin)  # reads it again
+    assert fresh.status == 303
+    assert (await stored(client, mine)).approved_by == "staff:an"

@@ -69,6 +69,17 @@ def _own(user: StaffUser, announcement: Announcement) -> bool:
     return announcement.created_by in mine
 
 
+def _may_edit(user: StaffUser, announcement: Announcement) -> bool:
+    """One ownership rule for editing, submitting and withdrawing: before approval, an admin
+    or the one who drafted it."""
+    return announcement.status in flow.EDITABLE and (
+        user.role == "admin" or _own(user, announcement)
+    )
+
+
+NOT_YOURS = "Bạn chỉ sửa, gửi duyệt hoặc hủy được thông báo do mình soạn, khi chưa được duyệt."
+
+
 def _may_cancel(user: StaffUser, announcement: Announcement) -> bool:
     if announcement.status in ("done", "cancelled"):
         return False
@@ -299,12 +310,16 @@ async def edit_form(
     announcement = await _announcement(request)
     if announcement.status not in flow.EDITABLE:
         return see_other(f"/staff/announcements/{announcement.id}")
+    if not _may_edit(user, announcement):
+        raise web.HTTPForbidden(text=NOT_YOURS)
     return await _form(request, user, staff_session, announcement, _values_of(announcement))
 
 
 async def edit(request: web.Request, user: StaffUser, staff_session: StaffSession) -> web.Response:
     """POST /staff/announcements/{id}/edit: an edited text goes back to draft."""
     announcement = await _announcement(request)
+    if announcement.status in flow.EDITABLE and not _may_edit(user, announcement):
+        raise web.HTTPForbidden(text=NOT_YOURS)
     values = _values_from(await request.post())
     try:
         await flow.edit(db_of(request), announcement, _draft(values))
@@ -389,7 +404,8 @@ async def _detail(
         names=await _names(db, [announcement.created_by, announcement.approved_by]),
         describe=describe,
         channels=card.CHANNELS,
-        may_edit=announcement.status in flow.EDITABLE,
+        may_edit=_may_edit(user, announcement),
+        version=flow.version(announcement),
         may_approve=user.role == "admin" and announcement.status in flow.EDITABLE,
         may_cancel=_may_cancel(user, announcement),
         refresh=_moving(announcement),
@@ -419,6 +435,8 @@ async def submit(
 ) -> web.Response:
     """POST .../submit: the tech team asks an admin to approve."""
     announcement = await _announcement(request)
+    if announcement.status in flow.EDITABLE and not _may_edit(user, announcement):
+        raise web.HTTPForbidden(text=NOT_YOURS)
     try:
         await flow.submit(announcement)
     except AnnouncementError as exc:
@@ -431,7 +449,8 @@ async def approve(
 ) -> web.Response:
     """POST .../approve (admin): an emergency asks once more, naming how many it reaches."""
     announcement = await _announcement(request)
-    confirmed = (await request.post()).get("confirm") == "yes"
+    form = await request.post()
+    confirmed, seen = form.get("confirm") == "yes", str(form.get("version", ""))
     if announcement.emergency and not confirmed and announcement.status in flow.EDITABLE:
         audience = await _queuer(request).audience(db_of(request), announcement)
         return _page(
@@ -440,11 +459,17 @@ async def approve(
             user,
             staff_session,
             a=announcement,
+            version=seen,
             total=sum(audience.values()),
             channel_names=[card.CHANNELS[c] for c in audience],
         )
     try:
-        await flow.approve(announcement, f"staff:{user.username}", confirm_emergency=confirmed)
+        await flow.approve(
+            announcement,
+            f"staff:{user.username}",
+            confirm_emergency=confirmed,
+            seen_version=seen,
+        )
     except FORM_ERRORS as exc:
         return await _detail(request, user, staff_session, announcement, _message(exc))
     request[WAKE_SCHEDULER] = True  # the guard wakes it once this is committed
@@ -457,9 +482,7 @@ async def cancel(
     """POST .../cancel: an admin stops any; the tech team withdraws its own before approval."""
     announcement = await _announcement(request)
     if user.role != "admin" and not _may_cancel(user, announcement):
-        raise web.HTTPForbidden(
-            text="Bạn chỉ hủy được thông báo do mình soạn, khi chưa được duyệt."
-        )
+        raise web.HTTPForbidden(text=NOT_YOURS)
     try:
         await flow.cancel(db_of(request), announcement)
     except AnnouncementError as exc:
