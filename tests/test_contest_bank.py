@@ -219,3 +219,17 @@ def test_results_without_participants_say_so() -> None:
     book = load_workbook(io.BytesIO(bank.export_results(contest, [], [], [])))
     assert book["Xếp hạng cá nhân"]["A4"].value == "chưa có số liệu"
     assert book["Theo đơn vị"]["A4"].value == "chưa có số liệu"
+
+
+def test_a_sheet_longer_than_any_bank_is_refused_while_it_is_read() -> None:
+    notes = [[None] * 9 + ["ghi chú"] for _ in range(bank.MAX_ROWS + 50)]
+    message = bank_error(workbook(HEADER, *notes))
+    assert "quá nhiều ô hoặc dòng" in message
+
+
+def test_an_archive_that_unpacks_to_far_more_than_a_bank_is_refused_unread() -> None:
+    data = io.BytesIO(workbook(HEADER, ["Câu 1?", "a", "b", "c", "d", "A"]))
+    with zipfile.ZipFile(data, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/media/padding.bin", b"\0" * (bank.MAX_UNPACKED + 1))
+    assert len(data.getvalue()) < 200_000  # small on the wire: a zip bomb in miniature
+    assert "quá nhiều ô hoặc dòng" in bank_error(data.getvalue())

@@ -4,9 +4,11 @@ SQLite and on PostgreSQL (the app is handed the `engine` fixture's database)."""
 
 from __future__ import annotations
 
+import asyncio
 import html as htmllib
 import io
 import re
+import threading
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,6 +29,8 @@ from bot.settings import Settings
 from bot.staff import auth
 from bot.staff.common import XLSX
 from db.models import Contest, ContestAttempt, ContestQuestion, Learner, utcnow
+from handlers.engine import handle
+from handlers.types import IncomingMessage
 from handlers.workdays import VIETNAM
 from tests.test_staff_console import PASSWORD, login
 
@@ -503,3 +507,31 @@ async def test_only_admins_and_the_tech_team_see_contests(client: TestClient) ->
     client.session.cookie_jar.clear()
     signed_out = await client.get("/staff/contests", allow_redirects=False)
     assert signed_out.status == 302 and signed_out.headers["Location"].startswith("/staff/login")
+
+
+async def test_an_import_being_read_holds_no_database_connection(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    csrf = await login(client, "chi")
+    contest_id = await create(client, csrf)
+    reading, chat_answered = threading.Event(), threading.Event()
+    real = bank.read_questions
+
+    def slow_read(data: bytes) -> list:
+        reading.set()
+        assert chat_answered.wait(20), "a resident's message waited for the import"
+        return real(data)
+
+    monkeypatch.setattr(bank, "read_questions", slow_read)
+    data = xlsx(["Câu 1?", "a", "b", "c", "d", "A", ""])
+    importing = asyncio.create_task(upload(client, contest_id, csrf, data))
+    await asyncio.to_thread(reading.wait, 20)
+    reply = await asyncio.wait_for(
+        handle(
+            IncomingMessage("web", "visitor-while-importing", text="xin chào"), client.app[DEPS]
+        ),
+        10,
+    )
+    chat_answered.set()
+    assert reply.replies
+    assert (await importing).status == 303

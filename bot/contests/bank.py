@@ -12,10 +12,12 @@ about the contest in A2, its header on row 3 (frozen below it) and data from row
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
+import zipfile
 from collections import defaultdict, deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
@@ -37,6 +39,15 @@ MIN_OPTIONS = 2
 MAX_QUESTIONS = 500
 MAX_QUESTION, MAX_OPTION, MAX_EXPLANATION = 1000, 300, 1000
 HEADER_SEARCH_ROWS = 10  # a title or a note may sit above the header row
+# What a bank of MAX_QUESTIONS may hold, read before and while the sheet is parsed: a crafted
+# workbook of millions of cells is refused in milliseconds instead of parsed for a minute.
+MAX_ROWS = MAX_QUESTIONS + HEADER_SEARCH_ROWS + 500  # room for blank rows between questions
+MAX_COLUMNS = 20  # the template has 8; notes beside them are allowed
+MAX_UNPACKED = 16 * 1024 * 1024  # bytes of XML inside the .xlsx (a full bank is ~2 MB)
+TOO_BIG = (
+    "Tệp có quá nhiều ô hoặc dòng để là một bộ câu hỏi (tối đa {n} câu). Hãy dùng tệp mẫu, "
+    "xóa các trang tính và dòng không cần thiết rồi tải lên lại."
+)
 
 ZIP_MAGIC = b"PK\x03\x04"  # an .xlsx is a zip archive
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old .xls (Excel 97-2003)
@@ -234,18 +245,45 @@ def check_filename(filename: str) -> None:
         raise BankError(f"Tệp “{filename.strip()[:80]}” không phải tệp Excel .xlsx. {SAVE_AS}")
 
 
+def _unpacked_size(data: bytes) -> int:
+    """The bytes the archive's parts hold once unpacked (as its directory declares them; a
+    part that unpacks to more than declared fails its check when read)."""
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise BankError(UNREADABLE) from exc
+
+
 def _open(data: bytes) -> Worksheet:
     if data.startswith(OLE_MAGIC):
         raise BankError(OLD_XLS)
     if not data.startswith(ZIP_MAGIC):
         raise BankError(NOT_XLSX)
-    try:
-        book = load_workbook(BytesIO(data), data_only=True)
+    if _unpacked_size(data) > MAX_UNPACKED:
+        raise BankError(TOO_BIG.format(n=MAX_QUESTIONS))
+    try:  # streamed: rows are read one by one, never all held at once
+        book = load_workbook(BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # a damaged zip fails in many ways; all mean "cannot read"
         raise BankError(UNREADABLE) from exc
     if not book.worksheets:
         raise BankError(UNREADABLE)
     return book.worksheets[0]
+
+
+def _rows(sheet: Worksheet) -> Iterator[tuple[Any, ...]]:
+    """The sheet's rows (at most MAX_COLUMNS cells each); BankError past MAX_ROWS."""
+    try:
+        for number, row in enumerate(
+            sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True), start=1
+        ):
+            if number > MAX_ROWS:
+                raise BankError(TOO_BIG.format(n=MAX_QUESTIONS))
+            yield row
+    except BankError:
+        raise
+    except (zipfile.BadZipFile, ValueError, KeyError, OSError) as exc:
+        raise BankError(UNREADABLE) from exc
 
 
 def _header(rows: list[tuple[Any, ...]]) -> tuple[int, dict[str, int]]:
@@ -273,10 +311,18 @@ def read_questions(data: bytes) -> list[QuestionRow]:
     """The questions of an uploaded workbook, in sheet order; BankError names the first bad
     row. Empty rows are skipped."""
     sheet = _open(data)
-    rows = list(sheet.iter_rows(min_row=1, values_only=True))
-    header_number, columns = _header(rows)
+    try:
+        return _questions(_rows(sheet))
+    finally:
+        sheet.parent.close()  # a streamed workbook keeps its archive open until closed
+
+
+def _questions(rows: Iterator[tuple[Any, ...]]) -> list[QuestionRow]:
+    top = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
+    header_number, columns = _header(top)
     questions: list[QuestionRow] = []
-    for number, row in enumerate(rows[header_number:], start=header_number + 1):
+    below = itertools.chain(top[header_number:], rows)
+    for number, row in enumerate(below, start=header_number + 1):
         fields = [QUESTION, *LETTERS, ANSWER, EXPLANATION]
         if not any(_clean(_cell(row, columns, field)) for field in fields):
             continue

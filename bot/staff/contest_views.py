@@ -465,6 +465,20 @@ def _upload(form: MultiDictProxy[Any]) -> bytes:
     return data
 
 
+PARSED = web.RequestKey("parsed_bank", object)  # the upload's questions, or why not
+
+
+async def parse_upload(request: web.Request, form: MultiDictProxy[Any] | None) -> None:
+    """Before the import's transaction (the route's `prepare`): read the workbook in a thread,
+    bounded by the bank's limits."""
+    try:
+        if form is None:
+            raise bank.BankError("Hãy chọn tệp Excel (.xlsx) để nhập.")
+        request[PARSED] = await asyncio.to_thread(bank.read_questions, _upload(form))
+    except bank.BankError as exc:
+        request[PARSED] = exc
+
+
 async def import_questions(
     request: web.Request, user: StaffUser, staff_session: StaffSession
 ) -> web.Response:
@@ -474,10 +488,12 @@ async def import_questions(
     if (refused := await _refuse_if_locked(request, user, staff_session, contest)) is not None:
         return refused
     form = await request.post()
-    try:
-        rows = await asyncio.to_thread(bank.read_questions, _upload(form))
-    except bank.BankError as exc:
-        return await _detail(request, user, staff_session, contest, 400, import_error=str(exc))
+    if PARSED not in request:  # called without the route's preparation
+        await parse_upload(request, form)
+    rows = request[PARSED]
+    if isinstance(rows, bank.BankError):
+        return await _detail(request, user, staff_session, contest, 400, import_error=str(rows))
+    assert isinstance(rows, list)
     db = db_of(request)
     if form.get("replace") == "on":
         await db.execute(delete(ContestQuestion).where(ContestQuestion.contest_id == contest.id))

@@ -11,6 +11,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 from multidict import MultiDictProxy
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.keys import DEPS
 from bot.staff import announcement_views as announcements
@@ -23,6 +24,7 @@ from bot.staff import ward_views as ward
 from db.models import StaffSession, StaffUser
 
 View = Callable[[web.Request, StaffUser, StaffSession], Awaitable[web.StreamResponse]]
+Prepare = Callable[[web.Request, Any], Awaitable[None]]
 FEEDBACK_ROLES = frozenset({"admin", "staff"})
 ADMIN = frozenset({"admin"})
 ANNOUNCERS = frozenset({"admin", "tech_team"})  # the tech team drafts, an admin approves
@@ -37,6 +39,8 @@ class Route:
     view: View
     roles: frozenset[str]
     max_body: int | None = None  # an upload route's own limit, above the application's
+    # Reads the upload before the view's transaction (parsing a workbook holds no connection).
+    prepare: Prepare | None = None
 
 
 ROUTES: tuple[Route, ...] = (
@@ -85,6 +89,7 @@ ROUTES: tuple[Route, ...] = (
         contests.import_questions,
         CONTEST_ROLES,
         max_body=contests.MAX_BODY,
+        prepare=contests.parse_upload,
     ),
     Route("GET", "/staff/contests/{id}/results.xlsx", contests.results_xlsx, CONTEST_ROLES),
     Route("GET", "/staff/ward", ward.page_view, EVERY_ROLE),
@@ -118,29 +123,59 @@ def _close_uploads(form: MultiDictProxy[Any] | None) -> None:
             value.file.close()
 
 
+async def _signed_in(
+    request: web.Request, session: AsyncSession, route: Route
+) -> tuple[StaffUser, StaffSession]:
+    """The signed-in user allowed on this route, or the HTTP answer that says why not."""
+    found = await auth.load_session(session, request.cookies.get(auth.COOKIE, ""))
+    if found is None:
+        if request.method == "GET":
+            raise web.HTTPFound(f"/staff/login?next={request.rel_url.path}")
+        raise web.HTTPUnauthorized(text="Bạn cần đăng nhập.")
+    user, staff_session = found
+    if user.role not in route.roles:
+        raise web.HTTPForbidden(text="Tài khoản của bạn không có quyền vào trang này.")
+    return user, staff_session
+
+
+def _check_token(form: MultiDictProxy[Any], staff_session: StaffSession) -> None:
+    if not auth.same(str(form.get("csrf", "")), staff_session.csrf_token):
+        raise web.HTTPForbidden(text="Phiên làm việc không hợp lệ (CSRF).")
+
+
+async def _read_form(request: web.Request, route: Route) -> tuple[web.Request, Any]:
+    if route.max_body is not None:
+        request = _with_body_limit(request, route.max_body)
+    return request, (await request.post() if request.method == "POST" else None)
+
+
 def guard(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     """Wrap a view: signed in (else sign-in page), right role (else 403), CSRF on POST (else
-    403). The view runs in the same session transaction as the checks."""
+    403). The view runs in the same session transaction as the checks. A route that prepares
+    its upload (a workbook to parse) does so after the checks and before that transaction,
+    so no database connection is held while it reads (SQLite has only one)."""
 
     async def handler(request: web.Request) -> web.StreamResponse:
-        token = request.cookies.get(auth.COOKIE, "")
-        async with request.app[DEPS].sessions() as session, session.begin():
-            found = await auth.load_session(session, token)
-            if found is None:
-                if request.method == "GET":
-                    raise web.HTTPFound(f"/staff/login?next={request.rel_url.path}")
-                raise web.HTTPUnauthorized(text="Bạn cần đăng nhập.")
-            user, staff_session = found
-            if user.role not in route.roles:
-                raise web.HTTPForbidden(text="Tài khoản của bạn không có quyền vào trang này.")
-            if route.max_body is not None:
-                request = _with_body_limit(request, route.max_body)
-            form = await request.post() if request.method == "POST" else None
+        sessions = request.app[DEPS].sessions
+        form = None
+        if route.prepare is not None:
+            async with sessions() as session, session.begin():
+                _, staff_session = await _signed_in(request, session, route)
+            request, form = await _read_form(request, route)
             try:
-                if form is not None and not auth.same(
-                    str(form.get("csrf", "")), staff_session.csrf_token
-                ):
-                    raise web.HTTPForbidden(text="Phiên làm việc không hợp lệ (CSRF).")
+                if form is not None:
+                    _check_token(form, staff_session)
+                await route.prepare(request, form)
+            except BaseException:
+                _close_uploads(form)
+                raise
+        async with sessions() as session, session.begin():
+            user, staff_session = await _signed_in(request, session, route)
+            if route.prepare is None:
+                request, form = await _read_form(request, route)
+            try:
+                if form is not None:
+                    _check_token(form, staff_session)
                 request[common.DB] = session
                 response = await route.view(request, user, staff_session)
             finally:
