@@ -6,16 +6,19 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from openpyxl import load_workbook
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import wiring
 from bot.app import create_app
 from bot.channels.inbound import read_json, same_secret
 from bot.contests.bank import export_results
@@ -321,3 +324,60 @@ async def test_a_visitor_id_with_a_trailing_newline_is_refused(client: TestClien
     assert refused.status == 400
     updates = await client.get("/api/chat/updates", params={"user": "visitor-eeeeeeeeeeeeeeee\n"})
     assert updates.status == 400
+
+
+# --- 7. sign-in limits -------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def proxied(
+    engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[TestClient]:
+    """Behind the TLS proxy (addresses from X-Forwarded-For), on both databases."""
+    monkeypatch.setattr(wiring, "create_engine", lambda _url: engine)
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/unused.sqlite3", behind_proxy=True)
+    async with TestClient(TestServer(create_app(settings))) as test_client:
+        async with test_client.app[DEPS].sessions() as session, session.begin():
+            await auth.add_staff(session, "an", "An", PASSWORD, "admin")
+        yield test_client
+
+
+async def sign_in(client: TestClient, address: str, password: str) -> int:
+    page = await client.get("/staff/login", headers={"X-Forwarded-For": address})
+    token = re.search(r'name="csrf" value="([^"]+)"', await page.text()).group(1)
+    response = await client.post(
+        "/staff/login",
+        data={"csrf": token, "username": "an", "password": password},
+        headers={"X-Forwarded-For": address},
+        allow_redirects=False,
+    )
+    return response.status
+
+
+async def test_parallel_wrong_passwords_get_only_the_allowed_checks(
+    proxied: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks = 0
+    real = auth.verify_password
+
+    def counted(hashed: str, password: str) -> bool:
+        nonlocal checks
+        checks += 1
+        return real(hashed, password)
+
+    monkeypatch.setattr(auth, "verify_password", counted)
+    statuses = await asyncio.gather(*(sign_in(proxied, "203.0.113.7", "sai") for _ in range(30)))
+    assert checks <= auth.MAX_FAILURES, checks
+    assert statuses.count(429) >= 30 - auth.MAX_FAILURES
+
+
+async def test_an_attacker_elsewhere_cannot_lock_the_owner_out(
+    proxied: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(auth, "ACCOUNT_DELAY", timedelta(seconds=1))
+    for _ in range(auth.MAX_FAILURES):
+        assert await sign_in(proxied, "203.0.113.7", "sai") == 401
+    assert await sign_in(proxied, "203.0.113.7", PASSWORD) == 429  # that address is locked
+    assert await sign_in(proxied, "198.51.100.2", PASSWORD) == 429  # the account: a short wait
+    await asyncio.sleep(1.1)
+    assert await sign_in(proxied, "198.51.100.2", PASSWORD) == 303  # the owner gets in

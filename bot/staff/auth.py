@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -21,6 +21,11 @@ IDLE = timedelta(hours=2)  # a session unused this long expires
 LONGEST = timedelta(hours=12)  # and none lives longer than a working day
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
+# An account's failures from anywhere only slow its sign-in (an attacker elsewhere must not
+# lock its owner out); an address's failures lock that address for the window.
+ACCOUNT_DELAY = timedelta(seconds=30)
+LOCKED_ADDRESS = "Đăng nhập sai quá nhiều lần từ máy này. Thử lại sau 15 phút."
+SLOWED_ACCOUNT = "Tài khoản này vừa bị đăng nhập sai nhiều lần. Bạn đợi 30 giây rồi thử lại."
 
 _hasher = PasswordHasher()
 
@@ -66,18 +71,39 @@ async def add_staff(
     return user
 
 
-async def too_many_failures(session: AsyncSession, keys: list[str]) -> bool:
-    """True when any key (address, username) failed too often recently."""
+async def _hold(session: AsyncSession, keys: list[str]) -> None:
+    """Take each key's lock until the transaction ends, so counting the failures, checking
+    the password and recording a failure are one step for concurrent sign-ins (PostgreSQL's
+    advisory locks; SQLite's transactions already take the write lock at BEGIN)."""
+    if session.bind.dialect.name != "postgresql":
+        return
+    for key in sorted(keys):  # one order everywhere: no deadlock between two sign-ins
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
+
+
+async def _failures(session: AsyncSession, key: str) -> tuple[int, datetime | None]:
     since = utcnow() - FAILURE_WINDOW
-    count = await session.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(LoginAttempt.key.in_(keys), LoginAttempt.created_at >= since)
-        .group_by(LoginAttempt.key)
-        .order_by(func.count().desc())
-        .limit(1)
-    )
-    return (count or 0) >= MAX_FAILURES
+    count, last = (
+        await session.execute(
+            select(func.count(), func.max(LoginAttempt.created_at)).where(
+                LoginAttempt.key == key, LoginAttempt.created_at >= since
+            )
+        )
+    ).one()
+    return int(count or 0), last
+
+
+async def refusal(session: AsyncSession, address: str, username: str) -> str | None:
+    """Why this sign-in may not be tried now (None: it may); call first in the transaction
+    that checks the password and records a failure."""
+    address_key, account_key = f"ip:{address}", f"user:{username}"
+    await _hold(session, [address_key, account_key])
+    if (await _failures(session, address_key))[0] >= MAX_FAILURES:
+        return LOCKED_ADDRESS
+    count, last = await _failures(session, account_key)
+    if count >= MAX_FAILURES and last is not None and utcnow() - last < ACCOUNT_DELAY:
+        return SLOWED_ACCOUNT
+    return None
 
 
 async def record_failure(session: AsyncSession, keys: list[str]) -> None:

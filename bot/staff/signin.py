@@ -40,10 +40,12 @@ async def login(request: web.Request) -> web.StreamResponse:
     if not auth.same(str(form.get("csrf", "")), request.cookies.get(LOGIN_CSRF, "-")):
         raise web.HTTPForbidden(text="Phiên đăng nhập không hợp lệ (CSRF). Tải lại trang.")
     username = str(form.get("username", "")).strip().lower()[:64]
-    keys = [f"ip:{client_address(request)}", f"user:{username}"]
+    address = client_address(request)
+    keys = [f"ip:{address}", f"user:{username}"]
     async with request.app[DEPS].sessions() as session, session.begin():
-        if await auth.too_many_failures(session, keys):
-            raise web.HTTPTooManyRequests(text="Đăng nhập sai quá nhiều lần. Thử lại sau 15 phút.")
+        refused = await auth.refusal(session, address, username)
+        if refused is not None:
+            raise web.HTTPTooManyRequests(text=refused)
         user = await auth.authenticate(session, username, str(form.get("password", "")))
         if user is None:
             await auth.record_failure(session, keys)
