@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -111,6 +111,47 @@ async def rated(session: AsyncSession, feedback_id: int) -> bool:
     """True once the resident rated the handling of this record."""
     found = await session.scalar(select(Rating.id).where(Rating.feedback_id == feedback_id))
     return found is not None
+
+
+GROUPED_ALERT_CHARS = 3500  # a grouped staff alert stays one Telegram message
+ALERT_GROUPING = 60  # seconds an alert waits for others to join it at most
+
+
+async def join_waiting_alert(
+    session: AsyncSession, channel: str, recipient: str, text: str
+) -> bool:
+    """Add `text` to a staff alert for this recipient still waiting to be sent (not claimed
+    by a sender, queued in the last minute); False when there is none to join."""
+    since = utcnow() - timedelta(seconds=ALERT_GROUPING)
+    row = await session.scalar(
+        select(Outbox)
+        .where(
+            Outbox.kind == "staff_alert",
+            Outbox.channel == channel,
+            Outbox.user_ref == recipient,
+            Outbox.status == "pending",
+            Outbox.claimed_by.is_(None),
+            Outbox.created_at >= since,
+        )
+        .order_by(Outbox.id.desc())
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    if row is None or len(row.text) + len(text) + 2 > GROUPED_ALERT_CHARS:
+        return False
+    row.text = f"{row.text}\n\n{text}"
+    return True
+
+
+async def filed_since(
+    session: AsyncSession, model: type[Feedback] | type[Any], user_id: int, since: datetime
+) -> int:
+    """How many records (feedback or questions) the resident filed since then."""
+    created = model.requested_datetime if model is Feedback else model.created_at
+    found = await session.scalar(
+        select(func.count()).select_from(model).where(model.user_id == user_id, created >= since)
+    )
+    return int(found or 0)
 
 
 async def add_rating(session: AsyncSession, **fields: Any) -> None:

@@ -4,14 +4,23 @@ Used by the feedback flow, replies to announcements and questions for a person."
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from db import feedback_queries as fq
 from db.masking import mask
-from db.models import Feedback, utcnow
+from db.models import Feedback, Question, utcnow
 from handlers.cards import MENU_BUTTON
 from handlers.render import vn_date, with_buttons
 from handlers.turn import Turn
 from handlers.types import Response
 from handlers.workdays import VIETNAM, due_at
+
+PER_HOUR = 5  # records (phản ánh, or questions for staff) one resident files in an hour
+HOUR = timedelta(hours=1)
+TOO_MANY = (
+    "Bạn đã gửi khá nhiều trong một giờ qua; phường đang xem các nội dung đó. Bạn đợi một lát "
+    "rồi gửi tiếp nhé. Việc khẩn cấp, bạn gọi ngay 113 (công an), 114 (cứu hỏa), 115 (cấp cứu)."
+)
 
 
 async def record(
@@ -49,9 +58,31 @@ async def record(
 
 
 async def alert_staff(turn: Turn, alert: str) -> None:
-    """Tell the staff (the ward's Telegram staff group, when set) through the outbox."""
+    """Tell the staff (the ward's Telegram staff group, when set) through the outbox; alerts
+    arriving while one is still waiting to go join it, so a burst is one message."""
     for channel, recipient in turn.deps.staff_alerts:  # a group chat: no phone numbers in it
-        await fq.enqueue(turn.session, channel, recipient, mask(alert), "staff_alert")
+        text = mask(alert)
+        if not await fq.join_waiting_alert(turn.session, channel, recipient, text):
+            await fq.enqueue(turn.session, channel, recipient, text, "staff_alert")
+
+
+async def feedback_busy(turn: Turn) -> Response | None:
+    """A kind word instead of one more phản ánh past the hourly limit (None: file it)."""
+    return await _too_many(turn, Feedback)
+
+
+async def questions_busy(turn: Turn) -> Response | None:
+    """A kind word instead of one more question for staff past the hourly limit."""
+    return await _too_many(turn, Question)
+
+
+async def _too_many(turn: Turn, model: type[Feedback] | type[Question]) -> Response | None:
+    """A kind word instead of another record when this resident filed `PER_HOUR` of them in
+    the last hour (a script replying to announcements, a resident pressing twice...)."""
+    filed = await fq.filed_since(turn.session, model, turn.user.id, utcnow() - HOUR)
+    if filed < PER_HOUR:
+        return None
+    return Response([with_buttons(TOO_MANY, [MENU_BUTTON])], intent="feedback")
 
 
 def received(turn: Turn, feedback: Feedback, opening: str) -> Response:

@@ -34,7 +34,8 @@ from db.contest_queries import GroupStanding, Standing
 from db.models import Contest, Feedback, Outbox, Rating, User, utcnow
 from handlers.deps import Deps
 from handlers.engine import handle
-from handlers.types import IncomingMessage
+from handlers.feedback_store import PER_HOUR
+from handlers.types import IncomingMessage, Response
 from tests.fakes.telegram_api import FakeTelegram
 from tests.flows import next_step
 from tests.report_sample import sample_report
@@ -381,3 +382,36 @@ async def test_an_attacker_elsewhere_cannot_lock_the_owner_out(
     assert await sign_in(proxied, "198.51.100.2", PASSWORD) == 429  # the account: a short wait
     await asyncio.sleep(1.1)
     assert await sign_in(proxied, "198.51.100.2", PASSWORD) == 303  # the owner gets in
+
+
+# --- 12. spam through feedback -----------------------------------------------------------------
+
+
+async def file_report(deps: Deps, user: str, text: str) -> Response:
+    """A problem told in the chat, pressed through the intake (send, no photo, no phone)."""
+    reply = await handle(IncomingMessage("web", user, text=text), deps)
+    for _ in range(8):
+        step = next_step(b.title for r in reply.replies for b in r.buttons)
+        if step is None:
+            break
+        payload = next(b.payload for r in reply.replies for b in r.buttons if b.title == step)
+        reply = await handle(IncomingMessage("web", user, payload=payload), deps)
+    return reply
+
+
+async def test_one_resident_files_a_few_an_hour_and_the_staff_get_one_grouped_alert(
+    deps: Deps,
+) -> None:
+    deps = replace(deps, staff_alerts=(("telegram", "-100200"),))
+    for n in range(PER_HOUR + 3):
+        reply = await file_report(deps, "spammer", f"Đèn đường tổ {n + 1} hỏng cả tuần nay")
+    assert "khá nhiều trong một giờ qua" in reply.text
+    async with deps.sessions() as session:
+        filed = await session.scalar(select(func.count()).select_from(Feedback))
+        alerts = list(
+            await session.scalars(select(Outbox.text).where(Outbox.kind == "staff_alert"))
+        )
+    assert filed == PER_HOUR
+    assert len(alerts) == 1 and all(f"Đèn đường tổ {n}" in alerts[0] for n in range(1, 6))
+    other = await file_report(deps, "neighbour", "Cống tổ 2 bị tắc, nước tràn ra đường")
+    assert "khá nhiều" not in other.text  # the limit is per resident

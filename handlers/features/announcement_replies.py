@@ -84,6 +84,9 @@ async def native_reply(turn: Turn) -> Response | None:
 
 
 async def _file(turn: Turn, announcement_id: int, text: str) -> Response:
+    busy = await feedback_store.feedback_busy(turn)
+    if busy is not None:
+        return busy
     record = await feedback_store.record(
         turn, CATEGORY, text[:2000], announcement_id=announcement_id or None
     )

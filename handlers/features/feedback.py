@@ -504,6 +504,9 @@ async def on_cancel(turn: Turn) -> Response | None:
 
 
 async def _submit(turn: Turn) -> Response:
+    busy = await feedback_store.feedback_busy(turn)
+    if busy is not None:
+        return busy  # the draft stays: "Gửi phản ánh" later sends it
     data = _data(turn)
     feedback = await feedback_store.record(
         turn,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from db import question_queries as qq
 from db.models import Question
+from handlers import feedback_store
 from handlers.actions import Action
 from handlers.cards import CANCEL_BUTTON, MENU_BUTTON
 from handlers.fallback import human_help
@@ -95,6 +96,9 @@ async def hand_over(turn: Turn, text: str) -> Response:
     same = await already_forwarded(turn, text)
     if same is not None:
         return _already(same)
+    busy = await feedback_store.questions_busy(turn)
+    if busy is not None:
+        return busy
     return forwarded(turn, await forward(turn, text))
 
 
