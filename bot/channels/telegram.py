@@ -59,6 +59,8 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_CALLBACK_BYTES = 64
 MAX_BODY_BYTES = 1_000_000
+# The update types handled (Telegram sends nothing else, not every type there is).
+HANDLED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 TYPING_TIMEOUT = 3.0  # seconds the "typing..." indicator may take before we answer anyway
 MAX_RETRY_WAIT = 30.0  # seconds we are willing to wait on a 429 inside one reply
 REPLY_CONNECTIONS = 8  # connections beside the outbox's, for answers and "typing..."
@@ -138,7 +140,10 @@ class TelegramChannel:
         )
         self.app.add_handler(ChatMemberHandler(self._on_member, ChatMemberHandler.MY_CHAT_MEMBER))
         self.app.add_handler(CallbackQueryHandler(self._on_button))
-        self.app.add_handler(MessageHandler(filters.ChatType.PRIVATE, self._on_message))
+        # New messages only: an edited message was answered when it was first sent.
+        self.app.add_handler(
+            MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, self._on_message)
+        )
         self.app.add_error_handler(self._on_error)
         self.inbox = inbox
         if inbox is not None:
@@ -173,12 +178,12 @@ class TelegramChannel:
         await bot.set_my_commands(list(COMMANDS))
         if self.settings.webhook_mode:
             url = f"{self.settings.public_root()}/webhooks/telegram"
-            await bot.set_webhook(url, secret_token=self.secret, allowed_updates=Update.ALL_TYPES)
+            await bot.set_webhook(url, secret_token=self.secret, allowed_updates=HANDLED_UPDATES)
             log.info("Telegram: webhook registered at %s", url)
         else:
             await bot.delete_webhook()
             assert self.app.updater is not None
-            await self.app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            await self.app.updater.start_polling(allowed_updates=HANDLED_UPDATES)
             log.info("Telegram: long polling as @%s", bot.username)
         await self.app.start()
         self.ready.set()
