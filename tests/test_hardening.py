@@ -438,3 +438,25 @@ async def test_telegram_sends_only_what_is_handled_and_edits_are_not_answered_ag
     edited["edited_message"]["text"] = "làm giấy khai tử"
     assert (await post_update(telegram, edited)).status == 200
     assert len(fake.called("sendMessage")) == answered  # no second answer
+
+
+async def test_a_long_staff_reply_is_sent_whole_or_refused_never_cut(client: TestClient) -> None:
+    csrf = await login(client, "binh")
+    await client.post(
+        "/staff/feedback/new",
+        data={"csrf": csrf, "category": "khac", "description": "Đèn đường hỏng ở tổ 3"},
+    )
+    exported = (await (await client.get("/staff/export.csv")).read()).decode("utf-8-sig")
+    code = list(csv.reader(io.StringIO(exported)))[1][0]
+    long = ("Phường đã kiểm tra và sẽ sửa trong tuần. " * 70).strip()  # about 2,900 characters
+    sent = await client.post(
+        f"/staff/feedback/{code}/reply", data={"csrf": csrf, "text": long}, allow_redirects=False
+    )
+    assert sent.status == 303
+    async with client.app[DEPS].sessions() as session:
+        note = await session.scalar(select(Feedback.status_notes))
+    assert note == long  # whole, not cut at 2,000 characters
+    too_long = await client.post(
+        f"/staff/feedback/{code}/reply", data={"csrf": csrf, "text": "x " * 2500}
+    )
+    assert too_long.status == 400 and "chia thành hai lần" in await too_long.text()

@@ -49,6 +49,21 @@ CHANNEL_LABELS = {
 }
 
 
+MAX_REPLY = 4000  # a staff answer; the channels split a long one at paragraph breaks
+MAX_TAUGHT = 2000  # an answer taught to the assistant (one card)
+
+
+def long_text(form: Any, field: str, limit: int) -> str:
+    """A text field of a form, whole: longer than `limit` is refused, never cut mid-word."""
+    text = str(form.get(field, "")).strip()
+    if len(text) > limit:
+        raise web.HTTPBadRequest(
+            text=f"Nội dung dài {len(text):,} ký tự, quá {limit:,} ký tự cho phép: bạn rút gọn "
+            "hoặc chia thành hai lần gửi.".replace(",", ".")
+        )
+    return text
+
+
 def local_time(value: datetime | None) -> str:
     return value.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M") if value else ""
 

@@ -6,12 +6,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.keys import DEPS
-from bot.staff.common import LEARNED_CHANGED, db_of, page, see_other
+from bot.staff.common import LEARNED_CHANGED, MAX_TAUGHT, db_of, long_text, page, see_other
 from db import teaching_queries as teaching
 from db.models import LearnedAlias, LearnedEntry, StaffSession, StaffUser
 from handlers.actions import number_arg
-
-MAX_ANSWER = 2000
 
 
 async def index(
@@ -53,7 +51,7 @@ async def edit_entry(
     assert isinstance(entry, LearnedEntry)
     form = await request.post()
     title = str(form.get("title", "")).strip()[:200]
-    answer = str(form.get("answer", "")).strip()[:MAX_ANSWER]
+    answer = long_text(form, "answer", MAX_TAUGHT)
     if not title or not answer:
         raise web.HTTPBadRequest(text="Cần tiêu đề và nội dung câu trả lời.")
     source = str(form.get("source", "")).strip()[:300] or None

@@ -9,7 +9,16 @@ from aiohttp import web
 from bot.keys import DEPS
 from bot.reach import unreachable
 from bot.report.gaps import cluster
-from bot.staff.common import LEARNED_CHANGED, WAKE_OUTBOX, db_of, page, see_other
+from bot.staff.common import (
+    LEARNED_CHANGED,
+    MAX_REPLY,
+    MAX_TAUGHT,
+    WAKE_OUTBOX,
+    db_of,
+    long_text,
+    page,
+    see_other,
+)
 from content.loader import Catalogue
 from db import feedback_queries as fq
 from db import question_queries as qq
@@ -21,7 +30,6 @@ from handlers.question_store import answer_message
 from handlers.types import Button
 
 PAGE_SIZE = 50
-MAX_ANSWER = 2000
 MENU = Button("Về menu chính", Action("menu").pack())
 
 
@@ -127,7 +135,7 @@ async def answer(
     lets us reach keep it for when they ask."""
     question = await _question(request)
     form = await request.post()
-    text = str(form.get("answer", "")).strip()[:MAX_ANSWER]
+    text = long_text(form, "answer", MAX_REPLY)
     if not text:
         raise web.HTTPBadRequest(text="Nội dung trả lời đang trống.")
     members = await _members(request, question)
@@ -181,7 +189,7 @@ async def teach(
         await teaching.add_aliases(db, ward_id, entry_id, wordings, actor)
     else:
         title = str(form.get("title", "")).strip()[:200]
-        text = str(form.get("answer", "")).strip()[:MAX_ANSWER] or (question.answer or "")
+        text = long_text(form, "answer", MAX_TAUGHT) or (question.answer or "")[:MAX_TAUGHT]
         if not title or not text:
             raise web.HTTPBadRequest(text="Cần tiêu đề và nội dung câu trả lời.")
         source = str(form.get("source", "")).strip()[:300] or None

@@ -15,10 +15,12 @@ from bot.keys import DEPS
 from bot.safe_cells import csv_text
 from bot.staff.common import (
     CHANNEL_LABELS,
+    MAX_REPLY,
     WAKE_OUTBOX,
     categories_of,
     db_of,
     local_time,
+    long_text,
     see_other,
 )
 from bot.staff.ward_views import unfilled_count
@@ -236,7 +238,7 @@ async def reply(
     """POST .../reply: answer the resident (and optionally change the status)."""
     feedback = await _record(request)
     form = await request.post()
-    text = str(form.get("text", "")).strip()[:2000]
+    text = long_text(form, "text", MAX_REPLY)
     status = str(form.get("status", ""))
     if not text:
         raise web.HTTPBadRequest(text="Nội dung trả lời đang trống.")
