@@ -27,6 +27,7 @@ from bot.report import workbook
 from bot.report.model import GapGroup
 from bot.settings import Settings
 from bot.staff import auth
+from bot.web import security
 from db import feedback_queries as fq
 from db import privacy_queries as pq
 from db import queries
@@ -460,3 +461,20 @@ async def test_a_long_staff_reply_is_sent_whole_or_refused_never_cut(client: Tes
         f"/staff/feedback/{code}/reply", data={"csrf": csrf, "text": "x " * 2500}
     )
     assert too_long.status == 400 and "chia thành hai lần" in await too_long.text()
+
+
+async def test_a_body_trickling_in_is_dropped_with_a_timeout(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(security, "BODY_SECONDS", 0.5)
+    reader, writer = await asyncio.open_connection(client.host, client.port)
+    writer.write(
+        b"POST /api/chat HTTP/1.1\r\nHost: ward\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 100\r\n\r\n" + b'{"user": '
+    )
+    await writer.drain()
+    status = await asyncio.wait_for(reader.readline(), 5)
+    writer.close()
+    assert int(status.split()[1]) == 408
+    fast = await client.post("/api/chat", json={"user": "visitor-ffffffffffffffff", "text": "a"})
+    assert fast.status == 200  # a body that arrives at once is read as before

@@ -10,10 +10,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+
 from aiohttp import web
 
 from bot.keys import SETTINGS
 
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 CONSOLE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
@@ -44,6 +48,32 @@ async def add_headers(request: web.Request, response: web.StreamResponse) -> Non
         headers.setdefault("Content-Security-Policy", f"frame-ancestors {_embedders(request)}")
 
 
+BODY_SECONDS = 30.0  # a request body arriving slower than this is dropped (slow clients)
+UPLOAD_SECONDS = 120.0  # an upload (a contest workbook), read and handled
+
+
+@web.middleware
+async def body_deadline(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Read a request's body within `BODY_SECONDS` (an upload, with its handling, within
+    `UPLOAD_SECONDS`): a client trickling bytes cannot hold a connection and a handler."""
+    if not request.body_exists:
+        return await handler(request)
+    if request.content_type.startswith("multipart/"):  # read by the view as a stream
+        try:
+            async with asyncio.timeout(UPLOAD_SECONDS):
+                return await handler(request)
+        except TimeoutError:
+            raise web.HTTPRequestTimeout(text="Tải tệp lên quá chậm. Bạn thử lại nhé.") from None
+    try:
+        async with asyncio.timeout(BODY_SECONDS):
+            await request.read()  # kept: the handler's json() or post() reads it from memory
+    except TimeoutError:
+        raise web.HTTPRequestTimeout(text="Gửi dữ liệu quá chậm. Bạn thử lại nhé.") from None
+    return await handler(request)
+
+
 def install(app: web.Application) -> None:
-    """Add the headers to every response of `app` and the ward applications inside it."""
+    """Add the headers to every response of `app` and the ward applications inside it, and
+    the deadline on request bodies."""
     app.on_response_prepare.append(add_headers)
+    app.middlewares.append(body_deadline)
