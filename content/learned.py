@@ -128,9 +128,6 @@ def _shared(
     return total
 
 
-_ID = re.compile(r"[^a-z0-9]+")
-
-
 def ward_answer(
     entry_id: str,
     title: str,
@@ -144,16 +141,16 @@ def ward_answer(
     staff when none was given) and the day it was written."""
     body = [line.strip() for line in answer.splitlines() if line.strip()]
     summary = re.split(r"(?<=[.!?])\s", body[0], maxsplit=1)[0] if body else title
-    unique = list(dict.fromkeys(a.strip() for a in aliases if a.strip()))
+    # One alias per wording, whatever its case (the catalogue refuses duplicates).
+    unique: dict[str, str] = {}
+    for alias in (a.strip() for a in aliases):
+        if alias:
+            unique.setdefault(alias.casefold(), alias)
     return WardAnswer(
         kind="answer",
         id=entry_id,
         title=title,
-        aliases=[
-            a
-            for i, a in enumerate(unique)
-            if a.casefold() not in {u.casefold() for u in unique[:i]}
-        ],
+        aliases=list(unique.values()),
         summary=summary,
         body=body or [title],
         source=[Source(title=source or f"Cán bộ {ward_name} trả lời", confidence="official")],

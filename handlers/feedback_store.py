@@ -10,10 +10,10 @@ from db import feedback_queries as fq
 from db.masking import mask
 from db.models import Feedback, Question, utcnow
 from handlers.cards import MENU_BUTTON
-from handlers.render import vn_date, with_buttons
+from handlers.render import local_date, with_buttons
 from handlers.turn import Turn
 from handlers.types import Response
-from handlers.workdays import VIETNAM, due_at
+from handlers.workdays import due_at
 
 PER_HOUR = 5  # records (phản ánh, or questions for staff) one resident files in an hour
 HOUR = timedelta(hours=1)
@@ -47,7 +47,7 @@ async def record(
         requested_datetime=now,
         **fields,
     )
-    due_text = vn_date(expected.astimezone(VIETNAM).date())
+    due_text = local_date(expected)
     await alert_staff(
         turn,
         f"Phản ánh mới {feedback.service_request_id} ({category.title}, qua "
@@ -88,7 +88,7 @@ async def _too_many(turn: Turn, model: type[Feedback] | type[Question]) -> Respo
 def received(turn: Turn, feedback: Feedback, opening: str) -> Response:
     """The confirmation with the tracking code and the date the answer is due."""
     policy = turn.deps.catalogue.ward.feedback
-    due = vn_date(feedback.expected_datetime.astimezone(VIETNAM).date())
+    due = local_date(feedback.expected_datetime)
     text = (
         f"{opening}\nMã tra cứu: {feedback.service_request_id}\n"
         f"Phường sẽ trả lời chậm nhất ngày {due} ({policy.answer_working_days} ngày làm "

@@ -8,9 +8,9 @@ from rapidfuzz import fuzz
 from db import question_queries as qq
 from db.models import Question, utcnow
 from handlers.feedback_store import alert_staff
-from handlers.render import vn_date
+from handlers.render import local_date
 from handlers.turn import Turn
-from handlers.workdays import VIETNAM, due_at
+from handlers.workdays import due_at
 
 MAX_QUESTION_CHARS = 2000
 QUOTED = 200  # characters of the question repeated above its answer
@@ -65,11 +65,18 @@ async def add_to(turn: Turn, question: Question, text: str) -> None:
     question.additions = [*question.additions, added]  # a new list: the JSON column is saved
 
 
+def quoted(text: str) -> str:
+    """A question repeated to the resident, its start only when long."""
+    return text if len(text) <= QUOTED else text[: QUOTED - 1].rstrip() + "…"
+
+
 def answer_message(question: Question, answer: str) -> str:
     """What the resident reads when staff answered their question."""
-    asked = question.text if len(question.text) <= QUOTED else question.text[: QUOTED - 1] + "…"
-    return f"Cán bộ phường trả lời câu hỏi {question.code} của bạn:\n“{asked}”\n\n{answer}"
+    return (
+        f"Cán bộ phường trả lời câu hỏi {question.code} của bạn:\n“{quoted(question.text)}”"
+        f"\n\n{answer}"
+    )
 
 
 def due_text(question: Question) -> str:
-    return vn_date(question.due_at.astimezone(VIETNAM).date())
+    return local_date(question.due_at)

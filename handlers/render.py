@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 
 from content.loader import model_strings
 from content.models import PLACEHOLDER, EntryBase, Source, WardConfig
 from handlers.types import Button, Reply
+from handlers.workdays import VIETNAM
 
 NOT_SET = "chưa cập nhật"
 _DESK = "Bộ phận Một cửa của phường"
@@ -142,6 +143,11 @@ def sentences(text: str) -> list[str]:
 def vn_date(day: date) -> str:
     """Vietnamese date form: 26/11/2026."""
     return day.strftime("%d/%m/%Y")
+
+
+def local_date(moment: datetime) -> str:
+    """The day of a stored (UTC) moment in Vietnam, in the Vietnamese form."""
+    return vn_date(moment.astimezone(VIETNAM).date())
 
 
 def _source_label(source: Source) -> str:

@@ -15,6 +15,7 @@ from content.normalize import Lexicon, load_lexicon
 from content.search import SearchIndex
 from db.session import create_engine, session_factory, upgrade
 from handlers.deps import Deps
+from tests.fakes.telegram_api import FakeTelegram
 from tests.postgres import PG_URL, require_postgres, scratch_schema
 
 
@@ -89,3 +90,11 @@ def sqlite_deps(
 ) -> Deps:
     """Core dependencies on SQLite only."""
     return make_deps(sqlite_engine, catalogue, lexicon, index)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    """A fake Telegram Bot API on 127.0.0.1 (the Zalo tests have their own `fake`)."""
+    server = await FakeTelegram().start()
+    yield server
+    await server.stop()

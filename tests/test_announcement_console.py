@@ -36,13 +36,6 @@ WEB = ("visitor-announce-000001", "visitor-announce-000002")
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    server = await FakeTelegram().start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 async def client(
     engine: AsyncEngine, fake: FakeTelegram, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[TestClient]:

@@ -199,13 +199,6 @@ async def test_crafted_chat_input_gets_a_4xx_or_a_kind_reply_never_a_5xx(
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    server = await FakeTelegram().start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 async def telegram(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[TestClient]:
     """The app with its Telegram webhook, against the fake Bot API."""
     app = create_app(settings_for(fake, tmp_path))
@@ -308,13 +301,7 @@ async def test_erasure_masks_the_place_and_drops_the_photo_and_alerts_are_masked
 async def test_the_staff_group_alert_quotes_no_phone_number(deps: Deps) -> None:
     deps = replace(deps, staff_alerts=(("telegram", "-100200"),))
     told = "Đèn đường tổ 7 hỏng cả tuần nay, có gì gọi tôi 0905 123 456"
-    reply = await handle(IncomingMessage("web", "alert-resident", text=told), deps)
-    for _ in range(8):  # press through the intake: send, no photo, no phone...
-        step = next_step(b.title for r in reply.replies for b in r.buttons)
-        if step is None:
-            break
-        payload = next(b.payload for r in reply.replies for b in r.buttons if b.title == step)
-        reply = await handle(IncomingMessage("web", "alert-resident", payload=payload), deps)
+    await file_report(deps, "alert-resident", told)
     async with deps.sessions() as session:
         alert = await session.scalar(select(Outbox.text).where(Outbox.kind == "staff_alert"))
         filed = await session.scalar(select(Feedback.description))

@@ -111,13 +111,6 @@ async def test_another_process_answers_from_what_was_taught_without_a_restart(
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    server = await FakeTelegram().start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 async def telegram(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[TestClient]:
     app = create_app(settings_for(fake, tmp_path))
     async with TestClient(TestServer(app)) as client:

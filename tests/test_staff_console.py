@@ -29,13 +29,6 @@ CODE = re.compile(r"PA-\d{4}-[2-9A-HJ-NP-Z]{4}")
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    server = await FakeTelegram().start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 async def client(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[TestClient]:
     settings = Settings(
         database_url=f"sqlite:///{tmp_path}/console.sqlite3",

@@ -32,13 +32,6 @@ from tests.fakes.telegram_api import (
 SECRET = "s3cret-for_tests"
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    server = await FakeTelegram().start()
-    yield server
-    await server.stop()
-
-
 def settings_for(fake: FakeTelegram, tmp_path: Path, webhook: bool = True) -> Settings:
     return Settings(
         database_url=f"sqlite:///{tmp_path}/tg.sqlite3",

@@ -23,6 +23,7 @@ from handlers.question_store import (
     answer_message,
     due_text,
     forward,
+    quoted,
 )
 from handlers.render import with_buttons
 from handlers.turn import Turn
@@ -32,15 +33,10 @@ ASKING, ADDING = "question", "question_add"  # the flows: the question, then an 
 ASKED = "asked"  # the last question the catalogue answered or clarified
 UNANSWERED = "unanswered"  # the last question nobody could answer (kept by the engine)
 LONG_REQUEST = 12  # words: a request this long carries its own question ("..., hỏi cán bộ")
-QUOTED = 200
 
 
 def add_button(question: Question) -> Button:
     return Button("Bổ sung câu hỏi", Action("human", f"add:{question.code}").pack())
-
-
-def _quoted(text: str) -> str:
-    return text if len(text) <= QUOTED else text[: QUOTED - 1].rstrip() + "…"
 
 
 def _response(text: str, buttons: list[Button], question: Question | None = None) -> Response:
@@ -55,7 +51,7 @@ def forwarded(turn: Turn, question: Question) -> Response:
     days = turn.deps.catalogue.ward.questions.answer_working_days
     text = (
         "Mình đã chuyển câu hỏi của bạn tới cán bộ phường:\n"
-        f"“{_quoted(question.text)}”\n\n"
+        f"“{quoted(question.text)}”\n\n"
         "Cán bộ phường sẽ trả lời ngay trong cuộc trò chuyện này, chậm nhất ngày "
         f"{due_text(question)} ({days} ngày làm việc).\n"
         f"Mã câu hỏi: {question.code}. Bạn nhắn mã này bất cứ lúc nào để xem tình trạng.\n"

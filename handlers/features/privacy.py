@@ -7,8 +7,6 @@ the next message from the chat starts fresh, as a new resident."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import select
 
 from content.normalize import folded_phrase
@@ -20,10 +18,9 @@ from handlers.cards import MENU_BUTTON
 from handlers.feature import Feature
 from handlers.features.subscriptions import TOPICS
 from handlers.features.tracking import STATUS_LABELS
-from handlers.render import vn_date, with_buttons
+from handlers.render import local_date, with_buttons
 from handlers.turn import Turn
 from handlers.types import Button, Reply, Response
-from handlers.workdays import VIETNAM
 
 FLOW = "privacy_erase"
 SHOW_COMMANDS = ("/du_lieu_cua_toi", "/dulieucuatoi", "/du_lieu")
@@ -84,10 +81,6 @@ async def on_button(turn: Turn, arg: str) -> Response:
     return kept(turn)
 
 
-def _date(moment: datetime) -> str:
-    return vn_date(moment.astimezone(VIETNAM).date())
-
-
 def _names(turn: Turn, course_ids: list[str]) -> str:
     courses = turn.deps.catalogue.courses
     return ", ".join(f"“{courses[c].title}”" if c in courses else c for c in course_ids)
@@ -95,7 +88,10 @@ def _names(turn: Turn, course_ids: list[str]) -> str:
 
 def _summary(turn: Turn, data: pq.PersonalData) -> str:
     channel = CHANNEL_NAMES.get(data.channel, data.channel)
-    lines = ["Dữ liệu phường đang lưu về bạn:", f"• Kênh: {channel}, từ ngày {_date(data.since)}"]
+    lines = [
+        "Dữ liệu phường đang lưu về bạn:",
+        f"• Kênh: {channel}, từ ngày {local_date(data.since)}",
+    ]
     if data.display_name:
         lines.append(f"• Tên hiển thị: {data.display_name}")
     if data.area:
@@ -103,7 +99,7 @@ def _summary(turn: Turn, data: pq.PersonalData) -> str:
     if data.topics:
         lines.append("• Nhận thông báo: " + ", ".join(TOPICS.get(t, t) for t in data.topics))
     if data.messages_in or data.messages_out:
-        since = f", từ ngày {_date(data.oldest_message)}" if data.oldest_message else ""
+        since = f", từ ngày {local_date(data.oldest_message)}" if data.oldest_message else ""
         lines.append(
             f"• Tin nhắn: {data.messages_in} tin của bạn và {data.messages_out} tin trả lời"
             + since

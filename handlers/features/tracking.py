@@ -10,10 +10,9 @@ from db import question_queries as qq
 from db.models import Question
 from handlers.cards import MENU_BUTTON
 from handlers.feature import Feature
-from handlers.render import vn_date, with_buttons
+from handlers.render import local_date, with_buttons
 from handlers.turn import Turn
 from handlers.types import Response
-from handlers.workdays import VIETNAM
 
 # "PA-2611-7K3Q", also typed "pa26117k3q", "PA 2611 7K3Q" or "pa-2611 7k3q"; "CH-…" alike.
 CODE = re.compile(r"\b(PA|CH)[\s-]?(\d{4})[\s-]?([A-Za-z0-9]{4})\b", re.IGNORECASE)
@@ -36,10 +35,6 @@ def find_code(text: str) -> str | None:
 QUESTION_LABELS = {qq.OPEN: "Đang chờ cán bộ trả lời", qq.ANSWERED: "Cán bộ đã trả lời"}
 
 
-def _date(moment) -> str:
-    return vn_date(moment.astimezone(VIETNAM).date())
-
-
 async def question_lookup(turn: Turn, code: str) -> Response:
     """A question handed to staff: its status, due date and, once given, the answer."""
     question = await qq.by_code(turn.session, code)
@@ -52,12 +47,12 @@ async def question_lookup(turn: Turn, code: str) -> Response:
     lines = [
         f"Câu hỏi {code}: “{question.text[:200]}”",
         f"Tình trạng: {QUESTION_LABELS.get(question.status, question.status)}",
-        f"Ngày gửi: {_date(question.created_at)}",
+        f"Ngày gửi: {local_date(question.created_at)}",
     ]
     if question.answer:
         lines.append(f"Cán bộ phường trả lời: {question.answer}")
     else:
-        lines.append(f"Hạn trả lời: {_date(question.due_at)}")
+        lines.append(f"Hạn trả lời: {local_date(question.due_at)}")
     return Response(
         [with_buttons("\n".join(lines), [MENU_BUTTON])], intent="handover", content_id=code
     )
@@ -105,8 +100,8 @@ async def lookup(turn: Turn, code: str | None) -> Response:
     lines = [
         f"Phản ánh {code}",
         f"Tình trạng: {STATUS_LABELS.get(feedback.status, feedback.status)}",
-        f"Ngày gửi: {vn_date(feedback.requested_datetime.astimezone(VIETNAM).date())}",
-        f"Hạn trả lời: {vn_date(feedback.expected_datetime.astimezone(VIETNAM).date())}",
+        f"Ngày gửi: {local_date(feedback.requested_datetime)}",
+        f"Hạn trả lời: {local_date(feedback.expected_datetime)}",
     ]
     if feedback.status_notes:
         lines.append(f"Ghi chú của phường: {feedback.status_notes}")
