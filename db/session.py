@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        event.listen(engine.sync_engine.pool, "invalidate", _sqlite_release)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
@@ -59,6 +61,15 @@ def _sqlite_begin(connection: Connection) -> None:
     # IMMEDIATE takes the write lock at once: a second process waits (busy_timeout) instead of
     # failing later when a read transaction tries to become a write.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_release(dbapi_connection: Any, _record: Any, _error: BaseException | None) -> None:
+    # A task cancelled mid-statement leaves a cursor that its traceback keeps alive; closing
+    # the connection then only "zombies" it, and its write lock stays until garbage
+    # collection: every later BEGIN IMMEDIATE waits out busy_timeout and fails. Rolling back
+    # first ends the transaction (and aborts the pending read) whatever happens to the cursor.
+    with contextlib.suppress(Exception):  # already closed or broken: nothing is held
+        dbapi_connection.rollback()
 
 
 def session_factory(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import timedelta
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db import queries
@@ -76,3 +77,35 @@ async def test_timestamps_come_back_timezone_aware(engine: AsyncEngine) -> None:
     async with sessions() as session:
         user = (await session.execute(select(User))).scalar_one()
     assert user.created_at.tzinfo is not None
+
+
+SLOW_READ = (
+    "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 5000000) "
+    "SELECT count(*) FROM n"
+)
+
+
+async def test_a_task_cancelled_mid_transaction_frees_sqlite_at_once(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    """A sender or scheduler stopped while it writes must not leave SQLite's write lock
+    behind: the next transaction runs at once, not after busy_timeout, and does not fail."""
+    sessions = session_factory(sqlite_engine)
+
+    async def busy() -> None:
+        async with sessions() as session, session.begin():
+            await session.execute(text("UPDATE users SET active = active"))  # takes the lock
+            await session.execute(text(SLOW_READ))
+
+    for _ in range(3):
+        task = asyncio.create_task(busy())
+        await asyncio.sleep(0.05)  # inside the slow statement
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+        async def write() -> None:
+            async with sessions() as session, session.begin():
+                await session.execute(text("UPDATE users SET active = active"))
+
+        await asyncio.wait_for(write(), 10)  # busy_timeout is 30 s
