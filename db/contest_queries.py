@@ -1,8 +1,12 @@
-"""Contests: the open one, attempts (one per learner), and results by SQL."""
+"""Contests: the open one, attempts (one per learner, and for web visitors a few per device
+and per address), and results by SQL, with the attempts that need a second look flagged."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import random
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,7 +14,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.areas import area_key
+from content.normalize import folded_phrase
+from db import locks
 from db.models import Contest, ContestAttempt, ContestQuestion, utcnow
+
+FLAG_FAST = "Trả lời quá nhanh"
+FLAG_SAME_NAME = "Trùng họ tên và đơn vị với bài khác"
 
 
 async def open_contests(session: AsyncSession, now: datetime | None = None) -> list[Contest]:
@@ -55,6 +64,56 @@ def shuffled_plan(bank: list[ContestQuestion], rng: random.Random) -> list[list[
     return plan
 
 
+@dataclass(frozen=True)
+class VisitorKeys:
+    """A web visitor's address, and address with browser, as keyed hashes: enough to count
+    attempts from one device or one address, without keeping the address itself."""
+
+    address: str
+    device: str
+
+
+def visitor_keys(contest: Contest, address: str, agent: str) -> VisitorKeys:
+    key = (contest.salt or f"contest-{contest.id}").encode()
+
+    def digest(value: str) -> str:
+        return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+    return VisitorKeys(digest(address), digest(f"{address}\n{agent}"))
+
+
+async def web_limit_reached(
+    session: AsyncSession, contest: Contest, keys: VisitorKeys
+) -> str | None:
+    """ "device" or "address" when a new web attempt from there would pass the contest's
+    limit (0: no limit), else None. Call in the transaction that starts the attempt."""
+    await locks.hold(session, [f"contest:{contest.id}:{keys.address}"])
+    for limit, column, value, reason in (
+        (contest.web_attempts_per_device, ContestAttempt.device_key, keys.device, "device"),
+        (contest.web_attempts_per_address, ContestAttempt.address_key, keys.address, "address"),
+    ):
+        if limit > 0:
+            same = (ContestAttempt.contest_id == contest.id, column == value)
+            count = await session.scalar(select(func.count()).where(*same))
+            if (count or 0) >= limit:
+                return reason
+    return None
+
+
+def seconds_on_question(attempt: ContestAttempt, now: datetime) -> float:
+    """How long the question now answered was on screen: since the previous answer (or the
+    start); a pause in between counts, which only makes the attempt look slower."""
+    spent = (now - attempt.started_at).total_seconds() - sum(attempt.answer_seconds or [])
+    return round(max(0.0, spent), 1)
+
+
+def too_fast(answer_seconds: list[float], min_seconds: int) -> bool:
+    """More than half the answers came quicker than anyone reads a question and its options."""
+    if not answer_seconds or min_seconds <= 0:
+        return False
+    return sum(1 for s in answer_seconds if s < min_seconds) * 2 > len(answer_seconds)
+
+
 async def start_attempt(
     session: AsyncSession,
     contest: Contest,
@@ -63,6 +122,7 @@ async def start_attempt(
     name: str,
     affiliation: str | None,
     rng: random.Random | None = None,
+    keys: VisitorKeys | None = None,
 ) -> ContestAttempt:
     """The one attempt: its question and option order is fixed now."""
     bank = await questions(session, contest.id)
@@ -77,6 +137,9 @@ async def start_attempt(
         answers=[],
         total=len(bank),
         started_at=utcnow(),
+        answer_seconds=[],
+        address_key=keys.address if keys else None,
+        device_key=keys.device if keys else None,
     )
     session.add(attempt)
     await session.flush()
@@ -91,6 +154,7 @@ class Standing:
     total: int
     seconds: float | None
     channel: str
+    flags: tuple[str, ...] = ()  # why staff should look again before giving prizes
 
 
 @dataclass(frozen=True)
@@ -101,8 +165,9 @@ class GroupStanding:
     best: int
 
 
-async def leaderboard(session: AsyncSession, contest_id: int, limit: int = 100) -> list[Standing]:
-    """Finished attempts: highest score first, then the fastest."""
+async def leaderboard(session: AsyncSession, contest: Contest, limit: int = 100) -> list[Standing]:
+    """Finished attempts: highest score first, then the fastest; each with its flags."""
+    finished = (ContestAttempt.contest_id == contest.id, ContestAttempt.finished_at.is_not(None))
     rows = await session.execute(
         select(
             ContestAttempt.name,
@@ -111,12 +176,30 @@ async def leaderboard(session: AsyncSession, contest_id: int, limit: int = 100) 
             ContestAttempt.total,
             ContestAttempt.seconds,
             ContestAttempt.channel,
+            ContestAttempt.answer_seconds,
+            ContestAttempt.affiliation_key,
         )
-        .where(ContestAttempt.contest_id == contest_id, ContestAttempt.finished_at.is_not(None))
+        .where(*finished)
         .order_by(ContestAttempt.score.desc(), ContestAttempt.seconds, ContestAttempt.id)
         .limit(limit)
     )
-    return [Standing(*row) for row in rows.all()]
+    people = await session.execute(
+        select(ContestAttempt.name, ContestAttempt.affiliation_key).where(*finished)
+    )
+    names = Counter(_person(name, key) for name, key in people.all())
+    standings = []
+    for *shown, answer_seconds, affiliation_key in rows.all():
+        flags = []
+        if too_fast(answer_seconds or [], contest.min_seconds_per_answer):
+            flags.append(FLAG_FAST)
+        if names[_person(shown[0], affiliation_key)] > 1:
+            flags.append(FLAG_SAME_NAME)
+        standings.append(Standing(*shown, flags=tuple(flags)))
+    return standings
+
+
+def _person(name: str | None, affiliation_key: str | None) -> tuple[str, str]:
+    return folded_phrase(name or ""), affiliation_key or ""
 
 
 async def by_affiliation(session: AsyncSession, contest_id: int) -> list[GroupStanding]:
@@ -150,3 +233,22 @@ async def published_windows(
         .order_by(Contest.ends_at)
     )
     return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+async def reviewable(
+    session: AsyncSession, learner_id: int, now: datetime, since: datetime
+) -> list[Contest]:
+    """Contests over since `since` in which this learner finished an attempt: their answers
+    can be shown now."""
+    rows = await session.execute(
+        select(Contest)
+        .join(ContestAttempt, ContestAttempt.contest_id == Contest.id)
+        .where(
+            ContestAttempt.learner_id == learner_id,
+            ContestAttempt.finished_at.is_not(None),
+            Contest.ends_at <= now,
+            Contest.ends_at > since,
+        )
+        .order_by(Contest.ends_at.desc())
+    )
+    return list(rows.scalars())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -351,6 +352,11 @@ class StaffUser(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16))  # admin, staff, tech_team
     telegram_user_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # Linking proves the Telegram account: a code sent to that chat, typed back here.
+    telegram_pending_id: Mapped[str | None] = mapped_column(String(32))
+    telegram_code_hash: Mapped[str | None] = mapped_column(String(64))
+    telegram_code_expires: Mapped[datetime | None] = mapped_column()
+    telegram_code_tries: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()
@@ -451,6 +457,16 @@ class Contest(Base):
     published: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Integrity: answers and explanations only once the contest is over (else a participant
+    # shares them, or retries with what they learnt); answers faster than this are flagged;
+    # web visitors (who can make a fresh id at will) are limited per device and per address.
+    reveal_after_close: Mapped[bool] = mapped_column(Boolean, default=True)
+    min_seconds_per_answer: Mapped[int] = mapped_column(Integer, default=2)
+    web_attempts_per_device: Mapped[int] = mapped_column(Integer, default=2)
+    web_attempts_per_address: Mapped[int] = mapped_column(Integer, default=20)
+    salt: Mapped[str | None] = mapped_column(  # keys addresses: no raw IP is kept
+        String(32), default=lambda: secrets.token_hex(16)
+    )
 
 
 class ContestQuestion(Base):
@@ -474,7 +490,11 @@ class ContestAttempt(Base):
     the attempt starts; `answers` holds the original option number chosen for each."""
 
     __tablename__ = "contest_attempts"
-    __table_args__ = (UniqueConstraint("contest_id", "learner_id", name="uq_contest_attempt"),)
+    __table_args__ = (
+        UniqueConstraint("contest_id", "learner_id", name="uq_contest_attempt"),
+        Index("ix_contest_attempts_address", "contest_id", "address_key"),
+        Index("ix_contest_attempts_device", "contest_id", "device_key"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
@@ -492,6 +512,10 @@ class ContestAttempt(Base):
     finished_at: Mapped[datetime | None] = mapped_column(index=True)
     seconds: Mapped[float | None] = mapped_column(Float)
     certificate: Mapped[str | None] = mapped_column(String(32), unique=True)  # URL token
+    # Web attempts: keyed hashes of the visitor's address, and of address and browser.
+    address_key: Mapped[str | None] = mapped_column(String(32))
+    device_key: Mapped[str | None] = mapped_column(String(32))
+    answer_seconds: Mapped[list[Any]] = mapped_column(default=list)  # per answer, from shown
 
 
 class WardValueChange(Base):

@@ -284,7 +284,14 @@ async def _forget_learner(session: AsyncSession, user: User, done: dict[str, int
         await session.execute(
             update(ContestAttempt)
             .where(ContestAttempt.learner_id == learner_id)
-            .values(name="", affiliation=None, affiliation_key=None, certificate=None)
+            .values(
+                name="",
+                affiliation=None,
+                affiliation_key=None,
+                certificate=None,
+                address_key=None,  # hashed, but still the visitor's address and browser
+                device_key=None,
+            )
         )
     ).rowcount or 0
     if done["contest_attempts"]:

@@ -20,6 +20,15 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where a website visitor writes from: the visitor's id is theirs to renew at will, so
+    limits that must hold (one contest attempt per person) also count by address and browser."""
+
+    address: str
+    agent: str
+
+
+@dataclass(frozen=True)
 class IncomingMessage:
     """One message from a resident, already verified and de-duplicated by the adapter."""
 
@@ -31,6 +40,7 @@ class IncomingMessage:
     display_name: str | None = None
     event_key: str | None = None  # the channel's id for this delivery, to handle it once
     reply_to: str | None = None  # the platform id of our message the resident replied to
+    origin: Origin | None = None  # web only
 
 
 @dataclass(frozen=True)

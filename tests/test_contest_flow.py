@@ -27,7 +27,11 @@ BANK = [  # question, options, right option (from 1)
 ]
 
 
-async def contest(deps: Deps, affiliation: str | None = "Bạn thuộc tổ dân phố nào?") -> int:
+async def contest(
+    deps: Deps,
+    affiliation: str | None = "Bạn thuộc tổ dân phố nào?",
+    reveal_after_close: bool = True,
+) -> int:
     async with deps.sessions() as session, session.begin():
         row = Contest(
             title="Tìm hiểu chuyển đổi số 2026",
@@ -38,6 +42,7 @@ async def contest(deps: Deps, affiliation: str | None = "Bạn thuộc tổ dân
             affiliation_question=affiliation,
             published=True,
             created_by="staff:chi",
+            reveal_after_close=reveal_after_close,
         )
         session.add(row)
         await session.flush()
@@ -123,7 +128,7 @@ async def test_shuffling_never_changes_the_right_answer(deps: Deps) -> None:
 
 
 async def test_no_affiliation_question_and_a_fail_without_certificate(deps: Deps) -> None:
-    contest_id = await contest(deps, affiliation=None)
+    contest_id = await contest(deps, affiliation=None, reveal_after_close=False)
     await send(deps, "web", "w1", payload=Action("quiz", f"go:{contest_id}").pack())
     reply = await send(deps, "web", "w1", text="Trần Văn Bình")
     assert reply.text.startswith("Câu 1/5")
@@ -181,7 +186,7 @@ async def test_ways_of_writing_one_affiliation_count_as_one_group(deps: Deps) ->
             attempt.score, attempt.finished_at, attempt.seconds = score, utcnow(), 60.0 + i
     async with deps.sessions() as session:
         groups = await cq.by_affiliation(session, contest_id)
-        standings = await cq.leaderboard(session, contest_id)
+        standings = await cq.leaderboard(session, await session.get(Contest, contest_id))
     assert [(g.participants, g.average, g.best) for g in groups] == [(2, 4.0, 5), (1, 4.0, 4)]
     assert [s.score for s in standings] == [5, 4, 3]
 

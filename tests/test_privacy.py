@@ -9,7 +9,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.channels.telegram import COMMANDS
 from bot.report import figures, period
@@ -240,6 +240,12 @@ async def test_erasing_removes_every_link_and_keeps_feedback_anonymised(
         learner_id = (await session.get(User, uid)).learner_id
         old_code = (await session.get(Learner, learner_id)).code
     ratings = await count(deps, Rating)
+    async with deps.sessions() as session, session.begin():  # as if taken on the website
+        await session.execute(
+            update(ContestAttempt)
+            .where(ContestAttempt.learner_id == learner_id)
+            .values(address_key="a" * 32, device_key="d" * 32)
+        )
 
     shown = await send(deps, text="/du_lieu_cua_toi")
     asked = await tap(deps, shown, "Xóa dữ liệu của tôi")
@@ -284,6 +290,7 @@ async def test_erasing_removes_every_link_and_keeps_feedback_anonymised(
     assert after.satisfaction == before.satisfaction
     # The contest score stays without the name; the old learner code resumes nothing.
     assert (attempt.name, attempt.affiliation, attempt.certificate) == ("", None, None)
+    assert (attempt.address_key, attempt.device_key) == (None, None)
     assert attempt.score == made["score"] and learner.code != old_code
     # Pending messages to them are gone; one already sent is kept, blank.
     assert await count(deps, Outbox, Outbox.kind == "feedback_reply") == 1  # the other's

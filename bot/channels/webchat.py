@@ -23,7 +23,7 @@ from bot.keys import DEPS
 from bot.web.client import client_address
 from db.models import Outbox, utcnow
 from handlers.engine import handle
-from handlers.types import IncomingMessage, Reply, Response
+from handlers.types import IncomingMessage, Origin, Reply, Response
 
 USER_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")  # used with fullmatch: no trailing newline
 MAX_TEXT = 2000
@@ -109,8 +109,9 @@ class WebChat:
         problem = _validate(body)
         if problem:
             return self._cors(request, _error(400, problem))
+        origin = Origin(client_address(request), request.headers.get("User-Agent", "")[:300])
         message = IncomingMessage(
-            "web", body["user"], text=body.get("text"), payload=body.get("payload")
+            "web", body["user"], text=body.get("text"), payload=body.get("payload"), origin=origin
         )
         response = await handle(message, request.app[DEPS])
         return self._cors(request, web.json_response(as_json(response), dumps=_dumps))

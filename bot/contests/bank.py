@@ -99,6 +99,7 @@ PERSON_HEADERS = (
     "Kênh",
     "Bắt đầu",
     "Hoàn thành",
+    "Lưu ý",
 )
 PERSON_FORMATS = (
     INTEGER,
@@ -111,8 +112,9 @@ PERSON_FORMATS = (
     None,
     DATETIME,
     DATETIME,
+    None,
 )
-PERSON_WIDTHS = (7, 28, 30, 8, 8, 9, 15, 12, 20, 20)
+PERSON_WIDTHS = (7, 28, 30, 8, 8, 9, 15, 12, 20, 20, 36)
 GROUP_HEADERS = ("Đơn vị", "Số người dự thi", "Điểm trung bình", "Điểm cao nhất")
 GROUP_FORMATS = (None, INTEGER, DECIMAL2, INTEGER)
 GROUP_WIDTHS = (40, 16, 16, 14)
@@ -496,6 +498,7 @@ def _person_rows(
                 channel_names.get(standing.channel, standing.channel),
                 _naive_local(attempt.started_at) if attempt else None,
                 _naive_local(attempt.finished_at) if attempt else None,
+                "; ".join(standing.flags) or None,
             )
         )
     return rows

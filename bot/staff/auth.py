@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.inbound import same_secret
+from db import locks
 from db.models import LoginAttempt, StaffSession, StaffUser, utcnow
 
 ROLES = ("admin", "staff", "tech_team")
@@ -71,16 +72,6 @@ async def add_staff(
     return user
 
 
-async def _hold(session: AsyncSession, keys: list[str]) -> None:
-    """Take each key's lock until the transaction ends, so counting the failures, checking
-    the password and recording a failure are one step for concurrent sign-ins (PostgreSQL's
-    advisory locks; SQLite's transactions already take the write lock at BEGIN)."""
-    if session.bind.dialect.name != "postgresql":
-        return
-    for key in sorted(keys):  # one order everywhere: no deadlock between two sign-ins
-        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
-
-
 async def _failures(session: AsyncSession, key: str) -> tuple[int, datetime | None]:
     since = utcnow() - FAILURE_WINDOW
     count, last = (
@@ -97,7 +88,8 @@ async def refusal(session: AsyncSession, address: str, username: str) -> str | N
     """Why this sign-in may not be tried now (None: it may); call first in the transaction
     that checks the password and records a failure."""
     address_key, account_key = f"ip:{address}", f"user:{username}"
-    await _hold(session, [address_key, account_key])
+    # Counting the failures, checking the password and recording a failure: one step.
+    await locks.hold(session, [address_key, account_key])
     if (await _failures(session, address_key))[0] >= MAX_FAILURES:
         return LOCKED_ADDRESS
     count, last = await _failures(session, account_key)

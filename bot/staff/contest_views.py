@@ -173,6 +173,7 @@ def _values_of(contest: Contest | None) -> dict[str, Any]:
             "pass_percent": "50",
             "affiliation_question": "",
             "published": False,
+            **_integrity_values(Contest()),
         }
     return {
         "title": contest.title,
@@ -182,7 +183,30 @@ def _values_of(contest: Contest | None) -> dict[str, Any]:
         "pass_percent": str(contest.pass_percent),
         "affiliation_question": contest.affiliation_question or "",
         "published": contest.published,
+        **_integrity_values(contest),
     }
+
+
+# The model's defaults, for a contest not yet stored (column defaults apply only on insert).
+INTEGRITY_DEFAULTS = {
+    "reveal_after_close": True,
+    "min_seconds_per_answer": 2,
+    "web_attempts_per_device": 2,
+    "web_attempts_per_address": 20,
+}
+LIMITS = {  # field: (label, largest value)
+    "min_seconds_per_answer": ("Số giây tối thiểu cho một câu", 60),
+    "web_attempts_per_device": ("Số lượt thi trên một thiết bị", 1000),
+    "web_attempts_per_address": ("Số lượt thi trên một địa chỉ mạng", 100000),
+}
+
+
+def _integrity_values(contest: Contest) -> dict[str, Any]:
+    values = {
+        name: default if getattr(contest, name) is None else getattr(contest, name)
+        for name, default in INTEGRITY_DEFAULTS.items()
+    }
+    return {name: v if isinstance(v, bool) else str(v) for name, v in values.items()}
 
 
 def _values_from(form: MultiDictProxy[Any]) -> dict[str, Any]:
@@ -199,6 +223,9 @@ def _values_from(form: MultiDictProxy[Any]) -> dict[str, Any]:
         "pass_percent": field("pass_percent", 10).strip(),
         "affiliation_question": field("affiliation_question", 2 * MAX_AFFILIATION),
         "published": form.get("published") == "on",
+        "reveal_after_close": form.get("reveal") != "at_finish",
+        # Left empty (or not sent): the default.
+        **{name: field(name, 10).strip() or str(INTEGRITY_DEFAULTS[name]) for name in LIMITS},
     }
 
 
@@ -226,6 +253,12 @@ def _checked(values: dict[str, Any], question_count: int) -> dict[str, Any]:
         raise ContestError(f"Câu hỏi về đơn vị dài quá {MAX_AFFILIATION} ký tự.")
     if values["published"] and question_count == 0:
         raise ContestError(NO_QUESTIONS_TO_PUBLISH)
+    limits = {}
+    for name, (label, largest) in LIMITS.items():
+        number = number_arg(values[name])
+        if number is None or not 0 <= number <= largest:
+            raise ContestError(f"{label} phải là một số từ 0 đến {largest} (0: không giới hạn).")
+        limits[name] = number
     return {
         "title": title,
         "intro": intro,
@@ -234,6 +267,8 @@ def _checked(values: dict[str, Any], question_count: int) -> dict[str, Any]:
         "pass_percent": percent,
         "affiliation_question": affiliation or None,
         "published": values["published"],
+        "reveal_after_close": values["reveal_after_close"],
+        **limits,
     }
 
 
@@ -338,7 +373,7 @@ async def _detail(
     db = db_of(request)
     started, finished = (await _attempt_counts(db, [contest.id])).get(contest.id, (0, 0))
     phase = _phase(contest, utcnow())
-    standings = await cq.leaderboard(db, contest.id, limit=SHOWN)
+    standings = await cq.leaderboard(db, contest, limit=SHOWN)
     return _page(
         request,
         "contest_detail.html",
@@ -352,6 +387,7 @@ async def _detail(
         finished=finished,
         locked=_locked_message(started) if started else None,
         standings=standings,
+        flagged=sum(1 for s in standings if s.flags),
         more=max(0, finished - len(standings)),
         groups=await cq.by_affiliation(db, contest.id),
         refresh=phase == "open",
@@ -518,7 +554,7 @@ async def results_xlsx(
     affiliation table."""
     contest = await _contest(request)
     db = db_of(request)
-    standings = await cq.leaderboard(db, contest.id, limit=EXPORT_LIMIT)
+    standings = await cq.leaderboard(db, contest, limit=EXPORT_LIMIT)
     groups = await cq.by_affiliation(db, contest.id)
     attempts = await db.execute(
         select(ContestAttempt).where(

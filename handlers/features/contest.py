@@ -1,15 +1,19 @@
 """The quiz contest in the chat: name, affiliation (when the contest asks), then the questions in
-an order shuffled for each participant, one attempt per person. At the end: the score, what
-was missed with its explanation, and a certificate picture for those who pass.
+an order shuffled for each participant, one attempt per person. At the end: the score and a
+certificate picture for those who pass; what was missed, with its explanation, once the
+contest is over (or at once, when the contest says so), so answers cannot be passed around
+or learnt for a second try.
 
 The shuffled order is fixed in the attempt when it starts, and answers are stored as the
-original option numbers, so shuffling can never change which answer is right.
+original option numbers, so shuffling can never change which answer is right. Website
+visitors can renew their id at will: their attempts are also counted per device and per
+address. How long each answer took is kept, for the leaderboard's flags.
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from content.normalize import folded_phrase
 from db import contest_queries as cq
@@ -25,6 +29,8 @@ from handlers.workdays import VIETNAM
 
 FLOW = "quiz"
 MAX_NAME, MAX_AFFILIATION = 60, 100
+MISSED_SHOWN = 10
+REVIEW_DAYS = 30  # answers of a contest stay on offer this long after it closes
 
 
 def _response(text: str, buttons: list[Button], image: str | None = None) -> Response:
@@ -41,20 +47,39 @@ def _data(turn: Turn) -> dict:
 
 
 async def entry(turn: Turn) -> Response:
-    """The contests open now."""
-    contests = await cq.open_contests(turn.session, turn.deps.clock())
-    if not contests:
-        return _response("Hiện chưa có cuộc thi nào đang mở. Bạn quay lại sau nhé.", [MENU_BUTTON])
-    if len(contests) == 1:
+    """The contests open now, and the answers of those this resident took that are over."""
+    now = turn.deps.clock()
+    contests = await cq.open_contests(turn.session, now)
+    reviews = await _reviewable(turn, now)
+    if len(contests) == 1 and not reviews:
         return await _intro(turn, contests[0])
     buttons = [Button(f"🏆 {c.title}", Action("quiz", f"open:{c.id}").pack()) for c in contests]
-    return _response("Các cuộc thi đang mở:", [*buttons, MENU_BUTTON])
+    buttons += [_review_button(c) for c in reviews]
+    if not contests:
+        text = "Hiện chưa có cuộc thi nào đang mở. Bạn quay lại sau nhé."
+        if reviews:
+            text += "\nBạn có thể xem đáp án cuộc thi bạn đã tham gia:"
+        return _response(text, [*buttons, MENU_BUTTON])
+    text = "Các cuộc thi đang mở:" + (" (và đáp án cuộc thi bạn đã tham gia)" if reviews else "")
+    return _response(text, [*buttons, MENU_BUTTON])
+
+
+async def _reviewable(turn: Turn, now: datetime) -> list[Contest]:
+    learner = await lq.learner_of(turn.session, turn.user)
+    since = now - timedelta(days=REVIEW_DAYS)
+    return await cq.reviewable(turn.session, learner.id, now, since)
+
+
+def _review_button(contest: Contest) -> Button:
+    return Button(f"📖 Đáp án: {contest.title}", Action("quiz", f"review:{contest.id}").pack())
 
 
 async def on_button(turn: Turn, arg: str) -> Response:
-    """quiz:open:<id>, quiz:go:<id>, quiz:ans:<shown option>, quiz:skip."""
+    """quiz:open:<id>, quiz:go:<id>, quiz:ans:<shown option>, quiz:skip, quiz:review:<id>."""
     verb, _, rest = arg.partition(":")
     number = number_arg(rest)
+    if verb == "review" and number is not None:
+        return await _review(turn, number)
     if verb in ("open", "go") and number is not None:
         contest = await turn.session.get(Contest, number)
         if contest is None or not _is_open(contest, turn.deps.clock()):
@@ -149,11 +174,36 @@ async def _start(turn: Turn, affiliation: str | None) -> Response:
     learner = await lq.learner_of(turn.session, turn.user)
     attempt = await cq.attempt_of(turn.session, contest.id, learner.id)
     if attempt is None:
+        origin = turn.msg.origin
+        keys = cq.visitor_keys(contest, origin.address, origin.agent) if origin else None
+        if keys is not None and (limit := await cq.web_limit_reached(turn.session, contest, keys)):
+            turn.state.flow = None
+            turn.state.data.pop(FLOW, None)
+            return _response(_limit_text(contest, limit), [MENU_BUTTON])
         attempt = await cq.start_attempt(
-            turn.session, contest, learner.id, turn.msg.channel, data.get("name", ""), affiliation
+            turn.session,
+            contest,
+            learner.id,
+            turn.msg.channel,
+            data.get("name", ""),
+            affiliation,
+            keys=keys,
         )
     data["step"] = "questions"
     return await _question(turn, contest, attempt)
+
+
+def _limit_text(contest: Contest, limit: str) -> str:
+    where = (
+        f"Thiết bị này đã có {contest.web_attempts_per_device} lượt thi"
+        if limit == "device"
+        else f"Mạng Internet bạn đang dùng đã có {contest.web_attempts_per_address} lượt thi"
+    )
+    return (
+        f"{where} “{contest.title}” trên trang web, là mức tối đa. Mỗi người chỉ thi một lần. "
+        "Nếu bạn chưa thi, bạn có thể thi qua Zalo hoặc Telegram của phường, hoặc nhờ Tổ công "
+        "nghệ số cộng đồng giúp."
+    )
 
 
 async def _bank(turn: Turn, contest_id: int) -> dict[int, ContestQuestion]:
@@ -184,23 +234,18 @@ async def _answer(turn: Turn, shown: int) -> Response:
     _, order = attempt.plan[len(attempt.answers)]
     if not 1 <= shown <= len(order):
         return await _question(turn, contest, attempt)
+    took = cq.seconds_on_question(attempt, utcnow())
     attempt.answers = [*attempt.answers, order[shown - 1]]  # a new list: JSON change tracked
+    attempt.answer_seconds = [*(attempt.answer_seconds or []), took]
     if len(attempt.answers) < attempt.total:
         return await _question(turn, contest, attempt)
     return await _finish(turn, contest, attempt)
 
 
 async def _finish(turn: Turn, contest: Contest, attempt: ContestAttempt) -> Response:
-    bank = await _bank(turn, contest.id)
+    missed = await _missed(turn, contest, attempt)
     now = utcnow()
-    missed = []
-    score = 0
-    for (question_id, _order), chosen in zip(attempt.plan, attempt.answers, strict=True):
-        question = bank[question_id]
-        if chosen == question.answer:
-            score += 1
-        else:
-            missed.append(question)
+    score = attempt.total - len(missed)
     attempt.score, attempt.finished_at = score, now
     attempt.seconds = (now - attempt.started_at).total_seconds()
     turn.state.flow = None
@@ -210,10 +255,12 @@ async def _finish(turn: Turn, contest: Contest, attempt: ContestAttempt) -> Resp
         f"Bạn đã hoàn thành “{contest.title}”: {score}/{attempt.total} câu đúng, "
         f"trong {int(attempt.seconds // 60)} phút {int(attempt.seconds % 60)} giây."
     ]
-    for question in missed[:10]:
+    if _answers_shown(contest, turn.deps.clock()):
+        lines += _explained(missed)
+    elif missed:
         lines.append(
-            f"• {question.question}\n  Đáp án đúng: {question.options[question.answer - 1]}."
-            + (f" {question.explanation}" if question.explanation else "")
+            f"Đáp án và giải thích sẽ có khi cuộc thi kết thúc ({_local(contest.ends_at)}). "
+            "Khi đó, bạn nhắn “xem đáp án” để xem lại bài của mình."
         )
     image = None
     if passed:
@@ -231,7 +278,81 @@ async def _finish(turn: Turn, contest: Contest, attempt: ContestAttempt) -> Resp
     return response
 
 
+async def _missed(turn: Turn, contest: Contest, attempt: ContestAttempt) -> list[ContestQuestion]:
+    bank = await _bank(turn, contest.id)
+    return [
+        bank[question_id]
+        for (question_id, _order), chosen in zip(attempt.plan, attempt.answers, strict=False)
+        if chosen != bank[question_id].answer
+    ]
+
+
+def _answers_shown(contest: Contest, now: datetime) -> bool:
+    return not contest.reveal_after_close or now >= contest.ends_at
+
+
+def _explained(missed: list[ContestQuestion]) -> list[str]:
+    lines = [
+        f"• {question.question}\n  Đáp án đúng: {question.options[question.answer - 1]}."
+        + (f" {question.explanation}" if question.explanation else "")
+        for question in missed[:MISSED_SHOWN]
+    ]
+    if len(missed) > MISSED_SHOWN:
+        lines.append(f"… và {len(missed) - MISSED_SHOWN} câu khác chưa đúng.")
+    return lines
+
+
+async def _review(turn: Turn, contest_id: int) -> Response:
+    """quiz:review:<id>: the answers and explanations of a finished attempt, once they may
+    be shown."""
+    contest = await turn.session.get(Contest, contest_id)
+    learner = await lq.learner_of(turn.session, turn.user)
+    attempt = await cq.attempt_of(turn.session, contest_id, learner.id) if contest else None
+    if contest is None or attempt is None or attempt.finished_at is None:
+        return await review_entry(turn)
+    if not _answers_shown(contest, turn.deps.clock()):
+        return _response(
+            f"Đáp án “{contest.title}” sẽ có khi cuộc thi kết thúc ({_local(contest.ends_at)}). "
+            "Bạn quay lại sau nhé.",
+            [MENU_BUTTON],
+        )
+    missed = await _missed(turn, contest, attempt)
+    lines = [f"📖 Đáp án “{contest.title}”: bài của bạn đúng {attempt.score}/{attempt.total} câu."]
+    lines += _explained(missed) or ["Bạn trả lời đúng tất cả các câu. Xin chúc mừng!"]
+    return _response("\n\n".join(lines), [MENU_BUTTON])
+
+
+async def review_entry(turn: Turn) -> Response:
+    """ "xem đáp án": the contests over whose answers this resident may see."""
+    now = turn.deps.clock()
+    reviews = await _reviewable(turn, now)
+    if len(reviews) == 1:
+        return await _review(turn, reviews[0].id)
+    if reviews:
+        buttons = [_review_button(c) for c in reviews]
+        return _response("Bạn muốn xem đáp án cuộc thi nào?", [*buttons, MENU_BUTTON])
+    learner = await lq.learner_of(turn.session, turn.user)
+    for contest in await cq.open_contests(turn.session, now):
+        attempt = await cq.attempt_of(turn.session, contest.id, learner.id)
+        if attempt is not None and attempt.finished_at is not None:
+            return await _review(turn, contest.id)  # says when its answers come
+    return _response(
+        "Chưa có đáp án nào để xem: đáp án có khi cuộc thi bạn đã làm bài kết thúc.",
+        [MENU_BUTTON],
+    )
+
+
 CONTEST_WORDS = {"thi", "du thi", "cuoc thi", "thi tim hieu", "tham gia cuoc thi"}
+REVIEW_WORDS = {
+    "dap an",
+    "xem dap an",
+    "dap an cuoc thi",
+    "xem dap an cuoc thi",
+    "dap an bai thi",
+    "xem lai bai thi",
+    "ket qua cuoc thi",
+    "xem ket qua thi",
+}
 
 
 async def _entry(turn: Turn, _arg: str = "") -> Response:
@@ -239,7 +360,10 @@ async def _entry(turn: Turn, _arg: str = "") -> Response:
 
 
 async def _typed(turn: Turn) -> Response | None:
-    return await entry(turn) if folded_phrase(turn.text) in CONTEST_WORDS else None
+    phrase = folded_phrase(turn.text)
+    if phrase in CONTEST_WORDS:
+        return await entry(turn)
+    return await review_entry(turn) if phrase in REVIEW_WORDS else None
 
 
 FEATURE = Feature(
