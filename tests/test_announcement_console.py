@@ -391,24 +391,62 @@ async def test_editing_previews_audience_and_cancelling(client: TestClient) -> N
     await page(client, "/staff/announcements/abc", status=404)
 
 
-async def test_staff_link_their_telegram_account(client: TestClient) -> None:
+async def test_staff_link_their_telegram_account_with_a_code_sent_there(
+    client: TestClient, fake: FakeTelegram
+) -> None:
+    """Typing an id proves nothing (anyone could claim a colleague's and draft as them): the
+    link holds only once the code sent to that Telegram chat is typed back."""
+
     async def linked(username: str) -> str | None:
         async with client.app[DEPS].sessions() as session:
             query = select(StaffUser.telegram_user_id).where(StaffUser.username == username)
             return await session.scalar(query)
 
+    async def code_sent_to(chat: str, count: int) -> str:
+        await fake.wait_for("sendMessage", count)
+        sent = [m for m in fake.called("sendMessage") if str(m["chat_id"]) == chat]
+        return re.search(r"\b(\d{6})\b", sent[-1]["text"]).group(1)
+
     chi = await login(client, "chi")
     bad = await post(client, "/staff/account", chi, telegram_user_id="12345abc")
     assert bad.status == 400 and "chỉ gồm chữ số" in await bad.text()
+    asked = await post(client, "/staff/account", chi, telegram_user_id=" 987654321 ")
+    assert asked.status == 303 and await linked("chi") is None  # not before the proof
+    shown = await page(client, "/staff/account?done=sent")
+    assert 'id="telegram-code"' in shown and "987654321" in shown
+    code = await code_sent_to("987654321", 1)
+    wrong = "000000" if code != "000000" else "111111"
+    refused = await post(client, "/staff/account/telegram-code", chi, code=wrong)
+    assert refused.status == 400 and "Mã chưa đúng" in await refused.text()
     assert await linked("chi") is None
-    ok = await post(client, "/staff/account", chi, telegram_user_id=" 987654321 ")
+    ok = await post(client, "/staff/account/telegram-code", chi, code=f"{code[:3]} {code[3:]}")
     assert ok.status == 303 and await linked("chi") == "987654321"
-    assert 'id="telegram-linked">987654321<' in await page(client, "/staff/account?saved=1")
+    assert 'id="telegram-linked">987654321<' in await page(client, "/staff/account?done=linked")
+    async with client.app[DEPS].sessions() as session:  # the code is not kept once used
+        kept = await session.scalars(select(Outbox.text).where(Outbox.kind == "staff_code"))
+        assert all(code not in text for text in kept)
 
+    # Someone claiming chi's Telegram: refused; claiming another's: the code never reaches
+    # them, and guessing ends after five tries.
     an = await login(client, "an")
     clash = await post(client, "/staff/account", an, telegram_user_id="987654321")
     assert clash.status == 400 and "đã gắn với tài khoản cán bộ khác" in await clash.text()
-    assert await linked("an") is None
+    await post(client, "/staff/account", an, telegram_user_id="555000555")
+    for guess in range(5):
+        tried = await post(client, "/staff/account/telegram-code", an, code=f"{guess:06d}")
+        assert tried.status == 400
+    assert "Bạn xin mã mới" in await tried.text() and await linked("an") is None
+    late = await post(client, "/staff/account/telegram-code", an, code="123456")
+    assert late.status == 400 and "hết hạn hoặc chưa được gửi" in await late.text()
+
+    # A chat that never started the bot: the page says so, instead of waiting forever.
+    fake.fail[("sendMessage", "444000444")] = [blocked()]
+    await post(client, "/staff/account", an, telegram_user_id="444000444")
+    for _ in range(50):
+        if "Chưa gửi được mã" in await page(client, "/staff/account"):
+            break
+        await asyncio.sleep(0.1)
+    assert "Chưa gửi được mã" in await page(client, "/staff/account")
 
     chi = await login(client, "chi")
     assert (await post(client, "/staff/account", chi, telegram_user_id="")).status == 303

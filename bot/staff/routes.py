@@ -14,6 +14,7 @@ from multidict import MultiDictProxy
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.keys import DEPS
+from bot.staff import account_views as account
 from bot.staff import announcement_views as announcements
 from bot.staff import auth, common, signin, views
 from bot.staff import contest_views as contests
@@ -98,8 +99,9 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/staff/report/chart/{id}.png", report.chart, EVERY_ROLE),  # id: "on_time"
     Route("GET", "/staff/report/download.xlsx", report.download_xlsx, EVERY_ROLE),
     Route("GET", "/staff/report/download.docx", report.download_docx, EVERY_ROLE),
-    Route("GET", "/staff/account", signin.account, frozenset(auth.ROLES)),
-    Route("POST", "/staff/account", signin.link_telegram, frozenset(auth.ROLES)),
+    Route("GET", "/staff/account", account.account, EVERY_ROLE),
+    Route("POST", "/staff/account", account.link_telegram, EVERY_ROLE),
+    Route("POST", "/staff/account/telegram-code", account.confirm_telegram, EVERY_ROLE),
     Route("POST", "/staff/logout", signin.logout, frozenset(auth.ROLES)),
 )
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from importlib import resources
 
 import aiohttp_jinja2
 from aiohttp import web
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from bot.keys import DEPS
 from bot.staff import auth
@@ -19,7 +16,6 @@ from db.models import StaffSession, StaffUser
 
 LOGIN_CSRF = "ward_login_csrf"
 HOME = {"tech_team": "/staff/announcements"}  # the tech team has no feedback inbox
-TELEGRAM_ID = re.compile(r"\d{1,20}")
 
 
 async def login_form(request: web.Request) -> web.Response:
@@ -71,51 +67,6 @@ async def login(request: web.Request) -> web.StreamResponse:
         max_age=int(auth.LONGEST.total_seconds()),
     )
     return response
-
-
-async def account(
-    request: web.Request, user: StaffUser, staff_session: StaffSession
-) -> web.Response:
-    """GET /staff/account: who is signed in and what they may do (every role)."""
-    return _account(request, user, staff_session, saved=request.query.get("saved") == "1")
-
-
-def _account(
-    request: web.Request,
-    user: StaffUser,
-    staff_session: StaffSession,
-    error: str | None = None,
-    saved: bool = False,
-) -> web.Response:
-    context = {"user": user, "csrf": staff_session.csrf_token, "error": error, "saved": saved}
-    return aiohttp_jinja2.render_template(
-        "account.html", request, context, status=400 if error else 200
-    )
-
-
-async def link_telegram(
-    request: web.Request, user: StaffUser, staff_session: StaffSession
-) -> web.Response:
-    """POST /staff/account: link the user's Telegram id (empty unlinks), so a staff command
-    sent from that Telegram account is known to come from them."""
-    value = str((await request.post()).get("telegram_user_id", "")).strip()
-    if value and not TELEGRAM_ID.fullmatch(value):
-        error = "Mã người dùng Telegram chỉ gồm chữ số (ví dụ 123456789)."
-        return _account(request, user, staff_session, error)
-    db = db_of(request)
-    taken = "Mã Telegram này đã gắn với tài khoản cán bộ khác. Bạn kiểm tra lại giúp nhé."
-    if value and await db.scalar(
-        select(StaffUser.id).where(StaffUser.telegram_user_id == value, StaffUser.id != user.id)
-    ):
-        return _account(request, user, staff_session, taken)
-    try:
-        async with db.begin_nested():  # a colleague may link the same id at the same moment
-            user.telegram_user_id = value or None
-    except IntegrityError:
-        await db.refresh(user)
-        await db.refresh(staff_session)
-        return _account(request, user, staff_session, taken)
-    return see_other("/staff/account?saved=1")
 
 
 async def logout(

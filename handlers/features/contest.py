@@ -112,6 +112,7 @@ async def _intro(turn: Turn, contest: Contest) -> Response:
     lines.append(
         f"Gồm {len(bank)} câu hỏi trắc nghiệm, thứ tự ngẫu nhiên. Mỗi người chỉ được thi "
         f"một lần. Cuộc thi mở đến {_local(contest.ends_at)}."
+        + (" Đáp án được công bố khi cuộc thi kết thúc." if contest.reveal_after_close else "")
     )
     label = "Thi tiếp" if attempt is not None else "Bắt đầu thi"
     return _response(
