@@ -129,9 +129,6 @@ class Interaction(Base):
     score: Mapped[float | None] = mapped_column(Float)
     latency_ms: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # For replies: what the platform said ("sent", "failed", "undeliverable"), and why.
-    delivery: Mapped[str | None] = mapped_column(String(16))
-    delivery_error: Mapped[str | None] = mapped_column(String(300))
 
 
 class UnansweredQuestion(Base):

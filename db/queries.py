@@ -263,18 +263,6 @@ async def set_active(session: AsyncSession, channel: str, external_id: str, acti
     return result.rowcount or 0
 
 
-async def record_delivery(
-    session: AsyncSession, interaction_ids: Sequence[int], status: str, error: str | None = None
-) -> None:
-    """Note what the platform said about stored replies (sent, failed, undeliverable)."""
-    if interaction_ids:
-        await session.execute(
-            update(Interaction)
-            .where(Interaction.id.in_(list(interaction_ids)))
-            .values(delivery=status, delivery_error=error[:300] if error else None)
-        )
-
-
 async def seed_oa_token(session: AsyncSession, app_id: str, access: str, refresh: str) -> None:
     """Store the first Zalo OA token pair unless one is stored already."""
     stmt = (

@@ -15,7 +15,7 @@ from bot.app import create_app
 from bot.channels.zalo_bot import SECRET_HEADER
 from bot.keys import DEPS, INBOX, ZALO_BOT
 from bot.settings import Settings
-from db.models import ChannelEvent, Interaction, User
+from db.models import ChannelEvent, User
 from handlers.types import Reply
 from tests.fakes.zalo_api import BOT_TOKEN, FakeZalo, bot_event
 
@@ -137,7 +137,8 @@ async def test_non_text_events_get_a_kind_reply(
 
 async def test_long_reply_is_split_at_2000(client: TestClient, fake: FakeZalo) -> None:
     paragraphs = [("Đoạn văn dài. " * 60).strip() for _ in range(5)]
-    assert await client.app[ZALO_BOT].send("u6", Reply("\n\n".join(paragraphs)))
+    delivery = await client.app[ZALO_BOT].deliver("u6", Reply("\n\n".join(paragraphs)))
+    assert delivery.status == "sent"
     sent = fake.called("sendMessage")
     assert len(sent) > 1 and all(len(m["text"]) <= 2000 for m in sent)
 
@@ -149,17 +150,6 @@ async def test_quota_error_is_retried(client: TestClient, fake: FakeZalo) -> Non
     await post(client, bot_event("u7", "khai tu"))
     sent = fake.called("sendMessage")
     assert len(sent) == 2 and sent[1]["text"].startswith("ĐĂNG KÝ KHAI TỬ")
-    async with client.app[DEPS].sessions() as session:
-        deliveries = (
-            (
-                await session.execute(
-                    select(Interaction.delivery).where(Interaction.direction == "out")
-                )
-            )
-            .scalars()
-            .all()
-        )
-    assert deliveries == ["sent"]
 
 
 async def test_polling_treats_408_as_empty(fake: FakeZalo, tmp_path: Path) -> None:
@@ -189,7 +179,7 @@ async def test_the_token_appears_in_no_log_line(
     app = create_app(settings)
     async with TestClient(TestServer(app)):
         await asyncio.sleep(0.5)
-        await app[ZALO_BOT].send("u9", Reply("xin chào"))
+        await app[ZALO_BOT].deliver("u9", Reply("xin chào"))
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "unreachable" in logged or "failed" in logged
     assert BOT_TOKEN not in logged and BOT_TOKEN.split(":")[1] not in logged
@@ -219,3 +209,15 @@ async def test_feedback_intake_by_typing_numbers(client: TestClient, fake: FakeZ
         record = (await session.execute(select(Feedback))).scalar_one()
     assert record.channel == "zalo_bot" and record.media_url == "https://p.zalo.test/cong.jpg"
     assert record.area == "TDP 2, hẻm 8 Lê Lợi" and record.phone is None
+
+
+async def test_a_zalo_bot_resident_who_erases_gets_the_confirmation(
+    client: TestClient, fake: FakeZalo
+) -> None:
+    await post(client, bot_event("e1", "xin chào"))
+    await post(client, bot_event("e1", "/xoa_du_lieu"))
+    asked = fake.called("sendMessage")[-1]["text"]
+    assert "Gõ số để chọn" in asked
+    number = next(line.split(".")[0] for line in asked.splitlines() if line.endswith(". Xóa"))
+    await post(client, bot_event("e1", number))
+    assert fake.called("sendMessage")[-1]["text"].startswith("Phường đã xóa dữ liệu của bạn")

@@ -178,8 +178,8 @@ async def test_follow_subscribes_and_unfollow_unsubscribes(
         assert (await session.execute(select(User.active))).scalar_one() is False
 
 
-async def test_outside_the_interaction_window_the_reply_is_kept_undeliverable(
-    client: TestClient, fake: FakeZalo
+async def test_outside_the_interaction_window_the_reply_is_undeliverable_not_retried(
+    client: TestClient, fake: FakeZalo, caplog: pytest.LogCaptureFixture
 ) -> None:
     fake.oa_fail["z10"] = [
         {"error": -230, "message": "User has not interacted with the OA in the last 7 days"}
@@ -190,7 +190,8 @@ async def test_outside_the_interaction_window_the_reply_is_kept_undeliverable(
             await session.execute(select(Interaction).where(Interaction.direction == "out"))
         ).scalar_one()
     assert reply.text.startswith("ĐĂNG KÝ KHAI SINH")
-    assert reply.delivery == "undeliverable" and reply.delivery_error.startswith("-230")
+    assert len(fake.called("oa.message.cs")) == 1  # the window is closed: no retry
+    assert "zalo_oa: a reply was not delivered (undeliverable)" in caplog.text
 
 
 async def test_rate_limit_is_retried(client: TestClient, fake: FakeZalo) -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
-from typing import Any
+from functools import partial
+from typing import Any, ClassVar
 
 from aiohttp import web
 from telegram import (
@@ -41,9 +42,9 @@ from telegram.ext import (
     filters,
 )
 
+from bot.channels.base import Capabilities, answer, backoff, render
 from bot.channels.inbound import read_json, same_secret
 from bot.channels.telegram_http import AiohttpRequest
-from bot.channels.text import split_text
 from bot.delivery import Delivery
 from bot.inbox import Inbox
 from bot.ratelimit import ChannelLimiter, Limits
@@ -52,12 +53,13 @@ from bot.staff_commands import draft_from_chat, is_draft_command
 from handlers.deps import Deps
 from handlers.engine import handle
 from handlers.residents import set_reachable
-from handlers.types import Attachment, IncomingMessage, Reply
+from handlers.types import Attachment, Button, IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_CALLBACK_BYTES = 64
+MAX_BUTTONS = 100  # an inline keyboard's limit
 MAX_BODY_BYTES = 1_000_000
 # The update types handled (Telegram sends nothing else, not every type there is).
 HANDLED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
@@ -82,10 +84,10 @@ def _seconds(retry_after: int | float | timedelta) -> float:
     return min(float(value), MAX_RETRY_WAIT)
 
 
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
     """One button per row (Vietnamese titles are long); payloads must fit Telegram's 64 bytes."""
     rows = []
-    for button in reply.buttons:
+    for button in buttons:
         if len(button.payload.encode()) > MAX_CALLBACK_BYTES:
             kind = button.payload.split(":", 1)[0][:32]  # what kind of button, not its data
             log.error("button payload over 64 bytes dropped (%s...)", kind)
@@ -110,6 +112,13 @@ def _attachment(message: Message) -> Attachment | None:
 
 class TelegramChannel:
     """The Telegram adapter: a PTB Application whose callbacks only translate and render."""
+
+    name: ClassVar[str] = "telegram"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        max_text=MessageLimit.MAX_TEXT_LENGTH,
+        max_buttons=MAX_BUTTONS,
+        max_caption=MessageLimit.CAPTION_LENGTH,
+    )
 
     def __init__(self, settings: Settings, deps: Deps, inbox: Inbox | None) -> None:
         """With no inbox the channel only sends (`broadcast send` from the command line)."""
@@ -145,6 +154,7 @@ class TelegramChannel:
             MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, self._on_message)
         )
         self.app.add_error_handler(self._on_error)
+        self._errors: dict[int, BaseException] = {}
         self.inbox = inbox
         if inbox is not None:
             inbox.register("telegram", self._process)
@@ -156,7 +166,7 @@ class TelegramChannel:
         self._starter = asyncio.create_task(self._start_with_retries())
 
     async def _start_with_retries(self) -> None:
-        delay = 2.0
+        waits = backoff(2.0)
         while True:
             try:
                 await self._connect()
@@ -165,9 +175,9 @@ class TelegramChannel:
                 log.error("Telegram refused the bot token; the Telegram channel stays off")
                 return
             except (NetworkError, TimedOut) as exc:
+                delay = next(waits)
                 log.warning("Telegram unreachable (%s); retrying in %.0f s", exc, delay)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 60.0)
 
     async def _connect(self) -> None:
         await self.app.initialize()
@@ -223,10 +233,14 @@ class TelegramChannel:
         return web.json_response({"ok": True})
 
     async def _process(self, _event_key: str, payload: dict[str, Any]) -> None:
-        """Handle a stored update (from the inbox) once Telegram is connected."""
+        """Handle a stored update (from the inbox) once Telegram is connected; a handler's
+        error is raised here, so the inbox records it (PTB only hands it to _on_error)."""
         await self.ready.wait()
         update = Update.de_json(payload, self.app.bot)
         await self.app.process_update(update)
+        error = self._errors.pop(update.update_id, None)
+        if error is not None:
+            raise error
 
     # --- PTB callbacks: translate, call the core, render ----------------------------------
 
@@ -281,6 +295,9 @@ class TelegramChannel:
         log.debug("Telegram chat %s %s the bot", member.chat.id, change)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if isinstance(update, Update) and context.error is not None and self.inbox is not None:
+            self._errors[update.update_id] = context.error  # _process raises it
+            return
         log.error("Telegram update failed", exc_info=context.error)
 
     # --- sending -----------------------------------------------------------------------
@@ -291,8 +308,7 @@ class TelegramChannel:
         typing = asyncio.create_task(self._typing(chat_id))
         response = await handle(incoming, self.deps)
         await typing
-        for reply in response.replies:
-            await self.send(chat_id, reply)
+        await answer(self, str(chat_id), response)
 
     async def _typing(self, chat_id: int) -> None:
         try:
@@ -307,27 +323,17 @@ class TelegramChannel:
         split at paragraphs over 4096 characters, buttons on the last part. `spaced` keeps
         one second between messages to the chat (outbox sends); an answer to what the
         resident just wrote goes at once, as the short burst Telegram tolerates."""
-        parts = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH)
-        markup = keyboard(reply)
         bot = self.app.bot
-        calls: list[Callable[[], Awaitable[Message]]] = []
-        if reply.image_url:
-            if len(parts) == 1 and len(parts[0]) <= MessageLimit.CAPTION_LENGTH:
-                caption = parts.pop()
-                calls.append(
-                    lambda: bot.send_photo(
-                        chat_id, reply.image_url, caption=caption, reply_markup=markup
-                    )
-                )
-            else:
-                calls.append(lambda: bot.send_photo(chat_id, reply.image_url))
-        for i, part in enumerate(parts):
-            last_markup = markup if i == len(parts) - 1 else None
-            calls.append(
-                lambda part=part, m=last_markup: bot.send_message(chat_id, part, reply_markup=m)
-            )
         delivery = Delivery("sent")
-        for call in calls:
+        for part in render(reply, self.capabilities):
+            markup = keyboard(part.buttons)
+            call: Callable[[], Awaitable[Message]] = (
+                partial(
+                    bot.send_photo, chat_id, part.image_url, part.text or None, reply_markup=markup
+                )
+                if part.image_url
+                else partial(bot.send_message, chat_id, part.text, reply_markup=markup)
+            )
             delivery = await self._deliver(chat_id, call, limited=True, spaced=spaced)
             if delivery.status != "sent":
                 break

@@ -66,6 +66,7 @@ def as_json(response: Response) -> dict:
             {
                 "text": r.text,
                 "buttons": [{"title": b.title, "payload": b.payload} for b in r.buttons],
+                "image_url": r.image_url,
             }
             for r in response.replies
         ],
@@ -125,7 +126,10 @@ class WebChat:
             return self._cors(request, _error(429, "Bạn gửi nhanh quá, vui lòng đợi một chút."))
         async with request.app[DEPS].sessions() as session, session.begin():
             rows = await pickup(session, user)
-        replies = [{"text": r.text, "buttons": list(r.buttons or [])} for r in rows]
+        replies = [
+            {"text": r.text, "buttons": list(r.buttons or []), "image_url": r.image_url}
+            for r in rows
+        ]
         return self._cors(request, web.json_response({"replies": replies}, dumps=_dumps))
 
 

@@ -10,22 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 import aiohttp
 from aiohttp import web
 
+from bot.channels.base import Capabilities, answer, backoff, render
 from bot.channels.http import Unreachable, post_json
 from bot.channels.inbound import read_json, same_secret
-from bot.channels.text import split_text
 from bot.delivery import Delivery
 from bot.inbox import Inbox
 from bot.ratelimit import ChannelLimiter, Limits
 from bot.settings import Settings
-from db import queries
 from handlers.deps import Deps
 from handlers.engine import handle
-from handlers.render import numbered_choices
 from handlers.residents import set_reachable
 from handlers.types import Attachment, IncomingMessage, Reply
 
@@ -132,6 +130,10 @@ def translate(event: dict[str, Any], key: str) -> IncomingMessage:
 class ZaloBotChannel:
     """Webhook or long polling, both feeding the durable inbox; replies as numbered text."""
 
+    name: ClassVar[str] = CHANNEL
+    # No buttons on the platform; a caption as long as a message.
+    capabilities: ClassVar[Capabilities] = Capabilities(max_text=MAX_TEXT, max_caption=MAX_TEXT)
+
     def __init__(
         self, settings: Settings, deps: Deps, inbox: Inbox | None, http: aiohttp.ClientSession
     ) -> None:
@@ -158,7 +160,7 @@ class ZaloBotChannel:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _connect(self) -> None:
-        delay = 2.0
+        waits = backoff(2.0)
         while True:
             try:
                 me = await self.api.call("getMe")
@@ -178,23 +180,23 @@ class ZaloBotChannel:
                 if exc.code == 401:
                     log.error("Zalo Bot refused the token; the Zalo Bot channel stays off")
                     return
+                delay = next(waits)
                 log.warning("Zalo Bot unreachable (%s); retrying in %.0f s", exc, delay)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 60.0)
 
     async def _poll(self) -> None:
-        delay = 1.0
+        waits = backoff(1.0)
         while True:
             try:
                 data = await self.api.get_update()
-                delay = 1.0
+                waits = backoff(1.0)  # reached again: the next trouble starts short
             except ZaloBotError as exc:
                 if exc.code == 401:
                     log.error("Zalo Bot refused the token; polling stopped")
                     return
+                delay = next(waits)
                 log.warning("Zalo Bot polling failed (%s); retrying in %.0f s", exc, delay)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 60.0)
                 continue
             if data is not None:
                 await self._store(data)
@@ -233,8 +235,7 @@ class ZaloBotChannel:
         typing = asyncio.create_task(self._typing(incoming.user_ref))
         response = await handle(incoming, self.deps)
         await typing  # the indicator first, then the answer
-        for reply, reply_id in zip(response.replies, response.reply_ids, strict=False):
-            await self.send(incoming.user_ref, reply, [reply_id])
+        await answer(self, incoming.user_ref, response)
 
     async def _typing(self, chat_id: str) -> None:
         try:
@@ -244,27 +245,16 @@ class ZaloBotChannel:
         except ZaloBotError as exc:
             log.debug("Zalo Bot typing action failed: %s", exc)
 
-    async def send(self, chat_id: str, reply: Reply, reply_ids: list[int] | None = None) -> bool:
-        """Send a reply as numbered text, cut at 2,000 characters; record the result."""
-        delivery = await self.deliver(chat_id, reply)
-        if reply_ids:
-            async with self.deps.sessions() as session, session.begin():
-                await queries.record_delivery(session, reply_ids, delivery.status, delivery.reason)
-        return delivery.status == "sent"
-
     async def deliver(self, user_ref: str, reply: Reply) -> Delivery:
-        """The outbox's entry point: the picture (with the text as caption when it fits),
-        then the text in parts."""
-        parts = split_text(numbered_choices(reply), MAX_TEXT)
-        calls: list[tuple[str, dict[str, Any]]] = []
-        if reply.image_url:
-            photo: dict[str, Any] = {"chat_id": user_ref, "photo": reply.image_url}
-            if len(parts) == 1:
-                photo["caption"] = parts.pop()
-            calls.append(("sendPhoto", photo))
-        calls += [("sendMessage", {"chat_id": user_ref, "text": part}) for part in parts]
+        """Send one reply: the picture (with the text as caption when it fits), then the text
+        in parts, choices as numbered lines."""
         delivery = Delivery("sent")
-        for method, params in calls:
+        for part in render(reply, self.capabilities):
+            method, params = "sendMessage", {"chat_id": user_ref, "text": part.text}
+            if part.image_url:
+                method, params = "sendPhoto", {"chat_id": user_ref, "photo": part.image_url}
+                if part.text:
+                    params["caption"] = part.text
             delivery = await self._call(user_ref, method, params)
             if delivery.status != "sent":
                 break

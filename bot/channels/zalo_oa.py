@@ -17,24 +17,22 @@ import asyncio
 import hashlib
 import logging
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 import aiohttp
 from aiohttp import web
 
+from bot.channels.base import Capabilities, Part, answer, render
 from bot.channels.http import Unreachable, post_json
 from bot.channels.inbound import read_json, same_secret
-from bot.channels.text import split_text
 from bot.channels.zalo_oa_tokens import ZaloOAError, ZaloOATokens
 from bot.delivery import Delivery
 from bot.inbox import Inbox
 from bot.ratelimit import ChannelLimiter, Limits
 from bot.settings import Settings
-from db import queries
 from handlers.actions import Action
 from handlers.deps import Deps
 from handlers.engine import handle
-from handlers.render import numbered_choices
 from handlers.residents import follow, set_reachable, unfollow
 from handlers.types import Attachment, IncomingMessage, Reply
 
@@ -99,6 +97,8 @@ def translate(event: dict[str, Any], key: str) -> IncomingMessage:
 class ZaloOAChannel:
     """The Official Account adapter."""
 
+    name: ClassVar[str] = CHANNEL
+
     def __init__(
         self, settings: Settings, deps: Deps, inbox: Inbox | None, http: aiohttp.ClientSession
     ) -> None:
@@ -110,6 +110,12 @@ class ZaloOAChannel:
         self.api = str(settings.zalo_oa_api_url).rstrip("/")
         self.tokens = ZaloOATokens(settings, deps.sessions, http)
         self.limiter = ChannelLimiter(Limits(settings.zalo_oa_rate, per_chat=0.0))
+        # The picture always goes alone (a media template); buttons up to the setting.
+        self.capabilities = Capabilities(
+            max_text=MAX_TEXT,
+            max_buttons=settings.zalo_oa_max_buttons,
+            max_button_title=MAX_BUTTON_TITLE,
+        )
         if inbox is not None:
             inbox.register(CHANNEL, self._process)
 
@@ -159,56 +165,21 @@ class ZaloOAChannel:
             user_id = str(event["follower"]["id"])
             if await follow(self.deps, CHANNEL, user_id, event_key=key):
                 welcome = await handle(IncomingMessage(CHANNEL, user_id, text="/start"), self.deps)
-                await self._send_all(user_id, welcome.replies, welcome.reply_ids)
+                await answer(self, user_id, welcome)
             return
         if name == "unfollow":
             await unfollow(self.deps, CHANNEL, str(event["follower"]["id"]), event_key=key)
             return
         incoming = translate(event, key)
         response = await handle(incoming, self.deps)
-        await self._send_all(incoming.user_ref, response.replies, response.reply_ids)
-
-    async def _send_all(self, user_id: str, replies: list[Reply], ids: list[int]) -> None:
-        for reply, reply_id in zip(replies, ids, strict=False):
-            await self.send(user_id, reply, [reply_id])
-
-    def _messages(self, reply: Reply) -> list[dict[str, Any]]:
-        """Message bodies: buttons when the choices fit, numbered text otherwise."""
-        buttons = reply.buttons if len(reply.buttons) <= self.settings.zalo_oa_max_buttons else ()
-        text = reply.text if buttons else numbered_choices(reply)
-        parts = split_text(text, MAX_TEXT)
-        messages: list[dict[str, Any]] = [{"text": part} for part in parts]
-        if reply.image_url:  # the picture goes first, as a media template
-            messages.insert(0, {"attachment": _image(reply.image_url)})
-        if buttons:
-            messages[-1]["attachment"] = {
-                "type": "template",
-                "payload": {
-                    "buttons": [
-                        {
-                            "type": "oa.query.hide",
-                            "title": b.title[:MAX_BUTTON_TITLE],
-                            "payload": b.payload,
-                        }
-                        for b in buttons
-                    ]
-                },
-            }
-        return messages
-
-    async def send(self, user_id: str, reply: Reply, reply_ids: list[int] | None = None) -> str:
-        """Send one reply; returns and records "sent", "failed" or "undeliverable"."""
-        delivery = await self.deliver(user_id, reply)
-        if reply_ids:
-            async with self.deps.sessions() as session, session.begin():
-                await queries.record_delivery(session, reply_ids, delivery.status, delivery.reason)
-        return delivery.status
+        await answer(self, incoming.user_ref, response)
 
     async def deliver(self, user_ref: str, reply: Reply) -> Delivery:
-        """The outbox's entry point."""
+        """Send one reply: the picture as a media template, the text in parts, the buttons
+        on the last part when the choices fit (numbered lines otherwise)."""
         delivery = Delivery("sent")
-        for message in self._messages(reply):
-            delivery = await self._send_message(user_ref, message)
+        for part in render(reply, self.capabilities):
+            delivery = await self._send_message(user_ref, _message(part))
             if delivery.status != "sent":
                 break
         return delivery
@@ -243,9 +214,10 @@ class ZaloOAChannel:
                 if exc.code == 403:
                     await set_reachable(self.deps, CHANNEL, user_id, False)
                     return Delivery("blocked", f"{exc.code}: {exc.message}")
-                log.warning("Zalo OA: send failed: %s", exc)
-                log.debug("Zalo OA: send to %s failed", user_id)
-                return Delivery("failed", f"{exc.code}: {exc.message}")
+                # Any other refusal will not change by retrying: the same word as Zalo Bot's.
+                log.warning("Zalo OA: send refused: %s", exc)
+                log.debug("Zalo OA: send to %s refused", user_id)
+                return Delivery("undeliverable", f"{exc.code}: {exc.message}")
             message_id = (answer.get("data") or {}).get("message_id")
             return Delivery("sent", message_id=str(message_id) if message_id else None)
         return Delivery("failed", "Zalo OA không nhận sau nhiều lần thử")
@@ -269,6 +241,19 @@ class ZaloOAChannel:
         if code != 0:
             raise ZaloOAError(code, str(answer.get("message", "")))
         return answer
+
+
+def _message(part: Part) -> dict[str, Any]:
+    """One part as a v3 consultation message."""
+    if part.image_url:
+        return {"attachment": _image(part.image_url)}
+    message: dict[str, Any] = {"text": part.text}
+    if part.buttons:
+        buttons = [
+            {"type": "oa.query.hide", "title": b.title, "payload": b.payload} for b in part.buttons
+        ]
+        message["attachment"] = {"type": "template", "payload": {"buttons": buttons}}
+    return message
 
 
 def _image(url: str) -> dict[str, Any]:

@@ -59,12 +59,35 @@
   var input = root.querySelector("input");
   root.querySelector("h2").textContent = title;
 
+  // A picture (an announcement's, a contest certificate) from http(s) only; a path is the
+  // assistant's own. It opens full size in a new tab.
+  function pictureUrl(value) {
+    if (typeof value !== "string" || !value) return null;
+    try {
+      var url = new URL(value, api);
+      return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
+    } catch (e) { return null; }
+  }
+
   function render(entry) {
     var item = document.createElement("div");
     item.className = "msg " + entry.from;
+    var picture = pictureUrl(entry.image);
+    if (picture) {
+      var link = document.createElement("a");
+      link.href = picture;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      var img = document.createElement("img");
+      img.src = picture;
+      img.alt = "Hình ảnh kèm tin nhắn";
+      img.loading = "lazy";
+      link.appendChild(img);
+      item.appendChild(link);
+    }
     var text = document.createElement("p");
     text.textContent = entry.text;  // never innerHTML: replies are text
-    item.appendChild(text);
+    if (entry.text || !picture) item.appendChild(text);
     if (entry.buttons && entry.buttons.length) {
       var group = document.createElement("div");
       group.className = "choices";
@@ -111,7 +134,7 @@
     }).then(function (res) {
       if (!res.ok) throw new Error(res.data.error || "Lỗi");
       res.data.replies.forEach(function (reply) {
-        add({ from: "bot", text: reply.text, buttons: reply.buttons });
+        add({ from: "bot", text: reply.text, buttons: reply.buttons, image: reply.image_url });
       });
     }).catch(function (err) {
       add({ from: "bot", text: "Xin lỗi, chưa gửi được tin nhắn (" + err.message +
@@ -143,7 +166,7 @@
       .then(function (data) {
         if (!data.replies || !data.replies.length) return;
         data.replies.forEach(function (reply) {
-          add({ from: "bot", text: reply.text, buttons: reply.buttons });
+          add({ from: "bot", text: reply.text, buttons: reply.buttons, image: reply.image_url });
         });
         if (panel.hidden) bubble.classList.add("unread");
       })
