@@ -1,13 +1,22 @@
 """Shared fixtures: the catalogue and search index (built once), and a migrated database per
-test on SQLite and, where reachable (always in CI), on PostgreSQL."""
+test on SQLite and, where reachable (always in CI), on PostgreSQL.
+
+The migrations run once per test run, into a template on each database; every test gets a
+copy of it (a file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL). An app a
+test starts on a new SQLite file gets the same copy instead of running them again."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from weakref import WeakSet
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import wiring
 from content.acts import load_act_model
 from content.indexing import build_index
 from content.loader import Catalogue, load_catalogue
@@ -16,7 +25,7 @@ from content.search import SearchIndex
 from db.session import create_engine, session_factory, upgrade
 from handlers.deps import Deps
 from tests.fakes.telegram_api import FakeTelegram
-from tests.postgres import PG_URL, require_postgres, scratch_schema
+from tests.postgres import TemplateDatabase, reachable, require_postgres
 
 
 @pytest.fixture(scope="session")
@@ -34,35 +43,105 @@ def index(catalogue: Catalogue, lexicon: Lexicon) -> SearchIndex:
     return build_index(catalogue, lexicon)
 
 
-async def _sqlite_engine(tmp_path) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/test.sqlite3")
-    await upgrade(engine)
+MIGRATED: WeakSet[AsyncEngine] = WeakSet()  # engines on a copy of a template: at head
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file the migrations ran on, once per test run."""
+    path = tmp_path_factory.mktemp("template") / "migrated.sqlite3"
+
+    async def make() -> None:
+        engine = create_engine(f"sqlite+aiosqlite:///{path}")
+        await upgrade(engine)
+        await engine.dispose()  # the last connection folds the WAL into the file
+
+    asyncio.run(make())
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[TemplateDatabase | None]:
+    """A PostgreSQL database the migrations ran on, once per test run (None if unreachable)."""
+    if not reachable():
+        yield None
+        return
+    template = TemplateDatabase()
+    asyncio.run(template.create(upgrade))
+    yield template
+    asyncio.run(template.remove())
+
+
+@pytest.fixture(autouse=True)
+def _apps_start_on_the_template(monkeypatch: pytest.MonkeyPatch, sqlite_template: Path) -> None:
+    """An app started by a test migrates its database at start: a new SQLite file becomes a
+    copy of the template instead, and an engine on a copy needs nothing."""
+
+    async def quick_upgrade(
+        engine: AsyncEngine, revision: str = "head", schema: str | None = None
+    ) -> None:
+        if engine in MIGRATED and schema is None:
+            return
+        url = engine.url
+        fresh = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+        at_head = revision == "head" and schema is None
+        if fresh and at_head and _copied(sqlite_template, Path(str(url.database))):
+            return
+        await upgrade(engine, revision, schema)
+
+    monkeypatch.setattr(wiring, "upgrade", quick_upgrade)
+
+
+def _copied(template: Path, path: Path) -> bool:
+    """Put the template where a new database file is expected; False if one is there."""
+    if path.exists() and path.stat().st_size > 0:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, path)
+    return True
+
+
+async def _sqlite_engine(tmp_path: Path, template: Path) -> AsyncIterator[AsyncEngine]:
+    path = tmp_path / "test.sqlite3"
+    shutil.copyfile(template, path)
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    MIGRATED.add(engine)
     yield engine
     await engine.dispose()
 
 
-async def _postgres_engine() -> AsyncIterator[AsyncEngine]:
+async def _postgres_engine(template: TemplateDatabase | None) -> AsyncIterator[AsyncEngine]:
     require_postgres()
-    engine, drop = await scratch_schema(PG_URL)
+    assert template is not None
+    engine, drop = await template.copy()
+    MIGRATED.add(engine)
     try:
-        await upgrade(engine)
         yield engine
     finally:
         await drop()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def engine(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[AsyncEngine]:
+async def engine(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    sqlite_template: Path,
+    postgres_template: TemplateDatabase | None,
+) -> AsyncIterator[AsyncEngine]:
     """A migrated, empty database: each test runs on SQLite and on PostgreSQL."""
-    factory = _sqlite_engine(tmp_path) if request.param == "sqlite" else _postgres_engine()
+    factory = (
+        _sqlite_engine(tmp_path, sqlite_template)
+        if request.param == "sqlite"
+        else _postgres_engine(postgres_template)
+    )
     async for engine in factory:
         yield engine
 
 
 @pytest.fixture
-async def sqlite_engine(tmp_path) -> AsyncIterator[AsyncEngine]:
+async def sqlite_engine(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[AsyncEngine]:
     """A migrated, empty SQLite database (for tests about behaviour, not storage)."""
-    async for engine in _sqlite_engine(tmp_path):
+    async for engine in _sqlite_engine(tmp_path, sqlite_template):
         yield engine
 
 

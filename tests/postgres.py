@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import NullPool
 
 from db.session import create_engine
 
@@ -67,3 +68,42 @@ async def scratch_database(url: str, prefix: str = "mp") -> tuple[str, Drop]:
 
     target = make_url(url).set(drivername="postgresql", database=name)
     return target.render_as_string(hide_password=False), drop
+
+
+class TemplateDatabase:
+    """A database migrated once per test run; each test gets a copy (CREATE DATABASE ...
+    TEMPLATE: tens of milliseconds, against hundreds for running the migrations)."""
+
+    def __init__(self, url: str = PG_URL) -> None:
+        self.url = url
+        self.name = f"tmpl_{uuid.uuid4().hex[:10]}"
+        # No pooled connection: each test's event loop opens its own (asyncpg's are per loop).
+        self._admin = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+    def _url_of(self, name: str) -> str:
+        return make_url(self.url).set(database=name).render_as_string(hide_password=False)
+
+    async def create(self, migrate: Callable[[AsyncEngine], Awaitable[None]]) -> None:
+        async with self._admin.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{self.name}"'))
+        engine = create_engine(self._url_of(self.name))
+        await migrate(engine)
+        await engine.dispose()  # a template must have no connection when it is copied
+
+    async def copy(self) -> tuple[AsyncEngine, Drop]:
+        """An engine on a fresh copy of the template, and the call that drops it."""
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        async with self._admin.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.name}"'))
+        engine = create_engine(self._url_of(name))
+
+        async def drop() -> None:
+            await engine.dispose()
+            async with self._admin.connect() as conn:
+                await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+        return engine, drop
+
+    async def remove(self) -> None:
+        async with self._admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))

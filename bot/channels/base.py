@@ -76,8 +76,10 @@ class Channel(Protocol):
     name: ClassVar[str]
     capabilities: Capabilities
 
-    async def deliver(self, user_ref: str, reply: Reply) -> Delivery:
-        """Send one reply (all its parts); the first part that fails ends it."""
+    async def deliver(self, user_ref: str, reply: Reply, answering: bool = False) -> Delivery:
+        """Send one reply (all its parts); the first part that fails ends it. `answering`:
+        the answer to what the resident just wrote, sent at once (the outbox's messages keep
+        the channel's pace per chat)."""
         ...
 
 
@@ -86,7 +88,7 @@ async def answer(channel: Channel, user_ref: str, response: Response) -> Deliver
     no interaction to pair them with); stop at the first that fails, and say so in the log."""
     delivery = Delivery("sent")
     for reply in response.replies:
-        delivery = await channel.deliver(user_ref, reply)
+        delivery = await channel.deliver(user_ref, reply, answering=True)
         if delivery.status != "sent":
             log.warning("%s: a reply was not delivered (%s)", channel.name, delivery.status)
             break

@@ -339,13 +339,13 @@ class TelegramChannel:
                 break
         return delivery
 
-    async def deliver(self, user_ref: str, reply: Reply) -> Delivery:
-        """The outbox's entry point."""
+    async def deliver(self, user_ref: str, reply: Reply, answering: bool = False) -> Delivery:
+        """Send one reply (bot/channels/base.py), once connected."""
         try:  # just after start the connection may still be on its way
             await asyncio.wait_for(self.ready.wait(), READY_WAIT)
         except TimeoutError:
             return Delivery("failed", "Telegram chưa kết nối")
-        return await self.send(user_ref, reply, spaced=True)
+        return await self.send(user_ref, reply, spaced=not answering)
 
     async def _deliver(
         self,

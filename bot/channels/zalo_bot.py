@@ -245,7 +245,7 @@ class ZaloBotChannel:
         except ZaloBotError as exc:
             log.debug("Zalo Bot typing action failed: %s", exc)
 
-    async def deliver(self, user_ref: str, reply: Reply) -> Delivery:
+    async def deliver(self, user_ref: str, reply: Reply, answering: bool = False) -> Delivery:
         """Send one reply: the picture (with the text as caption when it fits), then the text
         in parts, choices as numbered lines."""
         delivery = Delivery("sent")

@@ -174,7 +174,7 @@ class ZaloOAChannel:
         response = await handle(incoming, self.deps)
         await answer(self, incoming.user_ref, response)
 
-    async def deliver(self, user_ref: str, reply: Reply) -> Delivery:
+    async def deliver(self, user_ref: str, reply: Reply, answering: bool = False) -> Delivery:
         """Send one reply: the picture as a media template, the text in parts, the buttons
         on the last part when the choices fit (numbered lines otherwise)."""
         delivery = Delivery("sent")
