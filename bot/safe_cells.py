@@ -4,9 +4,10 @@ or LibreOffice ("=HYPERLINK(...)" sending other cells away). OWASP "CSV Injectio
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl.cell.cell import Cell
+if TYPE_CHECKING:  # the CSV export needs no openpyxl
+    from openpyxl.cell.cell import Cell
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

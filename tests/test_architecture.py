@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 FORBIDDEN = ("telegram", "aiohttp", "zalo", "bot", "prometheus_client")  # ops: a Deps hook
@@ -29,3 +31,16 @@ def test_content_and_db_do_not_import_handlers_or_bot() -> None:
     for package in ("content", "db"):
         for path in (ROOT / package).rglob("*.py"):
             assert not (_imports(path) & {"handlers", "bot", "telegram", "aiohttp"}), path
+
+
+HEAVY = ("matplotlib", "openpyxl", "docx", "PIL")  # charts, workbooks, Word, pictures
+
+
+def test_the_server_loads_document_and_picture_libraries_only_when_used() -> None:
+    """A ward process answers chat all day and draws a chart or a certificate rarely: those
+    libraries (tens of MB) load with the first drawing or download, not with the app."""
+    code = f"import sys, bot.app\nprint(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout.strip()
+    assert loaded == ""

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import wiring
 from bot.app import create_app
-from bot.contests import certificate
+from bot.contests import certificate, drawing
 from bot.contests.certificate import CERTIFICATES
 from bot.keys import DEPS
 from bot.settings import Settings
@@ -57,10 +57,8 @@ def test_long_and_decomposed_text_still_fits() -> None:
 
 def test_the_date_line_is_in_the_wards_time() -> None:
     late = datetime(2026, 3, 1, 18, 30, tzinfo=UTC)  # already 2 March in Vietnam
-    assert certificate._date_line(late, "Phường Đăk Bla") == "Đăk Bla, ngày 02 tháng 3 năm 2026"
-    assert (
-        certificate._date_line(FINISHED, "Phường Đăk Bla") == "Đăk Bla, ngày 05 tháng 12 năm 2026"
-    )
+    assert drawing._date_line(late, "Phường Đăk Bla") == "Đăk Bla, ngày 02 tháng 3 năm 2026"
+    assert drawing._date_line(FINISHED, "Phường Đăk Bla") == "Đăk Bla, ngày 05 tháng 12 năm 2026"
 
 
 # --- the public route ------------------------------------------------------------------------

@@ -21,18 +21,16 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
-from typing import Any
-
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Any
 
 from bot.report import text
 from bot.safe_cells import put_text
 from db.contest_queries import GroupStanding, Standing
 from db.models import Contest, ContestAttempt
+
+if TYPE_CHECKING:  # openpyxl loads when a file is read or written, not with the console
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 LETTERS = "ABCD"
 MIN_OPTIONS = 2
@@ -77,12 +75,7 @@ ALIASES = {  # other ways staff write the same header (already normalised by _ke
 }
 REQUIRED = (QUESTION, "A", "B", ANSWER)
 
-# styles shared with the look of bot/report/workbook.py
-TITLE_FONT = Font(bold=True, size=14)
-BOLD = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-HEADER_ALIGN = Alignment(wrap_text=True, horizontal="center", vertical="center")
-WRAP = Alignment(wrap_text=True, vertical="top")
+# the look of bot/report/workbook.py (bot/xlsx_look.py)
 INTEGER, PERCENT, DECIMAL, DECIMAL2 = "#,##0", "0.0%", "0.0", "0.00"
 DATETIME = "dd/mm/yyyy hh:mm:ss"
 HEADER_ROW = 3
@@ -264,6 +257,8 @@ def _open(data: bytes) -> Worksheet:
         raise BankError(NOT_XLSX)
     if _unpacked_size(data) > MAX_UNPACKED:
         raise BankError(TOO_BIG.format(n=MAX_QUESTIONS))
+    from openpyxl import load_workbook
+
     try:  # streamed: rows are read one by one, never all held at once
         book = load_workbook(BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # a damaged zip fails in many ways; all mean "cannot read"
@@ -388,6 +383,12 @@ GUIDE = (
 
 def template() -> bytes:
     """An example workbook: the header row, three example questions and a short guide."""
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from bot import xlsx_look as look
+
     book = Workbook()
     sheet = book.active
     sheet.title = "Câu hỏi"
@@ -397,7 +398,7 @@ def template() -> bytes:
         sheet.append(list(example))
     for row in sheet.iter_rows(min_row=2, max_row=1 + len(EXAMPLES)):
         for cell in row:
-            cell.alignment = WRAP
+            cell.alignment = look.WRAP
     _widths(sheet, (50, 26, 26, 26, 26, 10, 44))
     sheet.freeze_panes = "A2"
     letters = DataValidation(type="list", formula1='"A,B,C,D"', allow_blank=True)
@@ -408,7 +409,7 @@ def template() -> bytes:
     guide = book.create_sheet("Hướng dẫn")
     for line in GUIDE:
         guide.append([line])
-    guide["A1"].font = TITLE_FONT
+    guide["A1"].font = look.TITLE_FONT
     guide.column_dimensions["A"].width = 90
     return _save(book)
 
@@ -417,12 +418,16 @@ def template() -> bytes:
 
 
 def _header_row(sheet: Worksheet, row: int, labels: Sequence[str]) -> None:
+    from bot import xlsx_look as look
+
     for column, label in enumerate(labels, start=1):
         cell = sheet.cell(row, column, label)
-        cell.font, cell.fill, cell.alignment = BOLD, HEADER_FILL, HEADER_ALIGN
+        cell.font, cell.fill, cell.alignment = look.BOLD, look.HEADER_FILL, look.HEADER_ALIGN
 
 
 def _widths(sheet: Worksheet, widths: Iterable[float]) -> None:
+    from openpyxl.utils import get_column_letter
+
     for column, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
 
@@ -463,7 +468,9 @@ def _table(
     formats: Sequence[str | None],
     widths: Sequence[float],
 ) -> None:
-    put_text(sheet["A1"], title).font = TITLE_FONT  # the contest's title, as staff typed it
+    from bot import xlsx_look as look
+
+    put_text(sheet["A1"], title).font = look.TITLE_FONT  # the contest's title, as staff typed it
     put_text(sheet["A2"], subtitle)
     _header_row(sheet, HEADER_ROW, headers)
     if not rows:
@@ -516,6 +523,8 @@ def export_results(
     """The results workbook. `standings` are the ranked finished attempts (all of them, in
     leaderboard order), `groups` the affiliation table, `attempts` the contest's attempts
     (for start and finish times; unfinished ones are left out)."""
+    from openpyxl import Workbook
+
     book = Workbook()
     people = book.active
     people.title = PERSON_SHEET

@@ -45,13 +45,13 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.cell import Cell
 from openpyxl.drawing.image import Image
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.report import text
 from bot.report.model import Report
 from bot.safe_cells import put_text
+from bot.xlsx_look import BOLD, HEADER_ALIGN, HEADER_FILL, TITLE_FONT, WRAP
 
 INTEGER = "#,##0"
 PERCENT = "0.0%"
@@ -59,11 +59,6 @@ DECIMAL = "0.0"  # hours and average scores
 DATE = "dd/mm/yyyy"
 DATETIME = "dd/mm/yyyy hh:mm"
 
-TITLE_FONT = Font(bold=True, size=14)
-BOLD = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-WRAP = Alignment(wrap_text=True, vertical="top")
-HEADER_ALIGN = Alignment(wrap_text=True, horizontal="center", vertical="center")
 
 HEADER_ROW = 3  # first table of sheets 2-7
 PICTURE_WIDTH = 640  # pixels: about 17 cm, readable without covering the tables

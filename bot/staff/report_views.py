@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from bot.keys import DEPS
-from bot.report import build, charts, figures, text
+from bot.report import figures, text
 from bot.report import period as periods
 from bot.report.model import Period, Report
 from bot.report.period import PeriodError
@@ -216,20 +216,28 @@ async def page(request: web.Request, user: StaffUser, staff_session: StaffSessio
 async def chart(
     request: web.Request, user: StaffUser, staff_session: StaffSession
 ) -> web.Response:
-    """GET /staff/report/chart/{id}.png?<period>: one chart (its key in charts.CHARTS, the
-    route table's usual {id} name), drawn in memory."""
+    """GET /staff/report/chart/{id}.png?<period>: one chart (its key in CHART_TITLES, as in
+    bot/report/charts.py; the route table's usual {id} name), drawn in memory."""
     name = request.match_info["id"]
-    if name not in charts.CHARTS:
+    if name not in CHART_TITLES:
         raise web.HTTPNotFound(text="Không có biểu đồ này.")
     report = await _report(request)
-    picture = await asyncio.to_thread(charts.png, name, report)
+    picture = await asyncio.to_thread(_chart_png, name, report)
     # Private: the figures are the ward's; a few minutes' reuse spares a redraw on reload.
     headers = {"Cache-Control": "private, max-age=300"}
     return web.Response(body=picture, content_type="image/png", headers=headers)
 
 
+def _chart_png(name: str, report: Report) -> bytes:
+    from bot.report import charts  # matplotlib loads with the first chart, not with the app
+
+    return charts.png(name, report)
+
+
 def _document(report: Report, kind: str) -> tuple[bytes, str]:
     """Build the workbook and the Word report in a throw-away folder; keep one of them."""
+    from bot.report import build  # openpyxl, python-docx and matplotlib: only when asked
+
     with tempfile.TemporaryDirectory(prefix="bao-cao-") as folder:
         files = build.write(report, Path(folder))
         path = files.workbook if kind == "xlsx" else files.document
