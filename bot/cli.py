@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -82,6 +83,9 @@ def wards_errors() -> Iterator[None]:
 @click.pass_context
 def main(context: click.Context, ward: str | None) -> None:
     """Ward outreach assistant: procedures, hotlines, VNeID help and feedback for residents."""
+    # The process's choice of library behaviour, made once where it starts: PTB's retry_after
+    # as a timedelta (its int form is deprecated; the Telegram adapter reads both).
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     context.obj = {"ward": ward}
 

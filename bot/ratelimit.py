@@ -73,11 +73,6 @@ class ChannelLimiter:
         """`senders` processes send through this account now; each keeps to its part."""
         self.share = max(1, senders)
 
-    @property
-    def paused_for(self) -> float:
-        """Seconds left of a 429 pause (0 when not paused)."""
-        return max(0.0, self._paused_until - self._clock())
-
     def pause(self, seconds: float) -> None:
         """The platform asked us to wait: hold every send on this channel."""
         self._paused_until = max(self._paused_until, self._clock() + seconds)

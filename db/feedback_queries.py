@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -72,14 +72,7 @@ async def of_user(session: AsyncSession, user_id: int, limit: int = 5) -> list[F
     return list(rows.scalars())
 
 
-async def events_of(session: AsyncSession, feedback_id: int) -> list[FeedbackEvent]:
-    """The audit trail of a record, oldest first."""
-    rows = await session.execute(
-        select(FeedbackEvent)
-        .where(FeedbackEvent.feedback_id == feedback_id)
-        .order_by(FeedbackEvent.id)
-    )
-    return list(rows.scalars())
+
 
 
 async def enqueue(
@@ -189,13 +182,3 @@ async def set_status(
             created_at=now,
         )
     )
-
-
-async def mark_outbox(
-    session: AsyncSession, outbox_id: int, status: str, error: str | None = None
-) -> None:
-    """Record a delivery result."""
-    values: dict[str, Any] = {"status": status, "last_error": error[:300] if error else None}
-    if status == "sent":
-        values["sent_at"] = utcnow()
-    await session.execute(update(Outbox).where(Outbox.id == outbox_id).values(**values))

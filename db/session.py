@@ -129,12 +129,6 @@ async def upgrade(engine: AsyncEngine, revision: str = "head", schema: str | Non
         await conn.run_sync(_upgrade, revision)
 
 
-async def ping(engine: AsyncEngine) -> None:
-    """Raise if the database does not answer."""
-    async with engine.connect() as conn:
-        await conn.execute(text("SELECT 1"))
-
-
 class Engines:
     """One engine per database URL, shared by the wards that live in that database (each in
     its own schema): one connection pool for a province, not one per commune."""

@@ -8,6 +8,7 @@ test starts on a new SQLite file gets the same copy instead of running them agai
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -42,6 +43,9 @@ def lexicon() -> Lexicon:
 def index(catalogue: Catalogue, lexicon: Lexicon) -> SearchIndex:
     return build_index(catalogue, lexicon)
 
+
+# What `python -m bot` sets where the process starts (bot/cli.py), for the apps tests start.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 MIGRATED: WeakSet[AsyncEngine] = WeakSet()  # engines on a copy of a template: at head
 

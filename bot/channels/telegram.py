@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from functools import partial
@@ -78,8 +77,10 @@ COMMANDS = (
 )
 
 
-def _seconds(retry_after: int | float | timedelta) -> float:
-    """PTB gives retry_after as seconds or, in newer versions, a timedelta."""
+def _seconds(error: RetryAfter) -> float:
+    """How long Telegram asks us to wait: PTB gives seconds or, opted in (PTB_TIMEDELTA, set
+    where the process starts: bot/cli.py) and in newer versions, a timedelta."""
+    retry_after = error.retry_after
     value = retry_after.total_seconds() if isinstance(retry_after, timedelta) else retry_after
     return min(float(value), MAX_RETRY_WAIT)
 
@@ -123,8 +124,6 @@ class TelegramChannel:
     def __init__(self, settings: Settings, deps: Deps, inbox: Inbox | None) -> None:
         """With no inbox the channel only sends (`broadcast send` from the command line)."""
         assert settings.telegram_bot_token is not None
-        # Opt in to PTB's timedelta retry_after now (the int form is deprecated); we read both.
-        os.environ.setdefault("PTB_TIMEDELTA", "true")
         self.settings, self.deps = settings, deps
         self.secret = settings.telegram_secret()
         api = str(settings.telegram_api_url).rstrip("/")
@@ -206,8 +205,7 @@ class TelegramChannel:
             await self.app.updater.stop()
         if self.app.running:
             await self.app.stop()
-        if self.app._initialized:
-            await self.app.shutdown()
+        await self.app.shutdown()  # returns at once when it never initialised
         await self._http.shutdown()  # also when the connection never succeeded
 
     # --- webhook -------------------------------------------------------------------------
@@ -367,7 +365,7 @@ class TelegramChannel:
                 message_id = getattr(result, "message_id", None)
                 return Delivery("sent", message_id=str(message_id) if message_id else None)
             except RetryAfter as exc:
-                wait = _seconds(exc.retry_after)
+                wait = _seconds(exc)
                 log.warning("Telegram rate limit: pausing the channel %.1f s", wait)
                 self.limiter.pause(wait)
                 if not limited:

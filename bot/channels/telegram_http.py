@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 
 import aiohttp
-from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -86,6 +85,6 @@ class AiohttpRequest(BaseRequest):
 
 
 def _seconds(value: object, default: float) -> float | None:
-    if isinstance(value, DefaultValue):
+    if value is BaseRequest.DEFAULT_NONE:  # PTB's public "not given"
         return default
     return value if isinstance(value, int | float) or value is None else default

@@ -383,7 +383,6 @@ def _announcements(ws: Worksheet, report: Report, pictures: dict[str, Path]) -> 
 
 # --- 6. Mức độ hài lòng -----------------------------------------------------------------------
 
-SATISFACTION_TOTAL_ROW = 9
 SATISFACTION_AVERAGE_ROW = 10
 SUBJECT_HEADER_ROW = 12
 

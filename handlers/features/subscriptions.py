@@ -118,11 +118,6 @@ async def on_area(turn: Turn) -> Response:
     return await offer(turn, f"Đã lưu tổ dân phố: {area}.")
 
 
-async def subscribe_all(turn: Turn) -> Response:
-    """Subscribe the resident to every topic (e.g. from an announcement's button)."""
-    return await on_button(turn, "all")
-
-
 async def unsubscribe(turn: Turn) -> Response:
     """Stop all announcements for this resident."""
     removed = await queries.unsubscribe(turn.session, turn.user.id)
