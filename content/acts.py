@@ -63,7 +63,7 @@ class ActModel:
         self._lexicon = lexicon
         texts = [self.prepare(text) for items in examples.values() for text in items]
         labels = [act for act, items in examples.items() for _ in items]
-        self._model = TextClassifier(texts, labels, alpha=REGULARISATION, balanced=True)
+        self._model = TextClassifier.trained(texts, labels, alpha=REGULARISATION, balanced=True)
         self.acts: tuple[str, ...] = self._model.labels
 
     def prepare(self, text: str) -> str:

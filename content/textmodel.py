@@ -2,57 +2,147 @@
 entry model: TF-IDF over character n-grams (2-5, robust to typos and missing marks) and word
 pairs, and a linear classifier with logistic loss (scikit-learn), trained at start.
 
-Predicting one message through scikit-learn's `transform` and `predict_proba` costs about
-2 ms, most of it input checks for batch use. `probabilities` does the same arithmetic for one
-short text with the fitted vocabularies, idf weights and coefficients (sublinear tf, idf, l2
-norm per vectoriser, then the one-vs-rest logistic link): a tenth of the time, and
-`tests/test_textmodel.py` checks it equals scikit-learn's own result.
+scikit-learn (with SciPy, about 90 MB) is needed to fit, not to predict. So a model is fitted
+in a short-lived child process (`python -m content.textmodel`), which hands back the
+vocabularies, idf weights and coefficients; the server never loads scikit-learn. Predicting
+does the same arithmetic as scikit-learn's `transform` and `predict_proba` for one short text
+(sublinear tf, idf, l2 norm per vectoriser, then the one-vs-rest logistic link), with the
+n-grams cut as scikit-learn's analysers cut them: `tests/test_textmodel.py` checks both
+against scikit-learn itself.
 """
 
 from __future__ import annotations
 
 import math
+import pickle
+import re
+import subprocess
+import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
+
+CHAR_RANGE, WORD_RANGE = (2, 5), (1, 2)
+WORD = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
+SPACES = re.compile(r"\s\s+")
+
+
+def char_wb_ngrams(text: str, low: int = CHAR_RANGE[0], high: int = CHAR_RANGE[1]) -> list[str]:
+    """Character n-grams inside word boundaries, padded with a space (analyzer="char_wb")."""
+    grams: list[str] = []
+    for word in SPACES.sub(" ", text.lower()).split():
+        padded = f" {word} "
+        for n in range(low, high + 1):
+            offset = 0
+            grams.append(padded[offset : offset + n])
+            while offset + n < len(padded):
+                offset += 1
+                grams.append(padded[offset : offset + n])
+            if offset == 0:  # a short word is counted once
+                break
+    return grams
+
+
+def word_ngrams(text: str, low: int = WORD_RANGE[0], high: int = WORD_RANGE[1]) -> list[str]:
+    """Words of two letters or more, and runs of them up to `high` (analyzer="word")."""
+    tokens = WORD.findall(text.lower())
+    grams = list(tokens) if low == 1 else []
+    for n in range(max(low, 2), min(high, len(tokens)) + 1):
+        grams += [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+    return grams
+
+
+ANALYZERS: tuple[Callable[[str], list[str]], ...] = (char_wb_ngrams, word_ngrams)
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """What prediction needs of a fitted model: per analyser its vocabulary and idf weights,
+    then the coefficients (features x labels) and intercepts."""
+
+    labels: tuple[str, ...]
+    vocabularies: tuple[dict[str, int], ...]
+    idfs: tuple[np.ndarray, ...]
+    weights: np.ndarray
+    intercept: np.ndarray
+
+
+def fit_here(
+    texts: Sequence[str], labels: Sequence[str], alpha: float, balanced: bool = False
+) -> tuple[Fitted, tuple[object, ...]]:
+    """Fit with scikit-learn in this process: the model, and scikit-learn's own vectorisers
+    and classifier (for comparing with them)."""
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import SGDClassifier
+
+    vectorizers = (
+        TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_RANGE, sublinear_tf=True),
+        TfidfVectorizer(analyzer="word", ngram_range=WORD_RANGE, sublinear_tf=True),
+    )
+    features = sparse.hstack([v.fit_transform(texts) for v in vectorizers]).tocsr()
+    classifier = SGDClassifier(
+        loss="log_loss",
+        alpha=alpha,
+        max_iter=30,
+        tol=None,
+        random_state=0,
+        class_weight="balanced" if balanced else None,
+    ).fit(features, labels)
+    fitted = Fitted(
+        labels=tuple(str(label) for label in classifier.classes_),
+        vocabularies=tuple(
+            {str(k): int(i) for k, i in v.vocabulary_.items()} for v in vectorizers
+        ),
+        idfs=tuple(np.asarray(v.idf_, dtype=np.float64) for v in vectorizers),
+        # (features x labels), row-major: one message's features gather whole rows.
+        weights=np.ascontiguousarray(classifier.coef_.T),
+        intercept=classifier.intercept_.copy(),
+    )
+    return fitted, (*vectorizers, classifier)
+
+
+def fit_apart(
+    texts: Sequence[str], labels: Sequence[str], alpha: float, balanced: bool = False
+) -> Fitted:
+    """Fit in a child process, so this one never loads scikit-learn and SciPy."""
+    job = pickle.dumps((list(texts), list(labels), alpha, balanced))
+    done = subprocess.run(
+        [sys.executable, "-m", "content.textmodel"], input=job, capture_output=True, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"fitting a text model failed: {done.stderr.decode()[-500:]}")
+    fitted = pickle.loads(done.stdout)  # our own child's answer
+    assert isinstance(fitted, Fitted)
+    return fitted
 
 
 class TextClassifier:
     """Labels for short, already folded texts."""
 
-    def __init__(
-        self, texts: Sequence[str], labels: Sequence[str], alpha: float, balanced: bool = False
-    ) -> None:
-        # scikit-learn loads only where a model is trained: commands that never read a
-        # resident's message (backups, staff accounts) start without it.
-        from scipy import sparse
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import SGDClassifier
+    def __init__(self, fitted: Fitted) -> None:
+        self.labels = fitted.labels
+        self._parts = [
+            (analyze, vocabulary, idf, offset)
+            for analyze, vocabulary, idf, offset in zip(
+                ANALYZERS,
+                fitted.vocabularies,
+                fitted.idfs,
+                np.cumsum([0, *map(len, fitted.vocabularies)])[:-1].tolist(),
+                strict=True,
+            )
+        ]
+        self._weights = fitted.weights
+        self._intercept = fitted.intercept
 
-        self.vectorizers = (
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
-            TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
-        )
-        features = sparse.hstack([v.fit_transform(texts) for v in self.vectorizers]).tocsr()
-        self.classifier = SGDClassifier(
-            loss="log_loss",
-            alpha=alpha,
-            max_iter=30,
-            tol=None,
-            random_state=0,
-            class_weight="balanced" if balanced else None,
-        ).fit(features, labels)
-        self.labels: tuple[str, ...] = tuple(self.classifier.classes_)
-        self._parts = []
-        offset = 0
-        for vectorizer in self.vectorizers:
-            vocabulary = vectorizer.vocabulary_
-            self._parts.append((vectorizer.build_analyzer(), vocabulary, vectorizer.idf_, offset))
-            offset += len(vocabulary)
-        # (features x labels), row-major: one message's features gather whole rows.
-        self._weights = np.ascontiguousarray(self.classifier.coef_.T)
-        self._intercept = self.classifier.intercept_.copy()
+    @classmethod
+    def trained(
+        cls, texts: Sequence[str], labels: Sequence[str], alpha: float, balanced: bool = False
+    ) -> TextClassifier:
+        """Fitted in a child process (bot, CLI and tests alike)."""
+        return cls(fit_apart(texts, labels, alpha, balanced))
 
     def probabilities(self, text: str) -> np.ndarray:
         """One probability per label (in `labels` order) for one folded text."""
@@ -73,9 +163,16 @@ class TextClassifier:
         probabilities = 1.0 / (1.0 + np.exp(-scores))
         return probabilities / probabilities.sum()
 
-    def reference(self, text: str) -> np.ndarray:
-        """scikit-learn's own probabilities for one text (what `probabilities` must equal)."""
-        from scipy import sparse
 
-        row = sparse.hstack([v.transform([text]) for v in self.vectorizers]).tocsr()
-        return self.classifier.predict_proba(row)[0]
+def child() -> None:
+    """The child's work: a job on stdin, the fitted model on stdout (both pickled)."""
+    texts, labels, alpha, balanced = pickle.loads(sys.stdin.buffer.read())
+    fitted, _ = fit_here(texts, labels, alpha, balanced)
+    sys.stdout.buffer.write(pickle.dumps(fitted))
+
+
+if __name__ == "__main__":
+    # Through the importable module, so the pickled class is content.textmodel.Fitted.
+    from content import textmodel
+
+    textmodel.child()

@@ -4,15 +4,20 @@ classifier keeps its held-out score, and the entry model helps the search."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 
 from content.acts import cross_validate, load_act_model, read_examples
 from content.normalize import Lexicon
 from content.search import SearchIndex
+from content.textmodel import TextClassifier, char_wb_ngrams, fit_here, word_ngrams
 
 DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def corpus_questions() -> list[str]:
@@ -23,16 +28,39 @@ def corpus_questions() -> list[str]:
 
 
 def test_the_fast_prediction_equals_scikit_learns(lexicon: Lexicon, index: SearchIndex) -> None:
+    """Both models as the server gets them (fitted in a child, no scikit-learn here at
+    prediction) against scikit-learn's own transform and predict_proba, fitted alike."""
     acts = load_act_model(lexicon)
-    entries = index._model
-    assert entries is not None
+    examples = read_examples()
+    texts = [acts.prepare(t) for items in examples.values() for t in items]
+    labels = [act for act, items in examples.items() for _ in items]
+    fitted, (chars, words, classifier) = fit_here(texts, labels, alpha=1e-5, balanced=True)
+    mine = TextClassifier(fitted)
+    apart = TextClassifier.trained(texts, labels, alpha=1e-5, balanced=True)  # a child's
     for question in corpus_questions()[::7]:
         prepared = acts.prepare(question)
-        got, want = acts._model.probabilities(prepared), acts._model.reference(prepared)
-        assert np.allclose(got, want, atol=1e-9), question
+        row = sparse.hstack([chars.transform([prepared]), words.transform([prepared])]).tocsr()
+        want = classifier.predict_proba(row)[0]
+        assert np.allclose(mine.probabilities(prepared), want, atol=1e-9), question
+        assert np.allclose(apart.probabilities(prepared), want, atol=1e-9), question
+        # The n-grams are cut exactly as scikit-learn's analysers cut them.
         tokens = " ".join(index.analyze(question).tokens)
-        got, want = entries._model.probabilities(tokens), entries._model.reference(tokens)
-        assert np.allclose(got, want, atol=1e-9), question
+        for text in (prepared, tokens, question):
+            assert char_wb_ngrams(text) == chars.build_analyzer()(text)
+            assert word_ngrams(text) == words.build_analyzer()(text)
+
+
+def test_the_server_fits_without_loading_scikit_learn() -> None:
+    code = (
+        "import sys\n"
+        "from content.textmodel import TextClassifier\n"
+        "m = TextClassifier.trained(['khai sinh', 'khai tu', 'ket hon'], ['a', 'b', 'c'], 1e-5)\n"
+        "print(m.labels, 'sklearn' in sys.modules, 'scipy' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert done.stdout.strip() == "('a', 'b', 'c') False False"
 
 
 def test_the_act_classifier_scores_on_messages_it_never_saw(lexicon: Lexicon) -> None:
