@@ -6,6 +6,7 @@ Screenshots are kept in test-artifacts/ at the repository root.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from bot.app import create_app
 from bot.keys import DEPS, OUTBOX
 from bot.settings import Settings
 from db import feedback_queries as fq
+from db.models import Contest, ContestAttempt, Learner, utcnow
 from tests.browser import ARTIFACTS, chromium, need_browser, serve
 
 
@@ -92,3 +94,48 @@ async def test_a_staff_answer_appears_in_the_widget(tmp_path: Path, browser) -> 
         await page.reload()  # the widget fetches waiting answers on load (and every 30 s)
         await page.get_by_text("đã sửa đèn đường").wait_for()
         await page.screenshot(path=str(ARTIFACTS / "widget-staff-answer.png"))
+
+
+async def test_a_picture_sent_to_a_visitor_shows_in_the_widget(tmp_path: Path, browser) -> None:
+    """An announcement's picture or a contest certificate: the widget shows the image itself
+    (a relative address is the assistant's own), not a bare link or nothing."""
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/picture.sqlite3"))
+    async with serve(app) as url:
+        page = await browser.new_page(viewport={"width": 390, "height": 844})
+        await page.goto(url + "/")
+        await page.locator("button.bubble").click()
+        await page.get_by_text("Xin chào! Mình là trợ lý").wait_for()
+        visitor = await page.evaluate(
+            "JSON.parse(localStorage.getItem(Object.keys(localStorage)[0])).user"
+        )
+        async with app[DEPS].sessions() as session, session.begin():
+            contest = Contest(
+                title="Tìm hiểu chuyển đổi số", starts_at=utcnow() - timedelta(days=2),
+                ends_at=utcnow() - timedelta(days=1), published=True, created_by="cli",
+            )  # fmt: skip
+            learner = Learner(code="PICT01")
+            session.add_all([contest, learner])
+            await session.flush()
+            session.add(
+                ContestAttempt(
+                    contest_id=contest.id, learner_id=learner.id, channel="web",
+                    name="Phạm Thị Thu Hà", score=2, total=2, finished_at=utcnow(),
+                    seconds=30.0, certificate="picture-token-0001",
+                )
+            )  # fmt: skip
+            row = await fq.enqueue(session, "web", visitor, "Giấy chứng nhận của bạn:", "notice")
+            row.image_url = "/chung-nhan/picture-token-0001.png"
+        await app[OUTBOX].drain_once()
+        await page.reload()
+        await page.get_by_text("Giấy chứng nhận của bạn:").wait_for()
+        picture = page.locator("#ward-assistant .msg.bot img").last
+        await picture.wait_for()
+        assert (await picture.get_attribute("src")).endswith("/chung-nhan/picture-token-0001.png")
+        fetched = await page.request.get(url + "/chung-nhan/picture-token-0001.png")
+        assert fetched.status == 200, fetched.status
+        await picture.scroll_into_view_if_needed()
+        await picture.evaluate(
+            "img => img.complete ? null : new Promise(done => img.addEventListener('load', done))"
+        )
+        assert await picture.evaluate("img => img.naturalWidth > 0")
+        await page.screenshot(path=str(ARTIFACTS / "widget-picture.png"))

@@ -73,7 +73,10 @@
     var item = document.createElement("div");
     item.className = "msg " + entry.from;
     var picture = pictureUrl(entry.image);
-    if (picture) {
+    var text = document.createElement("p");
+    text.textContent = entry.text;  // never innerHTML: replies are text
+    if (entry.text || !picture) item.appendChild(text);
+    if (picture) {  // under its words ("Giấy chứng nhận của bạn:"), as an attachment
       var link = document.createElement("a");
       link.href = picture;
       link.target = "_blank";
@@ -85,9 +88,6 @@
       link.appendChild(img);
       item.appendChild(link);
     }
-    var text = document.createElement("p");
-    text.textContent = entry.text;  // never innerHTML: replies are text
-    if (entry.text || !picture) item.appendChild(text);
     if (entry.buttons && entry.buttons.length) {
       var group = document.createElement("div");
       group.className = "choices";
