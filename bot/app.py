@@ -18,10 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.announcements import Queuer
-from bot.channels import webchat
-from bot.channels.telegram import TelegramChannel
-from bot.channels.zalo_bot import ZaloBotChannel
-from bot.channels.zalo_oa import ZaloOAChannel
+from bot.channels import registry, webchat
 from bot.contests import certificate
 from bot.inbox import Inbox
 from bot.keys import (
@@ -38,7 +35,6 @@ from bot.keys import (
     WARD_HOST,
     WARD_ID,
     ZALO_BOT,
-    ZALO_OA,
 )
 from bot.metrics import Metrics
 from bot.outbox import OutboxSender, sender_options
@@ -77,21 +73,7 @@ def _describe_ward(settings: Settings) -> list[str]:
     )
     if settings.database_schema:
         database += f", schema {settings.database_schema}"
-    if settings.telegram_bot_token is None:
-        telegram = "off (no TELEGRAM_BOT_TOKEN)"
-    else:
-        telegram = "webhook /webhooks/telegram" if settings.webhook_mode else "long polling"
-    if settings.zalo_bot_token is None:
-        zalo_bot = "off (no ZALO_BOT_TOKEN)"
-    else:
-        zalo_bot = "webhook /webhooks/zalo-bot" if settings.webhook_mode else "long polling"
-    zalo_oa = "webhook /webhooks/zalo-oa" if settings.zalo_oa_enabled else "off (no ZALO_OA_*)"
-    return [
-        f"Database: {database}",
-        f"Telegram: {telegram}",
-        f"Zalo Bot: {zalo_bot}",
-        f"Zalo OA: {zalo_oa}",
-    ]
+    return [f"Database: {database}", *(spec.describe(settings) for spec in registry.CHANNELS)]
 
 
 async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -147,39 +129,15 @@ async def _http_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
-async def _zalo_ctx(app: web.Application) -> AsyncIterator[None]:
-    settings, deps, inbox, http = app[SETTINGS], app[DEPS], _inbox_of(app), app[HTTP]
-    started = []
-    if settings.zalo_bot_token is not None:
-        app[ZALO_BOT] = ZaloBotChannel(settings, deps, inbox, http)
-        app[OUTBOX].register(
-            "zalo_bot", app[ZALO_BOT].deliver, settings.outbox_concurrency, app[ZALO_BOT].limiter
-        )
-        started.append(app[ZALO_BOT])
-    if settings.zalo_oa_enabled:
-        app[ZALO_OA] = ZaloOAChannel(settings, deps, inbox, http)
-        app[OUTBOX].register(
-            "zalo_oa", app[ZALO_OA].deliver, settings.outbox_concurrency, app[ZALO_OA].limiter
-        )
-        await app[ZALO_OA].start()
-    for channel in started:
-        await channel.start()
-    yield
-    for channel in started:
-        await channel.stop()
-
-
-async def _telegram_ctx(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-    if settings.telegram_bot_token is None:
+async def _channels_ctx(app: web.Application) -> AsyncIterator[None]:
+    # Every channel the ward configured (bot/channels/registry.py), sending through the outbox.
+    settings, inbox = app[SETTINGS], _inbox_of(app)
+    register = app[OUTBOX].register
+    async with registry.started(settings, app[DEPS], inbox, app[HTTP], register) as adapters:
+        for spec in registry.CHANNELS:
+            if spec.name in adapters:
+                app[spec.key] = adapters[spec.name]
         yield
-        return
-    channel = TelegramChannel(settings, app[DEPS], _inbox_of(app))
-    app[TELEGRAM] = channel
-    app[OUTBOX].register("telegram", channel.deliver, settings.outbox_concurrency, channel.limiter)
-    await channel.start()
-    yield
-    await channel.stop()
 
 
 async def ward_index(request: web.Request) -> web.Response:
@@ -303,14 +261,12 @@ def create_ward_app(site: WardSite, metrics: Metrics) -> web.Application:
     app[WARD_HOST] = site.host or ""
     app.cleanup_ctx.append(_core_ctx)
     app.cleanup_ctx.append(_http_ctx)
-    app.cleanup_ctx.append(_telegram_ctx)
-    app.cleanup_ctx.append(_zalo_ctx)
+    app.cleanup_ctx.append(_channels_ctx)
     app.cleanup_ctx.append(_inbox_ctx)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
-    app.router.add_post("/webhooks/telegram", _webhook(TELEGRAM, "Telegram"))
-    app.router.add_post("/webhooks/zalo-bot", _webhook(ZALO_BOT, "Zalo Bot"))
-    app.router.add_post("/webhooks/zalo-oa", _webhook(ZALO_OA, "Zalo OA"))
+    for spec in registry.CHANNELS:
+        app.router.add_post(f"/webhooks/{spec.webhook}", _webhook(spec.key, spec.label))
     webchat.add_routes(app, webchat.WebChat(settings.webchat_allowed_origins))
     staff_routes.add_routes(app)
     certificate.add_routes(app)  # public: the residents' chat apps fetch the pictures

@@ -20,7 +20,7 @@ import click
 from tqdm import tqdm
 
 from bot import announcements as service
-from bot.channels import webchat
+from bot.channels import registry, webchat
 from bot.outbox import OutboxSender, sender_options
 from bot.settings import Settings
 from bot.wiring import core
@@ -231,28 +231,12 @@ async def _channels(
     settings: Settings, deps: Deps, announcement_id: int
 ) -> AsyncIterator[OutboxSender]:
     """A sender for this announcement with every configured channel, send-only."""
-    from bot.channels.telegram import TelegramChannel
-    from bot.channels.zalo_bot import ZaloBotChannel
-    from bot.channels.zalo_oa import ZaloOAChannel
-
     sender = OutboxSender(deps.sessions, sender_options(settings, announcement_id))
     sender.register("web", webchat.deliver)
-    async with aiohttp.ClientSession() as http, contextlib.AsyncExitStack() as stack:
-        concurrency = settings.outbox_concurrency
-        if settings.telegram_bot_token is not None:
-            telegram = TelegramChannel(settings, deps, None)
-            await telegram.start()
-            stack.push_async_callback(telegram.stop)
-            sender.register("telegram", telegram.deliver, concurrency, telegram.limiter)
-        if settings.zalo_bot_token is not None:
-            zalo_bot = ZaloBotChannel(settings, deps, None, http)
-            await zalo_bot.start()
-            stack.push_async_callback(zalo_bot.stop)
-            sender.register("zalo_bot", zalo_bot.deliver, concurrency, zalo_bot.limiter)
-        if settings.zalo_oa_enabled:
-            zalo_oa = ZaloOAChannel(settings, deps, None, http)
-            await zalo_oa.start()
-            sender.register("zalo_oa", zalo_oa.deliver, concurrency, zalo_oa.limiter)
+    async with (
+        aiohttp.ClientSession() as http,
+        registry.started(settings, deps, None, http, sender.register),
+    ):
         await sender.start()
         try:
             yield sender

@@ -1,13 +1,14 @@
-"""Typed keys for what the aiohttp application holds."""
+"""Typed keys for what the aiohttp application holds (the channels' own: registry.py)."""
 
 from __future__ import annotations
 
 import aiohttp
 from aiohttp import web
 
-from bot.channels.telegram import TelegramChannel
-from bot.channels.zalo_bot import ZaloBotChannel
-from bot.channels.zalo_oa import ZaloOAChannel
+# The channels' keys live with the channel table; here too, for the rest of the app.
+from bot.channels.registry import TELEGRAM as TELEGRAM
+from bot.channels.registry import ZALO_BOT as ZALO_BOT
+from bot.channels.registry import ZALO_OA as ZALO_OA
 from bot.inbox import Inbox
 from bot.metrics import Metrics
 from bot.outbox import OutboxSender
@@ -18,11 +19,8 @@ from handlers.deps import Deps
 
 SETTINGS = web.AppKey("settings", Settings)
 DEPS = web.AppKey("deps", Deps)
-TELEGRAM = web.AppKey("telegram", TelegramChannel)
 INBOX = web.AppKey("inbox", Inbox)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
-ZALO_BOT = web.AppKey("zalo_bot", ZaloBotChannel)
-ZALO_OA = web.AppKey("zalo_oa", ZaloOAChannel)
 OUTBOX = web.AppKey("outbox", OutboxSender)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
 METRICS = web.AppKey("metrics", Metrics)

@@ -8,16 +8,11 @@ from typing import Protocol
 
 from handlers.actions import Action
 from handlers.types import Button, Reply
+from handlers.vocabulary import CHANNEL_LABELS, RESIDENT_CHANNELS
 
 # Channels an announcement can go to, and their names for staff.
-CHANNELS = {
-    "telegram": "Telegram",
-    "zalo_oa": "Zalo OA",
-    "zalo_bot": "Zalo Bot",
-    "web": "Trang web phường",
-}
+CHANNELS = {c: CHANNEL_LABELS[c] for c in RESIDENT_CHANNELS}
 WITHOUT_BUTTONS = frozenset({"zalo_bot"})
-WITHOUT_PICTURES = frozenset({"web"})  # the widget shows text; the picture goes as a link
 
 
 class AnnouncementLike(Protocol):
@@ -39,10 +34,7 @@ def render(announcement: AnnouncementLike, channel: str, ward_name: str) -> Repl
     lines = [head, "", announcement.text.strip()]
     if announcement.link_url:
         lines += ["", f"Xem thêm: {announcement.link_url}"]
-    image = announcement.image_url
-    if image and channel in WITHOUT_PICTURES:
-        lines.append(f"Hình ảnh: {image}")
-        image = None
+    image = announcement.image_url  # every channel shows it (bot/channels/base.py)
     invite = _invite(announcement.invite)
     if channel in WITHOUT_BUTTONS:
         lines.append("")

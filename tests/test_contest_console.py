@@ -294,10 +294,10 @@ async def test_the_tech_team_runs_a_contest_from_excel_to_results(client: TestCl
     html = await page(client, f"/staff/contests/{contest_id}")
     assert table(html, "people") == [
         ["1", "Trần Thị Bình", "Trường THCS Lê Lợi", "5/5", "1:35", "Telegram", ""],
-        ["2", "Nguyễn Văn An", "Chi đoàn TDP 1", "5/5", "3:20", "Website", ""],
+        ["2", "Nguyễn Văn An", "Chi đoàn TDP 1", "5/5", "3:20", "Trang web phường", ""],
         ["3", "Phạm Thị Dung", "Trường THCS Lê Lợi", "4/5", "5:00", "Zalo OA", ""],
         ["4", "Lê Văn Cường", "Chi đoàn TDP 1", "3/5", "1:00", "Zalo Bot", ""],
-        ["5", "Hoàng Minh Em", "", "2/5", "0:45", "Website", ""],
+        ["5", "Hoàng Minh Em", "", "2/5", "0:45", "Trang web phường", ""],
     ]
     assert table(html, "groups") == [  # the one without an answer is in no group
         ["Trường THCS Lê Lợi", "2", "4,50", "5"],

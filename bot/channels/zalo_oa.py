@@ -124,6 +124,9 @@ class ZaloOAChannel:
         await self.tokens.seed()
         log.info("Zalo OA: webhook at /webhooks/zalo-oa for app %s", self.app_id)
 
+    async def stop(self) -> None:
+        """Nothing runs in the background: the Official Account only receives webhooks."""
+
     async def webhook(self, request: web.Request) -> web.Response:
         """POST /webhooks/zalo-oa: verify the signature and age, store the event, answer."""
         raw = await request.read()

@@ -51,20 +51,12 @@ from db.models import (
 )
 from handlers.features.subscriptions import TOPICS
 from handlers.features.tracking import STATUS_LABELS
+from handlers.vocabulary import CHANNEL_LABELS
 
 LOCAL_OFFSET = timedelta(hours=7)  # Vietnam: UTC+7 all year
 OFFICE_HOURS = (7, 17)  # 7:00-17:00, Monday to Friday (the ward's own hours are unconfirmed)
 ENTRY_INTENTS = ("procedure", "howto", "hotline", "redirect")
 TOP_ENTRIES = 15
-CHANNEL_LABELS = {
-    "telegram": "Telegram",
-    "zalo_oa": "Zalo OA",
-    "zalo_bot": "Zalo Bot",
-    "web": "Trang web",
-    "console": "Dòng lệnh",
-    "cli": "Dòng lệnh",
-    "staff": "Cán bộ nhập",
-}
 DELIVERED = ("sent", "awaiting_pickup")
 MAX_WORDINGS = 2000  # distinct unanswered wordings grouped; the rest are rarer still
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.keys import DEPS, OUTBOX, SCHEDULER
 from db.models import StaffSession, StaffUser
 from handlers.features.tracking import STATUS_LABELS
+from handlers.vocabulary import CHANNEL_LABELS as CHANNEL_LABELS
 from handlers.workdays import VIETNAM
 
 DB = web.RequestKey("db", AsyncSession)  # the guard's session for this request
@@ -37,15 +38,6 @@ ANNOUNCEMENT_LABELS = {
     "sending": "Đang gửi",
     "done": "Đã gửi xong",
     "cancelled": "Đã hủy",
-}
-CHANNEL_LABELS = {
-    "telegram": "Telegram",
-    "zalo_bot": "Zalo Bot",
-    "zalo_oa": "Zalo OA",
-    "web": "Website",
-    "console": "Dòng lệnh",
-    "cli": "Dòng lệnh",
-    "staff": "Cán bộ nhập",
 }
 
 

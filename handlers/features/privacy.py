@@ -13,7 +13,6 @@ from content.normalize import folded_phrase
 from db import privacy_queries as pq
 from db.models import Interaction
 from handlers.actions import Action, number_arg
-from handlers.announcement_card import CHANNELS
 from handlers.cards import MENU_BUTTON
 from handlers.feature import Feature
 from handlers.features.subscriptions import TOPICS
@@ -21,6 +20,7 @@ from handlers.features.tracking import STATUS_LABELS
 from handlers.render import local_date, with_buttons
 from handlers.turn import Turn
 from handlers.types import Button, Reply, Response
+from handlers.vocabulary import CHANNEL_LABELS
 
 FLOW = "privacy_erase"
 SHOW_COMMANDS = ("/du_lieu_cua_toi", "/dulieucuatoi", "/du_lieu")
@@ -31,7 +31,7 @@ CONFIRM_PHRASES = {"dong y xoa", "dong y xoa du lieu"}
 ERASE_BUTTON = Button("Xóa dữ liệu của tôi", Action("priv", "ask").pack())
 YES = Button("Xóa", Action("priv", "yes").pack())
 NO = Button("Không xóa", Action("priv", "no").pack())
-CHANNEL_NAMES = {**CHANNELS, "console": "Dòng lệnh", "cli": "Dòng lệnh"}
+CHANNEL_NAMES = CHANNEL_LABELS
 NO_NOTICE_CHANNELS = frozenset({"cli"})  # `ask`: staff checking answers, not a resident
 
 
