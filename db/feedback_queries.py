@@ -72,9 +72,6 @@ async def of_user(session: AsyncSession, user_id: int, limit: int = 5) -> list[F
     return list(rows.scalars())
 
 
-
-
-
 async def enqueue(
     session: AsyncSession,
     channel: str,
