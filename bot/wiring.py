@@ -12,7 +12,7 @@ from content.acts import load_act_model
 from content.indexing import build_index
 from content.loader import load_ward_catalogue
 from content.normalize import load_lexicon
-from db.session import create_engine, session_factory, upgrade
+from db.session import bring_to_head, create_engine, session_factory
 from handlers.deps import Deps
 
 SessionMaker = async_sessionmaker[AsyncSession]
@@ -58,7 +58,7 @@ async def database(
         engine = create_engine(settings.database_url)
     try:
         if migrate:
-            await upgrade(engine, schema=settings.database_schema)
+            await bring_to_head(engine, settings.database_url, settings.database_schema)
         yield session_factory(engine, settings.database_schema)
     finally:
         if own_engine:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
+import re
+import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -18,7 +20,11 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 
+if TYPE_CHECKING:  # Alembic (about 11 MB) loads only where a migration runs
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+REVISION_LINE = re.compile(r'^(down_)?revision: str(?: \| None)? = (?:"(\w+)"|None)', re.M)
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -102,12 +108,16 @@ def _schema_session(schema: str) -> type[Session]:
 
 def alembic_config() -> Config:
     """Alembic configuration pointing at our migrations, without an ini file."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
 
 
 def _upgrade(connection: Connection, revision: str) -> None:
+    from alembic import command
+
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
@@ -127,6 +137,45 @@ async def upgrade(engine: AsyncEngine, revision: str = "head", schema: str | Non
                 await conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
                 await conn.exec_driver_sql(f'SET LOCAL search_path TO "{schema}"')
         await conn.run_sync(_upgrade, revision)
+
+
+def head_revision(versions: Path = MIGRATIONS_DIR / "versions") -> str:
+    """The newest revision: the one no migration names as its down_revision (our history is
+    one line; tests/test_storage.py checks this against Alembic's own answer)."""
+    revisions, parents = set(), set()
+    for path in versions.glob("*.py"):
+        for down, name in REVISION_LINE.findall(path.read_text(encoding="utf-8")):
+            (parents if down else revisions).add(name)
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise RuntimeError(f"expected one migration head, found {sorted(heads)}")
+    return heads.pop()
+
+
+async def at_head(engine: AsyncEngine, schema: str | None = None) -> bool:
+    """The database (or schema) is already at the newest revision: nothing to migrate."""
+    table = f'"{schema}".alembic_version' if schema else "alembic_version"
+    try:
+        async with engine.connect() as conn:
+            current = await conn.scalar(text(f"SELECT version_num FROM {table}"))
+    except Exception:  # no table yet: a new database
+        return False
+    return current == head_revision()
+
+
+async def bring_to_head(engine: AsyncEngine, url: str, schema: str | None = None) -> None:
+    """Bring a ward's database to the newest revision at start. Nothing to do, the usual case,
+    costs one query; otherwise Alembic runs in a child process, so the server never loads
+    it."""
+    if await at_head(engine, schema):
+        return
+    env = {**os.environ, "DATABASE_URL": url, "DATABASE_SCHEMA": schema or ""}
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "db.migrate", env=env, stderr=asyncio.subprocess.PIPE
+    )
+    _, errors = await child.communicate()
+    if child.returncode != 0:
+        raise RuntimeError(f"database migration failed: {errors.decode()[-800:]}")
 
 
 class Engines:

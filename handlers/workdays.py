@@ -8,13 +8,13 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @lru_cache(maxsize=16)
 def _public_holidays(year: int) -> frozenset[date]:
+    import holidays  # about 9 MB: loaded with the first due date, not with every process
+
     return frozenset(holidays.country_holidays("VN", years=year))
 
 

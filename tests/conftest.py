@@ -79,21 +79,23 @@ def postgres_template() -> Iterator[TemplateDatabase | None]:
 @pytest.fixture(autouse=True)
 def _apps_start_on_the_template(monkeypatch: pytest.MonkeyPatch, sqlite_template: Path) -> None:
     """An app started by a test migrates its database at start: a new SQLite file becomes a
-    copy of the template instead, and an engine on a copy needs nothing."""
+    copy of the template instead, an engine on a copy needs nothing, and anything else is
+    migrated here (the server's own child process is exercised by the `serve` tests)."""
 
-    async def quick_upgrade(
-        engine: AsyncEngine, revision: str = "head", schema: str | None = None
-    ) -> None:
+    async def quick_migrate(engine: AsyncEngine, url: str, schema: str | None = None) -> None:
         if engine in MIGRATED and schema is None:
             return
-        url = engine.url
-        fresh = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
-        at_head = revision == "head" and schema is None
-        if fresh and at_head and _copied(sqlite_template, Path(str(url.database))):
+        parsed = engine.url
+        fresh = parsed.get_backend_name() == "sqlite" and parsed.database not in (
+            None,
+            "",
+            ":memory:",
+        )
+        if fresh and schema is None and _copied(sqlite_template, Path(str(parsed.database))):
             return
-        await upgrade(engine, revision, schema)
+        await upgrade(engine, schema=schema)
 
-    monkeypatch.setattr(wiring, "upgrade", quick_upgrade)
+    monkeypatch.setattr(wiring, "bring_to_head", quick_migrate)
 
 
 def _copied(template: Path, path: Path) -> bool:

@@ -33,7 +33,7 @@ def test_content_and_db_do_not_import_handlers_or_bot() -> None:
             assert not (_imports(path) & {"handlers", "bot", "telegram", "aiohttp"}), path
 
 
-HEAVY = ("matplotlib", "openpyxl", "docx", "PIL", "sklearn", "scipy")  # drawn, written, fitted
+HEAVY = ("matplotlib", "openpyxl", "docx", "PIL", "sklearn", "scipy", "alembic", "holidays")
 
 
 def test_the_server_loads_document_and_picture_libraries_only_when_used() -> None:

@@ -109,3 +109,27 @@ async def test_a_task_cancelled_mid_transaction_frees_sqlite_at_once(
                 await session.execute(text("UPDATE users SET active = active"))
 
         await asyncio.wait_for(write(), 10)  # busy_timeout is 30 s
+
+
+def test_the_head_revision_is_read_as_alembic_reads_it() -> None:
+    from alembic.script import ScriptDirectory
+
+    from db.session import alembic_config, head_revision
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def test_a_server_start_migrates_in_a_child_and_skips_when_at_head(tmp_path) -> None:
+    """The real start-up step (tests otherwise start apps on a template copy)."""
+    from db.session import at_head, bring_to_head, create_engine
+
+    url = f"sqlite+aiosqlite:///{tmp_path}/start.sqlite3"
+    engine = create_engine(url)
+    assert not await at_head(engine)
+    await bring_to_head(engine, url)  # a new database: Alembic runs in a child process
+    assert await at_head(engine)
+    async with engine.connect() as conn:
+        tables = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
+    assert "users" in tables and "contest_attempts" in tables
+    await bring_to_head(engine, url)  # at head: one query, no child
+    await engine.dispose()
