@@ -31,6 +31,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.loopback import free_port, wait_ready  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram, text_update  # noqa: E402
 from tests.postgres import PG_URL, reachable, scratch_database  # noqa: E402
 
@@ -67,29 +68,6 @@ async def main(port, api, token):
 
 asyncio.run(main(int(sys.argv[1]), sys.argv[2], sys.argv[3]))
 """
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-async def wait_ready(url: str, within: float = 90) -> None:
-    deadline = time.monotonic() + within
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            try:
-                async with session.get(url) as response:
-                    body = await response.json()
-                    if body["checks"].get("telegram") == "ok":
-                        return
-            except (aiohttp.ClientError, ValueError, KeyError):
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError(f"{url} did not become ready")
 
 
 def questions() -> list[str]:

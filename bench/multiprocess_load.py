@@ -15,7 +15,6 @@ import asyncio
 import json
 import os
 import random
-import socket
 import sys
 import time
 from pathlib import Path
@@ -26,17 +25,12 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.loopback import free_port  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram, text_update  # noqa: E402
 from tests.postgres import scratch_database  # noqa: E402
 
 SECRET = "load-secret"
 QUESTIONS = ROOT / "tests" / "data" / "dev_queries.jsonl"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class TimedTelegram(FakeTelegram):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,6 +19,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.loopback import free_port  # noqa: E402
+
 QUESTIONS = [
     "xin chào",
     "làm căn cước ở đâu",
@@ -32,12 +35,6 @@ QUESTIONS = [
     "thi",
     "cảm ơn",
 ] * 2
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def resident_mb(pid: int) -> float:

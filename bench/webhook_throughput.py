@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -29,6 +28,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.loopback import free_port, wait_ready  # noqa: E402
 from tests.fakes.telegram_api import text_update  # noqa: E402
 
 TOKEN = "123456:BENCH-token"
@@ -43,27 +43,6 @@ app = web.Application()
 app.router.add_post("/webhooks/telegram", hook)
 web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-async def wait_ready(url: str, within: float = 60) -> None:
-    deadline = time.monotonic() + within
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            try:
-                async with session.get(url) as response:
-                    body = await response.json()
-                    if response.status == 200 and body["checks"].get("telegram") == "ok":
-                        return
-            except (aiohttp.ClientError, ValueError, KeyError):
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError(f"{url} did not become ready")
 
 
 def questions() -> list[str]:
