@@ -575,6 +575,9 @@ def test_masking_helpers() -> None:
     assert mask_phone("0905123456") == "0905***456"
     assert mask_phone("+84 905 123 456") == "8490***456"
     assert mask("CCCD 001234567890, email a.b@c.vn") == "CCCD [số], email [email]"
+    # The ward's codes stay, even with a tail of digits (PA-<day><month>-<4>).
+    assert mask("PA-0412-5835 gọi 0905 123 456") == "PA-0412-5835 gọi [số]"
+    assert mask("CH-0412-2345, PA-0412-7K3Q: 0905123456") == "CH-0412-2345, PA-0412-7K3Q: [số]"
 
 
 def test_the_two_privacy_commands_are_registered_on_telegram() -> None:
