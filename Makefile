@@ -26,7 +26,7 @@ lint: install
 	$(PY) -m bot content check
 
 test: lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2  # two workers (pytest-xdist): each test has its own database copy
 
 bench: install
 	$(PY) bench/search_latency.py
