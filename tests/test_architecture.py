@@ -44,3 +44,17 @@ def test_the_server_loads_document_and_picture_libraries_only_when_used() -> Non
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout.strip()
     assert loaded == ""
+
+
+def test_channel_adapters_build_no_sql() -> None:
+    """Adapters verify, translate and render (DESIGN.md); statements live in db/ query
+    modules. Session types for a dependency are all an adapter may take from SQLAlchemy."""
+    for path in sorted((ROOT / "bot" / "channels").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                top = node.module.split(".")[0]
+                allowed = node.module == "sqlalchemy.ext.asyncio"
+                assert top != "sqlalchemy" or allowed, f"{path.name} imports {node.module}"
+            if isinstance(node, ast.Import):
+                assert all(a.name.split(".")[0] != "sqlalchemy" for a in node.names), path.name

@@ -14,14 +14,12 @@ from collections import OrderedDict
 from importlib import resources
 
 from aiohttp import web
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.inbound import read_json
 from bot.delivery import Delivery
 from bot.keys import DEPS
 from bot.web.client import client_address
-from db.models import Outbox, utcnow
+from db import outbox_queries as oq
 from handlers.engine import handle
 from handlers.types import IncomingMessage, Origin, Reply, Response
 
@@ -125,7 +123,7 @@ class WebChat:
         if not self.limiter.allow(client_address(request)):
             return self._cors(request, _error(429, "Bạn gửi nhanh quá, vui lòng đợi một chút."))
         async with request.app[DEPS].sessions() as session, session.begin():
-            rows = await pickup(session, user)
+            rows = await oq.pickup_web(session, user)
         replies = [
             {"text": r.text, "buttons": list(r.buttons or []), "image_url": r.image_url}
             for r in rows
@@ -199,23 +197,3 @@ def add_routes(app: web.Application, webchat: WebChat) -> None:
     app.router.add_get("/api/chat/updates", webchat.updates)
     app.router.add_route("OPTIONS", "/api/chat", webchat.preflight)
 
-
-async def pickup(session: AsyncSession, user_ref: str) -> list[Outbox]:
-    """Messages waiting for this website visitor; marked sent as they are handed over."""
-    rows = list(
-        (
-            await session.execute(
-                select(Outbox)
-                .where(
-                    Outbox.channel == "web",
-                    Outbox.user_ref == user_ref,
-                    Outbox.status == "awaiting_pickup",
-                )
-                .order_by(Outbox.id)
-                .with_for_update(skip_locked=True)
-            )
-        ).scalars()
-    )
-    for row in rows:
-        row.status, row.sent_at = "sent", utcnow()
-    return rows
