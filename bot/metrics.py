@@ -20,6 +20,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db import feedback_queries as fq
 from db.models import Feedback, Outbox, Question, utcnow
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,6 @@ log = logging.getLogger(__name__)
 # Handling a message takes milliseconds (search) to a second or two (a slow database).
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 OUTBOX_WAITING = ("pending", "sending")
-FEEDBACK_CLOSED = ("answered", "resolved")
 SCRAPE_DB_TIMEOUT = 5.0  # seconds the database may take before the scrape reports it down
 SEND_ERROR_REASONS = ("blocked", "window", "rate_limited", "network", "refused", "other")
 
@@ -237,7 +237,7 @@ async def _read(
                 select(func.count())
                 .select_from(Feedback)
                 .where(Feedback.expected_datetime < utcnow())
-                .where(Feedback.status.not_in(FEEDBACK_CLOSED))
+                .where(fq.awaiting_answer())
             )
             or 0
         )

@@ -17,6 +17,7 @@ import click
 from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db import feedback_queries as fq
 from db import privacy_queries as pq
 from db.models import (
     Feedback,
@@ -104,7 +105,7 @@ async def _forget_idle_residents(session: AsyncSession, cutoff: datetime) -> int
     (/xoa_du_lieu): their chat id, name, area and progress go, their closed feedback stays
     anonymised. At most IDLE_BATCH a day, so one run stays short."""
     open_feedback = select(Feedback.user_id).where(
-        Feedback.user_id.is_not(None), Feedback.status.not_in(("answered", "resolved"))
+        Feedback.user_id.is_not(None), fq.awaiting_answer()
     )
     idle = await session.scalars(
         select(User.id)

@@ -8,13 +8,28 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Feedback, FeedbackEvent, Outbox, Rating, utcnow
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud without doubt
+# The ward has answered: no longer waiting, never overdue (one rule for the inbox, the CSV,
+# the metrics and retention).
+ANSWERED = ("answered", "resolved")
+
+
+def awaiting_answer() -> ColumnElement[bool]:
+    """A phản ánh still waiting for the ward's answer (SQL condition)."""
+    return Feedback.status.not_in(ANSWERED)
+
+
+def overdue(feedback: Feedback, now: datetime) -> bool:
+    """Past its due time and still waiting for the ward's answer."""
+    return feedback.expected_datetime < now and feedback.status not in ANSWERED
+
+
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
@@ -163,7 +178,7 @@ async def set_status(
     feedback.status, feedback.updated_datetime = status, now
     if note:
         feedback.status_notes = note
-    if status in ("answered", "resolved") and feedback.first_answered_at is None:
+    if status in ANSWERED and feedback.first_answered_at is None:
         feedback.first_answered_at = now
     if status == "resolved":
         feedback.resolved_at = now

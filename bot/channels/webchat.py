@@ -196,4 +196,3 @@ def add_routes(app: web.Application, webchat: WebChat) -> None:
     app.router.add_post("/api/chat", webchat.chat)
     app.router.add_get("/api/chat/updates", webchat.updates)
     app.router.add_route("OPTIONS", "/api/chat", webchat.preflight)
-

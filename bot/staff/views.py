@@ -58,9 +58,7 @@ def _filtered(request: web.Request):
     if announcement is not None:  # residents' questions about one announcement
         stmt = stmt.where(Feedback.announcement_id == announcement)
     if q.get("overdue"):
-        stmt = stmt.where(
-            Feedback.expected_datetime < utcnow(), Feedback.status.notin_(["answered", "resolved"])
-        )
+        stmt = stmt.where(Feedback.expected_datetime < utcnow(), fq.awaiting_answer())
     if q.get("q"):
         like = f"%{q['q'][:100]}%"
         stmt = stmt.where(
@@ -122,7 +120,7 @@ async def export_csv(
         ]
     )
     for f in rows:
-        overdue = f.expected_datetime < now and f.status not in ("answered", "resolved")
+        overdue = fq.overdue(f, now)
         write(
             [
                 f.service_request_id,
@@ -195,8 +193,7 @@ async def detail(
         "canned": list(
             (await db.execute(select(CannedReply).order_by(CannedReply.title))).scalars()
         ),
-        "overdue": feedback.expected_datetime < utcnow()
-        and feedback.status not in ("answered", "resolved"),
+        "overdue": fq.overdue(feedback, utcnow()),
     }
     return aiohttp_jinja2.render_template("detail.html", request, context)
 
