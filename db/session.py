@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import re
 import sys
@@ -139,6 +140,7 @@ async def upgrade(engine: AsyncEngine, revision: str = "head", schema: str | Non
         await conn.run_sync(_upgrade, revision)
 
 
+@functools.cache  # read once per process: every ward start asks
 def head_revision(versions: Path = MIGRATIONS_DIR / "versions") -> str:
     """The newest revision: the one no migration names as its down_revision (our history is
     one line; tests/test_storage.py checks this against Alembic's own answer)."""

@@ -236,14 +236,19 @@ def test_bodies_too_deep_or_with_lone_surrogates_are_read_safely() -> None:
     assert read_json('{"text": "a\\ud800b"}') == {"text": "a?b"}
 
 
-async def test_console_forms_with_words_for_ids_get_a_4xx(client: TestClient) -> None:
+async def staff_file_a_report(client: TestClient) -> tuple[str, str]:
+    """A staff member types in a phản ánh: their CSRF token and the record's code."""
     csrf = await login(client, "binh")
     await client.post(
         "/staff/feedback/new",
         data={"csrf": csrf, "category": "khac", "description": "Đèn đường hỏng ở tổ 3"},
     )
     exported = (await (await client.get("/staff/export.csv")).read()).decode("utf-8-sig")
-    code = list(csv.reader(io.StringIO(exported)))[1][0]
+    return csrf, list(csv.reader(io.StringIO(exported)))[1][0]
+
+
+async def test_console_forms_with_words_for_ids_get_a_4xx(client: TestClient) -> None:
+    csrf, code = await staff_file_a_report(client)
     for staff_id in ("abc", "²", "9" * 40, ""):
         assigned = await client.post(
             f"/staff/feedback/{code}/assign", data={"csrf": csrf, "staff_id": staff_id}
@@ -429,13 +434,7 @@ async def test_telegram_sends_only_what_is_handled_and_edits_are_not_answered_ag
 
 
 async def test_a_long_staff_reply_is_sent_whole_or_refused_never_cut(client: TestClient) -> None:
-    csrf = await login(client, "binh")
-    await client.post(
-        "/staff/feedback/new",
-        data={"csrf": csrf, "category": "khac", "description": "Đèn đường hỏng ở tổ 3"},
-    )
-    exported = (await (await client.get("/staff/export.csv")).read()).decode("utf-8-sig")
-    code = list(csv.reader(io.StringIO(exported)))[1][0]
+    csrf, code = await staff_file_a_report(client)
     long = ("Phường đã kiểm tra và sẽ sửa trong tuần. " * 70).strip()  # about 2,900 characters
     sent = await client.post(
         f"/staff/feedback/{code}/reply", data={"csrf": csrf, "text": long}, allow_redirects=False

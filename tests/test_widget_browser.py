@@ -72,16 +72,22 @@ async def test_widget_is_usable_with_the_keyboard_alone(site: str, browser) -> N
     await page.screenshot(path=str(ARTIFACTS / "widget-desktop-closed.png"))
 
 
+async def open_widget(browser, url: str):
+    """A phone-sized page with the widget open and greeted: the page and the visitor's id."""
+    page = await browser.new_page(viewport={"width": 390, "height": 844})
+    await page.goto(url + "/")
+    await page.locator("button.bubble").click()
+    await page.get_by_text("Xin chào! Mình là trợ lý").wait_for()
+    visitor = await page.evaluate(
+        "JSON.parse(localStorage.getItem(Object.keys(localStorage)[0])).user"
+    )
+    return page, visitor
+
+
 async def test_a_staff_answer_appears_in_the_widget(tmp_path: Path, browser) -> None:
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/answer.sqlite3"))
     async with serve(app) as url:
-        page = await browser.new_page(viewport={"width": 390, "height": 844})
-        await page.goto(url + "/")
-        await page.locator("button.bubble").click()
-        await page.get_by_text("Xin chào! Mình là trợ lý").wait_for()
-        visitor = await page.evaluate(
-            "JSON.parse(localStorage.getItem(Object.keys(localStorage)[0])).user"
-        )
+        page, visitor = await open_widget(browser, url)
         async with app[DEPS].sessions() as session, session.begin():
             await fq.enqueue(
                 session,
@@ -101,13 +107,7 @@ async def test_a_picture_sent_to_a_visitor_shows_in_the_widget(tmp_path: Path, b
     (a relative address is the assistant's own), not a bare link or nothing."""
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/picture.sqlite3"))
     async with serve(app) as url:
-        page = await browser.new_page(viewport={"width": 390, "height": 844})
-        await page.goto(url + "/")
-        await page.locator("button.bubble").click()
-        await page.get_by_text("Xin chào! Mình là trợ lý").wait_for()
-        visitor = await page.evaluate(
-            "JSON.parse(localStorage.getItem(Object.keys(localStorage)[0])).user"
-        )
+        page, visitor = await open_widget(browser, url)
         async with app[DEPS].sessions() as session, session.begin():
             contest = Contest(
                 title="Tìm hiểu chuyển đổi số", starts_at=utcnow() - timedelta(days=2),

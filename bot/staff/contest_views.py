@@ -187,12 +187,14 @@ def _values_of(contest: Contest | None) -> dict[str, Any]:
     }
 
 
-# The model's defaults, for a contest not yet stored (column defaults apply only on insert).
-INTEGRITY_DEFAULTS = {
-    "reveal_after_close": True,
-    "min_seconds_per_answer": 2,
-    "web_attempts_per_device": 2,
-    "web_attempts_per_address": 20,
+INTEGRITY_DEFAULTS = {  # the model's own defaults (they apply only on insert)
+    name: Contest.__table__.c[name].default.arg
+    for name in (
+        "reveal_after_close",
+        "min_seconds_per_answer",
+        "web_attempts_per_device",
+        "web_attempts_per_address",
+    )
 }
 LIMITS = {  # field: (label, largest value)
     "min_seconds_per_answer": ("Số giây tối thiểu cho một câu", 60),

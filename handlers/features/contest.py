@@ -65,9 +65,10 @@ async def entry(turn: Turn) -> Response:
 
 
 async def _reviewable(turn: Turn, now: datetime) -> list[Contest]:
-    learner = await lq.learner_of(turn.session, turn.user)
+    if turn.user.learner_id is None:  # never took part: no learner to make just to look
+        return []
     since = now - timedelta(days=REVIEW_DAYS)
-    return await cq.reviewable(turn.session, learner.id, now, since)
+    return await cq.reviewable(turn.session, turn.user.learner_id, now, since)
 
 
 def _review_button(contest: Contest) -> Button:
