@@ -6,6 +6,7 @@ and closed in a cleanup context, so nothing runs at import time.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -47,6 +48,7 @@ from bot.wards import WardSite, ward_sites
 from bot.web import observability, security
 from bot.wiring import core
 from db.session import Engines
+from handlers.workdays import warm_calendar
 
 log = logging.getLogger("bot")
 
@@ -80,6 +82,7 @@ async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
     settings, metrics = app[SETTINGS], app[METRICS]
     ward = app[WARD_ID]
     engine = app[ENGINES].get(settings.database_url) if ENGINES in app else None
+    warming = asyncio.create_task(warm_calendar())
     async with core(settings, observe=partial(metrics.observe, ward), engine=engine) as deps:
         app[DEPS] = deps
         app[INBOX] = Inbox(deps.sessions, workers=settings.inbox_workers)
@@ -95,6 +98,7 @@ async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
             housekeeping=partial(apply_retention, deps.sessions, settings.retention_days),
         )
         yield
+    await warming
 
 
 async def _inbox_ctx(app: web.Application) -> AsyncIterator[None]:
