@@ -16,7 +16,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-async def wait_ready(url: str, within: float = 90) -> None:
+async def wait_ready(url: str, within: float = 300) -> None:
     """Until GET `url` (a /readyz) reports Telegram connected."""
     deadline = time.monotonic() + within
     async with aiohttp.ClientSession() as session:
