@@ -16,6 +16,10 @@ from db.models import Announcement, Feedback, Outbox, Subscription, User, UTCDat
 from db.queries import insert_for
 
 KIND = "announcement"
+# Outbox statuses as the console groups them: reached the resident, still going, given up.
+DELIVERED = ("sent", "awaiting_pickup")
+WAITING = ("pending", "sending")
+FAILED = ("failed", "blocked", "undeliverable")
 # The message for one channel: {"text": ..., "buttons": [{"title", "payload"}], "image_url": ...}
 Render = Callable[[Announcement, str], dict[str, Any]]
 
@@ -111,6 +115,60 @@ async def recent(session: AsyncSession, limit: int = 100) -> list[Announcement]:
     return list(rows.scalars())
 
 
+async def latest_runs(
+    session: AsyncSession, series_id: int, limit: int = 20
+) -> list[Announcement]:
+    """The latest runs of a repeating announcement, newest first."""
+    rows = await session.execute(
+        select(Announcement)
+        .where(Announcement.series_id == series_id)
+        .order_by(Announcement.id.desc())
+        .limit(limit)
+    )
+    return list(rows.scalars())
+
+
+async def delivery_counts(
+    session: AsyncSession, announcement_ids: Sequence[int]
+) -> dict[int, dict[str, int]]:
+    """Delivered / failed / waiting messages per announcement, in one GROUP BY."""
+    counts = {i: {"delivered": 0, "failed": 0, "waiting": 0} for i in announcement_ids}
+    if not announcement_ids:
+        return counts
+    rows = await session.execute(
+        select(Outbox.announcement_id, Outbox.status, func.count())
+        .where(Outbox.announcement_id.in_(announcement_ids))
+        .group_by(Outbox.announcement_id, Outbox.status)
+    )
+    for announcement_id, status, count in rows.all():
+        if status in DELIVERED:
+            counts[announcement_id]["delivered"] += count
+        elif status in FAILED:
+            counts[announcement_id]["failed"] += count
+        elif status in WAITING:
+            counts[announcement_id]["waiting"] += count
+    return counts
+
+
+async def reply_codes(session: AsyncSession, announcement_id: int, limit: int = 20) -> list[str]:
+    """Tracking codes of the phản ánh residents sent in reply to it, newest first."""
+    rows = await session.execute(
+        select(Feedback.service_request_id)
+        .where(Feedback.announcement_id == announcement_id)
+        .order_by(Feedback.id.desc())
+        .limit(limit)
+    )
+    return list(rows.scalars())
+
+
+async def known_areas(session: AsyncSession, limit: int = 300) -> list[str]:
+    """Areas residents have given, alphabetically, to suggest when targeting."""
+    rows = await session.execute(
+        select(User.area).where(User.area.is_not(None)).distinct().order_by(User.area).limit(limit)
+    )
+    return [area for area in rows.scalars() if area]
+
+
 async def claim(session: AsyncSession, announcement_id: int, now: datetime) -> bool:
     """Move an approved announcement to "sending"; False when another process got there
     first (a guarded UPDATE: one winner on SQLite and PostgreSQL alike)."""
@@ -184,11 +242,11 @@ class Stats:
 
     @property
     def waiting(self) -> int:
-        return self.by_status.get("pending", 0) + self.by_status.get("sending", 0)
+        return sum(self.by_status.get(status, 0) for status in WAITING)
 
     @property
     def delivered(self) -> int:
-        return self.by_status.get("sent", 0) + self.by_status.get("awaiting_pickup", 0)
+        return sum(self.by_status.get(status, 0) for status in DELIVERED)
 
 
 async def stats(session: AsyncSession, announcement_id: int) -> Stats:

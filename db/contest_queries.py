@@ -7,10 +7,11 @@ import hashlib
 import hmac
 import random
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.areas import area_key
@@ -20,6 +21,11 @@ from db.models import Contest, ContestAttempt, ContestQuestion, utcnow
 
 FLAG_FAST = "Trả lời quá nhanh"
 FLAG_SAME_NAME = "Trùng họ tên và đơn vị với bài khác"
+
+
+def finished_in(contest_id: int) -> tuple[ColumnElement[bool], ...]:
+    """The attempts of this contest that were finished (SQL conditions)."""
+    return ContestAttempt.contest_id == contest_id, ContestAttempt.finished_at.is_not(None)
 
 
 async def open_contests(session: AsyncSession, now: datetime | None = None) -> list[Contest]:
@@ -39,6 +45,69 @@ async def questions(session: AsyncSession, contest_id: int) -> list[ContestQuest
         .where(ContestQuestion.contest_id == contest_id)
         .order_by(ContestQuestion.position, ContestQuestion.id)
     )
+    return list(rows.scalars())
+
+
+async def recent(session: AsyncSession, limit: int = 200) -> list[Contest]:
+    """The newest contests first, published or not (the console's list)."""
+    rows = await session.execute(select(Contest).order_by(Contest.id.desc()).limit(limit))
+    return list(rows.scalars())
+
+
+async def titles_not_over(session: AsyncSession, now: datetime) -> list[tuple[int, str]]:
+    """(id, title) of contests not over yet, published or not, in the order they were made."""
+    rows = await session.execute(
+        select(Contest.id, Contest.title).where(Contest.ends_at > now).order_by(Contest.id)
+    )
+    return [(contest_id, title) for contest_id, title in rows.all()]
+
+
+async def question_counts(session: AsyncSession, contest_ids: Sequence[int]) -> dict[int, int]:
+    """contest id -> how many questions its bank has (contests without any are left out)."""
+    rows = await session.execute(
+        select(ContestQuestion.contest_id, func.count())
+        .where(ContestQuestion.contest_id.in_(contest_ids))
+        .group_by(ContestQuestion.contest_id)
+    )
+    return {contest_id: int(n) for contest_id, n in rows.all()}
+
+
+async def last_position(session: AsyncSession, contest_id: int) -> int:
+    """The position of the bank's last question (0 for an empty bank)."""
+    last = await session.scalar(
+        select(func.max(ContestQuestion.position)).where(ContestQuestion.contest_id == contest_id)
+    )
+    return last or 0
+
+
+async def delete_questions(session: AsyncSession, contest_id: int) -> None:
+    """Empty the contest's question bank (an import that replaces it)."""
+    await session.execute(delete(ContestQuestion).where(ContestQuestion.contest_id == contest_id))
+
+
+async def attempt_counts(
+    session: AsyncSession, contest_ids: Sequence[int]
+) -> dict[int, tuple[int, int]]:
+    """contest id -> (attempts started, attempts finished); contests without any are left out."""
+    rows = await session.execute(
+        select(ContestAttempt.contest_id, func.count(), func.count(ContestAttempt.finished_at))
+        .where(ContestAttempt.contest_id.in_(contest_ids))
+        .group_by(ContestAttempt.contest_id)
+    )
+    return {contest_id: (int(started), int(done)) for contest_id, started, done in rows.all()}
+
+
+async def started_count(session: AsyncSession, contest_id: int) -> int:
+    """How many attempts have started (finished or not): any of them freezes the bank."""
+    count = await session.scalar(
+        select(func.count()).where(ContestAttempt.contest_id == contest_id)
+    )
+    return int(count or 0)
+
+
+async def finished_attempts(session: AsyncSession, contest_id: int) -> list[ContestAttempt]:
+    """Every finished attempt of the contest, in no particular order (the results workbook)."""
+    rows = await session.execute(select(ContestAttempt).where(*finished_in(contest_id)))
     return list(rows.scalars())
 
 
@@ -167,7 +236,7 @@ class GroupStanding:
 
 async def leaderboard(session: AsyncSession, contest: Contest, limit: int = 100) -> list[Standing]:
     """Finished attempts: highest score first, then the fastest; each with its flags."""
-    finished = (ContestAttempt.contest_id == contest.id, ContestAttempt.finished_at.is_not(None))
+    finished = finished_in(contest.id)
     rows = await session.execute(
         select(
             ContestAttempt.name,
@@ -212,11 +281,7 @@ async def by_affiliation(session: AsyncSession, contest_id: int) -> list[GroupSt
             func.avg(ContestAttempt.score),
             func.max(ContestAttempt.score),
         )
-        .where(
-            ContestAttempt.contest_id == contest_id,
-            ContestAttempt.finished_at.is_not(None),
-            ContestAttempt.affiliation.is_not(None),
-        )
+        .where(*finished_in(contest_id), ContestAttempt.affiliation.is_not(None))
         .group_by(key)
         .order_by(func.avg(ContestAttempt.score).desc(), func.count().desc())
     )

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Feedback, FeedbackEvent, Outbox, Rating, utcnow
+from db.models import (
+    CannedReply,
+    Feedback,
+    FeedbackEvent,
+    Interaction,
+    Outbox,
+    Rating,
+    utcnow,
+)
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud without doubt
 # The ward has answered: no longer waiting, never overdue (one rule for the inbox, the CSV,
@@ -194,3 +203,82 @@ async def set_status(
             created_at=now,
         )
     )
+
+
+# --- the console's inbox --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """What the console's inbox is narrowed to; an empty field does not narrow it."""
+
+    status: str = ""
+    category: str = ""  # a service code
+    channel: str = ""
+    announcement_id: int | None = None  # residents' questions about one announcement
+    overdue: bool = False
+    search: str = ""  # part of the text, the tracking code or the area
+
+
+def _inbox_statement(filters: InboxFilter, now: datetime) -> Select[tuple[Feedback]]:
+    stmt = select(Feedback).order_by(Feedback.requested_datetime.desc())
+    if filters.status:
+        stmt = stmt.where(Feedback.status == filters.status)
+    if filters.category:
+        stmt = stmt.where(Feedback.service_code == filters.category)
+    if filters.channel:
+        stmt = stmt.where(Feedback.channel == filters.channel)
+    if filters.announcement_id is not None:
+        stmt = stmt.where(Feedback.announcement_id == filters.announcement_id)
+    if filters.overdue:
+        stmt = stmt.where(Feedback.expected_datetime < now, awaiting_answer())
+    if filters.search:
+        like = f"%{filters.search}%"
+        stmt = stmt.where(
+            or_(
+                Feedback.description.ilike(like),
+                Feedback.service_request_id.ilike(like),
+                Feedback.area.ilike(like),
+            )
+        )
+    return stmt
+
+
+async def inbox(
+    session: AsyncSession, filters: InboxFilter, now: datetime, limit: int | None = None
+) -> list[Feedback]:
+    """Records passing the filters, newest first (`limit` None: all, for the CSV export)."""
+    stmt = _inbox_statement(filters, now)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def trail(
+    session: AsyncSession, feedback_id: int
+) -> list[tuple[FeedbackEvent, Outbox | None]]:
+    """A record's audit events in order, each with the message it sent (if any)."""
+    rows = await session.execute(
+        select(FeedbackEvent, Outbox)
+        .outerjoin(Outbox, FeedbackEvent.outbox_id == Outbox.id)
+        .where(FeedbackEvent.feedback_id == feedback_id)
+        .order_by(FeedbackEvent.id)
+    )
+    return [(event, outbox) for event, outbox in rows.all()]
+
+
+async def conversation(session: AsyncSession, user_id: int, limit: int = 30) -> list[Interaction]:
+    """The resident's last messages in and out, oldest first (beside the record)."""
+    rows = await session.execute(
+        select(Interaction)
+        .where(Interaction.user_id == user_id)
+        .order_by(Interaction.id.desc())
+        .limit(limit)
+    )
+    return list(rows.scalars())[::-1]
+
+
+async def canned_replies(session: AsyncSession) -> list[CannedReply]:
+    """The ward's ready-made replies, by title."""
+    rows = await session.execute(select(CannedReply).order_by(CannedReply.title))
+    return list(rows.scalars())

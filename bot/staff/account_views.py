@@ -16,17 +16,15 @@ from datetime import timedelta
 
 import aiohttp_jinja2
 from aiohttp import web
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from bot.keys import TELEGRAM
 from bot.staff.common import WAKE_OUTBOX, db_of, see_other
 from db import feedback_queries as fq
-from db.models import Outbox, StaffSession, StaffUser, utcnow
+from db import staff_queries as sq
+from db.models import StaffSession, StaffUser, utcnow
 
 TELEGRAM_ID = re.compile(r"\d{1,20}")
 CODE = re.compile(r"\d{6}")
-CODE_KIND = "staff_code"
 CODE_LIFETIME = timedelta(minutes=10)
 CODE_TRIES = 5
 UNDELIVERED = frozenset({"failed", "blocked", "undeliverable"})  # bot/delivery.py
@@ -76,12 +74,7 @@ def _pending(user: StaffUser) -> bool:
 async def _code_undelivered(request: web.Request, user: StaffUser) -> bool:
     """The latest code message to that chat could not be sent (the bot was never started
     there, or was blocked)."""
-    status = await db_of(request).scalar(
-        select(Outbox.status)
-        .where(Outbox.kind == CODE_KIND, Outbox.user_ref == user.telegram_pending_id)
-        .order_by(Outbox.id.desc())
-        .limit(1)
-    )
+    status = await sq.latest_code_status(db_of(request), user.telegram_pending_id)
     return status in UNDELIVERED
 
 
@@ -98,7 +91,7 @@ async def link_telegram(
     unlinks at once."""
     value = str((await request.post()).get("telegram_user_id", "")).strip()
     if not value:
-        _forget_code(user)
+        sq.forget_code(user)
         user.telegram_user_id = None
         return see_other("/staff/account?done=unlinked")
     if not TELEGRAM_ID.fullmatch(value):
@@ -119,7 +112,7 @@ async def link_telegram(
         "Nhập mã này trên trang cán bộ phường trong 10 phút. Nếu bạn không yêu cầu, "
         "hãy bỏ qua tin này."
     )
-    await fq.enqueue(db_of(request), "telegram", value, text, CODE_KIND)
+    await fq.enqueue(db_of(request), "telegram", value, text, sq.CODE_KIND)
     request[WAKE_OUTBOX] = True
     return see_other("/staff/account?done=sent")
 
@@ -130,7 +123,7 @@ async def confirm_telegram(
     """POST /staff/account/telegram-code (code): the code sent to the chat links it."""
     code = re.sub(r"\s", "", str((await request.post()).get("code", "")))[:20]
     if not _pending(user):
-        _forget_code(user)
+        sq.forget_code(user)
         error = (
             "Mã đã hết hạn hoặc chưa được gửi. Bạn nhập lại mã người dùng Telegram để nhận mã mới."
         )
@@ -141,7 +134,7 @@ async def confirm_telegram(
     if not right:
         user.telegram_code_tries += 1
         if user.telegram_code_tries >= CODE_TRIES:
-            _forget_code(user)
+            sq.forget_code(user)
             error = f"Mã chưa đúng {CODE_TRIES} lần. Bạn xin mã mới giúp nhé."
         else:
             left = CODE_TRIES - user.telegram_code_tries
@@ -151,32 +144,13 @@ async def confirm_telegram(
     if await _taken(request, user, chat or ""):
         return await _page(request, user, staff_session, TAKEN)
     db = db_of(request)
-    try:
-        async with db.begin_nested():  # a colleague may link the same id at the same moment
-            user.telegram_user_id = chat
-            _forget_code(user)
-    except IntegrityError:
-        await db.refresh(user)
-        await db.refresh(staff_session)
+    if not await sq.link_telegram(db, user, chat or ""):  # a colleague linked it meanwhile
+        await db.refresh(staff_session)  # the page reads it after the savepoint's rollback
         return await _page(request, user, staff_session, TAKEN)
     # The code has done its job: it is not kept in the sent messages either.
-    await db.execute(
-        update(Outbox)
-        .where(Outbox.kind == CODE_KIND, Outbox.user_ref == chat, Outbox.status != "pending")
-        .values(text="")
-    )
+    await sq.blank_sent_codes(db, chat)
     return see_other("/staff/account?done=linked")
 
 
 async def _taken(request: web.Request, user: StaffUser, chat: str) -> bool:
-    found = await db_of(request).scalar(
-        select(StaffUser.id).where(StaffUser.telegram_user_id == chat, StaffUser.id != user.id)
-    )
-    return found is not None
-
-
-def _forget_code(user: StaffUser) -> None:
-    user.telegram_pending_id = None
-    user.telegram_code_hash = None
-    user.telegram_code_expires = None
-    user.telegram_code_tries = 0
+    return await sq.telegram_id_taken(db_of(request), chat, user.id)

@@ -11,7 +11,6 @@ from typing import Any
 
 from aiohttp import web
 from multidict import MultiDictProxy
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import announcements as flow
@@ -20,16 +19,9 @@ from bot.keys import DEPS
 from bot.staff import common
 from bot.staff.common import WAKE_SCHEDULER, db_of, see_other
 from db import announcement_queries as aq
-from db.models import (
-    Announcement,
-    Contest,
-    Feedback,
-    Outbox,
-    StaffSession,
-    StaffUser,
-    User,
-    utcnow,
-)
+from db import contest_queries as cq
+from db import staff_queries as sq
+from db.models import Announcement, StaffSession, StaffUser, utcnow
 from handlers import announcement_card as card
 from handlers.actions import number_arg
 from handlers.features.subscriptions import TOPICS
@@ -42,7 +34,6 @@ DONE_MESSAGES = {  # fixed texts picked by ?done=, so a link cannot put words on
     "approved": "Đã duyệt. Thông báo sẽ đi ngay, hoặc đúng giờ đã hẹn.",
     "cancelled": "Đã hủy thông báo.",
 }
-FAILED = ("failed", "blocked", "undeliverable")
 NOT_QUEUED = ("draft", "submitted", "approved")  # an audience estimate still makes sense
 
 
@@ -93,8 +84,8 @@ async def _names(db: AsyncSession, actors: list[str | None]) -> dict[str, str]:
     usernames = [a.removeprefix("staff:") for a in actors if a and a.startswith("staff:")]
     if not usernames:
         return {}
-    rows = await db.execute(select(StaffUser).where(StaffUser.username.in_(usernames)))
-    return {f"staff:{u.username}": f"{u.display_name} ({u.username})" for u in rows.scalars()}
+    accounts = await sq.by_usernames(db, usernames)
+    return {f"staff:{u.username}": f"{u.display_name} ({u.username})" for u in accounts}
 
 
 def _page(
@@ -112,35 +103,13 @@ def _page(
 # --- the list --------------------------------------------------------------------------------
 
 
-async def _counts(db: AsyncSession, ids: list[int]) -> dict[int, dict[str, int]]:
-    """Delivered / failed / waiting per announcement, in one GROUP BY."""
-    counts: dict[int, dict[str, int]] = {
-        i: {"delivered": 0, "failed": 0, "waiting": 0} for i in ids
-    }
-    if not ids:
-        return counts
-    rows = await db.execute(
-        select(Outbox.announcement_id, Outbox.status, func.count())
-        .where(Outbox.announcement_id.in_(ids))
-        .group_by(Outbox.announcement_id, Outbox.status)
-    )
-    for announcement_id, status, count in rows.all():
-        if status in ("sent", "awaiting_pickup"):
-            counts[announcement_id]["delivered"] += count
-        elif status in FAILED:
-            counts[announcement_id]["failed"] += count
-        elif status in ("pending", "sending"):
-            counts[announcement_id]["waiting"] += count
-    return counts
-
-
 async def index(
     request: web.Request, user: StaffUser, staff_session: StaffSession
 ) -> web.Response:
     """GET /staff/announcements: the newest first, with their delivery figures."""
     db = db_of(request)
     rows = await aq.recent(db, 100)
-    counts = await _counts(db, [a.id for a in rows if a.queued_at is not None])
+    counts = await aq.delivery_counts(db, [a.id for a in rows if a.queued_at is not None])
     return _page(
         request,
         "announcements.html",
@@ -252,18 +221,14 @@ async def _form(
     values: dict[str, Any],
     error: str | None = None,
 ) -> web.Response:
-    areas = await db_of(request).execute(
-        select(User.area).where(User.area.is_not(None)).distinct().order_by(User.area).limit(300)
-    )
+    areas = await aq.known_areas(db_of(request), 300)
     repeats = {key: label for key, (_, label) in PRESETS.items()}
     invites = {
         f"course:{course.id}": f"Khóa học: {course.title}"
         for course in request.app[DEPS].catalogue.courses.values()
     }
-    contests = await db_of(request).execute(
-        select(Contest.id, Contest.title).where(Contest.ends_at > utcnow()).order_by(Contest.id)
-    )
-    invites.update({f"contest:{i}": f"Cuộc thi: {title}" for i, title in contests.all()})
+    contests = await cq.titles_not_over(db_of(request), utcnow())
+    invites.update({f"contest:{i}": f"Cuộc thi: {title}" for i, title in contests})
     if values["repeat"] and values["repeat"] not in repeats:
         repeats[values["repeat"]] = values["repeat"]  # a rule set from the command line
     return _page(
@@ -277,7 +242,7 @@ async def _form(
         error=error,
         channels=card.CHANNELS,
         repeats=repeats,
-        known_areas=[a for a in areas.scalars() if a],
+        known_areas=areas,
         max_text=MAX_TEXT,
         invites=invites,
     )
@@ -357,13 +322,8 @@ def _previews(announcement: Announcement, ward_name: str) -> list[dict[str, Any]
 
 async def _runs(db: AsyncSession, series: Announcement) -> list[tuple[Announcement, aq.Stats]]:
     """The latest runs of a series, each with its figures."""
-    rows = await db.execute(
-        select(Announcement)
-        .where(Announcement.series_id == series.id)
-        .order_by(Announcement.id.desc())
-        .limit(20)
-    )
-    return [(run, await aq.stats(db, run.id)) for run in rows.scalars()]
+    runs = await aq.latest_runs(db, series.id, 20)
+    return [(run, await aq.stats(db, run.id)) for run in runs]
 
 
 async def _detail(
@@ -380,13 +340,7 @@ async def _detail(
         audience = await _queuer(request).audience(db, announcement)
     replies: list[str] = []
     if user.role == "admin":  # only feedback roles may open the replies themselves
-        rows = await db.execute(
-            select(Feedback.service_request_id)
-            .where(Feedback.announcement_id == announcement.id)
-            .order_by(Feedback.id.desc())
-            .limit(20)
-        )
-        replies = list(rows.scalars())
+        replies = await aq.reply_codes(db, announcement.id, 20)
     return _page(
         request,
         "announcement_detail.html",

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.inbound import same_secret
 from db import locks
+from db import staff_queries as sq
 from db.models import LoginAttempt, StaffSession, StaffUser, utcnow
 
 ROLES = ("admin", "staff", "tech_team")
@@ -72,27 +72,16 @@ async def add_staff(
     return user
 
 
-async def _failures(session: AsyncSession, key: str) -> tuple[int, datetime | None]:
-    since = utcnow() - FAILURE_WINDOW
-    count, last = (
-        await session.execute(
-            select(func.count(), func.max(LoginAttempt.created_at)).where(
-                LoginAttempt.key == key, LoginAttempt.created_at >= since
-            )
-        )
-    ).one()
-    return int(count or 0), last
-
-
 async def refusal(session: AsyncSession, address: str, username: str) -> str | None:
     """Why this sign-in may not be tried now (None: it may); call first in the transaction
     that checks the password and records a failure."""
     address_key, account_key = f"ip:{address}", f"user:{username}"
     # Counting the failures, checking the password and recording a failure: one step.
     await locks.hold(session, [address_key, account_key])
-    if (await _failures(session, address_key))[0] >= MAX_FAILURES:
+    since = utcnow() - FAILURE_WINDOW
+    if (await sq.failures_since(session, address_key, since))[0] >= MAX_FAILURES:
         return LOCKED_ADDRESS
-    count, last = await _failures(session, account_key)
+    count, last = await sq.failures_since(session, account_key, since)
     if count >= MAX_FAILURES and last is not None and utcnow() - last < ACCOUNT_DELAY:
         return SLOWED_ACCOUNT
     return None
@@ -104,11 +93,7 @@ async def record_failure(session: AsyncSession, keys: list[str]) -> None:
 
 async def authenticate(session: AsyncSession, username: str, password: str) -> StaffUser | None:
     """The active account with these credentials, or None."""
-    user = (
-        await session.execute(
-            select(StaffUser).where(StaffUser.username == username.strip().lower())
-        )
-    ).scalar_one_or_none()
+    user = await sq.by_username(session, username.strip().lower())
     if user is None or not user.active:
         verify_password(_DUMMY, password)  # same work either way: no username probing
         return None
@@ -150,7 +135,8 @@ async def load_session(session: AsyncSession, token: str) -> tuple[StaffUser, St
 
 
 async def end_session(session: AsyncSession, token: str) -> None:
-    await session.execute(delete(StaffSession).where(StaffSession.token_hash == _digest(token)))
+    """Sign out: the session stored for this cookie token is deleted."""
+    await sq.end_session(session, _digest(token))
 
 
 _DUMMY = hash_password("not-a-real-password-0")

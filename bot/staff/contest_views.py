@@ -14,7 +14,6 @@ from typing import Any
 
 from aiohttp import web
 from multidict import MultiDictProxy
-from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.contests import bank
@@ -22,7 +21,7 @@ from bot.report import text
 from bot.staff import common
 from bot.staff.common import CHANNEL_LABELS, CONTESTS_CHANGED, db_of, see_other
 from db import contest_queries as cq
-from db.models import Contest, ContestAttempt, ContestQuestion, StaffSession, StaffUser, utcnow
+from db.models import Contest, ContestQuestion, StaffSession, StaffUser, utcnow
 from handlers.actions import number_arg
 from handlers.workdays import VIETNAM
 
@@ -99,25 +98,6 @@ def _page(
     return common.page(request, template, user, staff_session, status, **context)
 
 
-async def _question_counts(db: AsyncSession, ids: list[int]) -> dict[int, int]:
-    rows = await db.execute(
-        select(ContestQuestion.contest_id, func.count())
-        .where(ContestQuestion.contest_id.in_(ids))
-        .group_by(ContestQuestion.contest_id)
-    )
-    return {contest_id: int(n) for contest_id, n in rows.all()}
-
-
-async def _attempt_counts(db: AsyncSession, ids: list[int]) -> dict[int, tuple[int, int]]:
-    """contest id -> (started, finished)."""
-    rows = await db.execute(
-        select(ContestAttempt.contest_id, func.count(), func.count(ContestAttempt.finished_at))
-        .where(ContestAttempt.contest_id.in_(ids))
-        .group_by(ContestAttempt.contest_id)
-    )
-    return {contest_id: (int(started), int(done)) for contest_id, started, done in rows.all()}
-
-
 # --- the list --------------------------------------------------------------------------------
 
 
@@ -126,9 +106,7 @@ async def index(
 ) -> web.Response:
     """GET /staff/contests: the newest first, with their questions and participants."""
     db = db_of(request)
-    rows = list(
-        (await db.execute(select(Contest).order_by(Contest.id.desc()).limit(200))).scalars()
-    )
+    rows = await cq.recent(db, 200)
     ids = [c.id for c in rows]
     now = utcnow()
     return _page(
@@ -137,8 +115,8 @@ async def index(
         user,
         staff_session,
         rows=rows,
-        questions=await _question_counts(db, ids) if ids else {},
-        attempts=await _attempt_counts(db, ids) if ids else {},
+        questions=await cq.question_counts(db, ids) if ids else {},
+        attempts=await cq.attempt_counts(db, ids) if ids else {},
         phase={c.id: _phase(c, now) for c in rows},
     )
 
@@ -348,12 +326,6 @@ def _blank_question() -> dict[str, Any]:
     return {"question": "", "options": ["", "", "", ""], "answer": "A", "explanation": ""}
 
 
-async def _started(db: AsyncSession, contest_id: int) -> int:
-    """How many have started (finished or not): any of them freezes the bank."""
-    count = await db.scalar(select(func.count()).where(ContestAttempt.contest_id == contest_id))
-    return int(count or 0)
-
-
 def _locked_message(started: int) -> str:
     return (
         f"Đã có {started} người bắt đầu làm bài nên không thể sửa bộ câu hỏi nữa: mỗi bài thi "
@@ -373,7 +345,7 @@ async def _detail(
     question_values: dict[str, Any] | None = None,
 ) -> web.Response:
     db = db_of(request)
-    started, finished = (await _attempt_counts(db, [contest.id])).get(contest.id, (0, 0))
+    started, finished = (await cq.attempt_counts(db, [contest.id])).get(contest.id, (0, 0))
     phase = _phase(contest, utcnow())
     standings = await cq.leaderboard(db, contest, limit=SHOWN)
     return _page(
@@ -413,7 +385,7 @@ async def _refuse_if_locked(
     request: web.Request, user: StaffUser, staff_session: StaffSession, contest: Contest
 ) -> web.Response | None:
     """409 with the reason once anyone has started; None while the bank may change."""
-    started = await _started(db_of(request), contest.id)
+    started = await cq.started_count(db_of(request), contest.id)
     if not started:
         return None
     return await _detail(
@@ -423,14 +395,12 @@ async def _refuse_if_locked(
 
 async def _append(db: AsyncSession, contest: Contest, rows: list[bank.QuestionRow]) -> None:
     """New questions after the existing ones, in the given order."""
-    last = await db.scalar(
-        select(func.max(ContestQuestion.position)).where(ContestQuestion.contest_id == contest.id)
-    )
+    last = await cq.last_position(db, contest.id)
     for offset, row in enumerate(rows, start=1):
         db.add(
             ContestQuestion(
                 contest_id=contest.id,
-                position=(last or 0) + offset,
+                position=last + offset,
                 question=row.question,
                 options=list(row.options),
                 answer=row.answer,
@@ -534,7 +504,7 @@ async def import_questions(
     assert isinstance(rows, list)
     db = db_of(request)
     if form.get("replace") == "on":
-        await db.execute(delete(ContestQuestion).where(ContestQuestion.contest_id == contest.id))
+        await cq.delete_questions(db, contest.id)
     await _append(db, contest, rows)
     return see_other(f"/staff/contests/{contest.id}?done=imported#questions")
 
@@ -558,17 +528,13 @@ async def results_xlsx(
     db = db_of(request)
     standings = await cq.leaderboard(db, contest, limit=EXPORT_LIMIT)
     groups = await cq.by_affiliation(db, contest.id)
-    attempts = await db.execute(
-        select(ContestAttempt).where(
-            ContestAttempt.contest_id == contest.id, ContestAttempt.finished_at.is_not(None)
-        )
-    )
+    attempts = await cq.finished_attempts(db, contest.id)
     body = await asyncio.to_thread(  # everything is loaded: the thread touches no database
         bank.export_results,
         contest,
         standings,
         groups,
-        list(attempts.scalars()),
+        attempts,
         channel_names=CHANNEL_LABELS,
         now=utcnow(),
     )

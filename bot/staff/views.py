@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 import aiohttp_jinja2
 from aiohttp import web
-from sqlalchemy import or_, select
 
 from bot.keys import DEPS
 from bot.safe_cells import csv_text
@@ -26,17 +25,8 @@ from bot.staff.common import (
 from bot.staff.ward_views import unfilled_count
 from db import feedback_queries as fq
 from db import question_queries as qq
-from db.models import (
-    CannedReply,
-    Feedback,
-    FeedbackEvent,
-    Interaction,
-    Outbox,
-    StaffSession,
-    StaffUser,
-    User,
-    utcnow,
-)
+from db import staff_queries as sq
+from db.models import CannedReply, Feedback, FeedbackEvent, StaffSession, StaffUser, User, utcnow
 from handlers.actions import number_arg
 from handlers.features.satisfaction import RESOLVED_QUESTION, rating_buttons
 from handlers.features.tracking import STATUS_LABELS
@@ -45,37 +35,24 @@ from handlers.workdays import due_at
 # --- the inbox -----------------------------------------------------------------------------
 
 
-def _filtered(request: web.Request):
+def _filters(request: web.Request) -> fq.InboxFilter:
+    """The inbox's filters from the address (the CSV link carries the same ones)."""
     q = request.query
-    stmt = select(Feedback).order_by(Feedback.requested_datetime.desc())
-    if q.get("status"):
-        stmt = stmt.where(Feedback.status == q["status"])
-    if q.get("category"):
-        stmt = stmt.where(Feedback.service_code == q["category"])
-    if q.get("channel"):
-        stmt = stmt.where(Feedback.channel == q["channel"])
-    announcement = number_arg(q.get("announcement", ""))
-    if announcement is not None:  # residents' questions about one announcement
-        stmt = stmt.where(Feedback.announcement_id == announcement)
-    if q.get("overdue"):
-        stmt = stmt.where(Feedback.expected_datetime < utcnow(), fq.awaiting_answer())
-    if q.get("q"):
-        like = f"%{q['q'][:100]}%"
-        stmt = stmt.where(
-            or_(
-                Feedback.description.ilike(like),
-                Feedback.service_request_id.ilike(like),
-                Feedback.area.ilike(like),
-            )
-        )
-    return stmt
+    return fq.InboxFilter(
+        status=q.get("status", ""),
+        category=q.get("category", ""),
+        channel=q.get("channel", ""),
+        announcement_id=number_arg(q.get("announcement", "")),
+        overdue=bool(q.get("overdue")),
+        search=q.get("q", "")[:100],
+    )
 
 
 async def inbox(
     request: web.Request, user: StaffUser, staff_session: StaffSession
 ) -> web.Response:
     """GET /staff/: feedback with filters."""
-    rows = list((await db_of(request).execute(_filtered(request).limit(200))).scalars())
+    rows = await fq.inbox(db_of(request), _filters(request), utcnow(), limit=200)
     context = {
         "user": user,
         "csrf": staff_session.csrf_token,
@@ -97,7 +74,7 @@ async def export_csv(
     request: web.Request, user: StaffUser, staff_session: StaffSession
 ) -> web.Response:
     """GET /staff/export.csv: the filtered list (no phone numbers)."""
-    rows = (await db_of(request).execute(_filtered(request))).scalars()
+    rows = await fq.inbox(db_of(request), _filters(request), utcnow())
     categories, now = categories_of(request), utcnow()
     out = io.StringIO()
     writer = csv.writer(out)
@@ -159,27 +136,9 @@ async def detail(
     """GET /staff/feedback/{code}: the record, the conversation, the trail, the reply box."""
     db = db_of(request)
     feedback = await _record(request)
-    events = (
-        await db.execute(
-            select(FeedbackEvent, Outbox)
-            .outerjoin(Outbox, FeedbackEvent.outbox_id == Outbox.id)
-            .where(FeedbackEvent.feedback_id == feedback.id)
-            .order_by(FeedbackEvent.id)
-        )
-    ).all()
+    events = await fq.trail(db, feedback.id)
     resident = await db.get(User, feedback.user_id) if feedback.user_id else None
-    conversation = []
-    if resident is not None:
-        conversation = list(
-            (
-                await db.execute(
-                    select(Interaction)
-                    .where(Interaction.user_id == resident.id)
-                    .order_by(Interaction.id.desc())
-                    .limit(30)
-                )
-            ).scalars()
-        )[::-1]
+    conversation = await fq.conversation(db, resident.id) if resident is not None else []
     context = {
         "user": user,
         "csrf": staff_session.csrf_token,
@@ -189,10 +148,8 @@ async def detail(
         "conversation": conversation,
         "statuses": STATUS_LABELS,
         "category": categories_of(request).get(feedback.service_code, feedback.service_code),
-        "staff": list((await db.execute(select(StaffUser).where(StaffUser.active))).scalars()),
-        "canned": list(
-            (await db.execute(select(CannedReply).order_by(CannedReply.title))).scalars()
-        ),
+        "staff": await sq.active_staff(db),
+        "canned": await fq.canned_replies(db),
         "overdue": fq.overdue(feedback, utcnow()),
     }
     return aiohttp_jinja2.render_template("detail.html", request, context)
@@ -355,9 +312,7 @@ async def create(
 async def canned(
     request: web.Request, user: StaffUser, staff_session: StaffSession
 ) -> web.Response:
-    rows = list(
-        (await db_of(request).execute(select(CannedReply).order_by(CannedReply.title))).scalars()
-    )
+    rows = await fq.canned_replies(db_of(request))
     context = {"user": user, "csrf": staff_session.csrf_token, "rows": rows}
     return aiohttp_jinja2.render_template("canned.html", request, context)
 
