@@ -15,7 +15,6 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.announcements import Queuer
@@ -47,7 +46,7 @@ from bot.staff import routes as staff_routes
 from bot.wards import WardSite, ward_sites
 from bot.web import observability, security
 from bot.wiring import core
-from db.session import Engines
+from db.session import Engines, ping
 from handlers.workdays import warm_calendar
 
 log = logging.getLogger("bot")
@@ -188,7 +187,7 @@ async def _readiness(app: web.Application) -> dict[str, str]:
     checks: dict[str, str] = {}
     try:
         async with app[DEPS].sessions() as session:
-            await session.execute(text("SELECT 1"))
+            await ping(session)
         checks["database"] = "ok"
     except Exception as exc:  # any failure means "not ready"; the reason is reported
         log.warning("readiness: database check failed: %s", exc)

@@ -17,17 +17,16 @@ from dataclasses import dataclass, field
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db import feedback_queries as fq
-from db.models import Feedback, Outbox, Question, utcnow
+from db import metrics_queries as mq
+from db.models import utcnow
+from db.outbox_queries import WAITING
 
 log = logging.getLogger(__name__)
 
 # Handling a message takes milliseconds (search) to a second or two (a slow database).
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
-OUTBOX_WAITING = ("pending", "sending")
 SCRAPE_DB_TIMEOUT = 5.0  # seconds the database may take before the scrape reports it down
 SEND_ERROR_REASONS = ("blocked", "window", "rate_limited", "network", "refused", "other")
 
@@ -222,29 +221,10 @@ async def _read(
 ) -> DatabaseSnapshot:
     snapshot = DatabaseSnapshot(up=True)
     for channel in channels:  # known channels show 0 rather than disappearing
-        for status in OUTBOX_WAITING:
+        for status in WAITING:
             snapshot.outbox[(channel, status)] = 0
     async with sessions() as session:
-        rows = await session.execute(
-            select(Outbox.channel, Outbox.status, func.count())
-            .where(Outbox.status.in_(OUTBOX_WAITING))
-            .group_by(Outbox.channel, Outbox.status)
-        )
-        for channel, status, count in rows.all():
-            snapshot.outbox[(channel, status)] = count
-        snapshot.feedback_overdue = (
-            await session.scalar(
-                select(func.count())
-                .select_from(Feedback)
-                .where(Feedback.expected_datetime < utcnow())
-                .where(fq.awaiting_answer())
-            )
-            or 0
-        )
-        snapshot.questions_open = (
-            await session.scalar(
-                select(func.count()).select_from(Question).where(Question.status == "open")
-            )
-            or 0
-        )
+        snapshot.outbox.update(await mq.outbox_depth(session))
+        snapshot.feedback_overdue = await mq.count_overdue_feedback(session, utcnow())
+        snapshot.questions_open = await mq.count_open_questions(session)
     return snapshot

@@ -23,14 +23,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery import Delivery
 from bot.ratelimit import ChannelLimiter
 from bot.settings import Settings
-from db.models import Announcement, Outbox, SenderHeartbeat, utcnow
-from db.queries import insert_for
+from db import outbox_queries as oq
+from db.models import utcnow
+from db.outbox_queries import Claimed
 from handlers.types import Button, Reply
 
 log = logging.getLogger(__name__)
@@ -43,34 +43,10 @@ MAX_ATTEMPTS = 5
 NEVER_DELIVERED = ("console", "cli")  # terminal chats: nothing to send to later
 
 
-@dataclass(frozen=True)
-class Claimed:
-    """One claimed row, as much as sending needs."""
-
-    id: int
-    channel: str
-    user_ref: str
-    text: str
-    buttons: list[Any]
-    image_url: str | None
-    attempts: int
-    announcement_id: int | None
-
-    def reply(self) -> Reply:
-        buttons = tuple(Button(b["title"], b["payload"]) for b in self.buttons or ())
-        return Reply(self.text, buttons, self.image_url)
-
-
-CLAIMED_COLUMNS = (
-    Outbox.id,
-    Outbox.channel,
-    Outbox.user_ref,
-    Outbox.text,
-    Outbox.buttons,
-    Outbox.image_url,
-    Outbox.attempts,
-    Outbox.announcement_id,
-)
+def reply_of(row: Claimed) -> Reply:
+    """The message a claimed row carries, as its channel's deliverer takes it."""
+    buttons = tuple(Button(b["title"], b["payload"]) for b in row.buttons or ())
+    return Reply(row.text, buttons, row.image_url)
 
 
 @dataclass
@@ -190,59 +166,28 @@ class OutboxSender:
         unsent = [row.id for lane in self._lanes.values() for row in _drain(lane.queue)]
         async with self._sessions() as session, session.begin():
             if unsent:
-                await session.execute(
-                    update(Outbox)
-                    .where(Outbox.id.in_(unsent), Outbox.claimed_by == self.owner)
-                    .values(status="pending", claimed_by=None, attempts=Outbox.attempts - 1)
-                )
-            await session.execute(
-                delete(SenderHeartbeat).where(SenderHeartbeat.owner == self.owner)
-            )
+                await oq.release_unsent(session, unsent, self.owner)
+            await oq.forget_sender(session, self.owner)
 
     # --- claiming -------------------------------------------------------------------------
 
-    def _due(self, channel: str, now: datetime) -> Any:
-        alive = select(SenderHeartbeat.owner).where(
-            SenderHeartbeat.beat_at > now - timedelta(seconds=self.options.dead_after)
-        )
-        due = and_(
-            Outbox.channel == channel,
-            or_(
-                and_(Outbox.status == "pending", Outbox.next_attempt_at <= now),
-                and_(
-                    Outbox.status == "sending",
-                    or_(Outbox.claimed_by.is_(None), Outbox.claimed_by.not_in(alive)),
-                ),
-            ),
-        )
-        if self.options.only_announcement is not None:
-            due = and_(due, Outbox.announcement_id == self.options.only_announcement)
-        return due
+    def _alive_since(self, now: datetime) -> datetime:
+        """Senders that beat after this are running; the claims of the others are free."""
+        return now - timedelta(seconds=self.options.dead_after)
 
     async def claim(self, channel: str, limit: int) -> list[Claimed]:
         """Take up to `limit` due rows of one channel for this sender."""
         now = utcnow()
         async with self._sessions() as session, session.begin():
-            stmt = (
-                select(*CLAIMED_COLUMNS)
-                .where(self._due(channel, now))
-                .order_by(Outbox.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
+            return await oq.claim_due(
+                session,
+                channel,
+                self.owner,
+                now=now,
+                alive_since=self._alive_since(now),
+                limit=limit,
+                only_announcement=self.options.only_announcement,
             )
-            rows = [Claimed(*r) for r in (await session.execute(stmt)).all()]
-            if rows:
-                await session.execute(
-                    update(Outbox)
-                    .where(Outbox.id.in_([r.id for r in rows]))
-                    .values(
-                        status="sending",
-                        claimed_by=self.owner,
-                        next_attempt_at=now,
-                        attempts=Outbox.attempts + 1,
-                    )
-                )
-        return rows
 
     async def _claimer(self, lane: _Lane) -> None:
         pause = self.options.interval
@@ -336,10 +281,10 @@ class OutboxSender:
         values = [self._values(row, delivery, now) for row, delivery in batch]
         try:
             async with self._sessions() as session, session.begin():
-                await session.execute(update(Outbox), values)
+                await oq.record_results(session, values)
                 announcements = {row.announcement_id for row, _ in batch if row.announcement_id}
                 if announcements:
-                    await _finish_announcements(session, announcements, now)
+                    await oq.finish_announcements(session, announcements, now)
         except BaseException:
             self._results[:0] = batch  # keep them for the next try; nothing is lost
             raise
@@ -370,12 +315,7 @@ class OutboxSender:
 
     async def _beat(self) -> None:
         async with self._sessions() as session, session.begin():
-            stmt = insert_for(session, SenderHeartbeat).values(owner=self.owner, beat_at=utcnow())
-            await session.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["owner"], set_={"beat_at": stmt.excluded.beat_at}
-                )
-            )
+            await oq.beat(session, self.owner)
 
     async def _count_peers(self) -> int:
         """Count the senders beating now and give each limiter this sender's share; only
@@ -383,12 +323,7 @@ class OutboxSender:
         self._peers_checked = asyncio.get_running_loop().time()
         try:
             async with self._sessions() as session:
-                since = utcnow() - timedelta(seconds=self.options.dead_after)
-                peers = await session.scalar(
-                    select(func.count())
-                    .select_from(SenderHeartbeat)
-                    .where(SenderHeartbeat.beat_at > since)
-                )
+                peers = await oq.count_senders(session, self._alive_since(utcnow()))
         except Exception:
             log.exception("outbox: counting senders failed; keeping the last share")
             return max((limiter.share for limiter in self._limiters.values()), default=1)
@@ -407,18 +342,12 @@ class OutboxSender:
     async def pending_channels(self) -> dict[str, int]:
         """Rows still to send per channel (for `broadcast send` and the console)."""
         async with self._sessions() as session:
-            stmt = select(Outbox.channel, func.count()).where(
-                Outbox.status.in_(("pending", "sending"))
-            )
-            if self.options.only_announcement is not None:
-                stmt = stmt.where(Outbox.announcement_id == self.options.only_announcement)
-            rows = await session.execute(stmt.group_by(Outbox.channel))
-            return {channel: count for channel, count in rows.all()}
+            return await oq.pending_by_channel(session, self.options.only_announcement)
 
 
 async def _attempt(deliver: Deliverer, row: Claimed) -> Delivery:
     try:
-        return await deliver(row.user_ref, row.reply())
+        return await deliver(row.user_ref, reply_of(row))
     except Exception as exc:  # a bug in one delivery must not stop the rest
         log.exception("outbox: delivery %s raised", row.id)
         return Delivery("failed", type(exc).__name__)
@@ -442,15 +371,3 @@ def _drain(queue: asyncio.Queue[Claimed]) -> list[Claimed]:
     while not queue.empty():
         rows.append(queue.get_nowait())
     return rows
-
-
-async def _finish_announcements(session: AsyncSession, ids: set[int], now: datetime) -> None:
-    """An announcement is done when none of its rows is still to send."""
-    still_sending = exists().where(
-        Outbox.announcement_id == Announcement.id, Outbox.status.in_(("pending", "sending"))
-    )
-    await session.execute(
-        update(Announcement)
-        .where(Announcement.id.in_(ids), Announcement.status == "sending", ~still_sending)
-        .values(status="done", finished_at=now)
-    )

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from content.loader import Catalogue
 from db import feedback_queries as fq
 from db import learning_queries as lq
-from db.models import User, utcnow
+from db.models import utcnow
 from handlers.actions import Action
 
 REMIND_AFTER = timedelta(days=2)
@@ -27,12 +26,7 @@ async def send_course_reminders(
         for row in await lq.due_reminders(session, now - REMIND_AFTER):
             row.reminded_at = now
             course = catalogue.courses.get(row.course_id)
-            chat = await session.scalar(
-                select(User)
-                .where(User.learner_id == row.learner_id, User.active.is_(True))
-                .order_by(User.last_seen_at.desc())
-                .limit(1)
-            )
+            chat = await lq.last_active_chat(session, row.learner_id)
             if course is None or chat is None:
                 continue
             text = (

@@ -14,23 +14,11 @@ import asyncio
 from datetime import datetime, timedelta
 
 import click
-from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db import feedback_queries as fq
 from db import privacy_queries as pq
-from db.models import (
-    Feedback,
-    Interaction,
-    LoginAttempt,
-    Outbox,
-    Question,
-    StaffSession,
-    Subscription,
-    UnansweredQuestion,
-    User,
-    utcnow,
-)
+from db import retention_queries as rq
+from db.models import utcnow
 
 EVENT_PAYLOAD_DAYS = 7  # handled updates are needed only to recognise a re-delivery
 LOGIN_ATTEMPT_AGE = timedelta(days=1)  # the lock-out window is 15 minutes
@@ -53,27 +41,21 @@ async def apply_retention(
         try:
             if days > 0:
                 cutoff = now - timedelta(days=days)
-                done["unanswered"] = await _delete(
-                    session, UnansweredQuestion, UnansweredQuestion.created_at < cutoff
-                )
-                done["questions"] = await _delete(session, Question, Question.created_at < cutoff)
-                done["messages"] = await _delete(
-                    session, Interaction, Interaction.created_at < cutoff
-                )
+                done["unanswered"] = await rq.delete_unanswered_before(session, cutoff)
+                done["questions"] = await rq.delete_questions_before(session, cutoff)
+                done["messages"] = await rq.delete_messages_before(session, cutoff)
                 done["feedback_anonymised"] = await pq.anonymise_feedback(
-                    session, await _old_resolved_feedback(session, cutoff)
+                    session, await rq.resolved_feedback_before(session, cutoff)
                 )
-                done["outbox_blanked"] = await _blank_old_outbox(session, cutoff)
+                done["outbox_blanked"] = await rq.blank_outbox_before(session, cutoff)
                 done["residents_forgotten"] = await _forget_idle_residents(session, cutoff)
             done["channel_events"] = await pq.clear_event_payloads(
                 session, before=now - timedelta(days=EVENT_PAYLOAD_DAYS)
             )
-            done["login_attempts"] = await _delete(
-                session, LoginAttempt, LoginAttempt.created_at < now - LOGIN_ATTEMPT_AGE
+            done["login_attempts"] = await rq.delete_login_attempts_before(
+                session, now - LOGIN_ATTEMPT_AGE
             )
-            done["staff_sessions"] = await _delete(
-                session, StaffSession, StaffSession.expires_at < now
-            )
+            done["staff_sessions"] = await rq.delete_expired_staff_sessions(session, now)
         except BaseException:
             await transaction.rollback()
             raise
@@ -84,66 +66,16 @@ async def apply_retention(
     return done
 
 
-async def _blank_old_outbox(session: AsyncSession, cutoff: datetime) -> int:
-    """Messages sent (or given up) before the cutoff keep their status, which the report
-    counts, but lose their text and address."""
-    result = await session.execute(
-        update(Outbox)
-        .where(
-            Outbox.status.not_in(("pending", "sending")),
-            func.coalesce(Outbox.sent_at, Outbox.created_at) < cutoff,
-            or_(Outbox.user_ref != "", Outbox.text != ""),
-        )
-        .values(text="", buttons=[], image_url=None, user_ref="", user_id=None)
-    )
-    return result.rowcount or 0
-
-
 async def _forget_idle_residents(session: AsyncSession, cutoff: datetime) -> int:
     """Residents not seen since the cutoff, with no subscription (that is a standing wish to
     hear from the ward) and no feedback still open, are forgotten as if they had asked
     (/xoa_du_lieu): their chat id, name, area and progress go, their closed feedback stays
     anonymised. At most IDLE_BATCH a day, so one run stays short."""
-    open_feedback = select(Feedback.user_id).where(
-        Feedback.user_id.is_not(None), fq.awaiting_answer()
-    )
-    idle = await session.scalars(
-        select(User.id)
-        .where(
-            User.last_seen_at < cutoff,
-            ~exists().where(Subscription.user_id == User.id),
-            User.id.not_in(open_feedback),
-        )
-        .order_by(User.id)
-        .limit(IDLE_BATCH)
-    )
     forgotten = 0
-    for user_id in list(idle):
+    for user_id in await rq.idle_residents(session, cutoff, IDLE_BATCH):
         await pq.forget_user(session, user_id)
         forgotten += 1
     return forgotten
-
-
-async def _delete(session: AsyncSession, table: type, where: object) -> int:
-    result = await session.execute(delete(table).where(where))  # type: ignore[arg-type]
-    return result.rowcount or 0
-
-
-async def _old_resolved_feedback(session: AsyncSession, cutoff: datetime) -> list[int]:
-    """Resolved before the cutoff and still pointing to a person (a chat or a phone)."""
-    resolved_at = func.coalesce(Feedback.resolved_at, Feedback.updated_datetime)
-    rows = await session.scalars(
-        select(Feedback.id).where(
-            Feedback.status == "resolved",
-            resolved_at < cutoff,
-            or_(
-                Feedback.user_id.is_not(None),
-                Feedback.phone.is_not(None),
-                Feedback.phone_consent.is_(True),
-            ),
-        )
-    )
-    return list(rows)
 
 
 LABELS = {

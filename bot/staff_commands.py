@@ -4,12 +4,10 @@ like one written there."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import announcements as service
 from db import queries
-from db.models import StaffUser
 
 COMMAND = "/thongbao"
 DRAFTERS = frozenset({"tech_team", "admin"})
@@ -33,11 +31,7 @@ async def draft_from_chat(
     """The reply to a /thongbao command, or None when the sender is not linked to a staff
     account allowed to draft (the message is then handled as a resident's)."""
     async with sessions() as session, session.begin():
-        staff = await session.scalar(
-            select(StaffUser).where(
-                StaffUser.telegram_user_id == sender_id, StaffUser.active.is_(True)
-            )
-        )
+        staff = await queries.active_staff_by_telegram(session, sender_id)
         if staff is None or staff.role not in DRAFTERS:
             return None
         if event_key and not await queries.claim_event(session, channel, event_key):

@@ -88,6 +88,16 @@ async def start(
     return row
 
 
+async def last_active_chat(session: AsyncSession, learner_id: int) -> User | None:
+    """The reachable chat this learner used last (a learner may have joined several)."""
+    return await session.scalar(
+        select(User)
+        .where(User.learner_id == learner_id, User.active.is_(True))
+        .order_by(User.last_seen_at.desc())
+        .limit(1)
+    )
+
+
 async def due_reminders(
     session: AsyncSession, idle_since: datetime, limit: int = 500
 ) -> list[CourseProgress]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, null, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +40,11 @@ from db.models import (
 # right now ("sending"), since it records the result by id and already has the text.
 UNSENT = ("pending",)
 STAFF_ALERT = "staff_alert"  # to the staff group, quoting the feedback: masked, not deleted
+
+
+def blanked_outbox_values() -> dict[str, Any]:
+    """An outbox row emptied of its text and address; its status stays for the figures."""
+    return {"text": "", "buttons": [], "image_url": None, "user_ref": "", "user_id": None}
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,14 @@ class PersonalData:
 
 async def _count(session: AsyncSession, table: type, *where: ColumnElement[bool]) -> int:
     return int(await session.scalar(select(func.count()).select_from(table).where(*where)) or 0)
+
+
+async def has_stored_messages(session: AsyncSession, user_id: int) -> bool:
+    """True once any message of this chat is stored (in or out)."""
+    stored = await session.scalar(
+        select(Interaction.id).where(Interaction.user_id == user_id).limit(1)
+    )
+    return stored is not None
 
 
 async def export(session: AsyncSession, user_id: int) -> PersonalData | None:
@@ -247,9 +261,7 @@ async def forget_user(session: AsyncSession, user_id: int) -> dict[str, int]:
     await run("outbox_deleted", delete(Outbox).where(addressed, Outbox.status.in_(UNSENT)))
     await run(
         "outbox_blanked",
-        update(Outbox)
-        .where(addressed)
-        .values(text="", buttons=[], image_url=None, user_ref="", user_id=None),
+        update(Outbox).where(addressed).values(**blanked_outbox_values()),
     )
     feedback_ids = list(
         await session.scalars(select(Feedback.id).where(Feedback.user_id == user_id))

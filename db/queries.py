@@ -16,6 +16,7 @@ from db.models import (
     ChannelEvent,
     ConversationState,
     Interaction,
+    StaffUser,
     Subscription,
     SubscriptionEvent,
     UnansweredQuestion,
@@ -261,6 +262,17 @@ async def set_active(session: AsyncSession, channel: str, external_id: str, acti
         .values(active=active)
     )
     return result.rowcount or 0
+
+
+async def active_staff_by_telegram(
+    session: AsyncSession, telegram_user_id: str
+) -> StaffUser | None:
+    """The active staff account linked to this Telegram user, if any."""
+    return await session.scalar(
+        select(StaffUser).where(
+            StaffUser.telegram_user_id == telegram_user_id, StaffUser.active.is_(True)
+        )
+    )
 
 
 async def seed_oa_token(session: AsyncSession, app_id: str, access: str, refresh: str) -> None:

@@ -180,6 +180,11 @@ async def bring_to_head(engine: AsyncEngine, url: str, schema: str | None = None
         raise RuntimeError(f"database migration failed: {errors.decode()[-800:]}")
 
 
+async def ping(session: AsyncSession) -> None:
+    """Ask the database the smallest question; raises when it does not answer."""
+    await session.execute(text("SELECT 1"))
+
+
 class Engines:
     """One engine per database URL, shared by the wards that live in that database (each in
     its own schema): one connection pool for a province, not one per commune."""

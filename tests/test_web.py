@@ -14,6 +14,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import create_app
 from bot.channels.webchat import RateLimiter
@@ -47,7 +49,10 @@ async def test_readiness_fails_when_the_database_fails(
 
     # Any database error must turn readiness red; a query on a missing table stands in for
     # a database that stopped answering.
-    monkeypatch.setattr(app_module, "text", lambda _sql: app_module.text("SELECT * FROM gone"))
+    async def gone(session: AsyncSession) -> None:
+        await session.execute(text("SELECT * FROM gone"))
+
+    monkeypatch.setattr(app_module, "ping", gone)
     response = await client.get("/readyz")
     assert response.status == 503
     assert (await response.json())["checks"]["database"] == "unavailable"

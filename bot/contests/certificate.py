@@ -12,10 +12,10 @@ from collections import OrderedDict
 from datetime import datetime
 
 from aiohttp import web
-from sqlalchemy import select
 
 from bot.keys import DEPS
-from db.models import Contest, ContestAttempt
+from db import certificate_queries
+from db.models import Contest
 
 ROUTE = "/chung-nhan/{token}.png"
 TOKEN = re.compile(r"[A-Za-z0-9_-]{8,64}")  # secrets.token_urlsafe, as handlers/contest.py makes
@@ -90,11 +90,7 @@ async def certificate_png(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(text="Không có giấy chứng nhận này.")
     deps = request.app[DEPS]
     async with deps.sessions() as session:
-        attempt = await session.scalar(
-            select(ContestAttempt).where(
-                ContestAttempt.certificate == token, ContestAttempt.finished_at.is_not(None)
-            )
-        )
+        attempt = await certificate_queries.finished_attempt(session, token)
         contest = await session.get(Contest, attempt.contest_id) if attempt else None
     if attempt is None or contest is None or attempt.finished_at is None:
         raise web.HTTPNotFound(text="Không có giấy chứng nhận này.")

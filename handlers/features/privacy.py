@@ -7,11 +7,8 @@ the next message from the chat starts fresh, as a new resident."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from content.normalize import folded_phrase
 from db import privacy_queries as pq
-from db.models import Interaction
 from handlers.actions import Action, number_arg
 from handlers.cards import MENU_BUTTON
 from handlers.feature import Feature
@@ -52,10 +49,7 @@ async def add_notice(turn: Turn, response: Response) -> None:
         return
     if not turn.state.is_new_conversation:  # a resident's first message always is one
         return
-    stored = await turn.session.scalar(
-        select(Interaction.id).where(Interaction.user_id == turn.user.id).limit(1)
-    )
-    if stored is not None:
+    if await pq.has_stored_messages(turn.session, turn.user.id):
         return
     last = response.replies[-1]
     text = f"{last.text}\n\n{notice(turn.deps.retention_days)}"
