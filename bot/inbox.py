@@ -22,7 +22,9 @@ from db import queries
 
 log = logging.getLogger(__name__)
 
-Processor = Callable[[str, dict[str, Any]], Awaitable[None]]
+# A processor returns True when the conversation marked the update handled in its own
+# transaction (`claim_event`); otherwise (edits, joins, a failed handler) the inbox closes it.
+Processor = Callable[[str, dict[str, Any]], Awaitable[bool]]
 Item = tuple[str, str, dict[str, Any]]
 
 MAX_BATCH = 500
@@ -119,10 +121,10 @@ class Inbox:
                 processor = self._processors.get(channel)
                 if processor is None:
                     raise LookupError(f"no processor for channel {channel!r}")
-                await processor(event_key, payload)
-                async with self._sessions() as session, session.begin():
-                    # Updates no handler takes (edits, group posts) are closed here too.
-                    await queries.close_event(session, channel, event_key)
+                if not await processor(event_key, payload):
+                    async with self._sessions() as session, session.begin():
+                        # Updates no conversation took (edits, group posts) close here.
+                        await queries.close_event(session, channel, event_key)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

@@ -14,10 +14,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.app import create_app
+from bot.channels import base, webchat
 from bot.channels import telegram as telegram_module
-from bot.channels import webchat
-from bot.channels.base import Capabilities, Part, render
+from bot.channels.base import Capabilities, Part, render, respond
 from bot.channels.telegram import SECRET_HEADER as TELEGRAM_SECRET
+from bot.delivery import Delivery
 from bot.keys import DEPS, INBOX, TELEGRAM
 from bot.settings import Settings
 from db import feedback_queries as fq
@@ -115,3 +116,35 @@ async def test_the_web_chat_carries_pictures(tmp_path: Path) -> None:
         updates = await client.get(f"/api/chat/updates?user={visitor}")
         pictures = [r.get("image_url") for r in (await updates.json())["replies"]]
         assert "https://w.vn/anh/lich.png" in pictures
+
+
+class _Recording:
+    """A channel that records what it was asked to do, in order."""
+
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    async def deliver(self, user_ref: str, reply: Reply, answering: bool = False) -> Delivery:
+        self.calls.append(f"reply:{reply.text}")
+        return Delivery("sent")
+
+    async def typing(self) -> None:
+        self.calls.append("typing")
+
+
+async def _answered_after(seconds: float) -> Response:
+    await asyncio.sleep(seconds)
+    return Response([Reply("xong")], intent="menu")
+
+
+async def test_typing_goes_first_only_when_the_answer_is_slow(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(base, "TYPING_AFTER", 0.05)
+    fast, slow = _Recording(), _Recording()
+    await respond(fast, "u1", _answered_after(0), fast.typing)
+    await respond(slow, "u2", _answered_after(0.2), slow.typing)
+    assert fast.calls == ["reply:xong"]
+    assert slow.calls == ["typing", "reply:xong"]

@@ -89,12 +89,13 @@ async def test_text_update_gets_the_procedure_card(client: TestClient, fake: Fak
     assert sent[0]["text"].startswith("ĐĂNG KÝ KHAI SINH")
     keyboard = sent[0]["reply_markup"]["inline_keyboard"]
     assert keyboard[0][0]["text"] == "Xem thêm: hồ sơ, các bước"
-    assert fake.called("sendChatAction")[0]["action"] == "typing"
+    assert fake.called("sendChatAction") == []  # answered at once: no "typing..." needed
 
 
 async def test_slow_answer_shows_typing_first(
     client: TestClient, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from bot.channels import base
     from bot.channels import telegram as adapter
 
     real_handle = adapter.handle
@@ -104,6 +105,7 @@ async def test_slow_answer_shows_typing_first(
         return await real_handle(message, deps)
 
     monkeypatch.setattr(adapter, "handle", slow_handle)
+    monkeypatch.setattr(base, "TYPING_AFTER", 0.05)
     await post(client, text_update(40, 540, "khai sinh"))
     methods = [name for name, _ in fake.calls]
     assert methods.index("sendChatAction") < methods.index("sendMessage")

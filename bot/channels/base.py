@@ -9,9 +9,10 @@ response the same way on every channel. Every send returns one `Delivery` (bot/d
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import ClassVar, Protocol
 
@@ -81,6 +82,31 @@ class Channel(Protocol):
         the answer to what the resident just wrote, sent at once (the outbox's messages keep
         the channel's pace per chat)."""
         ...
+
+
+# An answer ready sooner needs no "typing..." (most take milliseconds); each indicator is one
+# more platform call, counted against the same rate limit as the answers.
+TYPING_AFTER = 0.8
+
+
+async def respond(
+    channel: Channel,
+    user_ref: str,
+    handling: Awaitable[Response],
+    typing: Callable[[], Awaitable[None]],
+) -> Delivery:
+    """Answer what a resident just wrote once the core has handled it; when that takes
+    longer than TYPING_AFTER, "typing..." goes out first and the answer waits for it, so the
+    two arrive in order."""
+    work = asyncio.ensure_future(handling)
+    try:
+        done, _ = await asyncio.wait({work}, timeout=TYPING_AFTER)
+        if not done:
+            await typing()
+        response = await work
+    finally:
+        work.cancel()  # only if this task itself was cancelled meanwhile
+    return await answer(channel, user_ref, response)
 
 
 async def answer(channel: Channel, user_ref: str, response: Response) -> Delivery:

@@ -41,7 +41,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.channels.base import Capabilities, answer, backoff, render
+from bot.channels.base import Capabilities, backoff, render, respond
 from bot.channels.inbound import read_json, same_secret
 from bot.channels.telegram_http import AiohttpRequest
 from bot.delivery import Delivery
@@ -154,6 +154,7 @@ class TelegramChannel:
         )
         self.app.add_error_handler(self._on_error)
         self._errors: dict[int, BaseException] = {}
+        self._conversed: dict[int, bool] = {}  # updates the conversation marked handled
         self.inbox = inbox
         if inbox is not None:
             inbox.register("telegram", self._process)
@@ -230,15 +231,17 @@ class TelegramChannel:
             return web.json_response({"ok": False, "error": "try again"}, status=503)
         return web.json_response({"ok": True})
 
-    async def _process(self, _event_key: str, payload: dict[str, Any]) -> None:
+    async def _process(self, _event_key: str, payload: dict[str, Any]) -> bool:
         """Handle a stored update (from the inbox) once Telegram is connected; a handler's
-        error is raised here, so the inbox records it (PTB only hands it to _on_error)."""
+        error is raised here, so the inbox records it (PTB only hands it to _on_error).
+        True when the conversation took the update (and so marked it handled)."""
         await self.ready.wait()
         update = Update.de_json(payload, self.app.bot)
         await self.app.process_update(update)
         error = self._errors.pop(update.update_id, None)
         if error is not None:
             raise error
+        return self._conversed.pop(update.update_id, False)
 
     # --- PTB callbacks: translate, call the core, render ----------------------------------
 
@@ -301,12 +304,9 @@ class TelegramChannel:
     # --- sending -----------------------------------------------------------------------
 
     async def _respond(self, chat_id: int, incoming: IncomingMessage) -> None:
-        # "typing..." goes out while the core works; the reply waits for it, so the two
-        # arrive in order. One attempt only: a failed indicator must not delay the answer.
-        typing = asyncio.create_task(self._typing(chat_id))
-        response = await handle(incoming, self.deps)
-        await typing
-        await answer(self, str(chat_id), response)
+        await respond(
+            self, str(chat_id), handle(incoming, self.deps), partial(self._typing, chat_id)
+        )
 
     async def _typing(self, chat_id: int) -> None:
         try:

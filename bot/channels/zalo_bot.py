@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 from typing import Any, ClassVar
 
 import aiohttp
 from aiohttp import web
 
-from bot.channels.base import Capabilities, answer, backoff, render
+from bot.channels.base import Capabilities, backoff, render, respond
 from bot.channels.http import Unreachable, post_json
 from bot.channels.inbound import read_json, same_secret
 from bot.delivery import Delivery
@@ -229,13 +230,12 @@ class ZaloBotChannel:
             return web.json_response({"ok": False, "error": "try again"}, status=503)
         return web.json_response({"ok": True})
 
-    async def _process(self, key: str, event: dict[str, Any]) -> None:
+    async def _process(self, key: str, event: dict[str, Any]) -> bool:
         await self.ready.wait()
         incoming = translate(event, key)
-        typing = asyncio.create_task(self._typing(incoming.user_ref))
-        response = await handle(incoming, self.deps)
-        await typing  # the indicator first, then the answer
-        await answer(self, incoming.user_ref, response)
+        typing = partial(self._typing, incoming.user_ref)
+        await respond(self, incoming.user_ref, handle(incoming, self.deps), typing)
+        return True  # the conversation marked the update handled (inbox.Processor)
 
     async def _typing(self, chat_id: str) -> None:
         try:

@@ -162,20 +162,22 @@ class ZaloOAChannel:
             return False
         return abs(time.time() - sent) <= self.settings.zalo_oa_webhook_max_age
 
-    async def _process(self, key: str, event: dict[str, Any]) -> None:
+    async def _process(self, key: str, event: dict[str, Any]) -> bool:
+        """Handle a stored event; True when the conversation marked it handled."""
         name = event["event_name"]
         if name == "follow":
             user_id = str(event["follower"]["id"])
             if await follow(self.deps, CHANNEL, user_id, event_key=key):
                 welcome = await handle(IncomingMessage(CHANNEL, user_id, text="/start"), self.deps)
                 await answer(self, user_id, welcome)
-            return
+            return False
         if name == "unfollow":
             await unfollow(self.deps, CHANNEL, str(event["follower"]["id"]), event_key=key)
-            return
+            return False
         incoming = translate(event, key)
         response = await handle(incoming, self.deps)
         await answer(self, incoming.user_ref, response)
+        return True
 
     async def deliver(self, user_ref: str, reply: Reply, answering: bool = False) -> Delivery:
         """Send one reply: the picture as a media template, the text in parts, the buttons
