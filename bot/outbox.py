@@ -31,7 +31,7 @@ from bot.settings import Settings
 from db import outbox_queries as oq
 from db.models import utcnow
 from db.outbox_queries import Claimed
-from handlers.types import Button, Reply
+from handlers.types import Reply
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,7 @@ NEVER_DELIVERED = ("console", "cli")  # terminal chats: nothing to send to later
 
 def reply_of(row: Claimed) -> Reply:
     """The message a claimed row carries, as its channel's deliverer takes it."""
-    buttons = tuple(Button(b["title"], b["payload"]) for b in row.buttons or ())
-    return Reply(row.text, buttons, row.image_url)
+    return Reply.stored(row.text, row.buttons, row.image_url)
 
 
 @dataclass

@@ -1,10 +1,12 @@
-"""Channel events about the resident rather than a message: blocking, following."""
+"""Channel events about the resident rather than a message: blocking, following, and the
+website widget fetching what the ward sent."""
 
 from __future__ import annotations
 
-from db import queries
+from db import outbox_queries, queries
 from handlers.deps import Deps
 from handlers.features.subscriptions import TOPICS
+from handlers.types import Reply
 
 
 async def set_reachable(
@@ -38,3 +40,11 @@ async def unfollow(deps: Deps, channel: str, user_ref: str, event_key: str | Non
         await queries.unsubscribe(session, user.id)
         await queries.set_active(session, channel, user_ref[:128], False)
     return True
+
+
+async def pick_up_for_widget(deps: Deps, user_ref: str) -> list[Reply]:
+    """What the ward sent this website visitor since the widget last asked (answers,
+    announcements), in order; handed over once."""
+    async with deps.sessions() as session, session.begin():
+        rows = await outbox_queries.pickup_web(session, user_ref)
+    return [Reply.stored(row.text, row.buttons, row.image_url) for row in rows]

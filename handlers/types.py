@@ -59,6 +59,11 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     image_url: str | None = None
 
+    @classmethod
+    def stored(cls, text: str, buttons: list[dict] | None, image_url: str | None) -> Reply:
+        """A reply as an outbox row keeps it (buttons as {"title", "payload"} objects)."""
+        return cls(text, tuple(Button(b["title"], b["payload"]) for b in buttons or ()), image_url)
+
 
 @dataclass
 class Response:

@@ -24,6 +24,7 @@ from bot.settings import Settings
 from db import announcement_queries as aq
 from db import queries
 from db.models import Announcement, Outbox, User, utcnow
+from db.oa_token_store import OATokenStore
 from handlers.deps import Deps
 from tests.fakes.limits import PlatformLimits
 from tests.fakes.telegram_api import Failure, FakeTelegram, blocked, too_many_requests
@@ -86,7 +87,9 @@ async def sender_for(
     async with aiohttp.ClientSession() as http:
         telegram = TelegramChannel(settings, deps, None)
         zalo_bot = ZaloBotChannel(settings, deps, None, http)
-        zalo_oa = ZaloOAChannel(settings, deps, None, http)
+        assert settings.zalo_oa_app_id
+        tokens = OATokenStore(deps.sessions, settings.zalo_oa_app_id)
+        zalo_oa = ZaloOAChannel(settings, deps, None, http, tokens)
         await telegram.start()
         await zalo_bot.start()
         await zalo_oa.start()

@@ -22,6 +22,7 @@ from bot.channels.zalo_oa_tokens import ZaloOAError, ZaloOATokens
 from bot.keys import DEPS, INBOX, ZALO_OA
 from bot.settings import Settings
 from db.models import ChannelEvent, Interaction, Subscription, User, ZaloOAToken
+from db.oa_token_store import OATokenStore
 from db.session import session_factory
 from handlers.actions import open_entry
 from tests.fakes.zalo_api import (
@@ -218,7 +219,9 @@ async def _tokens(
     fake: FakeZalo, engine: AsyncEngine, http: aiohttp.ClientSession
 ) -> ZaloOATokens:
     settings = settings_for(fake, "sqlite:///unused.sqlite3")
-    return ZaloOATokens(settings, session_factory(engine), http)
+    assert settings.zalo_oa_app_id
+    store = OATokenStore(session_factory(engine), settings.zalo_oa_app_id)
+    return ZaloOATokens(settings, store, http)
 
 
 async def test_racing_refreshes_use_the_refresh_token_once(

@@ -58,8 +58,12 @@ def _zalo_bot(settings: Settings, deps: Deps, inbox: Inbox | None, http: Any) ->
 
 def _zalo_oa(settings: Settings, deps: Deps, inbox: Inbox | None, http: Any) -> Any:
     from bot.channels.zalo_oa import ZaloOAChannel
+    from db.oa_token_store import OATokenStore  # wiring: the adapter itself imports no db
 
-    return ZaloOAChannel(settings, deps, inbox, http)
+    assert settings.zalo_oa_app_id
+    return ZaloOAChannel(
+        settings, deps, inbox, http, OATokenStore(deps.sessions, settings.zalo_oa_app_id)
+    )
 
 
 # Where the app keeps each adapter (tests and the webhook routes read them).

@@ -19,8 +19,8 @@ from bot.channels.inbound import read_json
 from bot.delivery import Delivery
 from bot.keys import DEPS
 from bot.web.client import client_address
-from db import outbox_queries as oq
 from handlers.engine import handle
+from handlers.residents import pick_up_for_widget
 from handlers.types import IncomingMessage, Origin, Reply, Response
 
 USER_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")  # used with fullmatch: no trailing newline
@@ -56,19 +56,20 @@ def _error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status, dumps=_dumps)
 
 
-def as_json(response: Response) -> dict:
-    """The core's response as the widget reads it."""
-    return {
-        "intent": response.intent,
-        "replies": [
-            {
-                "text": r.text,
-                "buttons": [{"title": b.title, "payload": b.payload} for b in r.buttons],
-                "image_url": r.image_url,
-            }
-            for r in response.replies
-        ],
-    }
+def as_json(answer: Response | list[Reply]) -> dict:
+    """The core's response, or what the ward sent since (/api/chat/updates), as the widget
+    reads it."""
+    replies = answer if isinstance(answer, list) else answer.replies
+    body: dict = {} if isinstance(answer, list) else {"intent": answer.intent}
+    body["replies"] = [
+        {
+            "text": r.text,
+            "buttons": [{"title": b.title, "payload": b.payload} for b in r.buttons],
+            "image_url": r.image_url,
+        }
+        for r in replies
+    ]
+    return body
 
 
 class WebChat:
@@ -122,13 +123,8 @@ class WebChat:
             return self._cors(request, _error(400, "Thiếu mã người dùng hợp lệ."))
         if not self.limiter.allow(client_address(request)):
             return self._cors(request, _error(429, "Bạn gửi nhanh quá, vui lòng đợi một chút."))
-        async with request.app[DEPS].sessions() as session, session.begin():
-            rows = await oq.pickup_web(session, user)
-        replies = [
-            {"text": r.text, "buttons": list(r.buttons or []), "image_url": r.image_url}
-            for r in rows
-        ]
-        return self._cors(request, web.json_response({"replies": replies}, dumps=_dumps))
+        replies = await pick_up_for_widget(request.app[DEPS], user)
+        return self._cors(request, web.json_response(as_json(replies), dumps=_dumps))
 
 
 async def deliver(_user_ref: str, _reply: Reply) -> Delivery:

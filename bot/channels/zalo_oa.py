@@ -25,7 +25,7 @@ from aiohttp import web
 from bot.channels.base import Capabilities, Part, answer, render
 from bot.channels.http import Unreachable, post_json
 from bot.channels.inbound import read_json, same_secret
-from bot.channels.zalo_oa_tokens import ZaloOAError, ZaloOATokens
+from bot.channels.zalo_oa_tokens import TokenStore, ZaloOAError, ZaloOATokens
 from bot.delivery import Delivery
 from bot.inbox import Inbox
 from bot.ratelimit import ChannelLimiter, Limits
@@ -100,15 +100,21 @@ class ZaloOAChannel:
     name: ClassVar[str] = CHANNEL
 
     def __init__(
-        self, settings: Settings, deps: Deps, inbox: Inbox | None, http: aiohttp.ClientSession
+        self,
+        settings: Settings,
+        deps: Deps,
+        inbox: Inbox | None,
+        http: aiohttp.ClientSession,
+        tokens: TokenStore,
     ) -> None:
-        """With no inbox the channel only sends (`broadcast send` from the command line)."""
+        """With no inbox the channel only sends (`broadcast send` from the command line);
+        `tokens` keeps the app's token pair between refreshes."""
         assert settings.zalo_oa_app_id and settings.zalo_oa_secret_key
         self.settings, self.deps, self.inbox, self.http = settings, deps, inbox, http
         self.app_id = settings.zalo_oa_app_id
         self.secret_key = settings.zalo_oa_secret_key.get_secret_value()
         self.api = str(settings.zalo_oa_api_url).rstrip("/")
-        self.tokens = ZaloOATokens(settings, deps.sessions, http)
+        self.tokens = ZaloOATokens(settings, tokens, http)
         self.limiter = ChannelLimiter(Limits(settings.zalo_oa_rate, per_chat=0.0))
         # The picture always goes alone (a media template); buttons up to the setting.
         self.capabilities = Capabilities(

@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 import aiohttp
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.http import Unreachable, post_json
 from bot.settings import Settings
-from db import queries
-from db.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -37,18 +36,39 @@ class ZaloOAError(Exception):
         self.code, self.message = code, message
 
 
+class StoredPair(Protocol):
+    """The stored token pair and the last refresh's outcome."""
+
+    access_token: str
+    refresh_token: str
+    access_expires_at: datetime | None
+    refresh_failed_at: datetime | None
+    last_error: str | None
+    updated_at: datetime
+
+
+class TokenStore(Protocol):
+    """Where the pair lives (db/oa_token_store.py), handed in by the channel registry."""
+
+    async def seed(self, access: str, refresh: str) -> None: ...
+
+    async def current(self) -> StoredPair | None: ...
+
+    def locked(self) -> AbstractAsyncContextManager[StoredPair]: ...
+
+
 class ZaloOATokens:
     """Current access token for the configured app; refresh under a row lock."""
 
     def __init__(
         self,
         settings: Settings,
-        sessions: async_sessionmaker[AsyncSession],
+        store: TokenStore,
         http: aiohttp.ClientSession,
     ) -> None:
         assert settings.zalo_oa_app_id and settings.zalo_oa_access_token
         assert settings.zalo_oa_refresh_token and settings.zalo_oa_secret_key
-        self.settings, self._sessions, self._http = settings, sessions, http
+        self.settings, self._store, self._http = settings, store, http
         self.app_id = settings.zalo_oa_app_id
         secret = settings.zalo_oa_app_secret or settings.zalo_oa_secret_key
         self._app_secret = secret.get_secret_value()
@@ -56,21 +76,20 @@ class ZaloOATokens:
 
     async def seed(self) -> None:
         """Store the first pair from the settings, unless a pair is stored already."""
-        async with self._sessions() as session, session.begin():
-            await queries.seed_oa_token(
-                session,
-                self.app_id,
-                self.settings.zalo_oa_access_token.get_secret_value(),
-                self.settings.zalo_oa_refresh_token.get_secret_value(),
-            )
+        await self._store.seed(
+            self.settings.zalo_oa_access_token.get_secret_value(),
+            self.settings.zalo_oa_refresh_token.get_secret_value(),
+        )
 
     async def current(self) -> str:
         """The access token to use now (refreshed first if it is about to expire)."""
-        async with self._sessions() as session:
-            row = await queries.get_oa_token(session, self.app_id)
+        row = await self._store.current()
         if row is None:
             raise ZaloOAError(-1, "no token stored; the OA adapter was not started")
-        if row.access_expires_at is not None and row.access_expires_at - utcnow() < REFRESH_MARGIN:
+        if (
+            row.access_expires_at is not None
+            and row.access_expires_at - datetime.now(UTC) < REFRESH_MARGIN
+        ):
             return await self.refresh()
         return row.access_token
 
@@ -79,9 +98,8 @@ class ZaloOATokens:
         (refresh only if it is still the stored one); without it, refresh if near expiry."""
         async with self._lock:
             failure: ZaloOAError | None = None
-            async with self._sessions() as session, session.begin():
-                row = await queries.lock_oa_token(session, self.app_id)
-                now = utcnow()
+            async with self._store.locked() as row:
+                now = datetime.now(UTC)
                 if stale is not None and row.access_token != stale:
                     return row.access_token  # refreshed by another task or process
                 if stale is None and (
