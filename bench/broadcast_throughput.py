@@ -30,7 +30,6 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot import announcements as service  # noqa: E402
 from bot.channels.telegram import TelegramChannel  # noqa: E402
 from bot.channels.zalo_bot import ZaloBotChannel  # noqa: E402
 from bot.outbox import OutboxSender, SenderOptions  # noqa: E402
@@ -38,6 +37,7 @@ from bot.settings import Settings  # noqa: E402
 from db import announcement_queries as aq  # noqa: E402
 from db.models import Subscription, User, utcnow  # noqa: E402
 from db.session import create_engine, session_factory, upgrade  # noqa: E402
+from handlers.domain import announcements as service  # noqa: E402
 from tests.conftest import make_deps  # noqa: E402
 from tests.fakes.limits import PlatformLimits  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402

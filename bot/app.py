@@ -17,7 +17,6 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
-from bot.announcements import Queuer
 from bot.channels import registry, webchat
 from bot.contests import certificate
 from bot.inbox import Inbox
@@ -38,7 +37,6 @@ from bot.keys import (
 )
 from bot.metrics import Metrics
 from bot.outbox import OutboxSender, sender_options
-from bot.reminders import send_course_reminders
 from bot.retention import apply_retention
 from bot.scheduler import Scheduler
 from bot.settings import Settings
@@ -47,7 +45,9 @@ from bot.wards import WardSite, ward_sites
 from bot.web import observability, security
 from bot.wiring import core
 from db.session import Engines, ping
-from handlers.workdays import warm_calendar
+from handlers.domain.announcements import Queuer
+from handlers.domain.calendar import warm_calendar
+from handlers.domain.reminders import send_course_reminders
 
 log = logging.getLogger("bot")
 

@@ -19,18 +19,18 @@ import aiohttp
 import click
 from tqdm import tqdm
 
-from bot import announcements as service
 from bot.channels import registry, webchat
 from bot.outbox import OutboxSender, sender_options
 from bot.settings import Settings
 from bot.wiring import core
 from content.normalize import folded_phrase
 from db import announcement_queries as aq
-from handlers.announcement_card import CHANNELS
 from handlers.deps import Deps
-from handlers.features.subscriptions import TOPICS
-from handlers.recurrence import describe
-from handlers.workdays import VIETNAM
+from handlers.domain import announcements as service
+from handlers.domain.announcement_card import CHANNELS
+from handlers.domain.calendar import VIETNAM
+from handlers.domain.recurrence import describe
+from handlers.domain.vocabulary import TOPICS
 
 T = TypeVar("T")
 STATUS_WORDS = {

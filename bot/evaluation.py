@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handlers.types import Response
+from handlers.domain.types import Response
 
 HEAD_CHARS = 600
 LEAD_LINES = 3  # a facet asked about must be in the lines right under the title

@@ -10,9 +10,9 @@ import click
 from bot.evaluation import Report, act_of, evaluate, read_file, summary
 from bot.settings import Settings
 from bot.wiring import core
+from handlers.domain.types import IncomingMessage, Response
 from handlers.engine import handle
 from handlers.render import numbered_choices
-from handlers.types import IncomingMessage, Response
 
 
 async def run(settings: Settings, paths: list[Path], transcript: bool) -> list[Report]:

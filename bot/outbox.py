@@ -31,7 +31,7 @@ from bot.settings import Settings
 from db import outbox_queries as oq
 from db.models import utcnow
 from db.outbox_queries import Claimed
-from handlers.types import Reply
+from handlers.domain.types import Reply
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.announcements import Queuer
+from handlers.domain.announcements import Queuer
 
 log = logging.getLogger(__name__)
 HOUSEKEEPING_EVERY = 24 * 3600.0

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import announcements as service
 from db import queries
+from handlers.domain import announcements as service
 
 COMMAND = "/thongbao"
 DRAFTERS = frozenset({"tech_team", "admin"})

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
+    VIETNAM,
     CannedReply,
     Feedback,
     FeedbackEvent,
@@ -37,9 +37,6 @@ def awaiting_answer() -> ColumnElement[bool]:
 def overdue(feedback: Feedback, now: datetime) -> bool:
     """Past its due time and still waiting for the ward's answer."""
     return feedback.expected_datetime < now and feedback.status not in ANSWERED
-
-
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def new_code(now: datetime) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +23,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 MAX_STORED_TEXT = 4000  # characters of a message kept in the database
+
+
+# Stored times are UTC; days, codes and due dates a person reads are Vietnam's.
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def utcnow() -> datetime:

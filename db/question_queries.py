@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.feedback_queries import CODE_ALPHABET, VIETNAM
-from db.models import Interaction, LearnedAlias, LearnedEntry, Question, User
+from db.feedback_queries import CODE_ALPHABET
+from db.models import VIETNAM, Interaction, LearnedAlias, LearnedEntry, Question, User
 
 OPEN, ANSWERED = "open", "answered"
 CONTEXT_MESSAGES = 6  # the messages before the question that staff see with it

@@ -17,9 +17,9 @@ from content.models import (
     WardConfig,
 )
 from content.normalize import folded_phrase
-from handlers.actions import Action, more_of, open_entry
+from handlers.domain.actions import Action, more_of, open_entry
+from handlers.domain.types import Button, Reply
 from handlers.render import bullets, fill, footer, sentences, spelled_out, with_buttons
-from handlers.types import Button, Reply
 
 MENU_BUTTON = Button("Về menu chính", Action("menu").pack())
 # One label, always the last button of a flow's screen, so its number never moves.

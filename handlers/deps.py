@@ -14,7 +14,7 @@ from content.loader import Catalogue
 from content.normalize import Lexicon
 from content.search import SearchIndex
 from db.models import utcnow
-from handlers.contest_calendar import ContestCalendar
+from handlers.domain.contest_calendar import ContestCalendar
 from handlers.learned import LiveLearned
 from handlers.live_ward import LiveWard
 

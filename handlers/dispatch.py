@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from content.normalize import folded_phrase
 from handlers import acts
-from handlers.actions import Action
+from handlers.domain.actions import Action
+from handlers.domain.types import Reply, Response
 from handlers.feature import Feature
 from handlers.features import FEATURES
 from handlers.features.menu import STALE, entries_section, find_section, main_menu
 from handlers.turn import Turn
-from handlers.types import Reply, Response
 
 UNKNOWN_COMMAND = "Mình chưa biết lệnh này."
 LONGEST_SECTION_TITLE = 60  # a longer message is never a section's name

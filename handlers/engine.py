@@ -16,9 +16,9 @@ from content.normalize import folded_phrase
 from db import queries
 from handlers.deps import Deps
 from handlers.dispatch import route
+from handlers.domain.types import IncomingMessage, Reply, Response
 from handlers.features import handover, privacy
 from handlers.turn import Turn
-from handlers.types import IncomingMessage, Reply, Response
 
 log = logging.getLogger(__name__)
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from content.models import AnswerEntry
-from handlers.actions import Action, open_entry
 from handlers.cards import MENU_BUTTON
+from handlers.domain.actions import Action, open_entry
+from handlers.domain.types import Button, Response
 from handlers.features.menu import menu_buttons
 from handlers.render import with_buttons
 from handlers.turn import Turn
-from handlers.types import Button, Response
 
 OUT_OF_SCOPE = (
     "Xin lỗi, câu hỏi này nằm ngoài phạm vi hỗ trợ của mình. Mình chỉ hỗ trợ thủ tục hành chính, "

@@ -11,8 +11,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from handlers.acts import Act
+from handlers.domain.types import Reply, Response
 from handlers.turn import Turn
-from handlers.types import Reply, Response
 
 ActionHandler = Callable[[Turn, str], Awaitable[Response]]  # (turn, argument) -> reply
 Hook = Callable[[Turn], Awaitable[Response | None]]  # None: not for this feature

@@ -10,10 +10,10 @@ from db import feedback_queries as fq
 from db.masking import mask
 from db.models import Feedback, Question, utcnow
 from handlers.cards import MENU_BUTTON
+from handlers.domain.calendar import due_at
+from handlers.domain.types import Response
 from handlers.render import local_date, with_buttons
 from handlers.turn import Turn
-from handlers.types import Response
-from handlers.workdays import due_at
 
 PER_HOUR = 5  # records (phản ánh, or questions for staff) one resident files in an hour
 HOUR = timedelta(hours=1)

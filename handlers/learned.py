@@ -16,8 +16,8 @@ from content.models import WardAnswer
 from content.search import IndexDoc, SearchIndex
 from db import teaching_queries as taught
 from db.models import LearnedEntry
+from handlers.domain.calendar import VIETNAM
 from handlers.live import FRESH_SECONDS, LiveLayer
-from handlers.workdays import VIETNAM
 
 if TYPE_CHECKING:
     from handlers.deps import Deps

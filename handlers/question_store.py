@@ -7,10 +7,10 @@ from rapidfuzz import fuzz
 
 from db import question_queries as qq
 from db.models import Question, utcnow
+from handlers.domain.calendar import due_at
 from handlers.feedback_store import alert_staff
 from handlers.render import local_date
 from handlers.turn import Turn
-from handlers.workdays import due_at
 
 MAX_QUESTION_CHARS = 2000
 QUOTED = 200  # characters of the question repeated above its answer

@@ -8,8 +8,8 @@ from datetime import date, datetime
 
 from content.loader import model_strings
 from content.models import PLACEHOLDER, EntryBase, Source, WardConfig
-from handlers.types import Button, Reply
-from handlers.workdays import VIETNAM
+from handlers.domain.calendar import VIETNAM
+from handlers.domain.types import Button, Reply
 
 NOT_SET = "chưa cập nhật"
 _DESK = "Bộ phận Một cửa của phường"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from db import outbox_queries, queries
 from handlers.deps import Deps
-from handlers.features.subscriptions import TOPICS
-from handlers.types import Reply
+from handlers.domain.types import Reply
+from handlers.domain.vocabulary import TOPICS
 
 
 async def set_reachable(

@@ -13,7 +13,7 @@ from content.search import Query, SearchResult
 from db.models import User
 from db.queries import StateSnapshot
 from handlers.deps import Deps
-from handlers.types import IncomingMessage
+from handlers.domain.types import IncomingMessage
 
 if TYPE_CHECKING:
     from handlers.acts import Reading

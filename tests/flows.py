@@ -8,8 +8,8 @@ import uuid
 from collections.abc import Iterable
 
 from handlers.deps import Deps
+from handlers.domain.types import IncomingMessage, Response
 from handlers.engine import handle
-from handlers.types import IncomingMessage, Response
 
 # No photo, no place, no phone, then send: the first of these on the screen is pressed.
 FINISH = ("Gửi phản ánh", "Bỏ qua", "Không")

@@ -24,9 +24,9 @@ from bot.staff import auth
 from content.areas import area_key
 from db import queries
 from db.models import Announcement, Feedback, Outbox, StaffUser, User, utcnow
-from handlers.actions import Action
+from handlers.domain.actions import Action
+from handlers.domain.types import IncomingMessage
 from handlers.engine import handle
-from handlers.types import IncomingMessage
 from tests.fakes.telegram_api import FakeTelegram, blocked
 from tests.test_staff_console import PASSWORD, login
 

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from bot import announcements as service
 from bot.staff import auth
 from bot.staff_commands import draft_from_chat, is_draft_command
 from db import queries
 from db.models import Announcement, Feedback, Outbox, StaffUser
-from handlers.actions import Action
 from handlers.deps import Deps
+from handlers.domain import announcements as service
+from handlers.domain.actions import Action
+from handlers.domain.types import IncomingMessage, Response
 from handlers.engine import handle
-from handlers.types import IncomingMessage, Response
 
 TEXT = "Lớp Bình dân học vụ số mở tối thứ Bảy tại nhà văn hóa tổ dân phố 3."
 
@@ -130,7 +130,7 @@ async def test_the_tech_team_drafts_from_telegram(deps: Deps) -> None:
 
 
 async def test_an_announcement_can_invite_into_a_lesson(deps: Deps) -> None:
-    from handlers.announcement_card import render
+    from handlers.domain.announcement_card import render
 
     course = next(iter(deps.catalogue.courses.values()))
     async with deps.sessions() as session, session.begin():

@@ -27,6 +27,42 @@ def test_handlers_import_no_channel_library() -> None:
         assert not (_imports(path) & set(FORBIDDEN)), path
 
 
+def _layer(module: str) -> int | None:
+    """DESIGN.md's order: content <- db <- handlers.domain <- handlers <- bot."""
+    parts = module.split(".")
+    if parts[0] == "handlers":
+        return 2 if parts[1:2] == ["domain"] else 3
+    return {"content": 0, "db": 1, "bot": 4}.get(parts[0])
+
+
+def _project_imports(path: Path) -> list[str]:
+    """Project modules `path` imports (`from handlers import x` counts as handlers.x)."""
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module in ("handlers", "bot", "content", "db"):
+                names += [f"{node.module}.{alias.name}" for alias in node.names]
+            else:
+                names.append(node.module)
+        elif isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+    return [name for name in names if _layer(name) is not None]
+
+
+def test_each_layer_imports_only_those_to_its_left() -> None:
+    for package in ("content", "db", "handlers", "bot"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            own = _layer(".".join(path.relative_to(ROOT).with_suffix("").parts))
+            assert own is not None
+            for module in _project_imports(path):
+                assert _layer(module) <= own, f"{path.relative_to(ROOT)} imports {module}"
+
+
+def test_domain_rules_know_no_web_framework_cli_or_channel() -> None:
+    for path in sorted((ROOT / "handlers" / "domain").rglob("*.py")):
+        assert not (_imports(path) & {"aiohttp", "click", "telegram", "jinja2"}), path
+
+
 def test_content_and_db_do_not_import_handlers_or_bot() -> None:
     for package in ("content", "db"):
         for path in (ROOT / package).rglob("*.py"):

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from db.models import MAX_STORED_TEXT, Interaction
 from handlers.deps import Deps
+from handlers.domain.types import Attachment, IncomingMessage
 from handlers.engine import handle
-from handlers.types import Attachment, IncomingMessage
 
 BAD_TEXTS = {
     "empty": "",

@@ -14,7 +14,6 @@ import aiohttp
 import pytest
 from sqlalchemy import select, update
 
-from bot import announcements as service
 from bot.channels import webchat
 from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo_bot import ZaloBotChannel
@@ -26,6 +25,7 @@ from db import queries
 from db.models import Announcement, Outbox, User, utcnow
 from db.oa_token_store import OATokenStore
 from handlers.deps import Deps
+from handlers.domain import announcements as service
 from tests.fakes.limits import PlatformLimits
 from tests.fakes.telegram_api import Failure, FakeTelegram, blocked, too_many_requests
 from tests.fakes.zalo_api import (
@@ -353,7 +353,7 @@ async def test_recurring_announcements_run_on_their_days_and_survive_restarts(
 def test_every_second_friday_at_five_pm_in_vietnam() -> None:
     from datetime import UTC, datetime
 
-    from handlers import recurrence
+    from handlers.domain import recurrence
 
     friday = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)  # 17:00 in Hanoi
     following = recurrence.next_after("FREQ=WEEKLY;INTERVAL=2", friday, friday)

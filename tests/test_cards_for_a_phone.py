@@ -11,11 +11,11 @@ import pytest
 
 from content.loader import Catalogue
 from content.models import Procedure, Redirect
-from handlers.actions import Action
 from handlers.cards import card, details
 from handlers.deps import Deps
+from handlers.domain.actions import Action
+from handlers.domain.types import IncomingMessage
 from handlers.engine import handle
-from handlers.types import IncomingMessage
 from tests.flows import ask_fresh
 
 PHONE_CARD_CHARS = 900  # the median short card, about one and a half phone screens

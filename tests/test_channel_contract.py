@@ -24,7 +24,7 @@ from bot.settings import Settings
 from db import feedback_queries as fq
 from db import queries
 from db.models import ChannelEvent
-from handlers.types import Button, Reply, Response
+from handlers.domain.types import Button, Reply, Response
 from tests.fakes.telegram_api import FakeTelegram, text_update
 
 CHOICES = (Button("Khai sinh", "open:a"), Button("Khai tử", "open:b"), Button("Kết hôn", "open:c"))

@@ -13,8 +13,8 @@ from bot.keys import DEPS
 from bot.settings import Settings
 from bot.staff import auth
 from db.models import Feedback, Outbox
+from handlers.domain.types import IncomingMessage
 from handlers.engine import handle
-from handlers.types import IncomingMessage
 from tests.browser import ARTIFACTS, chromium, need_browser, serve
 from tests.flows import next_step
 

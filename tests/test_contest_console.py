@@ -29,9 +29,9 @@ from bot.settings import Settings
 from bot.staff import auth
 from bot.staff.common import XLSX
 from db.models import Contest, ContestAttempt, ContestQuestion, Learner, utcnow
+from handlers.domain.calendar import VIETNAM
+from handlers.domain.types import IncomingMessage
 from handlers.engine import handle
-from handlers.types import IncomingMessage
-from handlers.workdays import VIETNAM
 from tests.test_staff_console import PASSWORD, login
 
 HEADER = [

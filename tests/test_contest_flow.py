@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from db import contest_queries as cq
 from db.models import Contest, ContestAttempt, ContestQuestion, utcnow
-from handlers.actions import Action
 from handlers.deps import Deps
+from handlers.domain.actions import Action
+from handlers.domain.types import IncomingMessage, Response
 from handlers.engine import handle
-from handlers.types import IncomingMessage, Response
 
 BANK = [  # question, options, right option (from 1)
     ("Tài khoản VNeID mức 2 đăng ký ở đâu?", ["Công an phường", "Bưu điện", "Ngân hàng"], 1),

@@ -20,9 +20,9 @@ from bot.keys import DEPS
 from bot.settings import Settings
 from db import contest_queries as cq
 from db.models import Contest, ContestAttempt, ContestQuestion, utcnow
-from handlers.actions import Action
 from handlers.deps import Deps
-from handlers.types import IncomingMessage, Origin, Response
+from handlers.domain.actions import Action
+from handlers.domain.types import IncomingMessage, Origin, Response
 from tests.test_contest_console import client as console  # noqa: F401  (fixture)
 from tests.test_contest_console import contest_fields, page, post, stored_contest, table
 from tests.test_contest_flow import contest, right_position, send

@@ -18,7 +18,7 @@ from bot.app import create_app
 from bot.keys import DEPS
 from bot.settings import Settings
 from db.models import Contest, ContestQuestion, utcnow
-from handlers.actions import Action
+from handlers.domain.actions import Action
 
 VISITOR = "visitor-contest-0123456789"
 QUESTIONS = [

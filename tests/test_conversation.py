@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from db.models import ConversationState, Interaction, Subscription, User
-from handlers.actions import Action
 from handlers.deps import Deps
+from handlers.domain.actions import Action
+from handlers.domain.types import IncomingMessage, Response
 from handlers.engine import handle
-from handlers.types import IncomingMessage, Response
 
 
 def msg(text: str | None = None, payload: str | None = None, user: str = "u1") -> IncomingMessage:

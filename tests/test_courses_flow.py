@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from content.models import Course
 from db.models import CourseProgress
-from handlers.actions import Action
 from handlers.deps import Deps
+from handlers.domain.actions import Action
+from handlers.domain.types import IncomingMessage, Response
 from handlers.engine import handle
-from handlers.types import IncomingMessage, Response
 
 
 async def send(deps: Deps, channel: str, user: str, **fields: object) -> Response:
@@ -102,8 +102,8 @@ async def test_the_reminder_goes_once_after_two_quiet_days(deps: Deps) -> None:
 
     from sqlalchemy import update
 
-    from bot.reminders import send_course_reminders
     from db.models import Outbox, utcnow
+    from handlers.domain.reminders import send_course_reminders
 
     course = next(iter(deps.catalogue.courses.values()))
     await send(deps, "telegram", "q1", payload=Action("learn", f"start:{course.id}").pack())

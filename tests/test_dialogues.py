@@ -23,8 +23,8 @@ from bot.keys import DEPS, INBOX, TELEGRAM, ZALO_BOT
 from bot.settings import Settings
 from db.models import Feedback, utcnow
 from handlers.deps import Deps
+from handlers.domain.types import IncomingMessage, Response
 from handlers.engine import handle
-from handlers.types import IncomingMessage, Response
 from tests.fakes.telegram_api import FakeTelegram, callback_update, text_update
 from tests.fakes.zalo_api import BOT_TOKEN, FakeZalo, bot_event
 

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from db.models import Feedback, FeedbackEvent, Rating
 from handlers.deps import Deps
+from handlers.domain.calendar import add_working_days, is_working_day
+from handlers.domain.types import Attachment, IncomingMessage, Response
 from handlers.engine import handle
-from handlers.types import Attachment, IncomingMessage, Response
-from handlers.workdays import add_working_days, is_working_day
 
 CODE = re.compile(r"PA-\d{4}-[2-9A-HJ-NP-Z]{4}")
 

@@ -34,9 +34,9 @@ from db import queries
 from db.contest_queries import GroupStanding, Standing
 from db.models import Contest, Feedback, Outbox, Rating, User, utcnow
 from handlers.deps import Deps
+from handlers.domain.types import IncomingMessage, Response
 from handlers.engine import handle
 from handlers.feedback_store import PER_HOUR
-from handlers.types import IncomingMessage, Response
 from tests.fakes.telegram_api import FakeTelegram, text_update
 from tests.flows import next_step
 from tests.report_sample import sample_report

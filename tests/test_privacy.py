@@ -40,11 +40,11 @@ from db.models import (
     User,
     utcnow,
 )
-from handlers.actions import Action
 from handlers.deps import Deps
+from handlers.domain.actions import Action
+from handlers.domain.types import Attachment, IncomingMessage, Response
 from handlers.engine import handle
 from handlers.features.privacy import notice
-from handlers.types import Attachment, IncomingMessage, Response
 
 NOTICE = "gõ /du_lieu_cua_toi để xem, /xoa_du_lieu để xóa"
 CODE = re.compile(r"PA-\d{4}-[2-9A-HJ-NP-Z]{4}")

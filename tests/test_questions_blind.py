@@ -13,8 +13,8 @@ import pytest
 
 from db import teaching_queries as teaching
 from handlers.deps import Deps
+from handlers.domain.types import IncomingMessage
 from handlers.engine import handle
-from handlers.types import IncomingMessage
 
 DATA = Path(__file__).parent / "data" / "handover"
 REQUESTS = {"blind_round10_requests.jsonl": 0.9, "blind_round11_requests.jsonl": 0.9}

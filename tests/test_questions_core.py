@@ -29,10 +29,10 @@ from content.models import ContentFile
 from db import teaching_queries as teaching
 from db.models import Question
 from handlers.deps import Deps
+from handlers.domain.calendar import VIETNAM, add_working_days
+from handlers.domain.types import IncomingMessage
 from handlers.engine import handle
 from handlers.learned import FRESH_SECONDS
-from handlers.types import IncomingMessage
-from handlers.workdays import VIETNAM, add_working_days
 from tests.fakes.telegram_api import FakeTelegram, callback_update, text_update
 from tests.test_staff_console import PASSWORD, login
 from tests.test_telegram import SECRET, post, settings_for

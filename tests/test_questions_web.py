@@ -20,8 +20,8 @@ from bot.keys import DEPS, OUTBOX
 from bot.settings import Settings
 from bot.staff import auth
 from db.models import Outbox, Question, User
+from handlers.domain.types import IncomingMessage
 from handlers.engine import handle
-from handlers.types import IncomingMessage
 from tests.test_staff_console import PASSWORD, login
 
 UNKNOWN = "Phường có cho mượn loa kẹo kéo để tổ chức đám cưới không?"

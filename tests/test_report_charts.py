@@ -28,7 +28,7 @@ from bot.report.model import (
     Usage,
 )
 from bot.report.period import month
-from handlers.features.subscriptions import TOPICS
+from handlers.domain.vocabulary import TOPICS
 from handlers.features.tracking import STATUS_LABELS
 from tests import report_sample
 

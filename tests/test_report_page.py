@@ -28,7 +28,7 @@ from bot.staff.report_views import choose
 from content.loader import Catalogue
 from db import feedback_queries as fq
 from db import queries
-from handlers.workdays import VIETNAM
+from handlers.domain.calendar import VIETNAM
 from tests.test_staff_console import PASSWORD, login
 
 MONTH = "2025-10"  # the seeded month, long past so "now" never falls inside it

@@ -10,8 +10,8 @@ import pytest
 
 from bot.evaluation import evaluate, read_file, summary
 from handlers.deps import Deps
+from handlers.domain.types import IncomingMessage, Response
 from handlers.engine import handle
-from handlers.types import IncomingMessage, Response
 
 DATA = Path(__file__).parent / "data"
 FLOORS = {

@@ -19,8 +19,8 @@ from bot.settings import Settings
 from bot.staff import auth
 from bot.staff.routes import ROUTES
 from db.models import Feedback, FeedbackEvent, Outbox, Rating, StaffSession, utcnow
+from handlers.domain.types import IncomingMessage
 from handlers.engine import handle
-from handlers.types import IncomingMessage
 from tests.fakes.telegram_api import FakeTelegram, callback_update, text_update
 from tests.flows import next_step
 

@@ -13,8 +13,8 @@ from db import queries
 from db.models import Base, UnansweredQuestion, User, utcnow
 from db.session import session_factory
 from handlers.deps import Deps
+from handlers.domain.types import IncomingMessage
 from handlers.engine import handle
-from handlers.types import IncomingMessage
 
 
 async def test_migrations_create_every_model_table(engine: AsyncEngine) -> None:

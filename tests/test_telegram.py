@@ -16,8 +16,8 @@ from bot.channels.text import split_text
 from bot.keys import DEPS, INBOX, TELEGRAM
 from bot.settings import Settings
 from db.models import ChannelEvent, Interaction, User
-from handlers.actions import more_of, open_entry
-from handlers.types import Button, Reply
+from handlers.domain.actions import more_of, open_entry
+from handlers.domain.types import Button, Reply
 from tests.fakes.telegram_api import (
     FakeTelegram,
     blocked,

@@ -19,9 +19,9 @@ from bot.settings import Settings
 from bot.staff import auth
 from bot.wiring import core
 from db import ward_value_queries
+from handlers.domain.types import IncomingMessage
 from handlers.engine import handle
 from handlers.live_ward import FRESH_SECONDS
-from handlers.types import IncomingMessage
 from tests.test_staff_console import PASSWORD, login
 
 POLICE_PHONE = "contacts.cong_an.phone"

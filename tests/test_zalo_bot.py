@@ -16,7 +16,7 @@ from bot.channels.zalo_bot import SECRET_HEADER
 from bot.keys import DEPS, INBOX, ZALO_BOT
 from bot.settings import Settings
 from db.models import ChannelEvent, User
-from handlers.types import Reply
+from handlers.domain.types import Reply
 from tests.fakes.zalo_api import BOT_TOKEN, FakeZalo, bot_event
 
 SECRET = "zalo-secret-123"

@@ -24,7 +24,7 @@ from bot.settings import Settings
 from db.models import ChannelEvent, Interaction, Subscription, User, ZaloOAToken
 from db.oa_token_store import OATokenStore
 from db.session import session_factory
-from handlers.actions import open_entry
+from handlers.domain.actions import open_entry
 from tests.fakes.zalo_api import (
     APP_ID,
     APP_SECRET,

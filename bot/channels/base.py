@@ -18,8 +18,8 @@ from typing import ClassVar, Protocol
 
 from bot.channels.text import split_text
 from bot.delivery import Delivery
+from handlers.domain.types import Button, Reply, Response
 from handlers.render import numbered_choices
-from handlers.types import Button, Reply, Response
 
 log = logging.getLogger(__name__)
 

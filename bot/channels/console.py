@@ -10,9 +10,9 @@ from collections.abc import Callable
 from typing import TextIO
 
 from handlers.deps import Deps
+from handlers.domain.types import IncomingMessage, Response
 from handlers.engine import handle
 from handlers.render import numbered_choices
-from handlers.types import IncomingMessage, Response
 
 PROMPT = "Bạn: "
 EXIT_WORDS = {"/exit", "/quit", "exit", "quit"}

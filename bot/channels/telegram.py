@@ -50,9 +50,9 @@ from bot.ratelimit import ChannelLimiter, Limits
 from bot.settings import Settings
 from bot.staff_commands import draft_from_chat, is_draft_command
 from handlers.deps import Deps
+from handlers.domain.types import Attachment, Button, IncomingMessage, Reply
 from handlers.engine import handle
 from handlers.residents import set_reachable
-from handlers.types import Attachment, Button, IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ from bot.channels.inbound import read_json
 from bot.delivery import Delivery
 from bot.keys import DEPS
 from bot.web.client import client_address
+from handlers.domain.types import IncomingMessage, Origin, Reply, Response
 from handlers.engine import handle
 from handlers.residents import pick_up_for_widget
-from handlers.types import IncomingMessage, Origin, Reply, Response
 
 USER_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")  # used with fullmatch: no trailing newline
 MAX_TEXT = 2000

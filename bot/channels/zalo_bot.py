@@ -24,9 +24,9 @@ from bot.inbox import Inbox
 from bot.ratelimit import ChannelLimiter, Limits
 from bot.settings import Settings
 from handlers.deps import Deps
+from handlers.domain.types import Attachment, IncomingMessage, Reply
 from handlers.engine import handle
 from handlers.residents import set_reachable
-from handlers.types import Attachment, IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
 

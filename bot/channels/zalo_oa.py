@@ -30,11 +30,11 @@ from bot.delivery import Delivery
 from bot.inbox import Inbox
 from bot.ratelimit import ChannelLimiter, Limits
 from bot.settings import Settings
-from handlers.actions import Action
 from handlers.deps import Deps
+from handlers.domain.actions import Action
+from handlers.domain.types import Attachment, IncomingMessage, Reply
 from handlers.engine import handle
 from handlers.residents import follow, set_reachable, unfollow
-from handlers.types import Attachment, IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ import click
 
 from bot.report import figures, period
 from bot.report.model import Period
-from handlers.workdays import VIETNAM
+from handlers.domain.calendar import VIETNAM
 
 
 def choose_period(

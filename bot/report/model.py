@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from handlers.workdays import VIETNAM
+from handlers.domain.calendar import VIETNAM
 
 
 @dataclass(frozen=True)

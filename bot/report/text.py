@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 
 from bot.report.model import Report
-from handlers.workdays import VIETNAM
+from handlers.domain.calendar import VIETNAM
 
 MISSING = "chưa có số liệu"
 

@@ -13,8 +13,6 @@ from aiohttp import web
 from multidict import MultiDictProxy
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import announcements as flow
-from bot.announcements import MAX_TEXT, AnnouncementError, Draft, Queuer
 from bot.keys import DEPS
 from bot.staff import common
 from bot.staff.common import WAKE_SCHEDULER, db_of, see_other
@@ -22,11 +20,13 @@ from db import announcement_queries as aq
 from db import contest_queries as cq
 from db import staff_queries as sq
 from db.models import Announcement, StaffSession, StaffUser, utcnow
-from handlers import announcement_card as card
-from handlers.actions import number_arg
-from handlers.features.subscriptions import TOPICS
-from handlers.recurrence import PRESETS, RecurrenceError, describe
-from handlers.workdays import VIETNAM
+from handlers.domain import announcement_card as card
+from handlers.domain import announcements as flow
+from handlers.domain.actions import number_arg
+from handlers.domain.announcements import MAX_TEXT, AnnouncementError, Draft, Queuer
+from handlers.domain.calendar import VIETNAM
+from handlers.domain.recurrence import PRESETS, RecurrenceError, describe
+from handlers.domain.vocabulary import TOPICS
 
 FORM_ERRORS = (AnnouncementError, RecurrenceError)  # both carry a message for staff
 DONE_MESSAGES = {  # fixed texts picked by ?done=, so a link cannot put words on the page

@@ -22,8 +22,8 @@ from bot.staff import common
 from bot.staff.common import CHANNEL_LABELS, CONTESTS_CHANGED, db_of, see_other
 from db import contest_queries as cq
 from db.models import Contest, ContestQuestion, StaffSession, StaffUser, utcnow
-from handlers.actions import number_arg
-from handlers.workdays import VIETNAM
+from handlers.domain.actions import number_arg
+from handlers.domain.calendar import VIETNAM
 
 MAX_UPLOAD = 2 * 1024 * 1024  # an Excel bank of hundreds of questions is far smaller
 MAX_BODY = MAX_UPLOAD + 256 * 1024  # the file plus the form's other fields

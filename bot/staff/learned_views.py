@@ -9,7 +9,7 @@ from bot.keys import DEPS
 from bot.staff.common import LEARNED_CHANGED, MAX_TAUGHT, db_of, long_text, page, see_other
 from db import teaching_queries as teaching
 from db.models import LearnedAlias, LearnedEntry, StaffSession, StaffUser
-from handlers.actions import number_arg
+from handlers.domain.actions import number_arg
 
 
 async def index(

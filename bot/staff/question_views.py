@@ -25,9 +25,9 @@ from db import question_queries as qq
 from db import teaching_queries as teaching
 from db.masking import mask
 from db.models import Question, StaffSession, StaffUser, User, utcnow
-from handlers.actions import Action, number_arg
+from handlers.domain.actions import Action, number_arg
+from handlers.domain.types import Button
 from handlers.question_store import answer_message
-from handlers.types import Button
 
 PAGE_SIZE = 50
 MENU = Button("Về menu chính", Action("menu").pack())

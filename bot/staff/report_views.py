@@ -28,7 +28,7 @@ from bot.report.period import PeriodError
 from bot.staff import common
 from bot.staff.common import db_of
 from db.models import StaffSession, StaffUser
-from handlers.workdays import VIETNAM
+from handlers.domain.calendar import VIETNAM
 
 YEARS = (2020, 2100)  # outside these a period is a typo (and year 1 overflows UTC bounds)
 FIELDS = ("month", "quarter", "from", "to")

@@ -27,10 +27,10 @@ from db import feedback_queries as fq
 from db import question_queries as qq
 from db import staff_queries as sq
 from db.models import CannedReply, Feedback, FeedbackEvent, StaffSession, StaffUser, User, utcnow
-from handlers.actions import number_arg
+from handlers.domain.actions import number_arg
+from handlers.domain.calendar import due_at
 from handlers.features.satisfaction import RESOLVED_QUESTION, rating_buttons
 from handlers.features.tracking import STATUS_LABELS
-from handlers.workdays import due_at
 
 # --- the inbox -----------------------------------------------------------------------------
 

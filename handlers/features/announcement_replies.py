@@ -9,12 +9,12 @@ import re
 
 from db import announcement_queries as aq
 from handlers import feedback_store
-from handlers.actions import Action, number_arg
 from handlers.cards import CANCEL_BUTTON
+from handlers.domain.actions import Action, number_arg
+from handlers.domain.types import Button, Response
 from handlers.feature import Feature
 from handlers.render import with_buttons
 from handlers.turn import Turn
-from handlers.types import Button, Response
 
 FLOW = "ann_reply"
 CATEGORY = "thong-bao"

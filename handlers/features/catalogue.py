@@ -17,10 +17,11 @@ from content.models import (
 )
 from content.normalize import fold
 from content.search import Match, SearchResult
-from handlers.actions import Action, open_entry
 from handlers.acts import greets
 from handlers.cards import MENU_BUTTON, card, details, follow_up_card, topic_facts_card
 from handlers.decide import Decision, decide
+from handlers.domain.actions import Action, open_entry
+from handlers.domain.types import Button, Response
 from handlers.fallback import ASK_PERSON, out_of_scope, unknown, unreadable
 from handlers.feature import Feature
 from handlers.features import feedback, subscriptions
@@ -30,7 +31,6 @@ from handlers.focus import OFFICE, follow_up, remember
 from handlers.lead import Asked, asked_of, lead_lines
 from handlers.render import with_buttons
 from handlers.turn import Turn
-from handlers.types import Button, Response
 
 NONE_OF_THESE = Button("Không phải các mục trên", Action("none").pack())
 CLOSEST = 3

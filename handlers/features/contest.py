@@ -19,13 +19,13 @@ from content.normalize import folded_phrase
 from db import contest_queries as cq
 from db import learning_queries as lq
 from db.models import Contest, ContestAttempt, ContestQuestion, utcnow
-from handlers.actions import Action, number_arg
 from handlers.cards import CANCEL_BUTTON, MENU_BUTTON
+from handlers.domain.actions import Action, number_arg
+from handlers.domain.calendar import VIETNAM
+from handlers.domain.types import Button, Reply, Response
 from handlers.feature import Feature
 from handlers.render import with_buttons
 from handlers.turn import Turn
-from handlers.types import Button, Reply, Response
-from handlers.workdays import VIETNAM
 
 FLOW = "quiz"
 MAX_NAME, MAX_AFFILIATION = 60, 100

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from handlers.domain.types import Response
 from handlers.feature import Feature
 from handlers.features.menu import menu_buttons
 from handlers.render import with_buttons
 from handlers.turn import Turn
-from handlers.types import Response
 
 # A cancelled flow does not reset the conversation.
 KEEP = ("answered", "rating_asked", "rating_for", "rated", "focus")

@@ -15,12 +15,12 @@ from content.normalize import folded_phrase
 from db import contest_queries as cq
 from db import learning_queries as lq
 from db.models import CourseProgress, utcnow
-from handlers.actions import Action, number_arg, open_entry
 from handlers.cards import MENU_BUTTON
+from handlers.domain.actions import Action, number_arg, open_entry
+from handlers.domain.types import Button, Reply, Response
 from handlers.feature import Feature
 from handlers.render import fill, with_buttons
 from handlers.turn import Turn
-from handlers.types import Button, Reply, Response
 
 FLOW = "course"
 TITLE_WEIGHT = 0.5  # the title words a message must share to name a course

@@ -16,13 +16,13 @@ import re
 from content.normalize import folded_phrase
 from content.places import places_in
 from handlers import feedback_store
-from handlers.actions import Action, open_entry
 from handlers.acts import catalogue_is_sure
 from handlers.cards import CANCEL_BUTTON, FEEDBACK_GUIDE
+from handlers.domain.actions import Action, open_entry
+from handlers.domain.types import Button, Reply, Response
 from handlers.feature import Feature
 from handlers.render import with_buttons
 from handlers.turn import Turn
-from handlers.types import Button, Reply, Response
 
 FLOW = "feedback"
 KEY = "fb"  # this flow's answers inside the conversation state's data

@@ -12,8 +12,9 @@ from __future__ import annotations
 from db import question_queries as qq
 from db.models import Question
 from handlers import feedback_store
-from handlers.actions import Action
 from handlers.cards import CANCEL_BUTTON, MENU_BUTTON
+from handlers.domain.actions import Action
+from handlers.domain.types import Button, Reply, Response
 from handlers.fallback import human_help
 from handlers.feature import Feature
 from handlers.features import feedback
@@ -27,7 +28,6 @@ from handlers.question_store import (
 )
 from handlers.render import with_buttons
 from handlers.turn import Turn
-from handlers.types import Button, Reply, Response
 
 ASKING, ADDING = "question", "question_add"  # the flows: the question, then an addition
 ASKED = "asked"  # the last question the catalogue answered or clarified

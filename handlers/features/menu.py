@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from content.models import ContactList, MenuSection
-from handlers.actions import Action, open_entry
 from handlers.cards import MENU_BUTTON, contacts_card
+from handlers.domain.actions import Action, open_entry
+from handlers.domain.types import Button, Reply, Response
 from handlers.feature import Feature
 from handlers.render import with_buttons
 from handlers.turn import Turn
-from handlers.types import Button, Reply, Response
 
 STALE = "Nút này không còn dùng được nữa. Bạn chọn lại trong menu giúp mình nhé."
 

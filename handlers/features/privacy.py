@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from content.normalize import folded_phrase
 from db import privacy_queries as pq
-from handlers.actions import Action, number_arg
 from handlers.cards import MENU_BUTTON
+from handlers.domain.actions import Action, number_arg
+from handlers.domain.types import Button, Reply, Response
+from handlers.domain.vocabulary import CHANNEL_LABELS, TOPICS
 from handlers.feature import Feature
-from handlers.features.subscriptions import TOPICS
 from handlers.features.tracking import STATUS_LABELS
 from handlers.render import local_date, with_buttons
 from handlers.turn import Turn
-from handlers.types import Button, Reply, Response
-from handlers.vocabulary import CHANNEL_LABELS
 
 FLOW = "privacy_erase"
 SHOW_COMMANDS = ("/du_lieu_cua_toi", "/dulieucuatoi", "/du_lieu")

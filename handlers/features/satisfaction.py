@@ -4,12 +4,12 @@ conversation) and when feedback is resolved. Ratings feed the monthly report."""
 from __future__ import annotations
 
 from db import feedback_queries as fq
-from handlers.actions import Action, number_arg
 from handlers.cards import MENU_BUTTON
+from handlers.domain.actions import Action, number_arg
+from handlers.domain.types import Button, Reply, Response
 from handlers.feature import Feature
 from handlers.render import with_buttons
 from handlers.turn import Turn
-from handlers.types import Button, Reply, Response
 
 QUESTION = (
     "Câu trả lời vừa rồi có giúp được bạn không? Bạn chấm giúp phường từ 1 (chưa tốt) "

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from handlers.cards import MENU_BUTTON
+from handlers.domain.types import Reply, Response
 from handlers.feature import Feature
 from handlers.features.menu import main_menu
 from handlers.features.satisfaction import maybe_ask
 from handlers.render import with_buttons
 from handlers.turn import Turn
-from handlers.types import Reply, Response
 
 THANKS = "Dạ, không có gì ạ. Bạn cần hỏi thêm điều gì cứ nhắn cho mình nhé."
 GOODBYE = "Chào bạn, chúc bạn một ngày tốt lành! Khi cần, bạn cứ nhắn lại cho mình."

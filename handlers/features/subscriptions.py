@@ -5,20 +5,14 @@ from __future__ import annotations
 
 from content.areas import area_key
 from db import queries
-from handlers.actions import Action
 from handlers.cards import CANCEL_BUTTON, MENU_BUTTON
+from handlers.domain.actions import Action
+from handlers.domain.types import Button, Response
+from handlers.domain.vocabulary import TOPICS
 from handlers.feature import Feature
 from handlers.render import with_buttons
 from handlers.turn import Turn
-from handlers.types import Button, Response
 
-TOPICS = {
-    "chuyen-doi-so": "Chuyển đổi số",
-    "cai-cach-hanh-chinh": "Cải cách hành chính",
-    "lich-phat-thanh": "Lịch phát thanh",
-    "canh-bao-lua-dao": "Cảnh báo lừa đảo",
-    "tin-khan": "Tin khẩn",
-}
 UNSUBSCRIBE_PHRASES = (
     "huy dang ky",
     "huy nhan",

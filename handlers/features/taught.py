@@ -5,10 +5,10 @@ for a person is still the question staff answered). Flows in progress keep their
 from __future__ import annotations
 
 from db.teaching_queries import LEARNED_INTENT
+from handlers.domain.types import Response
 from handlers.feature import Feature
 from handlers.features.catalogue import entry_response
 from handlers.turn import Turn
-from handlers.types import Response
 
 
 async def _typed(turn: Turn) -> Response | None:

@@ -9,10 +9,10 @@ from db import feedback_queries as fq
 from db import question_queries as qq
 from db.models import Question
 from handlers.cards import MENU_BUTTON
+from handlers.domain.types import Response
 from handlers.feature import Feature
 from handlers.render import local_date, with_buttons
 from handlers.turn import Turn
-from handlers.types import Response
 
 # "PA-2611-7K3Q", also typed "pa26117k3q", "PA 2611 7K3Q" or "pa-2611 7k3q"; "CH-…" alike.
 CODE = re.compile(r"\b(PA|CH)[\s-]?(\d{4})[\s-]?([A-Za-z0-9]{4})\b", re.IGNORECASE)

@@ -11,7 +11,7 @@ from content.loader import Catalogue
 from db import feedback_queries as fq
 from db import learning_queries as lq
 from db.models import utcnow
-from handlers.actions import Action
+from handlers.domain.actions import Action
 
 REMIND_AFTER = timedelta(days=2)
 

@@ -1,7 +1,7 @@
 """Working days in Vietnam: no Saturdays, Sundays or public holidays (Tết and Hùng Kings'
 day follow the lunar calendar; the `holidays` package knows them and the substitute days).
 
-`python -m handlers.workdays YEAR...` prints those holidays, one ISO date a line: the server
+`python -m handlers.domain.calendar YEAR...` prints those holidays, one ISO date a line: the server
 asks a child process, because importing `holidays` loads every country it knows (about 17 MB
 that a ward process would keep for a dozen dates a year)."""
 
@@ -14,9 +14,9 @@ import sys
 import threading
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+from db.models import VIETNAM
+
 log = logging.getLogger(__name__)
 
 
@@ -44,7 +44,7 @@ async def warm_calendar() -> None:
 
 def _ask_child(years: list[int]) -> dict[int, frozenset[date]]:
     done = subprocess.run(
-        [sys.executable, "-m", "handlers.workdays", *map(str, years)],
+        [sys.executable, "-m", "handlers.domain.calendar", *map(str, years)],
         capture_output=True,
         text=True,
         check=False,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import holidays
 
-from handlers.workdays import due_at, public_holidays
+from handlers.domain.calendar import due_at, public_holidays
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,7 +23,8 @@ def test_the_child_gives_the_holidays_package_own_days() -> None:
 
 def test_a_due_date_does_not_load_the_holidays_package_here() -> None:
     code = (
-        "import sys\nfrom datetime import UTC, datetime\nfrom handlers.workdays import due_at\n"
+        "import sys\nfrom datetime import UTC, datetime\n"
+        "from handlers.domain.calendar import due_at\n"
         "print(due_at(datetime(2027, 2, 3, 3, tzinfo=UTC), 3).date(), 'holidays' in sys.modules)"
     )
     done = subprocess.run(

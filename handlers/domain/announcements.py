@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from content.areas import area_key
 from db import announcement_queries as aq
 from db.models import Announcement, utcnow
-from handlers import recurrence
-from handlers.announcement_card import CHANNELS, render
-from handlers.features.subscriptions import TOPICS
+from handlers.domain import recurrence
+from handlers.domain.announcement_card import CHANNELS, render
+from handlers.domain.vocabulary import TOPICS
 
 log = logging.getLogger(__name__)
 

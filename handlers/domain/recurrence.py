@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from dateutil.rrule import rrulestr
 
-from handlers.workdays import VIETNAM
+from handlers.domain.calendar import VIETNAM
 
 PRESETS = {
     "weekly": ("FREQ=WEEKLY", "Hằng tuần"),

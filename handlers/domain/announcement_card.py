@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from handlers.actions import Action
-from handlers.types import Button, Reply
-from handlers.vocabulary import CHANNEL_LABELS, RESIDENT_CHANNELS
+from handlers.domain.actions import Action
+from handlers.domain.types import Button, Reply
+from handlers.domain.vocabulary import CHANNEL_LABELS, RESIDENT_CHANNELS
 
 # Channels an announcement can go to, and their names for staff.
 CHANNELS = {c: CHANNEL_LABELS[c] for c in RESIDENT_CHANNELS}
