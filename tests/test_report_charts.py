@@ -28,8 +28,7 @@ from bot.report.model import (
     Usage,
 )
 from bot.report.period import month
-from handlers.domain.vocabulary import TOPICS
-from handlers.features.tracking import STATUS_LABELS
+from handlers.domain.vocabulary import STATUS_LABELS, TOPICS
 from tests import report_sample
 
 CHANNELS = {"telegram": "Telegram", "zalo_oa": "Zalo OA", "web": "Trang web"}

@@ -22,6 +22,7 @@ from docx.text.paragraph import Paragraph
 
 from bot.report import text
 from bot.report.model import Report
+from handlers.domain.vocabulary import RATING_LABELS
 
 FONT = "Times New Roman"
 BODY_PT = 14
@@ -44,13 +45,6 @@ HEADINGS = (
     "V. NỘI DUNG NGƯỜI DÂN HỎI CHƯA CÓ CÂU TRẢ LỜI",
     "VI. ĐỀ XUẤT, KIẾN NGHỊ",
 )
-SCORE_LABELS = {
-    1: "Rất không hài lòng",
-    2: "Không hài lòng",
-    3: "Bình thường",
-    4: "Hài lòng",
-    5: "Rất hài lòng",
-}
 
 
 def write(report: Report, pictures: dict[str, Path], path: Path) -> Path:
@@ -531,7 +525,7 @@ def _section_satisfaction(w: _Writer, report: Report) -> None:
         w.para(f"Theo nội dung đánh giá: {'; '.join(parts)}.")
     rows = [
         (
-            f"{score} – {SCORE_LABELS[score]}",
+            f"{score} – {RATING_LABELS[score]}",
             text.number(n),
             text.percent(text.share(n, rating.count)),
         )

@@ -35,8 +35,7 @@ from db import question_queries, teaching_queries
 from db import report_activity_queries as activity
 from db import report_queries as queries
 from db.models import utcnow
-from handlers.domain.vocabulary import CHANNEL_LABELS, TOPICS
-from handlers.features.tracking import STATUS_LABELS
+from handlers.domain.vocabulary import CHANNEL_LABELS, STATUS_LABELS, TOPICS
 
 LOCAL_OFFSET = timedelta(hours=7)  # Vietnam: UTC+7 all year
 OFFICE_HOURS = (7, 17)  # 7:00-17:00, Monday to Friday (the ward's own hours are unconfirmed)

@@ -29,8 +29,8 @@ from db import staff_queries as sq
 from db.models import CannedReply, Feedback, FeedbackEvent, StaffSession, StaffUser, User, utcnow
 from handlers.domain.actions import number_arg
 from handlers.domain.calendar import due_at
+from handlers.domain.vocabulary import STATUS_LABELS
 from handlers.features.satisfaction import RESOLVED_QUESTION, rating_buttons
-from handlers.features.tracking import STATUS_LABELS
 
 # --- the inbox -----------------------------------------------------------------------------
 

@@ -1,7 +1,9 @@
-"""One name for each thing, the same in the chat, the console and the report: channels and
-announcement topics."""
+"""One name for each thing, the same in the chat, the console and the report: channels,
+announcement topics, feedback and question statuses, satisfaction scores."""
 
 from __future__ import annotations
+
+from db import question_queries as qq
 
 CHANNEL_LABELS = {
     "telegram": "Telegram",
@@ -21,4 +23,22 @@ TOPICS = {
     "lich-phat-thanh": "Lịch phát thanh",
     "canh-bao-lua-dao": "Cảnh báo lừa đảo",
     "tin-khan": "Tin khẩn",
+}
+
+# A phản ánh's status as residents and staff read it.
+STATUS_LABELS = {
+    "new": "Mới tiếp nhận",
+    "in_progress": "Đang xử lý",
+    "answered": "Đã trả lời",
+    "resolved": "Đã giải quyết xong",
+}
+# A question handed to staff (CH-... codes).
+QUESTION_LABELS = {qq.OPEN: "Đang chờ cán bộ trả lời", qq.ANSWERED: "Cán bộ đã trả lời"}
+# The 1-5 satisfaction score: the rating buttons and the report's table use the same words.
+RATING_LABELS = {
+    1: "Rất không hài lòng",
+    2: "Không hài lòng",
+    3: "Bình thường",
+    4: "Hài lòng",
+    5: "Rất hài lòng",
 }

@@ -12,9 +12,8 @@ from db import privacy_queries as pq
 from handlers.cards import MENU_BUTTON
 from handlers.domain.actions import Action, number_arg
 from handlers.domain.types import Button, Reply, Response
-from handlers.domain.vocabulary import CHANNEL_LABELS, TOPICS
+from handlers.domain.vocabulary import CHANNEL_LABELS, STATUS_LABELS, TOPICS
 from handlers.feature import Feature
-from handlers.features.tracking import STATUS_LABELS
 from handlers.render import local_date, with_buttons
 from handlers.turn import Turn
 

@@ -7,27 +7,30 @@ from db import feedback_queries as fq
 from handlers.cards import MENU_BUTTON
 from handlers.domain.actions import Action, number_arg
 from handlers.domain.types import Button, Reply, Response
+from handlers.domain.vocabulary import RATING_LABELS
 from handlers.feature import Feature
 from handlers.render import with_buttons
 from handlers.turn import Turn
 
 QUESTION = (
-    "Câu trả lời vừa rồi có giúp được bạn không? Bạn chấm giúp phường từ 1 (chưa tốt) "
-    "đến 5 (rất tốt)."
+    "Câu trả lời vừa rồi có giúp được bạn không? Bạn chấm giúp phường từ 1 (rất không hài "
+    "lòng) đến 5 (rất hài lòng)."
 )
-LABELS = {1: "1 - Chưa tốt", 2: "2", 3: "3", 4: "4", 5: "5 - Rất tốt"}
 SUBJECTS = {"a": "answer", "f": "feedback"}
 RATING_FOR, RATED = "rating_for", "rated"  # the answer asked about, and that it was rated
 ALREADY = "Bạn đã chấm điểm rồi. Cảm ơn bạn!"
 
 
-RESOLVED_QUESTION = "Bạn chấm giúp phường mức hài lòng từ 1 (chưa tốt) đến 5 (rất tốt)."
+RESOLVED_QUESTION = (
+    "Bạn chấm giúp phường mức hài lòng từ 1 (rất không hài lòng) đến 5 (rất hài lòng)."
+)
 
 
 def rating_buttons(subject: str, ref: str) -> list[Button]:
     """Five buttons whose payloads carry what is being rated ("a" answer, "f" feedback)."""
     return [
-        Button(label, Action("rate", f"{subject}:{ref}:{n}").pack()) for n, label in LABELS.items()
+        Button(f"{n} - {label}", Action("rate", f"{subject}:{ref}:{n}").pack())
+        for n, label in RATING_LABELS.items()
     ]
 
 

@@ -10,18 +10,13 @@ from db import question_queries as qq
 from db.models import Question
 from handlers.cards import MENU_BUTTON
 from handlers.domain.types import Response
+from handlers.domain.vocabulary import QUESTION_LABELS, STATUS_LABELS
 from handlers.feature import Feature
 from handlers.render import local_date, with_buttons
 from handlers.turn import Turn
 
 # "PA-2611-7K3Q", also typed "pa26117k3q", "PA 2611 7K3Q" or "pa-2611 7k3q"; "CH-…" alike.
 CODE = re.compile(r"\b(PA|CH)[\s-]?(\d{4})[\s-]?([A-Za-z0-9]{4})\b", re.IGNORECASE)
-STATUS_LABELS = {
-    "new": "Mới tiếp nhận",
-    "in_progress": "Đang xử lý",
-    "answered": "Đã trả lời",
-    "resolved": "Đã giải quyết xong",
-}
 
 
 def find_code(text: str) -> str | None:
@@ -30,9 +25,6 @@ def find_code(text: str) -> str | None:
     if match is None:
         return None
     return f"{match.group(1).upper()}-{match.group(2)}-{match.group(3).upper()}"
-
-
-QUESTION_LABELS = {qq.OPEN: "Đang chờ cán bộ trả lời", qq.ANSWERED: "Cán bộ đã trả lời"}
 
 
 async def question_lookup(turn: Turn, code: str) -> Response:
