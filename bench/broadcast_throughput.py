@@ -159,12 +159,12 @@ async def main(args: argparse.Namespace) -> None:
         sessions = session_factory(engine)
         await subscribers(sessions, args.channel, args.subscribers)
         settings = Settings(
-            telegram_bot_token="123456:TEST-token_for-tests",
-            telegram_api_url=url,
-            telegram_rate=args.rate,
-            zalo_bot_token=BOT_TOKEN,
-            zalo_bot_api_url=url,
-            zalo_bot_rate=args.rate,
+            telegram={
+                "bot_token": "123456:TEST-token_for-tests",
+                "api_url": url,
+                "rate": args.rate,
+            },
+            zalo_bot={"token": BOT_TOKEN, "api_url": url, "rate": args.rate},
             outbox_concurrency=args.concurrency,
         )
         from content.indexing import build_index

@@ -2,37 +2,46 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.channel_settings import (
+    ChannelSettings,
+    TelegramSettings,
+    ZaloBotSettings,
+    ZaloOASettings,
+    empty_is_none,
+)
 
 DEFAULT_DB = Path("var") / "ward-assistant.sqlite3"
 ROLES = ("web", "sender", "scheduler")
-SECRET_TOKEN_PATTERN = r"^[A-Za-z0-9_-]{1,256}$"  # Telegram's rule for webhook secret tokens
 SCHEMA_PATTERN = r"^[a-z_][a-z0-9_]{0,62}$"  # safe to quote into SET search_path
-# What identifies a bot account and lets us act as it (each ward of a deployment has its own).
-ACCOUNT_CREDENTIALS = (
-    "telegram_bot_token",
-    "telegram_webhook_secret",
-    "zalo_bot_token",
-    "zalo_bot_webhook_secret",
-    "zalo_oa_app_id",
-    "zalo_oa_secret_key",
-    "zalo_oa_app_secret",
-    "zalo_oa_access_token",
-    "zalo_oa_refresh_token",
-)
 
 
 class Settings(BaseSettings):
     """Everything configurable about a running assistant."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        # The channel groups keep the flat variable names: the group `zalo_oa` takes the
+        # variables named ZALO_OA_..., and the rest of the name, not split again, is the
+        # field (ZALO_OA_APP_ID: zalo_oa.app_id). Other settings are not groups: unaffected.
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+    )
 
     database_url: str = Field(
         default=f"sqlite+aiosqlite:///{DEFAULT_DB}",
@@ -60,30 +69,10 @@ class Settings(BaseSettings):
     public_url: AnyHttpUrl | None = Field(
         default=None, description="Public https root of this server; enables webhook mode."
     )
-    telegram_bot_token: SecretStr | None = None
-    telegram_api_url: AnyHttpUrl = Field(default=AnyHttpUrl("https://api.telegram.org"))
-    telegram_webhook_secret: SecretStr | None = None
-    telegram_staff_chat_id: str | None = Field(
-        default=None, description="Telegram group of ward staff that gets each new feedback."
-    )
-    zalo_bot_token: SecretStr | None = None
-    zalo_bot_api_url: AnyHttpUrl = Field(default=AnyHttpUrl("https://bot-api.zaloplatforms.com"))
-    zalo_bot_webhook_secret: SecretStr | None = None
-    zalo_oa_app_id: str | None = None
-    zalo_oa_secret_key: SecretStr | None = None
-    zalo_oa_app_secret: SecretStr | None = Field(
-        default=None, description="App Secret for OAuth token refresh (default: the OA key)."
-    )
-    zalo_oa_access_token: SecretStr | None = None
-    zalo_oa_refresh_token: SecretStr | None = None
-    zalo_oa_api_url: AnyHttpUrl = Field(default=AnyHttpUrl("https://openapi.zalo.me"))
-    zalo_oa_oauth_url: AnyHttpUrl = Field(default=AnyHttpUrl("https://oauth.zaloapp.com"))
-    zalo_oa_webhook_max_age: int = Field(
-        default=600, ge=30, description="Seconds an OA event may be old before it is refused."
-    )
-    zalo_oa_max_buttons: int = Field(
-        default=5, ge=0, le=10, description="Buttons per OA message; the rest stay numbered."
-    )
+    # TELEGRAM_BOT_TOKEN, TELEGRAM_RATE, ...: see model_config.
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    zalo_bot: ZaloBotSettings = Field(default_factory=ZaloBotSettings)
+    zalo_oa: ZaloOASettings = Field(default_factory=ZaloOASettings)
     behind_proxy: bool = Field(
         default=False,
         description="Trust X-Forwarded-For/-Proto from the reverse proxy (rate limits by the "
@@ -91,22 +80,6 @@ class Settings(BaseSettings):
     )
     inbox_workers: int = Field(
         default=4, ge=1, le=64, description="Updates handled at the same time per process."
-    )
-    telegram_rate: int = Field(
-        default=30,
-        ge=1,
-        le=1000,
-        description="Telegram messages per second, replies and announcements together "
-        "(Telegram's limit is about 30; paid broadcasts allow up to 1000).",
-    )
-    telegram_per_chat_interval: float = Field(
-        default=1.0, ge=0, le=60, description="Seconds between two messages to one chat."
-    )
-    zalo_bot_rate: int = Field(
-        default=10, ge=1, le=1000, description="Zalo Bot messages per second (undocumented)."
-    )
-    zalo_oa_rate: int = Field(
-        default=10, ge=1, le=1000, description="Zalo OA messages per second (undocumented)."
     )
     outbox_concurrency: int = Field(
         default=32, ge=1, le=256, description="Messages in flight at once per channel."
@@ -146,6 +119,14 @@ class Settings(BaseSettings):
         description="Comma-separated origins of ward websites allowed to embed the chat.",
     )
 
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            # A channel setting's error names it as its variable does: the command line
+            # reports TELEGRAM_RATE (not TELEGRAM.RATE), the wards file telegram_rate.
+            raise _flat_names(exc) from None
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
@@ -179,61 +160,38 @@ class Settings(BaseSettings):
             raise ValueError("text or json")
         return value.lower()
 
-    @field_validator(*ACCOUNT_CREDENTIALS, "metrics_token", mode="before")
+    @field_validator("metrics_token", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
-        return None if value in ("", None) else value
+        return empty_is_none(value)
 
-    @field_validator("telegram_webhook_secret", "zalo_bot_webhook_secret")
+    @model_validator(mode="before")
     @classmethod
-    def _secret_chars(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not re.fullmatch(SECRET_TOKEN_PATTERN, value.get_secret_value()):
-            raise ValueError("1-256 characters among A-Z, a-z, 0-9, _ and -")
-        if value is not None and len(value.get_secret_value()) < 8:
-            raise ValueError("at least 8 characters (Zalo's minimum; safer for Telegram too)")
-        return value
+    def _grouped(cls, data: object) -> object:
+        """Settings(telegram_bot_token=...) would be ignored like any unknown name: the
+        channel settings are grouped, Settings(telegram={"bot_token": ...})."""
+        if isinstance(data, dict):
+            flat = sorted(set(data) & set(channel_keys()))
+            if flat:
+                group, name = channel_keys()[flat[0]]
+                raise ValueError(f"{flat[0]} is now {group}={{{name!r}: ...}}")
+        return data
 
-    @model_validator(mode="after")
-    def _zalo_oa_complete(self) -> Settings:
-        needed = {
-            "ZALO_OA_APP_ID": self.zalo_oa_app_id,
-            "ZALO_OA_SECRET_KEY": self.zalo_oa_secret_key,
-            "ZALO_OA_ACCESS_TOKEN": self.zalo_oa_access_token,
-            "ZALO_OA_REFRESH_TOKEN": self.zalo_oa_refresh_token,
+    @classmethod
+    def channel_groups(cls) -> dict[str, type[ChannelSettings]]:
+        """Each channel's settings group by field name: {"telegram": TelegramSettings, ...}."""
+        return {
+            name: field.annotation
+            for name, field in cls.model_fields.items()
+            if isinstance(field.annotation, type) and issubclass(field.annotation, ChannelSettings)
         }
-        given = [name for name, value in needed.items() if value is not None]
-        if given and len(given) < len(needed):
-            missing = ", ".join(name for name in needed if name not in given)
-            raise ValueError(f"Zalo OA needs all four settings; missing {missing}")
-        return self
-
-    @property
-    def zalo_oa_enabled(self) -> bool:
-        """The Official Account adapter runs when its four settings are given."""
-        return self.zalo_oa_app_id is not None
-
-    def zalo_bot_secret(self) -> str:
-        """The Zalo Bot webhook secret: configured, or derived from the token (8-256 chars)."""
-        if self.zalo_bot_webhook_secret is not None:
-            return self.zalo_bot_webhook_secret.get_secret_value()
-        assert self.zalo_bot_token is not None
-        key = self.zalo_bot_token.get_secret_value().encode()
-        return hmac.new(key, b"zalo-bot-webhook", hashlib.sha256).hexdigest()
 
     def secrets(self) -> list[str]:
         """Every secret value, for the log filter."""
-        values = [
-            self.telegram_bot_token,
-            self.telegram_webhook_secret,
-            self.zalo_bot_token,
-            self.zalo_bot_webhook_secret,
-            self.zalo_oa_secret_key,
-            self.zalo_oa_app_secret,
-            self.zalo_oa_access_token,
-            self.zalo_oa_refresh_token,
-            self.metrics_token,
-        ]
-        return [v.get_secret_value() for v in values if v is not None]
+        values = [v for group in self.channel_groups() for v in getattr(self, group).secrets()]
+        if self.metrics_token is not None:
+            values.append(self.metrics_token.get_secret_value())
+        return values
 
     @field_validator("roles", mode="before")
     @classmethod
@@ -259,16 +217,28 @@ class Settings(BaseSettings):
         """Channels receive webhooks when a public URL is set; otherwise they poll."""
         return self.public_url is not None
 
-    def telegram_secret(self) -> str:
-        """The webhook secret: the configured one, or one derived from the token, so that
-        every process of a deployment agrees without extra configuration."""
-        if self.telegram_webhook_secret is not None:
-            return self.telegram_webhook_secret.get_secret_value()
-        assert self.telegram_bot_token is not None
-        key = self.telegram_bot_token.get_secret_value().encode()
-        return hmac.new(key, b"telegram-webhook", hashlib.sha256).hexdigest()
-
     def public_root(self) -> str:
         """The public URL without a trailing slash."""
         assert self.public_url is not None
         return str(self.public_url).rstrip("/")
+
+
+def channel_keys() -> dict[str, tuple[str, str]]:
+    """Each channel setting by its flat name, the way its variable and the wards file spell
+    it: {"telegram_bot_token": ("telegram", "bot_token"), ...}."""
+    return {
+        f"{group}_{name}": (group, name)
+        for group, model in Settings.channel_groups().items()
+        for name in model.model_fields
+    }
+
+
+def _flat_names(exc: ValidationError) -> ValidationError:
+    groups = Settings.channel_groups()
+    errors = [
+        {**error, "loc": (f"{loc[0]}_{loc[1]}", *loc[2:])}
+        if len(loc := error["loc"]) > 1 and loc[0] in groups
+        else error
+        for error in exc.errors()
+    ]
+    return ValidationError.from_exception_data(exc.title, errors)  # type: ignore[arg-type]

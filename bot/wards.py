@@ -13,13 +13,23 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from dotenv import dotenv_values
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    create_model,
+    field_validator,
+)
 from sqlalchemy.engine import make_url
 
-from bot.settings import ACCOUNT_CREDENTIALS, Settings
+from bot.settings import Settings, channel_keys
 from content.loader import ContentError, ward_path
 
 WARD_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,40}$"
@@ -27,10 +37,6 @@ WARD_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,40}$"
 # idle at 56 statements/s instead of 226 with the one-ward 2 s).
 MANY_WARDS_IDLE_MAX = 15.0
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-# Settings that belong to a ward's own accounts: never inherited from the environment in a
-# multi-ward deployment, so a ward without a Telegram bot does not borrow another's.
-ACCOUNT_FIELDS = ("public_url", "telegram_staff_chat_id", *ACCOUNT_CREDENTIALS)
 
 
 class WardsError(Exception):
@@ -41,8 +47,9 @@ class WardsError(Exception):
         self.problems = problems
 
 
-class WardAccount(BaseModel):
-    """One ward of the deployment, as the wards file describes it."""
+class WardFields(BaseModel):
+    """One ward of the deployment, as the wards file describes it; WardAccount adds the
+    channel settings."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -53,24 +60,7 @@ class WardAccount(BaseModel):
     public_url: AnyHttpUrl | None = None
     database_url: str | None = None
     database_schema: str | None = None
-    telegram_bot_token: str | None = None
-    telegram_webhook_secret: str | None = None
-    telegram_staff_chat_id: str | None = None
-    zalo_bot_token: str | None = None
-    zalo_bot_webhook_secret: str | None = None
-    zalo_oa_app_id: str | None = None
-    zalo_oa_secret_key: str | None = None
-    zalo_oa_app_secret: str | None = None
-    zalo_oa_access_token: str | None = None
-    zalo_oa_refresh_token: str | None = None
     webchat_allowed_origins: list[str] = Field(default_factory=list)
-    # API roots, for a self-hosted Telegram Bot API server or the tests' fake servers.
-    telegram_api_url: AnyHttpUrl | None = None
-    zalo_bot_api_url: AnyHttpUrl | None = None
-    zalo_oa_api_url: AnyHttpUrl | None = None
-    telegram_rate: int | None = None
-    zalo_bot_rate: int | None = None
-    zalo_oa_rate: int | None = None
 
     @field_validator("host")
     @classmethod
@@ -79,6 +69,23 @@ class WardAccount(BaseModel):
         if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?", host):
             raise ValueError("a host name such as dakbla.example.vn (no scheme, no path)")
         return host
+
+
+def _channel_fields() -> dict[str, Any]:
+    """Every channel setting under its flat name (telegram_bot_token, zalo_oa_rate, ...), as
+    the variables spell it: optional, its type checked here and its limits with the rest of
+    the ward's settings. A new channel's group adds its keys by itself."""
+    groups = Settings.channel_groups()
+    fields = {}
+    for key, (group, name) in channel_keys().items():
+        field = groups[group].model_fields[name]
+        fields[key] = (field.annotation | None, Field(default=None, description=field.description))
+    return fields
+
+
+WardAccount = create_model(
+    "WardAccount", __base__=WardFields, __module__=__name__, **_channel_fields()
+)
 
 
 class WardsFile(BaseModel):
@@ -160,15 +167,14 @@ def _clashes(parsed: WardsFile) -> list[str]:
     problems = []
     seen: dict[tuple[str, str], str] = {}
     for ward_id, account in parsed.wards.items():
-        shared = (
-            ("host", account.host),
-            ("Telegram bot", account.telegram_bot_token),
-            ("Zalo Bot", account.zalo_bot_token),
-            ("Zalo OA", account.zalo_oa_app_id),
-        )
+        shared = [("host", account.host)]
+        for group, model in Settings.channel_groups().items():
+            shared.append((model.label, getattr(account, f"{group}_{model.key_field}")))
         for what, value in shared:
             if value is None:
                 continue
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
             other = seen.setdefault((what, value), ward_id)
             if other != ward_id:
                 problems.append(f"wards {other!r} and {ward_id!r} share one {what}")
@@ -193,11 +199,28 @@ def ward_database(base: Settings, ward_id: str, account: WardAccount) -> tuple[s
 def ward_settings(base: Settings, ward_id: str, account: WardAccount) -> Settings:
     """The settings one ward runs with: the deployment's, with the ward's own accounts,
     data and ward file."""
-    values = {name: getattr(base, name) for name in Settings.model_fields}
-    values.update(dict.fromkeys(ACCOUNT_FIELDS))
+    values: dict[str, Any] = {name: getattr(base, name) for name in Settings.model_fields}
+    values["public_url"] = None
     values["webchat_allowed_origins"] = []
+    # Each channel as the deployment sets it (API root, rate) but without its account, so
+    # that a ward without a Telegram bot does not borrow another's. Every field is given:
+    # none is left for the environment to fill.
+    for group, model in Settings.channel_groups().items():
+        deployment = getattr(base, group)
+        values[group] = {
+            name: None if name in model.account_fields() else getattr(deployment, name)
+            for name in model.model_fields
+        }
+    keys = channel_keys()
     given = account.model_dump(exclude_unset=True, exclude={"host", "ward"})
-    values.update({key: value for key, value in given.items() if value is not None})
+    for key, value in given.items():
+        if value is None:
+            continue
+        if key in keys:  # telegram_bot_token: telegram.bot_token
+            group, name = keys[key]
+            values[group][name] = value
+        else:
+            values[key] = value
     if account.public_url is None and base.public_url is not None:
         values["public_url"] = f"https://{account.host}"  # webhook mode: the ward's own host
     values["ward"] = account.ward or ward_id

@@ -31,8 +31,8 @@ async def core(
     catalogue = load_ward_catalogue(settings.ward)
     lexicon = load_lexicon()
     alerts: tuple[tuple[str, str], ...] = ()
-    if settings.telegram_staff_chat_id and settings.telegram_bot_token:
-        alerts = (("telegram", settings.telegram_staff_chat_id),)
+    if settings.telegram.staff_chat_id and settings.telegram.enabled:
+        alerts = (("telegram", settings.telegram.staff_chat_id),)
     async with database(settings, migrate, engine) as sessions:
         yield Deps(
             sessions=sessions,

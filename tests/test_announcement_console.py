@@ -43,9 +43,11 @@ async def client(
     monkeypatch.setattr(wiring, "create_engine", lambda _url: engine)
     settings = Settings(
         database_url=f"sqlite:///{tmp_path}/unused.sqlite3",
-        telegram_bot_token=fake.token,
-        telegram_api_url=fake.url,
-        telegram_webhook_secret="secret-for-console",
+        telegram={
+            "bot_token": fake.token,
+            "api_url": fake.url,
+            "webhook_secret": "secret-for-console",
+        },
         public_url="https://ward.example.vn",
     )
     app = create_app(settings)

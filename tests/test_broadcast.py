@@ -58,24 +58,21 @@ async def zalo_api() -> AsyncIterator[FakeZalo]:
     await server.stop()
 
 
-def settings_for(telegram_api: FakeTelegram, zalo_api: FakeZalo, **extra: object) -> Settings:
-    values: dict[str, object] = {
-        "telegram_bot_token": telegram_api.token,
-        "telegram_api_url": telegram_api.url,
-        "telegram_rate": 30,
-        "zalo_bot_token": BOT_TOKEN,
-        "zalo_bot_api_url": zalo_api.url,
-        "zalo_bot_rate": 20,
-        "zalo_oa_app_id": APP_ID,
-        "zalo_oa_secret_key": OA_SECRET_KEY,
-        "zalo_oa_app_secret": APP_SECRET,
-        "zalo_oa_access_token": FIRST_ACCESS,
-        "zalo_oa_refresh_token": FIRST_REFRESH,
-        "zalo_oa_api_url": zalo_api.url,
-        "zalo_oa_oauth_url": zalo_api.url,
-        "zalo_oa_rate": 20,
-    }
-    return Settings(**{**values, **extra})
+def settings_for(telegram_api: FakeTelegram, zalo_api: FakeZalo) -> Settings:
+    return Settings(
+        telegram={"bot_token": telegram_api.token, "api_url": telegram_api.url, "rate": 30},
+        zalo_bot={"token": BOT_TOKEN, "api_url": zalo_api.url, "rate": 20},
+        zalo_oa={
+            "app_id": APP_ID,
+            "secret_key": OA_SECRET_KEY,
+            "app_secret": APP_SECRET,
+            "access_token": FIRST_ACCESS,
+            "refresh_token": FIRST_REFRESH,
+            "api_url": zalo_api.url,
+            "oauth_url": zalo_api.url,
+            "rate": 20,
+        },
+    )
 
 
 @contextlib.asynccontextmanager
@@ -87,8 +84,8 @@ async def sender_for(
     async with aiohttp.ClientSession() as http:
         telegram = TelegramChannel(settings, deps, None)
         zalo_bot = ZaloBotChannel(settings, deps, None, http)
-        assert settings.zalo_oa_app_id
-        tokens = OATokenStore(deps.sessions, settings.zalo_oa_app_id)
+        assert settings.zalo_oa.app_id
+        tokens = OATokenStore(deps.sessions, settings.zalo_oa.app_id)
         zalo_oa = ZaloOAChannel(settings, deps, None, http, tokens)
         await telegram.start()
         await zalo_bot.start()
@@ -252,7 +249,7 @@ async def test_two_senders_share_one_broadcast_without_sending_twice(
     announcement_id = await announce(deps)
     # Both are set to the platform's whole rate: they split it between them, learning of
     # each other from their heartbeats.
-    settings = settings_for(telegram_api, zalo_api, telegram_rate=30)
+    settings = settings_for(telegram_api, zalo_api)  # Telegram: 30 a second
     options = SenderOptions(batch=7, interval=0.1, retry_base=0.2)
     async with (
         sender_for(deps, settings, options) as first,

@@ -59,9 +59,11 @@ def test_render_by_capabilities_with_graceful_defaults() -> None:
 async def telegram(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[TestClient]:
     settings = Settings(
         database_url=f"sqlite:///{tmp_path}/tg.sqlite3",
-        telegram_bot_token=fake.token,
-        telegram_api_url=fake.url,
-        telegram_webhook_secret="secret-for-contract",
+        telegram={
+            "bot_token": fake.token,
+            "api_url": fake.url,
+            "webhook_secret": "secret-for-contract",
+        },
         public_url="https://ward.example.vn",
     )
     app = create_app(settings)

@@ -608,9 +608,7 @@ async def telegram(tmp_path: Path) -> AsyncIterator[tuple[TestClient, FakeTelegr
     fake = await FakeTelegram().start()
     settings = Settings(
         database_url=f"sqlite:///{tmp_path}/tg.sqlite3",
-        telegram_bot_token=fake.token,
-        telegram_api_url=fake.url,
-        telegram_webhook_secret=SECRET,
+        telegram={"bot_token": fake.token, "api_url": fake.url, "webhook_secret": SECRET},
         public_url="https://ward.example.vn",
     )
     app = create_app(settings)
@@ -627,9 +625,7 @@ async def zalo(tmp_path: Path) -> AsyncIterator[tuple[TestClient, FakeZalo]]:
     fake = await FakeZalo().start()
     settings = Settings(
         database_url=f"sqlite:///{tmp_path}/zb.sqlite3",
-        zalo_bot_token=BOT_TOKEN,
-        zalo_bot_api_url=fake.url,
-        zalo_bot_webhook_secret=SECRET,
+        zalo_bot={"token": BOT_TOKEN, "api_url": fake.url, "webhook_secret": SECRET},
         public_url="https://ward.example.vn",
     )
     app = create_app(settings)

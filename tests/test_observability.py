@@ -203,9 +203,11 @@ async def test_send_error_counter_counts_a_blocked_delivery(tmp_path: Path) -> N
     try:
         settings = Settings(
             database_url=f"sqlite:///{tmp_path}/obs.sqlite3",
-            telegram_bot_token=fake.token,
-            telegram_api_url=fake.url,
-            telegram_webhook_secret=TELEGRAM_SECRET,
+            telegram={
+                "bot_token": fake.token,
+                "api_url": fake.url,
+                "webhook_secret": TELEGRAM_SECRET,
+            },
             public_url="https://ward.example.vn",
         )
         app = create_app(settings)
@@ -366,13 +368,13 @@ async def test_a_realistic_session_logs_no_personal_data_at_info(
     try:
         settings = Settings(
             database_url=f"sqlite:///{tmp_path}/pii.sqlite3",
-            telegram_bot_token=telegram.token,
-            telegram_api_url=telegram.url,
-            telegram_webhook_secret=TELEGRAM_SECRET,
-            telegram_staff_chat_id="-100555777",  # new feedback goes to staff via the outbox
-            zalo_bot_token=BOT_TOKEN,
-            zalo_bot_api_url=zalo.url,
-            zalo_bot_webhook_secret=ZALO_SECRET,
+            telegram={
+                "bot_token": telegram.token,
+                "api_url": telegram.url,
+                "webhook_secret": TELEGRAM_SECRET,
+                "staff_chat_id": "-100555777",  # new feedback goes to staff via the outbox
+            },
+            zalo_bot={"token": BOT_TOKEN, "api_url": zalo.url, "webhook_secret": ZALO_SECRET},
             public_url="https://ward.example.vn",
         )
         app = create_app(settings)

@@ -32,9 +32,11 @@ CODE = re.compile(r"PA-\d{4}-[2-9A-HJ-NP-Z]{4}")
 async def client(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[TestClient]:
     settings = Settings(
         database_url=f"sqlite:///{tmp_path}/console.sqlite3",
-        telegram_bot_token=fake.token,
-        telegram_api_url=fake.url,
-        telegram_webhook_secret="secret-for-console",
+        telegram={
+            "bot_token": fake.token,
+            "api_url": fake.url,
+            "webhook_secret": "secret-for-console",
+        },
         public_url="https://ward.example.vn",
     )
     app = create_app(settings)
@@ -284,11 +286,13 @@ async def test_new_feedback_is_posted_to_the_staff_group(
 ) -> None:
     settings = Settings(
         database_url=f"sqlite:///{tmp_path}/group.sqlite3",
-        telegram_bot_token=fake.token,
-        telegram_api_url=fake.url,
-        telegram_webhook_secret="secret-for-console",
+        telegram={
+            "bot_token": fake.token,
+            "api_url": fake.url,
+            "webhook_secret": "secret-for-console",
+            "staff_chat_id": "-100777",
+        },
         public_url="https://ward.example.vn",
-        telegram_staff_chat_id="-100777",
     )
     app = create_app(settings)
     async with TestClient(TestServer(app)) as group_client:

@@ -35,9 +35,7 @@ SECRET = "s3cret-for_tests"
 def settings_for(fake: FakeTelegram, tmp_path: Path, webhook: bool = True) -> Settings:
     return Settings(
         database_url=f"sqlite:///{tmp_path}/tg.sqlite3",
-        telegram_bot_token=fake.token,
-        telegram_api_url=fake.url,
-        telegram_webhook_secret=SECRET,
+        telegram={"bot_token": fake.token, "api_url": fake.url, "webhook_secret": SECRET},
         public_url="https://ward.example.vn" if webhook else None,
     )
 
@@ -265,8 +263,7 @@ async def test_polling_mode_handles_updates(fake: FakeTelegram, tmp_path: Path) 
 async def test_unreachable_telegram_does_not_stop_the_website(tmp_path: Path) -> None:
     settings = Settings(
         database_url=f"sqlite:///{tmp_path}/x.sqlite3",
-        telegram_bot_token="1:x",
-        telegram_api_url="http://127.0.0.1:9",
+        telegram={"bot_token": "1:x", "api_url": "http://127.0.0.1:9"},
         public_url="https://ward.example.vn",
     )
     app = create_app(settings)
@@ -277,7 +274,7 @@ async def test_unreachable_telegram_does_not_stop_the_website(tmp_path: Path) ->
         response = await test_client.post(
             "/webhooks/telegram",
             json=text_update(1, 1, "x"),
-            headers={SECRET_HEADER: settings.telegram_secret()},
+            headers={SECRET_HEADER: settings.telegram.secret()},
         )
         assert response.status == 200  # stored now, handled once Telegram is reachable
         async with app[DEPS].sessions() as session:

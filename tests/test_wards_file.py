@@ -55,14 +55,57 @@ def test_each_ward_gets_its_host_accounts_and_sqlite_file(
         "thu-nghiem",
         "thunghiem.example.vn",
     )
-    assert a.settings.telegram_bot_token is not None
-    assert a.settings.telegram_bot_token.get_secret_value() == "111:aaa"
-    assert b.settings.telegram_bot_token is None
+    assert a.settings.telegram.bot_token is not None
+    assert a.settings.telegram.bot_token.get_secret_value() == "111:aaa"
+    assert b.settings.telegram.bot_token is None
     assert a.settings.database_url.endswith("/assistant-dak-bla.sqlite3")
     assert b.settings.database_url.endswith("/assistant-thu-nghiem.sqlite3")
     assert a.settings.database_schema is None
     assert str(a.settings.public_url) == "https://dakbla.example.vn/"  # webhooks on its host
     assert b.settings.ward == str(WARD_B_FILE)
+
+
+def test_the_flat_keys_set_each_wards_channel_groups(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WARD_A_TOKEN", "111:aaa")
+    # The deployment's API roots and rates reach every ward; its accounts reach none.
+    monkeypatch.setenv("TELEGRAM_RATE", "12")
+    monkeypatch.setenv("TELEGRAM_STAFF_CHAT_ID", "-100999")
+    monkeypatch.setenv("ZALO_BOT_TOKEN", "not-for-any-ward")
+    monkeypatch.setenv("ZALO_BOT_API_URL", "http://zalo-bot.example")
+    extra_b = (
+        "\n    telegram_rate: 5\n    telegram_staff_chat_id: '-100777'"
+        "\n    zalo_oa_app_id: '4242'\n    zalo_oa_secret_key: oa-key"
+        "\n    zalo_oa_access_token: oa-access\n    zalo_oa_refresh_token: oa-refresh"
+        "\n    zalo_oa_api_url: http://oa.example"
+    )
+    a, b = ward_sites(base(tmp_path, two_wards(tmp_path, extra_b=extra_b)))
+    assert (a.settings.telegram.rate, b.settings.telegram.rate) == (12, 5)
+    assert (a.settings.telegram.staff_chat_id, b.settings.telegram.staff_chat_id) == (
+        None,
+        "-100777",
+    )
+    assert not a.settings.zalo_bot.enabled and not b.settings.zalo_bot.enabled
+    assert str(a.settings.zalo_bot.api_url) == "http://zalo-bot.example/"
+    assert not a.settings.zalo_oa.enabled and b.settings.zalo_oa.enabled
+    assert b.settings.zalo_oa.app_id == "4242" and str(b.settings.zalo_oa.api_url).startswith(
+        "http://oa.example"
+    )
+    assert b.settings.secrets() == ["oa-key", "oa-access", "oa-refresh"]
+
+
+def test_a_wards_channel_settings_are_checked_with_the_rest(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "wards:\n  dak-bla:\n    host: a.vn\n    telegram_rate: 0\n    zalo_oa_app_id: '4242'\n",
+    )
+    with pytest.raises(WardsError) as caught:
+        ward_sites(base(tmp_path, path))
+    assert "ward 'dak-bla': telegram_rate: Input should be greater than or equal to 1" in str(
+        caught.value
+    )
+    assert "missing ZALO_OA_SECRET_KEY" in str(caught.value)
 
 
 def test_postgresql_wards_share_the_database_in_their_own_schemas(
@@ -91,6 +134,8 @@ def test_postgresql_wards_share_the_database_in_their_own_schemas(
         ("wards:\n  Dak_Bla:\n    host: a.vn\n", "lower-case"),
         ("wards:\n  dak-bla:\n    host: https://a.vn/\n", "host name"),
         ("wards:\n  dak-bla:\n    host: a.vn\n    telegram: x\n", "telegram"),
+        ("wards:\n  dak-bla:\n    host: a.vn\n    telegram_bot_tokn: x\n", "telegram_bot_tokn"),
+        ("wards:\n  dak-bla:\n    host: a.vn\n    zalo_oa_rate: many\n", "zalo_oa_rate"),
         ("wards: {}\n", "wards"),
         ("wards: [\n", "not valid YAML"),
     ],
@@ -180,8 +225,8 @@ def test_variables_are_also_read_from_the_env_file(
     monkeypatch.delenv("WARD_A_TOKEN", raising=False)
     (tmp_path / ".env").write_text("WARD_A_TOKEN=555:from-dotenv\n", encoding="utf-8")
     a, _ = ward_sites(base(tmp_path, two_wards(tmp_path)))
-    assert a.settings.telegram_bot_token is not None
-    assert a.settings.telegram_bot_token.get_secret_value() == "555:from-dotenv"
+    assert a.settings.telegram.bot_token is not None
+    assert a.settings.telegram.bot_token.get_secret_value() == "555:from-dotenv"
 
 
 def test_the_shipped_example_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -32,9 +32,7 @@ async def fake() -> AsyncIterator[FakeZalo]:
 def settings_for(fake: FakeZalo, tmp_path: Path, webhook: bool = True) -> Settings:
     return Settings(
         database_url=f"sqlite:///{tmp_path}/zb.sqlite3",
-        zalo_bot_token=BOT_TOKEN,
-        zalo_bot_api_url=fake.url,
-        zalo_bot_webhook_secret=SECRET,
+        zalo_bot={"token": BOT_TOKEN, "api_url": fake.url, "webhook_secret": SECRET},
         public_url="https://ward.example.vn" if webhook else None,
     )
 
@@ -173,8 +171,7 @@ async def test_the_token_appears_in_no_log_line(
     caplog.set_level(logging.DEBUG)
     settings = Settings(
         database_url=f"sqlite:///{tmp_path}/t.sqlite3",
-        zalo_bot_token=BOT_TOKEN,
-        zalo_bot_api_url="http://127.0.0.1:9",
+        zalo_bot={"token": BOT_TOKEN, "api_url": "http://127.0.0.1:9"},
     )  # nothing listens there
     app = create_app(settings)
     async with TestClient(TestServer(app)):

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import create_app
+from bot.channel_settings import ZaloBotSettings
 from bot.channels.zalo_oa import SIGNATURE_HEADER
 from bot.channels.zalo_oa_tokens import ZaloOAError, ZaloOATokens
 from bot.keys import DEPS, INBOX, ZALO_OA
@@ -47,13 +48,15 @@ async def fake() -> AsyncIterator[FakeZalo]:
 def settings_for(fake: FakeZalo, database_url: str) -> Settings:
     return Settings(
         database_url=database_url,
-        zalo_oa_app_id=APP_ID,
-        zalo_oa_secret_key=OA_SECRET_KEY,
-        zalo_oa_app_secret=APP_SECRET,
-        zalo_oa_access_token=FIRST_ACCESS,
-        zalo_oa_refresh_token=FIRST_REFRESH,
-        zalo_oa_api_url=fake.url,
-        zalo_oa_oauth_url=fake.url,
+        zalo_oa={
+            "app_id": APP_ID,
+            "secret_key": OA_SECRET_KEY,
+            "app_secret": APP_SECRET,
+            "access_token": FIRST_ACCESS,
+            "refresh_token": FIRST_REFRESH,
+            "api_url": fake.url,
+            "oauth_url": fake.url,
+        },
     )
 
 
@@ -219,9 +222,9 @@ async def _tokens(
     fake: FakeZalo, engine: AsyncEngine, http: aiohttp.ClientSession
 ) -> ZaloOATokens:
     settings = settings_for(fake, "sqlite:///unused.sqlite3")
-    assert settings.zalo_oa_app_id
-    store = OATokenStore(session_factory(engine), settings.zalo_oa_app_id)
-    return ZaloOATokens(settings, store, http)
+    assert settings.zalo_oa.app_id
+    store = OATokenStore(session_factory(engine), settings.zalo_oa.app_id)
+    return ZaloOATokens(settings.zalo_oa, store, http)
 
 
 async def test_racing_refreshes_use_the_refresh_token_once(
@@ -264,10 +267,7 @@ async def test_oa_and_bot_and_telegram_run_side_by_side(fake: FakeZalo, tmp_path
     from tests.fakes.zalo_api import BOT_TOKEN
 
     settings = settings_for(fake, f"sqlite:///{tmp_path}/all.sqlite3").model_copy(
-        update={
-            "zalo_bot_token": Settings(zalo_bot_token=BOT_TOKEN).zalo_bot_token,
-            "zalo_bot_api_url": fake.url,
-        }
+        update={"zalo_bot": ZaloBotSettings(token=BOT_TOKEN, api_url=fake.url)}
     )
     app = create_app(settings)
     async with TestClient(TestServer(app)) as test_client:

@@ -60,9 +60,9 @@ def _zalo_oa(settings: Settings, deps: Deps, inbox: Inbox | None, http: Any) -> 
     from bot.channels.zalo_oa import ZaloOAChannel
     from db.oa_token_store import OATokenStore  # wiring: the adapter itself imports no db
 
-    assert settings.zalo_oa_app_id
+    assert settings.zalo_oa.app_id
     return ZaloOAChannel(
-        settings, deps, inbox, http, OATokenStore(deps.sessions, settings.zalo_oa_app_id)
+        settings, deps, inbox, http, OATokenStore(deps.sessions, settings.zalo_oa.app_id)
     )
 
 
@@ -77,7 +77,7 @@ CHANNELS: tuple[ChannelSpec, ...] = (
         "telegram",
         "Telegram",
         "telegram",
-        lambda s: s.telegram_bot_token is not None,
+        lambda s: s.telegram.enabled,
         _telegram,
         off="TELEGRAM_BOT_TOKEN",
     ),
@@ -85,7 +85,7 @@ CHANNELS: tuple[ChannelSpec, ...] = (
         "zalo_bot",
         "Zalo Bot",
         "zalo-bot",
-        lambda s: s.zalo_bot_token is not None,
+        lambda s: s.zalo_bot.enabled,
         _zalo_bot,
         off="ZALO_BOT_TOKEN",
     ),
@@ -93,7 +93,7 @@ CHANNELS: tuple[ChannelSpec, ...] = (
         "zalo_oa",
         "Zalo OA",
         "zalo-oa",
-        lambda s: s.zalo_oa_enabled,
+        lambda s: s.zalo_oa.enabled,
         _zalo_oa,
         off="ZALO_OA_*",
         polls=False,

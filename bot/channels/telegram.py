@@ -123,14 +123,15 @@ class TelegramChannel:
 
     def __init__(self, settings: Settings, deps: Deps, inbox: Inbox | None) -> None:
         """With no inbox the channel only sends (`broadcast send` from the command line)."""
-        assert settings.telegram_bot_token is not None
+        own = settings.telegram
+        assert own.bot_token is not None
         self.settings, self.deps = settings, deps
-        self.secret = settings.telegram_secret()
-        api = str(settings.telegram_api_url).rstrip("/")
+        self.secret = own.secret()
+        api = str(own.api_url).rstrip("/")
         self._http = AiohttpRequest(settings.outbox_concurrency + REPLY_CONNECTIONS)
         builder = (
             Application.builder()
-            .token(settings.telegram_bot_token.get_secret_value())
+            .token(own.bot_token.get_secret_value())
             .base_url(f"{api}/bot")
             .base_file_url(f"{api}/file/bot")
             .concurrent_updates(True)  # conversation state is in the database, not in PTB
@@ -143,9 +144,7 @@ class TelegramChannel:
         self.ready = asyncio.Event()
         self._starter: asyncio.Task[None] | None = None
         # Shared by replies and the outbox: Telegram counts them together.
-        self.limiter = ChannelLimiter(
-            Limits(settings.telegram_rate, per_chat=settings.telegram_per_chat_interval)
-        )
+        self.limiter = ChannelLimiter(Limits(own.rate, per_chat=own.per_chat_interval))
         self.app.add_handler(ChatMemberHandler(self._on_member, ChatMemberHandler.MY_CHAT_MEMBER))
         self.app.add_handler(CallbackQueryHandler(self._on_button))
         # New messages only: an edited message was answered when it was first sent.

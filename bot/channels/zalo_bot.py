@@ -139,15 +139,14 @@ class ZaloBotChannel:
         self, settings: Settings, deps: Deps, inbox: Inbox | None, http: aiohttp.ClientSession
     ) -> None:
         """With no inbox the channel only sends (`broadcast send` from the command line)."""
-        assert settings.zalo_bot_token is not None
+        own = settings.zalo_bot
+        assert own.token is not None
         self.settings, self.deps, self.inbox = settings, deps, inbox
-        self.api = ZaloBotApi(
-            http, str(settings.zalo_bot_api_url), settings.zalo_bot_token.get_secret_value()
-        )
-        self.secret = settings.zalo_bot_secret()
+        self.api = ZaloBotApi(http, str(own.api_url), own.token.get_secret_value())
+        self.secret = own.secret()
         self.ready = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
-        self.limiter = ChannelLimiter(Limits(settings.zalo_bot_rate, per_chat=0.0))
+        self.limiter = ChannelLimiter(Limits(own.rate, per_chat=0.0))
         if inbox is not None:
             inbox.register(CHANNEL, self._process)
 

@@ -109,17 +109,18 @@ class ZaloOAChannel:
     ) -> None:
         """With no inbox the channel only sends (`broadcast send` from the command line);
         `tokens` keeps the app's token pair between refreshes."""
-        assert settings.zalo_oa_app_id and settings.zalo_oa_secret_key
+        own = settings.zalo_oa
+        assert own.app_id and own.secret_key
         self.settings, self.deps, self.inbox, self.http = settings, deps, inbox, http
-        self.app_id = settings.zalo_oa_app_id
-        self.secret_key = settings.zalo_oa_secret_key.get_secret_value()
-        self.api = str(settings.zalo_oa_api_url).rstrip("/")
-        self.tokens = ZaloOATokens(settings, tokens, http)
-        self.limiter = ChannelLimiter(Limits(settings.zalo_oa_rate, per_chat=0.0))
+        self.app_id = own.app_id
+        self.secret_key = own.secret_key.get_secret_value()
+        self.api = str(own.api_url).rstrip("/")
+        self.tokens = ZaloOATokens(own, tokens, http)
+        self.limiter = ChannelLimiter(Limits(own.rate, per_chat=0.0))
         # The picture always goes alone (a media template); buttons up to the setting.
         self.capabilities = Capabilities(
             max_text=MAX_TEXT,
-            max_buttons=settings.zalo_oa_max_buttons,
+            max_buttons=own.max_buttons,
             max_button_title=MAX_BUTTON_TITLE,
         )
         if inbox is not None:
@@ -166,7 +167,7 @@ class ZaloOAChannel:
             sent = int(timestamp) / 1000
         except ValueError:
             return False
-        return abs(time.time() - sent) <= self.settings.zalo_oa_webhook_max_age
+        return abs(time.time() - sent) <= self.settings.zalo_oa.webhook_max_age
 
     async def _process(self, key: str, event: dict[str, Any]) -> bool:
         """Handle a stored event; True when the conversation marked it handled."""

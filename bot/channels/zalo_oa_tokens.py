@@ -19,8 +19,8 @@ from typing import Protocol
 
 import aiohttp
 
+from bot.channel_settings import ZaloOASettings
 from bot.channels.http import Unreachable, post_json
-from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -62,23 +62,23 @@ class ZaloOATokens:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: ZaloOASettings,
         store: TokenStore,
         http: aiohttp.ClientSession,
     ) -> None:
-        assert settings.zalo_oa_app_id and settings.zalo_oa_access_token
-        assert settings.zalo_oa_refresh_token and settings.zalo_oa_secret_key
+        assert settings.app_id and settings.access_token
+        assert settings.refresh_token and settings.secret_key
         self.settings, self._store, self._http = settings, store, http
-        self.app_id = settings.zalo_oa_app_id
-        secret = settings.zalo_oa_app_secret or settings.zalo_oa_secret_key
+        self.app_id = settings.app_id
+        secret = settings.app_secret or settings.secret_key
         self._app_secret = secret.get_secret_value()
         self._lock = asyncio.Lock()
 
     async def seed(self) -> None:
         """Store the first pair from the settings, unless a pair is stored already."""
         await self._store.seed(
-            self.settings.zalo_oa_access_token.get_secret_value(),
-            self.settings.zalo_oa_refresh_token.get_secret_value(),
+            self.settings.access_token.get_secret_value(),
+            self.settings.refresh_token.get_secret_value(),
         )
 
     async def current(self) -> str:
@@ -129,7 +129,7 @@ class ZaloOATokens:
             return row.access_token
 
     async def _request(self, refresh_token: str) -> tuple[str, str, int]:
-        url = f"{str(self.settings.zalo_oa_oauth_url).rstrip('/')}/v4/oa/access_token"
+        url = f"{str(self.settings.oauth_url).rstrip('/')}/v4/oa/access_token"
         form = {
             "app_id": self.app_id,
             "grant_type": "refresh_token",
