@@ -1,4 +1,4 @@
-"""`python -m bot backup` and `python -m bot restore`: copies of the database a ward can keep.
+"""Copies of the database a ward can keep (its commands, backup and restore: bot/cli/backup.py).
 
 On SQLite the backup is taken online, while the server runs, through SQLite's backup API: it
 reads one consistent snapshot (committed transactions only) and, in WAL mode, blocks no writer.
@@ -12,12 +12,11 @@ from __future__ import annotations
 import os
 import shlex
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from datetime import datetime
 from pathlib import Path
 
-import click
 from sqlalchemy.engine import URL, make_url
 
 from bot.settings import Settings
@@ -34,6 +33,13 @@ LOCK_TIMEOUT = 2.0  # seconds restore waits for a writer before it refuses
 SHM_DMS_BYTE = 128  # SQLite's unix VFS: (22 + SQLITE_SHM_NLOCK) * 4 + SQLITE_SHM_NLOCK
 STOP_FIRST = "Stop it first (sudo systemctl stop ward-assistant), then run restore again."
 
+# Where a backup or a restore writes what it tells the operator (the command line: click.echo).
+Say = Callable[[str], None]
+
+
+class BackupError(Exception):
+    """A backup or restore that cannot go on; the message says why and what to do."""
+
 
 def _stamp() -> str:
     return datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -48,13 +54,8 @@ def _free(path: Path) -> Path:
     return candidate
 
 
-def _database_url() -> URL:
-    from bot.cli import load_settings  # here: bot.cli imports this module
-
-    return _url_of(load_settings())
-
-
-def _url_of(settings: Settings) -> URL:
+def url_of(settings: Settings) -> URL:
+    """The ward's database URL, narrowed to its schema when wards share one database."""
     url = make_url(settings.database_url)
     if settings.database_schema is not None:  # one ward of several: only its schema
         url = url.update_query_dict({"schema": settings.database_schema})
@@ -63,7 +64,7 @@ def _url_of(settings: Settings) -> URL:
 
 def _sqlite_file(url: URL) -> Path:
     if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
-        raise click.ClickException(f"unsupported SQLite database {url.database!r}")
+        raise BackupError(f"unsupported SQLite database {url.database!r}")
     return Path(url.database)
 
 
@@ -138,7 +139,7 @@ def _pg_restore_lines(url: URL, file: str) -> list[str]:
     ]
 
 
-def _pg_backup(url: URL, out: Path | None, ward: str | None = None) -> None:
+def _pg_backup(url: URL, out: Path | None, say: Say, ward: str | None = None) -> None:
     name = f"{PREFIX}-{ward}" if ward else PREFIX
     target = out or BACKUP_DIR / f"{name}-{_stamp()}.dump"
     database = shlex.quote(url.database or "DATABASE")
@@ -155,45 +156,28 @@ def _pg_backup(url: URL, out: Path | None, ward: str | None = None) -> None:
         lines.append(f"  mkdir -p {shlex.quote(str(target.parent))}")
     lines += [f"  {command}", "", _pg_password_note(url), ""]
     lines += _pg_restore_lines(url, str(target))
-    click.echo("\n".join(lines))
+    say("\n".join(lines))
 
 
-# --- the commands ----------------------------------------------------------------------------
+# --- backup and restore -----------------------------------------------------------------------
 
 
-@click.command()
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help=f"File to write (default: {BACKUP_DIR}/{PREFIX}-YYYYmmdd-HHMMSS.sqlite3).",
-)
-def backup(out: Path | None) -> None:
-    """Back up the database; safe while the server runs (on PostgreSQL: prints pg_dump).
-    With several wards, each ward's (or the one chosen with --ward)."""
-    from bot.cli import all_wards  # here: bot.cli imports this module
-
-    sites = all_wards()
-    if len(sites) > 1 and out is not None:
-        raise click.ClickException("--out names one file: choose the ward with --ward")
-    for site in sites:
-        _backup_one(_url_of(site.settings), out, site.id if len(sites) > 1 else None)
-
-
-def _backup_one(url: URL, out: Path | None, ward: str | None) -> None:
+def backup_one(url: URL, out: Path | None, ward: str | None, say: Say) -> None:
+    """Back up one ward's database (`ward` names it when there are several): a checked copy on
+    SQLite, the pg_dump command on PostgreSQL."""
     if ward is not None:
-        click.echo(f"== {ward}")
+        say(f"== {ward}")
     if url.get_backend_name() != "sqlite":
-        _pg_backup(url, out, ward)
+        _pg_backup(url, out, say, ward)
         return
     source = _sqlite_file(url)
     if not source.is_file():
-        raise click.ClickException(f"no database at {source} (run: python -m bot db upgrade)")
+        raise BackupError(f"no database at {source} (run: python -m bot db upgrade)")
     if out is None:
         name = f"{PREFIX}-{ward}" if ward else PREFIX
         target = _free(BACKUP_DIR / f"{name}-{_stamp()}.sqlite3")
     elif out.exists():
-        raise click.ClickException(f"{out} exists already; choose another --out")
+        raise BackupError(f"{out} exists already; choose another --out")
     else:
         target = out
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -202,30 +186,30 @@ def _backup_one(url: URL, out: Path | None, ward: str | None) -> None:
     try:
         _copy_database(source, partial)
     except sqlite3.Error as exc:
-        raise click.ClickException(f"backup of {source} failed: {exc}") from exc
+        raise BackupError(f"backup of {source} failed: {exc}") from exc
     with closing(sqlite3.connect(partial)) as copy:
         problems = _integrity(copy)
     if problems:
         partial.unlink()
-        raise click.ClickException(
+        raise BackupError(
             "the copy failed PRAGMA integrity_check, so the source database may be damaged:\n  "
             + "\n  ".join(problems[:10])
         )
     partial.replace(target)
-    click.echo(f"Backup written: {target.resolve()}")
-    click.echo(f"Size: {_size(target)}; integrity_check: ok")
+    say(f"Backup written: {target.resolve()}")
+    say(f"Size: {_size(target)}; integrity_check: ok")
 
 
 def _check_backup(path: Path) -> str:
     """Check that `path` is a sound SQLite database of this assistant; return its revision."""
     with path.open("rb") as file:
         if file.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
-            raise click.ClickException(f"{path} is not a SQLite database")
+            raise BackupError(f"{path} is not a SQLite database")
     try:
         with closing(sqlite3.connect(path)) as connection:
             problems = _integrity(connection)
             if problems:
-                raise click.ClickException(
+                raise BackupError(
                     f"{path} failed PRAGMA integrity_check:\n  " + "\n  ".join(problems[:10])
                 )
             try:
@@ -233,9 +217,9 @@ def _check_backup(path: Path) -> str:
             except sqlite3.OperationalError:
                 row = None
     except sqlite3.DatabaseError as exc:
-        raise click.ClickException(f"{path} is not a readable SQLite database: {exc}") from exc
+        raise BackupError(f"{path} is not a readable SQLite database: {exc}") from exc
     if row is None:
-        raise click.ClickException(
+        raise BackupError(
             f"{path} has no alembic_version table: it is not a database of this assistant"
         )
     revision = str(row[0])
@@ -245,7 +229,7 @@ def _check_backup(path: Path) -> str:
 
     scripts = ScriptDirectory.from_config(alembic_config())
     if revision not in {script.revision for script in scripts.walk_revisions()}:
-        raise click.ClickException(
+        raise BackupError(
             f"{path} is at database revision {revision!r}, which this version of the assistant "
             "does not know (a backup from a newer version?): upgrade the assistant first"
         )
@@ -278,9 +262,9 @@ def _refuse_if_in_use(database: Path) -> None:
     try:
         in_use = database.exists() and _open_elsewhere(database)
     except OSError as exc:
-        raise click.ClickException(f"cannot check whether {database} is in use: {exc}") from exc
+        raise BackupError(f"cannot check whether {database} is in use: {exc}") from exc
     if in_use:
-        raise click.ClickException(
+        raise BackupError(
             f"{database} is in use by another process: the assistant (or another command) is "
             "still running. " + STOP_FIRST
         )
@@ -293,7 +277,7 @@ def _no_writer(database: Path) -> Iterator[sqlite3.Connection]:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise click.ClickException(
+            raise BackupError(
                 f"{database} is locked by a writer ({exc}): the assistant is still running. "
                 + STOP_FIRST
             ) from exc
@@ -303,7 +287,7 @@ def _no_writer(database: Path) -> Iterator[sqlite3.Connection]:
         yield conn
 
 
-def _same_owner(new: Path, old: Path) -> None:
+def _same_owner(new: Path, old: Path, warn: Say) -> None:
     """Give the restored file the owner and mode of the one it replaces (restore as root)."""
     status = old.stat()
     os.chmod(new, status.st_mode & 0o777)
@@ -311,26 +295,21 @@ def _same_owner(new: Path, old: Path) -> None:
         try:
             os.chown(new, status.st_uid, status.st_gid)
         except PermissionError:
-            click.echo(f"warning: could not give {new} the owner of {old}", err=True)
+            warn(f"warning: could not give {new} the owner of {old}")
 
 
-@click.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--yes", is_flag=True, help="Really replace the current database.")
-def restore(file: Path, yes: bool) -> None:
-    """Put a backup FILE back in place of the database (stop the server first).
-
-    The current database is kept beside it as <database>.before-restore-<time>."""
-    url = _database_url()
+def restore_backup(url: URL, file: Path, yes: bool, say: Say, warn: Say) -> None:
+    """Put the backup `file` in place of the database at `url` (only with `yes`), keeping the
+    current one beside it; on PostgreSQL, print the pg_restore command instead."""
     if url.get_backend_name() != "sqlite":
-        click.echo("The database is PostgreSQL: this command restores SQLite backups only.\n")
-        click.echo("\n".join(_pg_restore_lines(url, str(file))))
-        click.echo("\n" + _pg_password_note(url) + "\nNothing was restored.")
+        say("The database is PostgreSQL: this command restores SQLite backups only.\n")
+        say("\n".join(_pg_restore_lines(url, str(file))))
+        say("\n" + _pg_password_note(url) + "\nNothing was restored.")
         return
     database = _sqlite_file(url)
     revision = _check_backup(file)
     if not yes:
-        raise click.ClickException(
+        raise BackupError(
             f"restore replaces the database {database} with {file} (revision {revision}); "
             "everything written since that backup is lost. Stop the assistant first "
             "(sudo systemctl stop ward-assistant), then run again with --yes."
@@ -348,7 +327,7 @@ def restore(file: Path, yes: bool) -> None:
             with _no_writer(database):
                 kept = _free(database.with_name(f"{database.name}.before-restore-{stamp}"))
                 _copy_database(database, kept)
-            _same_owner(incoming, database)
+            _same_owner(incoming, database, warn)
         incoming.replace(database)
     except BaseException:
         incoming.unlink(missing_ok=True)
@@ -356,10 +335,10 @@ def restore(file: Path, yes: bool) -> None:
     # the old file's write-ahead log and its index must not be applied to the restored file
     for suffix in ("-wal", "-shm", "-journal"):
         database.with_name(database.name + suffix).unlink(missing_ok=True)
-    click.echo(f"Restored {file} into {database.resolve()} (database revision {revision}).")
+    say(f"Restored {file} into {database.resolve()} (database revision {revision}).")
     if kept is not None:
-        click.echo(f"The previous database is kept as {kept.resolve()}")
-    click.echo(
+        say(f"The previous database is kept as {kept.resolve()}")
+    say(
         "Start the assistant again (sudo systemctl start ward-assistant); it applies newer "
         "migrations at start (or run: python -m bot db upgrade)."
     )

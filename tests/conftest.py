@@ -44,7 +44,7 @@ def index(catalogue: Catalogue, lexicon: Lexicon) -> SearchIndex:
     return build_index(catalogue, lexicon)
 
 
-# What `python -m bot` sets where the process starts (bot/cli.py), for the apps tests start.
+# What `python -m bot` sets where it starts (bot/cli/__init__.py), for the apps tests start.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 MIGRATED: WeakSet[AsyncEngine] = WeakSet()  # engines on a copy of a template: at head

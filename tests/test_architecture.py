@@ -115,3 +115,73 @@ def test_channel_adapters_import_no_db_module() -> None:
             continue
         for module in _from_imports(path):
             assert module.split(".")[0] != "db", f"{path.name} imports {module}"
+
+
+def _imported(path: Path) -> list[str]:
+    """Every name `path` imports, in full: `a.b` for `import a.b` and for `from a import b` (b
+    may be a module or a name in a); a relative import counts as `.`."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                names.append(".")
+            elif node.module:
+                names += [f"{node.module}.{alias.name}" for alias in node.names]
+    return names
+
+
+CLI = ROOT / "bot" / "cli"
+
+
+def test_the_server_does_not_load_click() -> None:
+    """The command line is click; the application the server runs is not."""
+    code = "import sys, bot.app\nprint('click' in sys.modules)"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout.strip()
+    assert loaded == "False"
+
+
+def test_only_the_command_line_imports_click() -> None:
+    """click stays in bot/cli/: the modules a command drives report errors as exceptions."""
+    for package in ("bot", "handlers", "content", "db"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if CLI in path.parents:
+                continue
+            assert "click" not in _imports(path), path.relative_to(ROOT)
+
+
+def test_commands_import_the_context_and_not_one_another() -> None:
+    """Each command module may import bot.cli.context, the leaf, and no other part of the
+    command line; only the root (bot/cli/__init__.py) imports the commands to register them."""
+    commands = sorted(p for p in CLI.glob("*.py") if p.name not in ("__init__.py", "context.py"))
+    assert len(commands) >= 10
+    for path in commands:
+        for module in _imported(path):
+            assert module != ".", f"{path.name}: relative import"
+            if module == "bot.cli" or module.startswith("bot.cli."):
+                within = module == "bot.cli.context" or module.startswith("bot.cli.context.")
+                assert within, f"{path.name} imports {module}"
+
+
+def test_the_command_context_is_a_leaf() -> None:
+    """The settings and the chosen ward: nothing of the command line, nothing the commands
+    drive (the wards file's and the ward file's errors are what it reports)."""
+    first_party = ("bot", "handlers", "content", "db")
+    allowed = {"bot.settings", "bot.wards", "content.loader"}
+    for module in _imported(CLI / "context.py"):
+        assert module != ".", "relative import"
+        if module.split(".")[0] in first_party:
+            assert module in allowed or module.rsplit(".", 1)[0] in allowed, module
+
+
+def test_app_keys_import_no_channel_adapter() -> None:
+    """bot/keys.py names what the application holds: the channel table, no adapter."""
+    for module in _imported(ROOT / "bot" / "keys.py"):
+        assert module.split(".")[0] not in ("telegram", "zalo"), module
+        if module.startswith("bot.channels."):
+            registry = "bot.channels.registry"
+            assert module == registry or module.startswith(registry + "."), module

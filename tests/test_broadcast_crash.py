@@ -18,7 +18,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from bot.broadcast_cli import STATUS_WORDS  # noqa: F401 - the CLI module must import cleanly
+from bot.cli.broadcast import STATUS_WORDS  # noqa: F401 - the CLI module must import cleanly
 from db import queries
 from db.session import create_engine, session_factory, upgrade
 from tests.fakes.limits import PlatformLimits

@@ -79,7 +79,7 @@ COMMANDS = (
 
 def _seconds(error: RetryAfter) -> float:
     """How long Telegram asks us to wait: PTB gives seconds or, opted in (PTB_TIMEDELTA, set
-    where the process starts: bot/cli.py) and in newer versions, a timedelta."""
+    where the process starts: bot/cli/__init__.py) and in newer versions, a timedelta."""
     retry_after = error.retry_after
     value = retry_after.total_seconds() if isinstance(retry_after, timedelta) else retry_after
     return min(float(value), MAX_RETRY_WAIT)

@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
 import tempfile
 from pathlib import Path
 
 import click
 
+from bot.cli.context import load_settings
 from bot.evaluation import Report, act_of, evaluate, read_file, summary
 from bot.settings import Settings
 from bot.wiring import core
 from handlers.domain.types import IncomingMessage, Response
 from handlers.engine import handle
 from handlers.render import numbered_choices
+
+
+@click.command("eval")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+@click.option("--transcript", is_flag=True, help="Also print every conversation turn.")
+@click.option("--min", "minimum", type=float, default=None, help="Fail under this strict share.")
+@click.option("--acts", "acts_only", is_flag=True, help="Score the act classifier instead.")
+def eval_command(
+    files: tuple[str, ...], transcript: bool, minimum: float | None, acts_only: bool
+) -> None:
+    """Score labelled questions or conversations (JSON lines, the dev-set format): strict and
+    lenient scores, per topic, and the misses. With --acts: the act classifier's held-out
+    scores (cross-validated, and on the files)."""
+    if acts_only:
+        acts_report([Path(f) for f in files])
+        return
+    settings = load_settings()
+    reports = asyncio.run(run(settings, [Path(f) for f in files], transcript))
+    if minimum is not None and any(r.share() < minimum for r in reports):
+        sys.exit(1)
 
 
 async def run(settings: Settings, paths: list[Path], transcript: bool) -> list[Report]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from bot.cli.context import load_settings
 from bot.report import figures, period
 from bot.report.model import Period
 from handlers.domain.calendar import VIETNAM
@@ -52,7 +53,6 @@ def report(
     month: str | None, quarter: str | None, first: str | None, last: str | None, out: Path
 ) -> None:
     """Write the outreach report: Excel workbook, Word report, PNG charts."""
-    from bot.cli import load_settings
     from bot.report import build  # matplotlib and the document libraries: only when used
     from bot.wiring import core
 

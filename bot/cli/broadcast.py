@@ -20,6 +20,7 @@ import click
 from tqdm import tqdm
 
 from bot.channels import registry, webchat
+from bot.cli.context import load_settings
 from bot.outbox import OutboxSender, sender_options
 from bot.settings import Settings
 from bot.wiring import core
@@ -124,7 +125,7 @@ def create(
         recurrence=repeat,
         invite=f"course:{course}" if course else f"contest:{contest}" if contest else None,
     )
-    settings = _settings()
+    settings = load_settings()
 
     async def run() -> int:
         async with core(settings) as deps:
@@ -156,7 +157,7 @@ def create(
 @click.argument("announcement_id", type=int)
 def status(announcement_id: int) -> None:
     """Print the delivery figures of an announcement."""
-    settings = _settings()
+    settings = load_settings()
 
     async def run() -> None:
         async with core(settings) as deps, deps.sessions() as session:
@@ -190,7 +191,7 @@ def status(announcement_id: int) -> None:
 @click.option("--now", "ignore_time", is_flag=True, help="Do not wait for its send time.")
 def send(announcement_id: int, ignore_time: bool) -> None:
     """Send one approved announcement now, with a progress bar; exits when all are done."""
-    settings = _settings()
+    settings = load_settings()
 
     async def run() -> int:
         async with core(settings) as deps:
@@ -282,12 +283,6 @@ async def _follow(deps: Deps, sender: OutboxSender, announcement_id: int) -> int
 
 def _local(moment: datetime | None) -> str:
     return moment.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M") if moment else "-"
-
-
-def _settings() -> Settings:
-    from bot.cli import load_settings
-
-    return load_settings()
 
 
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:
