@@ -37,7 +37,6 @@ from bot.keys import (
 )
 from bot.metrics import Metrics
 from bot.outbox import OutboxSender, sender_options
-from bot.retention import apply_retention
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.staff import routes as staff_routes
@@ -48,6 +47,7 @@ from db.session import Engines, ping
 from handlers.domain.announcements import Queuer
 from handlers.domain.calendar import warm_calendar
 from handlers.domain.reminders import send_course_reminders
+from handlers.domain.retention import apply_retention
 
 log = logging.getLogger("bot")
 

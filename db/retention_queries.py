@@ -1,5 +1,6 @@
-"""Data retention's statements (bot/retention.py decides when and how far back): deleting
-old rows, emptying old messages, and finding what is old enough to forget or anonymise.
+"""Data retention's statements (handlers/domain/retention.py decides when and how far back):
+deleting old rows, emptying old messages, and finding what is old enough to forget or
+anonymise.
 
 Session-first like the other query modules: the caller owns the transaction (one for the whole
 run, so a dry run rolls everything back)."""

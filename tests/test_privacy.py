@@ -13,7 +13,6 @@ from sqlalchemy import func, select, update
 
 from bot.channels.telegram import COMMANDS
 from bot.report import figures, period
-from bot.retention import apply_retention
 from bot.scheduler import Scheduler
 from db import feedback_queries as fq
 from db.masking import mask, mask_phone
@@ -42,6 +41,7 @@ from db.models import (
 )
 from handlers.deps import Deps
 from handlers.domain.actions import Action
+from handlers.domain.retention import apply_retention
 from handlers.domain.types import Attachment, IncomingMessage, Response
 from handlers.engine import handle
 from handlers.features.privacy import notice

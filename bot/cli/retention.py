@@ -1,4 +1,4 @@
-"""`python -m bot retention`: the data retention rules (bot/retention.py) applied now."""
+"""`python -m bot retention`: the retention rules (handlers/domain/retention.py) applied now."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import asyncio
 import click
 
 from bot.cli.context import load_settings
-from bot.retention import apply_retention
 from bot.wiring import database
+from handlers.domain.retention import apply_retention
 
 LABELS = {
     "unanswered": "unanswered questions deleted",
