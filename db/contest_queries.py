@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, and_, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.areas import area_key
@@ -21,6 +21,20 @@ from db.models import Contest, ContestAttempt, ContestQuestion, utcnow
 
 FLAG_FAST = "Trả lời quá nhanh"
 FLAG_SAME_NAME = "Trùng họ tên và đơn vị với bài khác"
+
+
+def passes(score: int, total: int, pass_percent: int) -> bool:
+    """The pass mark: at least `pass_percent` of the questions right (an attempt with no
+    questions passes nothing). `passed_attempt()` is the same rule for a query."""
+    return total > 0 and score * 100 >= pass_percent * total
+
+
+def passed_attempt() -> ColumnElement[bool]:
+    """`passes` as a condition on attempts joined with their contest (the report counts them)."""
+    return and_(
+        ContestAttempt.total > 0,
+        ContestAttempt.score * 100 >= Contest.pass_percent * ContestAttempt.total,
+    )
 
 
 def finished_in(contest_id: int) -> tuple[ColumnElement[bool], ...]:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import contest_queries as cq
 from db.models import (
     Contest,
     ContestAttempt,
@@ -158,11 +159,10 @@ async def contest_entries(session: AsyncSession, start: datetime, after: datetim
 
 async def contest_passes(session: AsyncSession, start: datetime, after: datetime) -> int:
     """Contest attempts finished in the period with at least the contest's pass mark."""
-    passed = ContestAttempt.score * 100 >= Contest.pass_percent * ContestAttempt.total
     found = await session.scalar(
         select(func.count())
         .select_from(ContestAttempt)
         .join(Contest, Contest.id == ContestAttempt.contest_id)
-        .where(within(ContestAttempt.finished_at, start, after), passed)
+        .where(within(ContestAttempt.finished_at, start, after), cq.passed_attempt())
     )
     return int(found or 0)

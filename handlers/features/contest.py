@@ -252,7 +252,7 @@ async def _finish(turn: Turn, contest: Contest, attempt: ContestAttempt) -> Resp
     attempt.seconds = (now - attempt.started_at).total_seconds()
     turn.state.flow = None
     turn.state.data.pop(FLOW, None)
-    passed = attempt.total and score * 100 >= contest.pass_percent * attempt.total
+    passed = cq.passes(score, attempt.total, contest.pass_percent)
     lines = [
         f"Bạn đã hoàn thành “{contest.title}”: {score}/{attempt.total} câu đúng, "
         f"trong {int(attempt.seconds // 60)} phút {int(attempt.seconds % 60)} giây."
