@@ -15,7 +15,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import yaml
 
 from content.normalize import Lexicon
@@ -73,9 +72,9 @@ class ActModel:
     def guess(self, text: str) -> ActGuess:
         """The act of one message."""
         probabilities = self._model.probabilities(self.prepare(text))
-        best = int(np.argmax(probabilities))
-        table = {act: float(p) for act, p in zip(self.acts, probabilities, strict=True)}
-        return ActGuess(self.acts[best], float(probabilities[best]), table)
+        best = max(range(len(probabilities)), key=probabilities.__getitem__)  # first on a tie
+        table = dict(zip(self.acts, probabilities, strict=True))
+        return ActGuess(self.acts[best], probabilities[best], table)
 
 
 _TRAINED: dict[tuple[Path, int, int], ActModel] = {}

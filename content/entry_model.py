@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-import numpy as np
-
 from content.textmodel import TextClassifier
 
 REGULARISATION = 1e-5  # the gradient descent's alpha
@@ -28,9 +26,9 @@ class EntryModel:
     def __init__(self, texts: list[str], labels: list[str]) -> None:
         self._model = TextClassifier.trained(texts, labels, alpha=REGULARISATION)
         self.ids: tuple[str, ...] = self._model.labels
-        self._seen: dict[str, np.ndarray] = {}
+        self._seen: dict[str, list[float]] = {}
 
-    def probabilities(self, prepared: str) -> np.ndarray:
+    def probabilities(self, prepared: str) -> list[float]:
         """One probability per entry id (in `ids` order); a message read several times in a
         turn (its clauses, a follow-up) is computed once."""
         found = self._seen.get(prepared)

@@ -5,19 +5,24 @@ and what remains is scored against every entry's title, aliases, keywords and su
 words and word pairs ("khai sinh", "tạm trú") weighted by how rare they are in the catalogue
 (BM25-style idf), plus a bonus when a whole alias appears in the message. Long rambling
 messages still work because filler words weigh nothing and rare subject words dominate.
+
+Plain Python, no NumPy (a ward process stays small): a message's score is summed over only the
+entries its words appear in, and a province-scale catalogue skips, MaxScore-style, the entries
+that common words alone could not lift among the best (`_word_scores`).
 """
 
 from __future__ import annotations
 
 import copy
+import heapq
 import itertools
 import math
+from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
-
-import numpy as np
+from typing import TYPE_CHECKING, NamedTuple
 
 from content.normalize import Lexicon, tokenize
 from content.spelling import Speller
@@ -35,6 +40,10 @@ MODEL_WEIGHT = 2.0  # the model at its most sure adds twice the best word score
 FAINT_WEIGHT = 0.2  # a word this common says almost nothing about which entry is meant
 CONFIDENT_COVERAGE = 0.45  # share of the message an alias match must explain to be sure
 CONFIDENT_SCORE = 2.5
+# A feature in this share of the entries or more also keeps one byte per entry: a candidate's
+# lookup is then an index, not a binary search (at most 16 bytes per posting, beside its 12).
+DENSE_SHARE = 1 / 16
+SLACK = 1e-9  # allowance for rounding when a bound rules an entry out of the best
 
 
 def _place_phrases(places: Iterable[str]) -> list[str]:
@@ -105,6 +114,42 @@ class SearchResult:
         return self.matches[0] if self.matches else None
 
 
+class _Posting(NamedTuple):
+    """The entries one feature appears in and what it adds to each one's score."""
+
+    rows: array[int]  # entry rows, ascending
+    adds: array[float]  # per row: its field's weight x the feature's weight
+    top: float  # the most it adds to any entry (a bound, for skipping entries)
+    levels: tuple[float, ...] = ()  # with `dense`: what each byte value adds (0: nothing)
+    dense: bytes = b""  # for a common feature: per entry row, an index into `levels`
+
+    @classmethod
+    def build(cls, row: dict[int, float], weight: float, entries: int) -> _Posting:
+        """From entry row -> field weight (rows in ascending order)."""
+        adds = array("d", [share * weight for share in row.values()])
+        posting = cls(array("i", list(row)), adds, max(adds))
+        levels = (0.0, *sorted(set(adds)))
+        if len(row) >= DENSE_SHARE * entries and len(levels) < 256:
+            code = {add: at for at, add in enumerate(levels)}
+            table = bytearray(entries)
+            for i, add in zip(posting.rows, adds, strict=True):
+                table[i] = code[add]
+            posting = posting._replace(levels=levels, dense=bytes(table))
+        return posting
+
+    def has(self, i: int) -> bool:
+        """Whether entry row `i` has this feature."""
+        if self.dense:
+            return self.dense[i] != 0
+        at = bisect_left(self.rows, i)
+        return at < len(self.rows) and self.rows[at] == i
+
+
+def _explained(i: int, weighed: Sequence[tuple[_Posting, float]]) -> float:
+    """The summed weight of the features (posting, weight) that entry row `i` has."""
+    return sum(weight for posting, weight in weighed if posting.has(i))
+
+
 def _features(tokens: Sequence[str], stopwords: frozenset[str]) -> list[str]:
     """Informative words and every adjacent pair: a pair of common words can still name a
     thing ("bản sao", "báo tử"); pairs the catalogue never uses are simply not in the index."""
@@ -144,13 +189,8 @@ class SearchIndex:
         self._idf = {
             f: math.log(1 + (n - len(r) + 0.5) / (len(r) + 0.5)) for f, r in weights.items()
         }
-        self._postings = {
-            f: (
-                np.fromiter(r.keys(), np.int32, len(r)),
-                np.fromiter(r.values(), np.float64, len(r)),
-            )
-            for f, r in weights.items()
-        }
+        # Rows come in document order: the first weight of a row is set while reading it.
+        self._postings = {f: _Posting.build(r, self._weight(f), n) for f, r in weights.items()}
         self._unknown_idf = math.log(1 + (n + 0.5) / 1.5)
         self.speller = Speller(word_freq, pair_freq)
         for doc in self.docs:
@@ -158,14 +198,14 @@ class SearchIndex:
         self._building, self._prepared = False, {}
         self._text_features: dict[str, frozenset[str]] = {}
         self._model: EntryModel | None = None
-        self._model_docs = np.zeros(0, np.int64)
+        self._model_docs: tuple[int, ...] = ()
 
     def attach_model(self, model: EntryModel | None) -> None:
         """Add the learned entry model's opinion to every ranking (None: the search alone)."""
         self._model = model
         if model is not None:
             rows = {doc.id: i for i, doc in enumerate(self.docs)}
-            self._model_docs = np.fromiter((rows[e] for e in model.ids), np.int64, len(model.ids))
+            self._model_docs = tuple(rows[e] for e in model.ids)
 
     def extended(self, docs: Sequence[IndexDoc]) -> SearchIndex:
         """This index with `docs` added, or put in place of the documents of the same id (an
@@ -278,29 +318,30 @@ class SearchIndex:
         opinion (the reading that decides), or by the words alone (cheap comparisons)."""
         if not query.features:
             return SearchResult(query)
-        scores = np.zeros(len(self.docs))
-        explained = np.zeros(len(self.docs))
-        for feat in query.features:
-            idx, weight = self._postings[feat]
-            scores[idx] += weight * self._weight(feat)
-            explained[idx] += self._weight(feat)
-        if learned and self._model is not None and scores.any():
-            # The learned second opinion, in proportion to how strongly the words matched.
-            probabilities = self._model.probabilities(" ".join(query.tokens))
-            scores[self._model_docs] += MODEL_WEIGHT * scores.max() * probabilities
-        k = min(limit, int(np.count_nonzero(scores)))
-        if k == 0:
+        if learned and self._model is not None:
+            scores = self._word_scores(query.features)  # the model may lift any entry
+            if scores:
+                # The learned second opinion, in proportion to how strongly the words matched.
+                probabilities = self._model.probabilities(" ".join(query.tokens))
+                lift = MODEL_WEIGHT * max(scores.values())
+                for i, p in zip(self._model_docs, probabilities, strict=True):
+                    scores[i] = scores.get(i, 0.0) + lift * p
+        else:
+            scores = self._word_scores(query.features, limit)
+        k = min(limit, sum(map(bool, scores.values())))
+        if k <= 0:
             return SearchResult(query)
-        top = np.argpartition(-scores, k - 1)[:k]
+        top = self._best(scores, k)
         core = f" {' '.join(t for t in query.tokens if t not in self._stop)} "
         words = frozenset(query.tokens)
-        total = sum(self._weight(f) for f in query.features) + self._unknown_idf * len(
-            query.unknown
-        )
+        weighed = [(self._postings[f], self._weight(f)) for f in query.features]
+        total = sum(w for _, w in weighed) + self._unknown_idf * len(query.unknown)
         total += UNKNOWN_PAIR * self._unknown_idf * self._unknown_pairs(query)
         ranked = sorted(
             (
-                (self._rescore(int(i), float(scores[i]), core, words, explained[i] / total), i)
+                # Coverage: the weight of the message's features the entry has, summed in the
+                # message's order.
+                (self._rescore(i, scores[i], core, words, _explained(i, weighed) / total), i)
                 for i in top
             ),
             # On a tie, the specific entry beats the broad topic that lists it.
@@ -308,9 +349,82 @@ class SearchIndex:
         )
         matches = [match for match, _ in ranked]
         best, best_i = ranked[0]
-        if best.phrase is None and self._lone_word(int(best_i), query.features):
+        if best.phrase is None and self._lone_word(best_i, query.features):
             matches[0] = replace(best, lone_word=True)  # only the best one is judged on it
         return SearchResult(query, matches)
+
+    def _word_scores(self, features: Sequence[str], limit: int = 0) -> dict[int, float]:
+        """Entry row -> score by words (each feature it has adds its share, the strongest
+        feature first) for every entry the features touch; with a `limit`, only for those
+        that can still be among the `limit` best (at least `limit` of them, if touched)."""
+        postings = sorted((self._postings[f] for f in features), key=lambda p: -p.top)
+        remaining = sum(p.top for p in postings)  # the most the unread features can add
+        scores: dict[int, float] = {}
+        get = scores.get
+        for at, posting in enumerate(postings):
+            # MaxScore: once all the unread features together cannot lift an untouched entry
+            # to the limit-th score so far, only the touched entries are still candidates,
+            # and the common words' long postings need not be read whole.
+            if 0 < limit <= len(scores) and remaining + SLACK < max(scores.values()):
+                floor = heapq.nlargest(limit, scores.values())[-1]
+                if remaining + SLACK < floor:
+                    return self._completed(scores, postings[at:], remaining, floor, limit)
+            for i, add in zip(posting.rows, posting.adds, strict=True):
+                scores[i] = get(i, 0.0) + add
+            remaining -= posting.top
+        return scores
+
+    @staticmethod
+    def _completed(
+        partial: dict[int, float],
+        rest: Sequence[_Posting],
+        remaining: float,
+        floor: float,
+        limit: int,
+    ) -> dict[int, float]:
+        """The scores of the `partial` entries that can still reach the `limit` best, with the
+        `rest` features looked up entry by entry: highest partial score first, until even the
+        `rest` at their most cannot lift the next one to the limit-th complete score."""
+        cut = floor - remaining - SLACK
+        hopeful = sorted(
+            (i for i, score in partial.items() if score >= cut),
+            key=partial.__getitem__,
+            reverse=True,
+        )
+        best: list[float] = []  # a min-heap of the `limit` best complete scores
+        scores: dict[int, float] = {}
+        for i in hopeful:
+            score = partial[i]
+            if len(best) == limit and score + remaining + SLACK < best[0]:
+                break  # the later ones' partial scores are no higher
+            for rows, adds, _, levels, dense in rest:  # in the order a full reading adds them
+                if dense:
+                    score += levels[dense[i]]  # 0.0 when the entry lacks the feature
+                else:  # inline: a method call per lookup costs ~10% of a large ranking
+                    at = bisect_left(rows, i)
+                    if at < len(rows) and rows[at] == i:
+                        score += adds[at]
+            scores[i] = score
+            if len(best) < limit:
+                heapq.heappush(best, score)
+            else:
+                heapq.heappushpop(best, score)
+        return scores
+
+    def _best(self, scores: dict[int, float], k: int) -> list[int]:
+        """The rows of the `k` highest scores (all above zero). A tie for the last place goes
+        as the ranking orders ties: the specific entry before the broad topic, then by id."""
+        if len(scores) <= k:
+            return list(scores)
+        last = heapq.nlargest(k, scores.values())[-1]
+        above = [i for i, score in scores.items() if score > last]
+        tied = sorted((i for i, score in scores.items() if score == last), key=self._tie_order)
+        return above + tied[: k - len(above)]
+
+    def _tie_order(self, i: int) -> tuple[bool, str]:
+        """Equal scores rank the specific entry before the broad topic, then by id."""
+        doc = self.docs[i]
+        return doc.kind == "topic", doc.id
 
     def _unknown_pairs(self, query: Query) -> int:
         """Adjacent subject words the catalogue never puts together ("quân sự", "rượu bia"):
@@ -332,9 +446,7 @@ class SearchIndex:
         for feat in features:
             if self.weight(feat) < FAINT_WEIGHT:
                 continue
-            idx = self._postings[feat][0]
-            at = int(np.searchsorted(idx, i))  # postings are in document order
-            if at < len(idx) and idx[at] == i:
+            if self._postings[feat].has(i):
                 shared.append(feat)
                 if len(shared) > 1:
                     return False

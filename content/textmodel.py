@@ -8,7 +8,8 @@ vocabularies, idf weights and coefficients; the server never loads scikit-learn.
 does the same arithmetic as scikit-learn's `transform` and `predict_proba` for one short text
 (sublinear tf, idf, l2 norm per vectoriser, then the one-vs-rest logistic link), with the
 n-grams cut as scikit-learn's analysers cut them: `tests/test_textmodel.py` checks both
-against scikit-learn itself.
+against scikit-learn itself. The fitted numbers come back as plain `array.array`s of float64 and
+prediction is pure Python, so the server does not load NumPy either (about 17 MB).
 """
 
 from __future__ import annotations
@@ -18,15 +19,17 @@ import pickle
 import re
 import subprocess
 import sys
+from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-
-import numpy as np
+from itertools import accumulate
+from operator import mul
 
 CHAR_RANGE, WORD_RANGE = (2, 5), (1, 2)
 WORD = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
 SPACES = re.compile(r"\s\s+")
+EXP_MAX = 709.0  # math.exp overflows just above; the logistic of -709 is ~1e-308 anyway
 
 
 def char_wb_ngrams(text: str, low: int = CHAR_RANGE[0], high: int = CHAR_RANGE[1]) -> list[str]:
@@ -60,13 +63,14 @@ ANALYZERS: tuple[Callable[[str], list[str]], ...] = (char_wb_ngrams, word_ngrams
 @dataclass(frozen=True)
 class Fitted:
     """What prediction needs of a fitted model: per analyser its vocabulary and idf weights,
-    then the coefficients (features x labels) and intercepts."""
+    then the coefficients (features x labels, row-major in one flat array) and intercepts.
+    Only the standard library's types, so it unpickles without NumPy."""
 
     labels: tuple[str, ...]
     vocabularies: tuple[dict[str, int], ...]
-    idfs: tuple[np.ndarray, ...]
-    weights: np.ndarray
-    intercept: np.ndarray
+    idfs: tuple[array[float], ...]
+    weights: array[float]
+    intercept: array[float]
 
 
 def fit_here(
@@ -96,12 +100,20 @@ def fit_here(
         vocabularies=tuple(
             {str(k): int(i) for k, i in v.vocabulary_.items()} for v in vectorizers
         ),
-        idfs=tuple(np.asarray(v.idf_, dtype=np.float64) for v in vectorizers),
-        # (features x labels), row-major: one message's features gather whole rows.
-        weights=np.ascontiguousarray(classifier.coef_.T),
-        intercept=classifier.intercept_.copy(),
+        idfs=tuple(_doubles(v.idf_) for v in vectorizers),
+        # (features x labels), row-major: one message's features gather whole rows. One flat
+        # array: 8 bytes a number and no object per row (12,000 rows for the entry model).
+        weights=_doubles(classifier.coef_.T),
+        intercept=_doubles(classifier.intercept_),
     )
     return fitted, (*vectorizers, classifier)
+
+
+def _doubles(values: object) -> array[float]:
+    """A NumPy array's numbers, bit for bit, as a flat float64 `array.array` (C order)."""
+    import numpy as np
+
+    return array("d", np.ascontiguousarray(values, dtype=np.float64).tobytes())
 
 
 def fit_apart(
@@ -124,18 +136,11 @@ class TextClassifier:
 
     def __init__(self, fitted: Fitted) -> None:
         self.labels = fitted.labels
-        self._parts = [
-            (analyze, vocabulary, idf, offset)
-            for analyze, vocabulary, idf, offset in zip(
-                ANALYZERS,
-                fitted.vocabularies,
-                fitted.idfs,
-                np.cumsum([0, *map(len, fitted.vocabularies)])[:-1].tolist(),
-                strict=True,
-            )
-        ]
+        offsets = accumulate(map(len, fitted.vocabularies[:-1]), initial=0)
+        self._parts = list(zip(ANALYZERS, fitted.vocabularies, fitted.idfs, offsets, strict=True))
         self._weights = fitted.weights
-        self._intercept = fitted.intercept
+        self._intercept = fitted.intercept.tolist()
+        self._width = len(self._intercept)  # a row of weights: one per label (1 when binary)
 
     @classmethod
     def trained(
@@ -144,7 +149,7 @@ class TextClassifier:
         """Fitted in a child process (bot, CLI and tests alike)."""
         return cls(fit_apart(texts, labels, alpha, balanced))
 
-    def probabilities(self, text: str) -> np.ndarray:
+    def probabilities(self, text: str) -> list[float]:
         """One probability per label (in `labels` order) for one folded text."""
         rows: list[int] = []
         values: list[float] = []
@@ -154,14 +159,22 @@ class TextClassifier:
             norm = math.sqrt(sum(v * v for v in weighted.values())) or 1.0
             rows += [offset + i for i in weighted]
             values += [v / norm for v in weighted.values()]
-        scores = self._intercept.copy()
+        width, weights = self._width, self._weights
         if rows:
-            scores += np.asarray(values) @ self._weights[rows]
+            # values @ weights[rows]: the message's rows side by side, then per label (a
+            # column) one sum of products, all loops in C; rows in order, as a dot product.
+            gathered = [weights[r * width : (r + 1) * width] for r in rows]
+            dots = [sum(map(mul, values, column)) for column in zip(*gathered, strict=True)]
+            scores = [b + d for b, d in zip(self._intercept, dots, strict=True)]
+        else:
+            scores = list(self._intercept)
         if len(self.labels) == 2:  # scikit-learn's binary case: one column of scores
-            positive = 1.0 / (1.0 + math.exp(-float(scores[0])))
-            return np.array([1.0 - positive, positive])
-        probabilities = 1.0 / (1.0 + np.exp(-scores))
-        return probabilities / probabilities.sum()
+            positive = 1.0 / (1.0 + math.exp(min(-scores[0], EXP_MAX)))
+            return [1.0 - positive, positive]
+        # One-vs-rest: each label's logistic, normalised to sum to 1 (predict_proba).
+        probabilities = [1.0 / (1.0 + math.exp(min(-s, EXP_MAX))) for s in scores]
+        total = sum(probabilities)
+        return [p / total for p in probabilities]
 
 
 def child() -> None:

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import random
+from dataclasses import astuple
+from pathlib import Path
+
 import pytest
 
-from content.normalize import fold, tokenize
-from content.search import SearchIndex
+from content import search
+from content.indexing import catalogue_docs, place_names
+from content.loader import Catalogue
+from content.normalize import Lexicon, fold, tokenize
+from content.search import IndexDoc, SearchIndex
 from content.spelling import sound_key
 from handlers.decide import decide
+
+DATA = Path(__file__).parent / "data"
 
 
 def best(index: SearchIndex, text: str) -> str | None:
@@ -101,3 +111,73 @@ def test_short_messages_that_name_something_are_still_answered(
 ) -> None:
     decision = decide(index.search(text), lambda a, b: False)
     assert (decision.kind, decision.matches[0].doc.id) == (kind, entry)
+
+
+def province(base: list[IndexDoc], copies: int) -> list[IndexDoc]:
+    """Every entry again per made-up commune, as a province catalogue repeats them: common
+    words in hundreds of entries, and many entries tied on the words a question shares."""
+    rng = random.Random(7)
+
+    def syllable() -> str:
+        return rng.choice("bcdhklmnstv") + rng.choice(["a", "o", "uy", "anh", "ong"])
+
+    docs = list(base)
+    for copy in range(1, copies):
+        for doc in base:
+            place = f"{syllable()} {syllable()}"
+            docs.append(
+                IndexDoc(
+                    id=f"{doc.id}-{copy}",
+                    kind=doc.kind,
+                    title=f"{doc.title} ({place})",
+                    phrases=tuple(f"{p} {place}" for p in doc.phrases),
+                    keywords=doc.keywords,
+                    summary=f"{doc.summary} {syllable()} {syllable()}",
+                )
+            )
+    return docs
+
+
+@pytest.mark.parametrize("dense_share", [search.DENSE_SHARE, 2.0])  # 2.0: binary search only
+def test_skipping_entries_that_cannot_win_changes_no_ranking(
+    catalogue: Catalogue, lexicon: Lexicon, monkeypatch: pytest.MonkeyPatch, dense_share: float
+) -> None:
+    """Over a province-size catalogue the words' ranking reads common words' long postings
+    only for the entries still in the running; it must rank exactly as reading everything."""
+    monkeypatch.setattr(search, "DENSE_SHARE", dense_share)
+    index = SearchIndex(province(list(catalogue_docs(catalogue)), 8), lexicon)
+    index = index.with_places(place_names(catalogue))
+    questions = [
+        json.loads(line)["q"]
+        for name in ("dev_queries.jsonl", "extra_queries.jsonl")
+        for line in (DATA / name).read_text("utf-8").splitlines()
+        if line.strip()
+    ]
+    skipped = 0
+    pruned = [index.search(q, learned=False) for q in questions]
+    for query in (result.query for result in pruned if result.query.features):
+        skipped += len(index._word_scores(query.features, 8)) < len(
+            index._word_scores(query.features)
+        )
+    everything = SearchIndex._word_scores
+    monkeypatch.setattr(SearchIndex, "_word_scores", lambda self, f, limit=0: everything(self, f))
+    for question, result in zip(questions, pruned, strict=True):
+        full = index.search(question, learned=False)
+        assert [astuple(m) for m in result.matches] == [astuple(m) for m in full.matches]
+    assert skipped > len(questions) // 2  # the skipping was exercised
+
+
+def test_a_tie_for_the_last_place_goes_to_specific_entries_then_by_id(lexicon: Lexicon) -> None:
+    """Entries scoring the same are kept in the ranking's own order of ties (it used to be
+    whichever NumPy's partition happened to leave)."""
+    words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot"]
+    docs = [
+        IndexDoc(id=f"{word}-{kind}", kind=kind, title=f"zork {word}", phrases=())
+        for word in reversed(words)
+        for kind in ("topic", "procedure")
+    ]
+    index = SearchIndex(docs, lexicon)
+    ranked = [m.doc.id for m in index.search("zork", limit=4).matches]
+    assert ranked == ["alpha-procedure", "bravo-procedure", "charlie-procedure", "delta-procedure"]
+    ranked = [m.doc.id for m in index.search("zork", limit=8).matches]
+    assert ranked[6:] == ["alpha-topic", "bravo-topic"]

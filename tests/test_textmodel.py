@@ -50,17 +50,31 @@ def test_the_fast_prediction_equals_scikit_learns(lexicon: Lexicon, index: Searc
             assert word_ngrams(text) == words.build_analyzer()(text)
 
 
-def test_the_server_fits_without_loading_scikit_learn() -> None:
+def test_the_binary_case_equals_scikit_learns() -> None:
+    """Two labels: scikit-learn keeps one column of scores (the second label's)."""
+    texts = ["khai sinh cho con", "dang ky khai sinh", "den duong hong", "rac thai o cho"]
+    labels = ["hoi", "hoi", "bao", "bao"]
+    fitted, (chars, words, classifier) = fit_here(texts, labels, alpha=1e-4)
+    model = TextClassifier(fitted)
+    for text in [*texts, "khai sinh o dau", "zzz"]:
+        row = sparse.hstack([chars.transform([text]), words.transform([text])]).tocsr()
+        want = classifier.predict_proba(row)[0]
+        assert np.allclose(model.probabilities(text), want, atol=1e-9), text
+
+
+def test_the_server_fits_and_predicts_without_scikit_learn_or_numpy() -> None:
     code = (
         "import sys\n"
         "from content.textmodel import TextClassifier\n"
         "m = TextClassifier.trained(['khai sinh', 'khai tu', 'ket hon'], ['a', 'b', 'c'], 1e-5)\n"
-        "print(m.labels, 'sklearn' in sys.modules, 'scipy' in sys.modules)"
+        "p = m.probabilities('khai sinh')\n"
+        "assert type(p) is list and abs(sum(p) - 1) < 1e-12 and p.index(max(p)) == 0, p\n"
+        "print(m.labels, *(name in sys.modules for name in ('sklearn', 'scipy', 'numpy')))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
-    assert done.stdout.strip() == "('a', 'b', 'c') False False"
+    assert done.stdout.strip() == "('a', 'b', 'c') False False False"
 
 
 def test_the_act_classifier_scores_on_messages_it_never_saw(lexicon: Lexicon) -> None:
