@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 run: install
-	$(PY) -m bot serve
+	$(PY) -m bot.server
 
 chat: install
 	$(PY) -m bot chat

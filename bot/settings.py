@@ -242,3 +242,11 @@ def _flat_names(exc: ValidationError) -> ValidationError:
         for error in exc.errors()
     ]
     return ValidationError.from_exception_data(exc.title, errors)  # type: ignore[arg-type]
+
+
+def settings_problems(error: ValidationError) -> str:
+    """A bad variable, named as it is set: "TELEGRAM_RATE: ..."."""
+    return "\n".join(
+        f"  {'.'.join(map(str, e['loc'])).upper() or 'SETTINGS'}: {e['msg']}"
+        for e in error.errors()
+    )

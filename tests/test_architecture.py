@@ -84,7 +84,10 @@ HEAVY = (
 def test_the_server_loads_document_and_picture_libraries_only_when_used() -> None:
     """A ward process answers chat all day and draws a chart or a certificate rarely: those
     libraries (tens of MB) load with the first drawing or download, not with the app."""
-    code = f"import sys, bot.app\nprint(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    code = (  # bot.server: the process deploy/ runs (python -m bot.server)
+        "import sys, bot.app, bot.server\n"
+        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    )
     loaded = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout.strip()

@@ -122,12 +122,16 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-async def test_serve_without_tokens_serves_the_website_chat(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", [("bot", "serve"), ("bot.server",)])
+async def test_serve_without_tokens_serves_the_website_chat(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """`python -m bot serve` and the entry point deploy/ runs, `python -m bot.server`."""
     port = _free_port()
     env = {**os.environ, "PORT": str(port), "DATABASE_URL": f"sqlite:///{tmp_path}/s.sqlite3"}
     env.pop("TELEGRAM_BOT_TOKEN", None)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "serve", cwd=ROOT, env=env, stderr=subprocess.PIPE
+        sys.executable, "-m", *command, cwd=ROOT, env=env, stderr=subprocess.PIPE
     )
     try:
         async with aiohttp.ClientSession() as session:

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import click
 from pydantic import ValidationError
 
-from bot.settings import Settings
+from bot.settings import Settings, settings_problems
 from bot.wards import WardsError, WardSite, choose_site, ward_sites
 from content.loader import ContentError
 
@@ -20,11 +20,7 @@ def deployment_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        lines = [
-            f"  {'.'.join(map(str, e['loc'])).upper() or 'SETTINGS'}: {e['msg']}"
-            for e in exc.errors()
-        ]
-        raise click.ClickException("invalid settings:\n" + "\n".join(lines)) from exc
+        raise click.ClickException("invalid settings:\n" + settings_problems(exc)) from exc
 
 
 def chosen_ward() -> str | None:

@@ -1,8 +1,6 @@
-"""`python -m bot serve`: the assistant's server process."""
+"""`python -m bot serve`: the assistant's server (bot/server.py, which deploy/ runs directly)."""
 
 from __future__ import annotations
-
-import logging
 
 import click
 
@@ -21,21 +19,11 @@ from bot.cli.context import chosen_ward, deployment_settings, load_settings
 )
 def serve(host: str | None, port: int | None, roles: tuple[str, ...]) -> None:
     """Run the assistant: website chat, channel webhooks or polling, health checks."""
-    from aiohttp import web
-
-    from bot.app import create_app, describe
-    from bot.logs import setup_logging
+    from bot.server import run
 
     # With --ward, that ward alone on every host name; otherwise the whole deployment.
     settings = load_settings() if chosen_ward() else deployment_settings()
     overrides = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
     if roles:
         overrides["roles"] = list(dict.fromkeys(roles))
-    settings = settings.model_copy(update=overrides)
-    setup_logging(settings.log_level, settings.secrets(), settings.log_format)
-    log = logging.getLogger("bot")
-    for line in describe(settings):
-        log.info(line)
-    web.run_app(
-        create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None
-    )
+    run(settings.model_copy(update=overrides))
