@@ -130,6 +130,8 @@ def test_every_sql_statement_lives_in_db() -> None:
     """DESIGN.md: statements live in db/ query modules, session-first functions."""
     for package in ("bot", "handlers", "content"):
         for path in sorted((ROOT / package).rglob("*.py")):
+            drivers = _imports(path) & {"sqlite3", "aiosqlite", "asyncpg", "psycopg"}
+            assert not drivers, f"{path.relative_to(ROOT)}: {drivers}"
             for name in _imported(path):
                 if name.split(".")[0] == "sqlalchemy":
                     allowed = any(name.startswith(f"{module}.") for module in SQL_FREE_ALLOWED)

@@ -1,4 +1,4 @@
-"""`python -m bot backup` and `python -m bot restore`: the commands of bot/backup.py."""
+"""`python -m bot backup` and `python -m bot restore`: the commands of db/backup.py."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from bot.backup import BACKUP_DIR, PREFIX, BackupError, backup_one, restore_backup, url_of
 from bot.cli.context import all_wards, load_settings
+from db.backup import BACKUP_DIR, PREFIX, BackupError, backup_one, restore_backup, url_of
 
 
 @contextmanager
@@ -37,7 +37,12 @@ def backup(out: Path | None) -> None:
         raise click.ClickException("--out names one file: choose the ward with --ward")
     with backup_errors():
         for site in sites:
-            backup_one(url_of(site.settings), out, site.id if len(sites) > 1 else None, click.echo)
+            backup_one(
+                url_of(site.settings.database_url, site.settings.database_schema),
+                out,
+                site.id if len(sites) > 1 else None,
+                click.echo,
+            )
 
 
 @click.command()
@@ -47,6 +52,7 @@ def restore(file: Path, yes: bool) -> None:
     """Put a backup FILE back in place of the database (stop the server first).
 
     The current database is kept beside it as <database>.before-restore-<time>."""
-    url = url_of(load_settings())
+    settings = load_settings()
+    url = url_of(settings.database_url, settings.database_schema)
     with backup_errors():
         restore_backup(url, file, yes, say=click.echo, warn=partial(click.echo, err=True))

@@ -19,8 +19,6 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
-from bot.settings import Settings
-
 try:
     import fcntl
 except ImportError:  # Windows: only the write-lock test below applies
@@ -54,11 +52,11 @@ def _free(path: Path) -> Path:
     return candidate
 
 
-def url_of(settings: Settings) -> URL:
+def url_of(database_url: str, schema: str | None) -> URL:
     """The ward's database URL, narrowed to its schema when wards share one database."""
-    url = make_url(settings.database_url)
-    if settings.database_schema is not None:  # one ward of several: only its schema
-        url = url.update_query_dict({"schema": settings.database_schema})
+    url = make_url(database_url)
+    if schema is not None:  # one ward of several: only its schema
+        url = url.update_query_dict({"schema": schema})
     return url
 
 
