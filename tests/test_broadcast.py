@@ -29,13 +29,9 @@ from handlers.domain import announcements as service
 from tests.fakes.limits import PlatformLimits
 from tests.fakes.telegram_api import Failure, FakeTelegram, blocked, too_many_requests
 from tests.fakes.zalo_api import (
-    APP_ID,
-    APP_SECRET,
     BOT_TOKEN,
-    FIRST_ACCESS,
-    FIRST_REFRESH,
-    OA_SECRET_KEY,
     FakeZalo,
+    oa_settings,
 )
 
 WARD = "Phường Đăk Bla"
@@ -62,16 +58,7 @@ def settings_for(telegram_api: FakeTelegram, zalo_api: FakeZalo) -> Settings:
     return Settings(
         telegram={"bot_token": telegram_api.token, "api_url": telegram_api.url, "rate": 30},
         zalo_bot={"token": BOT_TOKEN, "api_url": zalo_api.url, "rate": 20},
-        zalo_oa={
-            "app_id": APP_ID,
-            "secret_key": OA_SECRET_KEY,
-            "app_secret": APP_SECRET,
-            "access_token": FIRST_ACCESS,
-            "refresh_token": FIRST_REFRESH,
-            "api_url": zalo_api.url,
-            "oauth_url": zalo_api.url,
-            "rate": 20,
-        },
+        zalo_oa=oa_settings(zalo_api.url, rate=20),
     )
 
 

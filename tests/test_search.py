@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import random
 from dataclasses import astuple
 from pathlib import Path
 
 import pytest
 
+from bench.search_latency import synthetic_docs  # a province-size catalogue
 from content import search
 from content.indexing import catalogue_docs, place_names
 from content.loader import Catalogue
@@ -113,31 +113,6 @@ def test_short_messages_that_name_something_are_still_answered(
     assert (decision.kind, decision.matches[0].doc.id) == (kind, entry)
 
 
-def province(base: list[IndexDoc], copies: int) -> list[IndexDoc]:
-    """Every entry again per made-up commune, as a province catalogue repeats them: common
-    words in hundreds of entries, and many entries tied on the words a question shares."""
-    rng = random.Random(7)
-
-    def syllable() -> str:
-        return rng.choice("bcdhklmnstv") + rng.choice(["a", "o", "uy", "anh", "ong"])
-
-    docs = list(base)
-    for copy in range(1, copies):
-        for doc in base:
-            place = f"{syllable()} {syllable()}"
-            docs.append(
-                IndexDoc(
-                    id=f"{doc.id}-{copy}",
-                    kind=doc.kind,
-                    title=f"{doc.title} ({place})",
-                    phrases=tuple(f"{p} {place}" for p in doc.phrases),
-                    keywords=doc.keywords,
-                    summary=f"{doc.summary} {syllable()} {syllable()}",
-                )
-            )
-    return docs
-
-
 @pytest.mark.parametrize("dense_share", [search.DENSE_SHARE, 2.0])  # 2.0: binary search only
 def test_skipping_entries_that_cannot_win_changes_no_ranking(
     catalogue: Catalogue, lexicon: Lexicon, monkeypatch: pytest.MonkeyPatch, dense_share: float
@@ -145,7 +120,8 @@ def test_skipping_entries_that_cannot_win_changes_no_ranking(
     """Over a province-size catalogue the words' ranking reads common words' long postings
     only for the entries still in the running; it must rank exactly as reading everything."""
     monkeypatch.setattr(search, "DENSE_SHARE", dense_share)
-    index = SearchIndex(province(list(catalogue_docs(catalogue)), 8), lexicon)
+    base = list(catalogue_docs(catalogue))
+    index = SearchIndex(synthetic_docs(base, 8 * len(base)), lexicon)
     index = index.with_places(place_names(catalogue))
     questions = [
         json.loads(line)["q"]

@@ -27,13 +27,11 @@ from db.oa_token_store import OATokenStore
 from db.session import session_factory
 from handlers.domain.actions import open_entry
 from tests.fakes.zalo_api import (
-    APP_ID,
-    APP_SECRET,
     FIRST_ACCESS,
     FIRST_REFRESH,
-    OA_SECRET_KEY,
     FakeZalo,
     oa_event,
+    oa_settings,
     sign,
 )
 
@@ -48,15 +46,7 @@ async def fake() -> AsyncIterator[FakeZalo]:
 def settings_for(fake: FakeZalo, database_url: str) -> Settings:
     return Settings(
         database_url=database_url,
-        zalo_oa={
-            "app_id": APP_ID,
-            "secret_key": OA_SECRET_KEY,
-            "app_secret": APP_SECRET,
-            "access_token": FIRST_ACCESS,
-            "refresh_token": FIRST_REFRESH,
-            "api_url": fake.url,
-            "oauth_url": fake.url,
-        },
+        zalo_oa=oa_settings(fake.url),
     )
 
 

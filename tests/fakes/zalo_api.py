@@ -29,6 +29,20 @@ APP_SECRET = "app-secret-for-tests"
 FIRST_ACCESS, FIRST_REFRESH = "access-0", "refresh-0"
 
 
+def oa_settings(api_url: str, **more: object) -> dict[str, object]:
+    """The Zalo OA settings group of an app this fake knows (its keys and first token pair)."""
+    return {
+        "app_id": APP_ID,
+        "secret_key": OA_SECRET_KEY,
+        "app_secret": APP_SECRET,
+        "access_token": FIRST_ACCESS,
+        "refresh_token": FIRST_REFRESH,
+        "api_url": api_url,
+        "oauth_url": api_url,
+        **more,
+    }
+
+
 @dataclass
 class FakeZalo:
     """Records every call; `bot_fail` / `oa_fail` hold errors to return, one per call."""
