@@ -90,6 +90,30 @@ async def test_text_update_gets_the_procedure_card(client: TestClient, fake: Fak
     assert fake.called("sendChatAction") == []  # answered at once: no "typing..." needed
 
 
+async def test_an_answered_message_is_closed_by_its_own_conversation(
+    client: TestClient, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The conversation marks the update handled in its transaction; the inbox must not
+    open a second one to close it again (one more transaction per message)."""
+    from db import queries
+
+    closed: list[str] = []
+    real_close = queries.close_event
+
+    async def spy(session, channel, event_key, error=None):  # type: ignore[no-untyped-def]
+        closed.append(event_key)
+        await real_close(session, channel, event_key, error)
+
+    monkeypatch.setattr(queries, "close_event", spy)
+    await post(client, text_update(7, 507, "le phi khai sinh"))
+    await post(client, callback_update(8, 507, "menu"))
+    assert len(fake.called("sendMessage")) == 2
+    assert closed == []
+    async with client.app[DEPS].sessions() as session:
+        handled = await session.scalars(select(ChannelEvent.handled_at))
+        assert all(at is not None for at in handled)
+
+
 async def test_slow_answer_shows_typing_first(
     client: TestClient, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
 ) -> None:

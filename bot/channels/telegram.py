@@ -50,7 +50,7 @@ from bot.ratelimit import ChannelLimiter, Limits
 from bot.settings import Settings
 from bot.staff_commands import draft_from_chat, is_draft_command
 from handlers.deps import Deps
-from handlers.domain.types import Attachment, Button, IncomingMessage, Reply
+from handlers.domain.types import Attachment, Button, IncomingMessage, Reply, Response
 from handlers.engine import handle
 from handlers.residents import set_reachable
 
@@ -237,10 +237,11 @@ class TelegramChannel:
         await self.ready.wait()
         update = Update.de_json(payload, self.app.bot)
         await self.app.process_update(update)
+        conversed = self._conversed.pop(update.update_id, False)
         error = self._errors.pop(update.update_id, None)
         if error is not None:
             raise error
-        return self._conversed.pop(update.update_id, False)
+        return conversed
 
     # --- PTB callbacks: translate, call the core, render ----------------------------------
 
@@ -303,9 +304,15 @@ class TelegramChannel:
     # --- sending -----------------------------------------------------------------------
 
     async def _respond(self, chat_id: int, incoming: IncomingMessage) -> None:
-        await respond(
-            self, str(chat_id), handle(incoming, self.deps), partial(self._typing, chat_id)
-        )
+        await respond(self, str(chat_id), self._handle(incoming), partial(self._typing, chat_id))
+
+    async def _handle(self, incoming: IncomingMessage) -> Response:
+        """The core's answer; its transaction marked the update handled, so the inbox need
+        not close it again."""
+        response = await handle(incoming, self.deps)
+        if incoming.event_key is not None:
+            self._conversed[int(incoming.event_key)] = True
+        return response
 
     async def _typing(self, chat_id: int) -> None:
         try:
