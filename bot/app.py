@@ -270,6 +270,8 @@ def create_ward_app(site: WardSite, metrics: Metrics) -> web.Application:
     app.router.add_get("/readyz", readyz)
     for spec in registry.CHANNELS:
         app.router.add_post(f"/webhooks/{spec.webhook}", _webhook(spec.key, spec.label))
+        if spec.handshake:
+            app.router.add_get(f"/webhooks/{spec.webhook}", _webhook(spec.key, spec.label))
     webchat.add_routes(app, webchat.WebChat(settings.webchat_allowed_origins))
     staff_routes.add_routes(app)
     certificate.add_routes(app)  # public: the residents' chat apps fetch the pictures

@@ -1,4 +1,5 @@
-"""Each channel's settings, one group apiece: `Settings.telegram`, `.zalo_bot`, `.zalo_oa`.
+"""Each channel's settings, one group apiece: `Settings.telegram`, `.zalo_bot`, `.zalo_oa`,
+`.messenger`.
 
 The variables keep their flat names: TELEGRAM_BOT_TOKEN sets `telegram.bot_token` (see
 `Settings.model_config`), and a wards file writes `telegram_bot_token` as before. Adding a
@@ -180,3 +181,48 @@ class ZaloOASettings(ChannelSettings):
             missing = ", ".join(name for name in needed if name not in given)
             raise ValueError(f"Zalo OA needs all four settings; missing {missing}")
         return self
+
+
+class MessengerSettings(ChannelSettings):
+    """MESSENGER_*: the ward's Facebook Page in Messenger (docs: platforms.md, section 8)."""
+
+    key_field: ClassVar[str] = "page_access_token"
+    label: ClassVar[str] = "Facebook Page"
+
+    page_access_token: Credential = None
+    app_secret: Credential = Field(
+        default=None, description="The Meta app's App Secret, which signs every webhook POST."
+    )
+    verify_token: Credential = Field(
+        default=None,
+        description="Typed into the App Dashboard with the callback URL (default: derived "
+        "from the Page token).",
+    )
+    api_url: AnyHttpUrl = Field(
+        default=AnyHttpUrl("https://graph.facebook.com/v25.0"),
+        description="Graph API root with its version; each version lives about two years.",
+    )
+    rate: int = Field(
+        default=50,
+        ge=1,
+        le=300,
+        description="Messages per second through the Page (Meta allows 300 a second).",
+    )
+    human_agent: bool = Field(
+        default=False,
+        description="Meta approved the Human Agent permission: staff answers may reach a "
+        "resident up to 7 days after their last message (bot messages never).",
+    )
+
+    @model_validator(mode="after")
+    def _signed(self) -> MessengerSettings:
+        if self.page_access_token is not None and self.app_secret is None:
+            raise ValueError(
+                "Messenger needs MESSENGER_APP_SECRET: webhook events are checked with it"
+            )
+        return self
+
+    def verify(self) -> str:
+        """The verify token Meta sends with the webhook handshake (configured, or derived
+        from the Page token)."""
+        return _webhook_secret(self.verify_token, self.page_access_token, b"messenger-verify")

@@ -6,6 +6,7 @@ import aiohttp
 from aiohttp import web
 
 # The channels' keys live with the channel table; here too, for the rest of the app.
+from bot.channels.registry import MESSENGER as MESSENGER
 from bot.channels.registry import TELEGRAM as TELEGRAM
 from bot.channels.registry import ZALO_BOT as ZALO_BOT
 from bot.channels.registry import ZALO_OA as ZALO_OA

@@ -30,7 +30,9 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 SCRAPE_DB_TIMEOUT = 5.0  # seconds the database may take before the scrape reports it down
 SEND_ERROR_REASONS = ("blocked", "window", "rate_limited", "network", "refused", "other")
 
-_WINDOW = re.compile(r"^\s*(-230|-213|-320|-321)\b")  # Zalo OA: outside the reply window
+# Outside the platform's reply window: Zalo OA's codes, Messenger's (code/subcode), or
+# the adapter's own "window:" when it knew before asking.
+_WINDOW = re.compile(r"^\s*(-230\b|-213\b|-320\b|-321\b|10/2018278\b|10/2534022\b|window:)")
 _CODED = re.compile(r"^\s*-?\d+\s*:")  # "code: description" refusals of the Zalo APIs
 _RATE = re.compile(r"\b429\b|too many requests|quota|rate.?limit|retry after", re.IGNORECASE)
 _NETWORK = re.compile(

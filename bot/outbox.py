@@ -41,11 +41,12 @@ ResultHook = Callable[[str, str, str | None], None]
 
 MAX_ATTEMPTS = 5
 NEVER_DELIVERED = ("console", "cli")  # terminal chats: nothing to send to later
+STAFF_WRITTEN = frozenset({"question_answer", "feedback_reply"})  # a person's own words
 
 
 def reply_of(row: Claimed) -> Reply:
     """The message a claimed row carries, as its channel's deliverer takes it."""
-    return Reply.stored(row.text, row.buttons, row.image_url)
+    return Reply.stored(row.text, row.buttons, row.image_url, row.kind in STAFF_WRITTEN)
 
 
 @dataclass

@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.channel_settings import (
     ChannelSettings,
+    MessengerSettings,
     TelegramSettings,
     ZaloBotSettings,
     ZaloOASettings,
@@ -73,6 +74,7 @@ class Settings(BaseSettings):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     zalo_bot: ZaloBotSettings = Field(default_factory=ZaloBotSettings)
     zalo_oa: ZaloOASettings = Field(default_factory=ZaloOASettings)
+    messenger: MessengerSettings = Field(default_factory=MessengerSettings)
     behind_proxy: bool = Field(
         default=False,
         description="Trust X-Forwarded-For/-Proto from the reverse proxy (rate limits by the "

@@ -32,6 +32,7 @@ class Claimed:
     image_url: str | None
     attempts: int
     announcement_id: int | None
+    kind: str
 
 
 CLAIMED_COLUMNS = (  # in the order of Claimed's fields
@@ -43,6 +44,7 @@ CLAIMED_COLUMNS = (  # in the order of Claimed's fields
     Outbox.image_url,
     Outbox.attempts,
     Outbox.announcement_id,
+    Outbox.kind,
 )
 
 

@@ -63,6 +63,13 @@ async def get_or_create_user(
     return result.one()
 
 
+async def last_seen(session: AsyncSession, channel: str, external_id: str) -> datetime | None:
+    """When the resident last wrote to us on this channel (None: never, or erased)."""
+    return await session.scalar(
+        select(User.last_seen_at).where(User.channel == channel, User.external_id == external_id)
+    )
+
+
 @dataclass
 class StateSnapshot:
     """A resident's conversation state as the handlers see it (plain data, no ORM)."""
@@ -109,7 +116,11 @@ async def save_state(session: AsyncSession, user_id: int, state: StateSnapshot) 
 async def add_interactions(session: AsyncSession, rows: Sequence[dict]) -> list[int]:
     """Store messages in and out in one statement; returns their ids in order."""
     result = await session.execute(
-        insert(Interaction).returning(Interaction.id, sort_by_parameter_order=True), list(rows)
+        insert(Interaction).returning(Interaction.id, sort_by_parameter_order=True),
+        list(rows),
+        # NULLs written as NULLs: otherwise rows with and without a score are different
+        # column sets, and each set is a statement of its own.
+        execution_options={"render_nulls": True},
     )
     return list(result.scalars())
 

@@ -3,6 +3,8 @@ website widget fetching what the ward sent."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from db import outbox_queries, queries
 from handlers.deps import Deps
 from handlers.domain.types import Reply
@@ -40,6 +42,13 @@ async def unfollow(deps: Deps, channel: str, user_ref: str, event_key: str | Non
         await queries.unsubscribe(session, user.id)
         await queries.set_active(session, channel, user_ref[:128], False)
     return True
+
+
+async def last_heard(deps: Deps, channel: str, user_ref: str) -> datetime | None:
+    """When the resident last wrote (UTC), for platforms whose reply
+    window counts from the resident's last message."""
+    async with deps.sessions() as session:
+        return await queries.last_seen(session, channel, user_ref[:128])
 
 
 async def pick_up_for_widget(deps: Deps, user_ref: str) -> list[Reply]:

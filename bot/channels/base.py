@@ -94,13 +94,14 @@ async def respond(
     user_ref: str,
     handling: Awaitable[Response],
     typing: Callable[[], Awaitable[None]],
+    typing_after: float = TYPING_AFTER,
 ) -> Delivery:
     """Answer what a resident just wrote once the core has handled it; when that takes
-    longer than TYPING_AFTER, "typing..." goes out first and the answer waits for it, so the
-    two arrive in order."""
+    longer than `typing_after`, "typing..." goes out first and the answer waits for it, so
+    the two arrive in order (0: always, while the core works)."""
     work = asyncio.ensure_future(handling)
     try:
-        done, _ = await asyncio.wait({work}, timeout=TYPING_AFTER)
+        done, _ = await asyncio.wait({work}, timeout=typing_after)
         if not done:
             await typing()
         response = await work

@@ -31,6 +31,7 @@ class ChannelSpec:
     build: Build
     off: str  # what to set to turn it on, for the start-up description
     polls: bool = True  # long polling when the ward has no public URL (else webhook only)
+    handshake: bool = False  # the platform verifies the webhook with a GET (Meta)
 
     @property
     def key(self) -> web.AppKey[Any]:
@@ -66,11 +67,18 @@ def _zalo_oa(settings: Settings, deps: Deps, inbox: Inbox | None, http: Any) -> 
     )
 
 
+def _messenger(settings: Settings, deps: Deps, inbox: Inbox | None, http: Any) -> Any:
+    from bot.channels.messenger import MessengerChannel
+
+    return MessengerChannel(settings, deps, inbox, http)
+
+
 # Where the app keeps each adapter (tests and the webhook routes read them).
 TELEGRAM: web.AppKey[Any] = web.AppKey("telegram", object)
 ZALO_BOT: web.AppKey[Any] = web.AppKey("zalo_bot", object)
 ZALO_OA: web.AppKey[Any] = web.AppKey("zalo_oa", object)
-KEYS = {"telegram": TELEGRAM, "zalo_bot": ZALO_BOT, "zalo_oa": ZALO_OA}
+MESSENGER: web.AppKey[Any] = web.AppKey("messenger", object)
+KEYS = {"telegram": TELEGRAM, "zalo_bot": ZALO_BOT, "zalo_oa": ZALO_OA, "messenger": MESSENGER}
 
 CHANNELS: tuple[ChannelSpec, ...] = (
     ChannelSpec(
@@ -97,6 +105,16 @@ CHANNELS: tuple[ChannelSpec, ...] = (
         _zalo_oa,
         off="ZALO_OA_*",
         polls=False,
+    ),
+    ChannelSpec(
+        "messenger",
+        "Facebook Messenger",
+        "messenger",
+        lambda s: s.messenger.enabled,
+        _messenger,
+        off="MESSENGER_PAGE_ACCESS_TOKEN",
+        polls=False,
+        handshake=True,
     ),
 )
 

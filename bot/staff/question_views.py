@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.keys import DEPS
-from bot.reach import unreachable
+from bot.keys import DEPS, SETTINGS
+from bot.reach import staff_windows, unreachable
 from bot.report.gaps import cluster
 from bot.staff.common import (
     LEARNED_CHANGED,
@@ -111,7 +111,7 @@ async def detail(
     the answer box and the ways to teach the assistant."""
     question = await _question(request)
     members = await _members(request, question)
-    now = utcnow()
+    now, windows = utcnow(), staff_windows(request.app[SETTINGS].messenger.human_agent)
     learned = await teaching.from_question(db_of(request), [q.id for q, _ in members])
     return page(
         request,
@@ -119,7 +119,7 @@ async def detail(
         user,
         staff_session,
         q=question,
-        members=[(q, resident, unreachable(resident, now)) for q, resident in members],
+        members=[(q, resident, unreachable(resident, now, windows)) for q, resident in members],
         entries=await _entry_choices(request),
         learned=learned,
         now=now,
@@ -143,10 +143,11 @@ async def answer(
     if ticked:
         members = [(q, r) for q, r in members if q.id in ticked or q.id == question.id]
     db, now, sent = db_of(request), utcnow(), 0
+    windows = staff_windows(request.app[SETTINGS].messenger.human_agent)
     for member, resident in members:
         member.answer, member.answered_by, member.answered_at = text, f"staff:{user.username}", now
         member.status, member.group_id = qq.ANSWERED, question.id
-        member.unreachable = unreachable(resident, now)
+        member.unreachable = unreachable(resident, now, windows)
         if member.unreachable is not None and resident is not None:
             resident.answers_waiting = True  # given with the reply to their next message
         if member.unreachable is None and resident is not None:

@@ -7,7 +7,7 @@ from typing import Literal
 
 from content.models import Intent
 
-Channel = Literal["console", "cli", "web", "telegram", "zalo_bot", "zalo_oa"]
+Channel = Literal["console", "cli", "web", "telegram", "zalo_bot", "zalo_oa", "messenger"]
 
 
 @dataclass(frozen=True)
@@ -58,11 +58,25 @@ class Reply:
     text: str
     buttons: tuple[Button, ...] = ()
     image_url: str | None = None
+    # Written by a person (a staff answer), not the assistant: platforms that allow replies
+    # after their window only for people's own words (Messenger's HUMAN_AGENT) look at it.
+    by_staff: bool = False
 
     @classmethod
-    def stored(cls, text: str, buttons: list[dict] | None, image_url: str | None) -> Reply:
+    def stored(
+        cls,
+        text: str,
+        buttons: list[dict] | None,
+        image_url: str | None,
+        by_staff: bool = False,
+    ) -> Reply:
         """A reply as an outbox row keeps it (buttons as {"title", "payload"} objects)."""
-        return cls(text, tuple(Button(b["title"], b["payload"]) for b in buttons or ()), image_url)
+        return cls(
+            text,
+            tuple(Button(b["title"], b["payload"]) for b in buttons or ()),
+            image_url,
+            by_staff,
+        )
 
 
 @dataclass

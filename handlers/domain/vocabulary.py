@@ -9,12 +9,14 @@ CHANNEL_LABELS = {
     "telegram": "Telegram",
     "zalo_oa": "Zalo OA",
     "zalo_bot": "Zalo Bot",
+    "messenger": "Messenger",
     "web": "Trang web phường",
     "console": "Dòng lệnh",
     "cli": "Dòng lệnh",
     "staff": "Cán bộ nhập",  # feedback typed in by staff (a phone call, a visit)
 }
-RESIDENT_CHANNELS = ("telegram", "zalo_oa", "zalo_bot", "web")  # where announcements go
+# Where announcements go.
+RESIDENT_CHANNELS = ("telegram", "zalo_oa", "zalo_bot", "messenger", "web")
 
 # Announcement topics a resident subscribes to: the same names in chat, console and report.
 TOPICS = {

@@ -265,7 +265,7 @@ async def _serve_forever(port: int, token: str) -> None:
     await asyncio.Event().wait()
 
 
-if __name__ == "__main__":  # used by bench/webhook_throughput.py
+if __name__ == "__main__":  # used by bench/webhook_ack.py
     import sys
 
     asyncio.run(_serve_forever(int(sys.argv[1]), sys.argv[2]))
