@@ -34,6 +34,7 @@ from tests.fakes.messenger_api import (
     delivery_event,
     echo_event,
     image_event,
+    location_event,
     messenger_settings,
     postback_event,
     quick_reply_event,
@@ -239,6 +240,40 @@ async def test_a_picture_goes_by_url_and_a_photo_is_received(
     event = image_event("p10", "https://scontent.test/photo.jpg", "m_10")
     assert (await post(client, graph, batch(event))).status == 200
     assert graph.texts("p10")[-1]  # a kind answer to a photo out of the blue
+
+
+async def test_a_feedback_takes_a_photo_and_a_place_from_the_map(
+    client: TestClient, graph: FakeGraph
+) -> None:
+    async def tap(starting: str, mid: str) -> None:
+        message = graph.delivered[-1]["message"]
+        lines = message.get("text", "").splitlines()
+        for quick in message["quick_replies"]:
+            title = quick["title"]
+            if title.startswith(starting) or any(
+                line.startswith(f"{title}. {starting}") for line in lines
+            ):
+                event = quick_reply_event("p20", title, quick["payload"], mid)
+                await post(client, graph, batch(event))
+                return
+        raise AssertionError(f"no choice {starting!r} in {message}")
+
+    await post(client, graph, batch(text_event("p20", "gui phan anh", "m_20a")))
+    await tap("Môi trường", "m_20b")
+    await post(
+        client, graph, batch(text_event("p20", "Rác đổ bừa bãi, bốc mùi cả tuần nay", "m_20c"))
+    )
+    await post(client, graph, batch(image_event("p20", "https://scontent.test/rac.jpg", "m_20d")))
+    assert "Đã nhận ảnh" in graph.texts("p20")[-1]
+    await post(client, graph, batch(location_event("p20", 14.35, 107.98, "m_20e")))
+    assert "Đã nhận vị trí" in graph.texts("p20")[-1]
+    async with client.app[DEPS].sessions() as session:
+        from db.models import ConversationState
+
+        state = (await session.execute(select(ConversationState))).scalar_one()
+    draft = state.data["fb"]
+    assert draft["media_url"] == "https://scontent.test/rac.jpg"
+    assert draft["area"].endswith("maps?q=14.350000,107.980000")
 
 
 async def test_an_m_me_link_ref_opens_its_entry(client: TestClient, graph: FakeGraph) -> None:

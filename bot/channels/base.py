@@ -94,14 +94,15 @@ async def respond(
     user_ref: str,
     handling: Awaitable[Response],
     typing: Callable[[], Awaitable[None]],
-    typing_after: float = TYPING_AFTER,
+    typing_after: float | None = None,
 ) -> Delivery:
     """Answer what a resident just wrote once the core has handled it; when that takes
     longer than `typing_after`, "typing..." goes out first and the answer waits for it, so
-    the two arrive in order (0: always, while the core works)."""
+    the two arrive in order (None: TYPING_AFTER; 0: always, while the core works)."""
     work = asyncio.ensure_future(handling)
     try:
-        done, _ = await asyncio.wait({work}, timeout=typing_after)
+        wait = TYPING_AFTER if typing_after is None else typing_after
+        done, _ = await asyncio.wait({work}, timeout=wait)
         if not done:
             await typing()
         response = await work
@@ -120,6 +121,17 @@ async def answer(channel: Channel, user_ref: str, response: Response) -> Deliver
             log.warning("%s: a reply was not delivered (%s)", channel.name, delivery.status)
             break
     return delivery
+
+
+def map_link(latitude: object, longitude: object) -> str | None:
+    """A place a resident shared from their chat app, as a link staff can open."""
+    try:
+        lat, lon = float(latitude), float(longitude)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return f"https://www.google.com/maps?q={lat:.6f},{lon:.6f}"
 
 
 def backoff(first: float, cap: float = 60.0) -> Iterator[float]:

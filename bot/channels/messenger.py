@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 import aiohttp
 from aiohttp import web
 
-from bot.channels.base import Capabilities, Part, backoff, render, respond
+from bot.channels.base import Capabilities, Part, backoff, map_link, render, respond
 from bot.channels.inbound import read_json, same_secret
 from bot.delivery import Delivery
 from bot.inbox import Inbox
@@ -134,9 +134,7 @@ def _attachment(items: Any) -> Attachment | None:
         return Attachment("image", url=payload.get("url"))
     if kind == "location":
         place = payload.get("coordinates") or {}
-        lat, lon = place.get("lat"), place.get("long")
-        url = f"https://www.google.com/maps?q={lat},{lon}" if lat is not None else None
-        return Attachment("location", url=url)
+        return Attachment("location", url=map_link(place.get("lat"), place.get("long")))
     if kind in ("audio", "file"):
         return Attachment(kind, url=payload.get("url"))
     return Attachment("unsupported")

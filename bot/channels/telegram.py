@@ -41,7 +41,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.channels.base import Capabilities, backoff, render, respond
+from bot.channels.base import Capabilities, backoff, map_link, render, respond
 from bot.channels.inbound import read_json, same_secret
 from bot.channels.telegram_http import AiohttpRequest
 from bot.delivery import Delivery
@@ -107,7 +107,8 @@ def _attachment(message: Message) -> Attachment | None:
     if message.voice or message.audio:
         return Attachment("audio")
     if message.location:
-        return Attachment("location")
+        place = message.location
+        return Attachment("location", url=map_link(place.latitude, place.longitude))
     return None
 
 

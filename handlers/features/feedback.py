@@ -390,6 +390,10 @@ async def on_message(turn: Turn) -> Response | None:
         attachment = turn.msg.attachment
         data["media_url"] = attachment.url or f"{turn.msg.channel}:file:{attachment.file_id}"
         return _next(turn, "Đã nhận ảnh. ")
+    shared = turn.msg.attachment
+    if step == "place" and shared and shared.kind == "location" and shared.url:
+        data["area"] = f"Vị trí trên bản đồ: {shared.url}"[:200]  # a place shared from the app
+        return _next(turn, "Đã nhận vị trí. ")
     offered = step in ("offer", "offer_category") and bool(data.get("draft"))
     if phone and (offered or step in ("consent", "phone", "photo", "place", "confirm")):
         data.update(consent=True, phone=phone.group(0))

@@ -260,3 +260,9 @@ def signed(body: dict[str, Any], secret: str = APP_SECRET) -> tuple[bytes, dict[
     raw = json.dumps(body).encode()  # ensure_ascii: "\\u1ea1", as Meta signs it
     mac = hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
     return raw, {"X-Hub-Signature-256": f"sha256={mac}", "Content-Type": "application/json"}
+
+
+def location_event(psid: str, lat: float, long: float, mid: str) -> dict[str, Any]:
+    """A shared place (older clients; platforms.md 8.3 marks it unconfirmed today)."""
+    place = {"type": "location", "payload": {"coordinates": {"lat": lat, "long": long}}}
+    return messaging(psid, message={"mid": mid, "attachments": [place]})
