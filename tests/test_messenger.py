@@ -487,3 +487,32 @@ async def test_the_page_profile_is_written_once_across_restarts(
     assert "trợ lý tự động" in greeting and len(greeting) <= 160
     menu = profile["persistent_menu"][0]["call_to_actions"]
     assert menu and all(item["payload"].startswith("section:") for item in menu)
+
+
+async def test_subscribing_on_messenger_says_it_reaches_only_recent_writers(
+    client: TestClient, graph: FakeGraph
+) -> None:
+    await post(client, graph, batch(text_event("p21", "nhan thong bao", "m_21")))
+    assert "24 giờ" in graph.texts("p21")[-1]
+
+
+async def test_the_console_says_messenger_reaches_only_recent_writers(
+    client: TestClient,
+) -> None:
+    from bot.staff import auth
+    from tests.test_staff_console import PASSWORD, login
+
+    async with client.app[DEPS].sessions() as session, session.begin():
+        await auth.add_staff(session, "chi", "Chi", PASSWORD, "tech_team")
+    csrf = await login(client, "chi")
+    form = await (await client.get("/staff/announcements/new")).text()
+    assert 'id="reach-messenger"' in form and "24 giờ" in form
+    response = await client.post(
+        "/staff/announcements/new",
+        data={"csrf": csrf, "text": "Lịch tiêm chủng tuần sau.", "topics": "chuyen-doi-so"},
+        allow_redirects=False,
+    )
+    assert response.status == 303, await response.text()
+    detail = await (await client.get(response.headers["Location"])).text()
+    preview = detail[detail.index('id="preview-messenger"') :]
+    assert "24 giờ" in preview[: preview.index("</div>")]

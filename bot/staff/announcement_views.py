@@ -241,6 +241,7 @@ async def _form(
         values=values,
         error=error,
         channels=card.CHANNELS,
+        reach_limits=card.REACH_LIMITS,
         repeats=repeats,
         known_areas=areas,
         max_text=MAX_TEXT,
@@ -315,6 +316,7 @@ def _previews(announcement: Announcement, ward_name: str) -> list[dict[str, Any]
                 "name": card.CHANNELS[channel],
                 "reply": reply,
                 "typed": channel in card.WITHOUT_BUTTONS,
+                "limit": card.REACH_LIMITS.get(channel),
             }
         )
     return previews

@@ -13,6 +13,18 @@ from handlers.domain.vocabulary import CHANNEL_LABELS, RESIDENT_CHANNELS
 # Channels an announcement can go to, and their names for staff.
 CHANNELS = {c: CHANNEL_LABELS[c] for c in RESIDENT_CHANNELS}
 WITHOUT_BUTTONS = frozenset({"zalo_bot"})
+# Channels that reach only some subscribers, said plainly wherever staff choose channels.
+REACH_LIMITS = {
+    "messenger": "Messenger chỉ cho Trang nhắn tới người dân trong 24 giờ sau tin nhắn cuối "
+    "của họ: ai nhắn lâu hơn sẽ không nhận được tin này (ghi là “không gửi được”). Hãy đăng "
+    "tin lên Trang Facebook của phường nữa.",
+}
+# The same limit, told to a resident who subscribes on that channel.
+RESIDENT_REACH_NOTES = {
+    "messenger": "Lưu ý: trên Messenger, phường chỉ gửi được thông báo cho bạn trong 24 giờ sau "
+    "tin nhắn gần nhất của bạn. Để không lỡ tin, bạn theo dõi Trang Facebook của phường hoặc "
+    "nhận tin qua Zalo, Telegram.",
+}
 
 
 class AnnouncementLike(Protocol):

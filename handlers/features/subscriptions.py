@@ -7,6 +7,7 @@ from content.areas import area_key
 from db import queries
 from handlers.cards import CANCEL_BUTTON, MENU_BUTTON
 from handlers.domain.actions import Action
+from handlers.domain.announcement_card import RESIDENT_REACH_NOTES
 from handlers.domain.types import Button, Response
 from handlers.domain.vocabulary import TOPICS
 from handlers.feature import Feature
@@ -63,6 +64,8 @@ async def offer(turn: Turn, intro: str | None = None) -> Response:
         else "Bạn có thể cho biết tổ dân phố để nhận cả tin riêng của khu vực mình."
     )
     lines.append('Muốn dừng, bạn gõ một chữ: "ngừng".')
+    if note := RESIDENT_REACH_NOTES.get(turn.msg.channel):
+        lines.append(note)
     buttons = [
         *_topic_buttons(chosen),
         Button("Nhận tất cả", Action("sub", "all").pack()),
