@@ -23,7 +23,7 @@ from bot.keys import DEPS, INBOX, MESSENGER, TELEGRAM
 from bot.outbox import OutboxSender, SenderOptions
 from bot.settings import Settings
 from db import feedback_queries as fq
-from db.models import ChannelEvent, Outbox, User, utcnow
+from db.models import VIETNAM, ChannelEvent, Outbox, User, utcnow
 from handlers.deps import Deps
 from handlers.domain.types import Button, Reply
 from tests.fakes.messenger_api import (
@@ -398,6 +398,14 @@ async def test_an_announcement_reaches_only_residents_inside_the_window(
         kept = await session.scalar(select(Outbox).where(Outbox.user_ref == "old"))
     assert kept is not None and kept.status == "undeliverable"
     assert kept.last_error and "24 giờ" in kept.last_error
+    # The month's report counts it as not delivered.
+    from bot.report import figures, period
+
+    month = period.month(utcnow().astimezone(VIETNAM).strftime("%Y-%m"))
+    async with deps.sessions() as session:
+        report = await figures.compute(session, deps.catalogue, month)
+    (row,) = report.announcements.rows
+    assert (row.recipients, row.sent, row.undeliverable) == (2, 1, 1)
 
 
 async def _staff_answer(deps: Deps, psid: str) -> int:
