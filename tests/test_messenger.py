@@ -524,3 +524,21 @@ async def test_the_console_says_messenger_reaches_only_recent_writers(
     detail = await (await client.get(response.headers["Location"])).text()
     preview = detail[detail.index('id="preview-messenger"') :]
     assert "24 giờ" in preview[: preview.index("</div>")]
+
+
+def test_each_ward_has_its_own_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.wards import WardsError, ward_sites
+    from tests.test_wards_file import base, two_wards
+
+    monkeypatch.setenv("WARD_A_TOKEN", "111:aaa")
+    monkeypatch.setenv("MESSENGER_PAGE_ACCESS_TOKEN", "env-page-token-for-no-ward")
+    monkeypatch.setenv("MESSENGER_APP_SECRET", "env-secret")
+    monkeypatch.setenv("MESSENGER_RATE", "20")
+    page = "\n    messenger_page_access_token: page-b\n    messenger_app_secret: secret-b"
+    a, b = ward_sites(base(tmp_path, two_wards(tmp_path, extra_b=page)))
+    assert not a.settings.messenger.enabled and b.settings.messenger.enabled
+    assert b.settings.messenger.rate == 20  # the deployment's rate, the ward's own Page
+    assert "page-b" in b.settings.secrets() and "secret-b" in b.settings.secrets()
+    without_secret = "\n    messenger_page_access_token: page-b"
+    with pytest.raises(WardsError, match="MESSENGER_APP_SECRET"):
+        ward_sites(base(tmp_path, two_wards(tmp_path, extra_b=without_secret)))
