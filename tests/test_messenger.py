@@ -28,6 +28,7 @@ from handlers.deps import Deps
 from handlers.domain.types import Button, Reply
 from tests.fakes.messenger_api import (
     APP_SECRET,
+    PAGE_TOKEN,
     VERIFY_TOKEN,
     FakeGraph,
     batch,
@@ -542,3 +543,36 @@ def test_each_ward_has_its_own_page(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     without_secret = "\n    messenger_page_access_token: page-b"
     with pytest.raises(WardsError, match="MESSENGER_APP_SECRET"):
         ward_sites(base(tmp_path, two_wards(tmp_path, extra_b=without_secret)))
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "expected"),
+    [
+        ("undeliverable", "10/2018278: Message sent outside of allowed window.", "window"),
+        ("undeliverable", "window: người dân nhắn lần cuối quá 24 giờ trước", "window"),
+        ("failed", "rate limited: 613/2534040: Calls to this api have exceeded", "rate_limited"),
+        ("blocked", "551/1545041: This person isn't available right now.", "blocked"),
+        ("failed", "network: ClientConnectorError", "network"),
+    ],
+)
+def test_messenger_refusals_fall_in_the_metrics_classes(
+    status: str, reason: str, expected: str
+) -> None:
+    from bot.metrics import send_error_reason
+
+    assert send_error_reason(status, reason) == expected
+
+
+async def test_a_messenger_session_logs_no_personal_data_at_info(
+    client: TestClient, graph: FakeGraph, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    psid, text = "6024187733012345", "Tôi là Trần Thị Mơ, số 0905123456, hỏi làm căn cước"
+    await post(client, graph, batch(text_event(psid, text, "m_pii")))
+    graph.blocked.add(psid)
+    await post(client, graph, batch(text_event(psid, "cảm ơn", "m_pii2")))
+    assert graph.texts(psid)
+    logged = caplog.text + "\n".join(r.getMessage() for r in caplog.records)
+    assert "marked inactive" in logged  # the test saw the logs
+    for secret in (psid, "Trần Thị Mơ", "0905123456", PAGE_TOKEN, APP_SECRET, VERIFY_TOKEN):
+        assert secret not in logged
