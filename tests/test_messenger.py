@@ -576,3 +576,15 @@ async def test_a_messenger_session_logs_no_personal_data_at_info(
     assert "marked inactive" in logged  # the test saw the logs
     for secret in (psid, "Trần Thị Mơ", "0905123456", PAGE_TOKEN, APP_SECRET, VERIFY_TOKEN):
         assert secret not in logged
+
+
+async def test_a_persistent_menu_item_opens_its_section(
+    client: TestClient, graph: FakeGraph
+) -> None:
+    channel: MessengerChannel = client.app[MESSENGER]
+    item = channel.profile()["persistent_menu"][0]["call_to_actions"][1]
+    await post(
+        client, graph, batch(postback_event("p22", item["payload"], "pb_22", item["title"]))
+    )
+    section = client.app[DEPS].catalogue.menu.sections[1]
+    assert graph.texts("p22")[0].upper().startswith(section.title.upper()[:10])
