@@ -146,10 +146,10 @@ async def test_a_draft_goes_from_the_tech_team_to_the_residents(
     assert (created.status, created.created_by, created.topics) == ("draft", "staff:chi", [TOPIC])
 
     html = await page(client, f"/staff/announcements/{announcement_id}")
-    for channel in ("telegram", "zalo_oa", "zalo_bot", "web"):
+    for channel in ("telegram", "zalo_oa", "zalo_bot", "messenger", "web"):
         assert f'id="preview-{channel}"' in html
-    assert html.count("Mang theo CCCD.") == 4 and html.count("Xem thêm: https://ward") == 4
-    assert html.count("💬 Hỏi phường về tin này") == 3  # every channel with buttons
+    assert html.count("Mang theo CCCD.") == 5 and html.count("Xem thêm: https://ward") == 5
+    assert html.count("💬 Hỏi phường về tin này") == 4  # every channel with buttons
     assert f"bạn gõ: hỏi tin {announcement_id}" in html  # Zalo Bot: a typed command instead
     assert "Zalo Bot không có nút bấm" in html
     assert figure(html, "audience-web") == 2 and figure(html, "audience-telegram") == 2
@@ -232,7 +232,7 @@ async def test_an_emergency_needs_a_second_confirmation(client: TestClient) -> N
     assert first.status == 200
     html = await first.text()
     assert "Tin khẩn sẽ gửi tới" in html and figure(html, "confirm-total") == 5
-    assert "Telegram, Zalo OA, Zalo Bot, Trang web phường" in html
+    assert "Telegram, Zalo OA, Zalo Bot, Messenger, Trang web phường" in html
     assert 'name="confirm" value="yes"' in html
     assert (await stored(client, announcement_id)).status == "draft"
 
