@@ -298,16 +298,6 @@ def _intro(doc: DocumentType, report: Report) -> None:
     intro.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
 
 
-def signature_lines(report: Report) -> list[str]:
-    """The authority and title over the signature: "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH", or for a
-    deputy signing for the chairman "TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"."""
-    signing = report.signing
-    lines = ["TM. ỦY BAN NHÂN DÂN"]
-    if signing.authority == "KT.":
-        lines.append("KT. CHỦ TỊCH")
-    return [*lines, signing.signer_title]
-
-
 def _signature(doc: DocumentType, report: Report) -> None:
     """ "Nơi nhận" in small type on the left; authority, title, room to sign and the signer's
     name on the right."""
@@ -319,7 +309,7 @@ def _signature(doc: DocumentType, report: Report) -> None:
     _cell_line(left, "Nơi nhận:", bold=True, italic=True, size=12, first=True, align=left_align)
     _cell_line(left, "- Như trên;", size=SMALL_PT, align=left_align)
     _cell_line(left, "- Lưu: VT.", size=SMALL_PT, align=left_align)
-    for i, line in enumerate(signature_lines(report)):
+    for i, line in enumerate(report.signing.lines):
         _cell_line(right, line, bold=True, size=14, first=i == 0)
     for _ in range(4):  # room for the signature and the seal
         _cell_line(right, "", size=14)

@@ -198,6 +198,13 @@ class Signing:
         default = "PHÓ CHỦ TỊCH" if self.authority == "KT." else "CHỦ TỊCH"
         return (self.title or default).upper()
 
+    @property
+    def lines(self) -> list[str]:
+        """Authority and title over the signature (Nghị định 30/2020): "TM. ỦY BAN NHÂN DÂN /
+        CHỦ TỊCH", or for a deputy "TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"."""
+        deputy = ["KT. CHỦ TỊCH"] if self.authority == "KT." else []
+        return ["TM. ỦY BAN NHÂN DÂN", *deputy, self.signer_title]
+
 
 @dataclass
 class Report:
