@@ -288,6 +288,17 @@ class QuestionPolicy(Strict):
     answer_working_days: int = Field(default=2, ge=1, le=30)
 
 
+class ReportSigning(Strict):
+    """Who the ward's Word report is addressed to and who signs it (Nghị định 30/2020/NĐ-CP:
+    "Kính gửi", then the authority, title and name under the text); ``None`` means not set yet:
+    the report then signs "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH" and says "chưa cập nhật"."""
+
+    addressees: str | None = None  # "Sở Nội vụ tỉnh Quảng Ngãi; Sở Khoa học và Công nghệ ..."
+    authority: Literal["TM.", "KT."] | None = None  # TM.: the chairman; KT.: a deputy
+    title: str | None = None  # "CHỦ TỊCH", "PHÓ CHỦ TỊCH"
+    signer: str | None = None  # full name
+
+
 class WardConfig(Strict):
     """Everything specific to one ward: names, contacts, local facts, old place names."""
 
@@ -306,6 +317,7 @@ class WardConfig(Strict):
     place_names: list[NonEmpty] = []
     feedback: FeedbackPolicy
     questions: QuestionPolicy = QuestionPolicy()
+    report: ReportSigning = ReportSigning()
 
     @model_validator(mode="after")
     def _fact_desks_exist(self) -> WardConfig:

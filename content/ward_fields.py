@@ -1,6 +1,7 @@
-"""The ward's own data as the console edits it: one field per contact detail and per ward
-fact, named after the ward file (`contacts.cong_an.phone`, `facts.le_phi_can_cuoc`), checked
-before it is stored, and laid over the ward file's values."""
+"""The ward's own data as the console edits it: one field per contact detail, per ward fact
+and per detail of the Word report's letterhead, named after the ward file
+(`contacts.cong_an.phone`, `facts.le_phi_can_cuoc`, `report.signer`), checked before it is
+stored, and laid over the ward file's values."""
 
 from __future__ import annotations
 
@@ -26,6 +27,21 @@ CONTACT_FIELDS = {
 ESSENTIAL = ("phone", "address", "hours", "url")
 MAX_CHARS = {"label": 150, "phone": 40, "address": 300, "hours": 200, "email": 120, "url": 300}
 MAX_FACT_CHARS = 600
+FACTS_GROUP = "Thông tin riêng của phường"
+# The Word report's "Kính gửi" and signature block (Nghị định 30/2020/NĐ-CP). Not counted as
+# unfilled: residents never hear them; the report says "chưa cập nhật" while they are empty.
+REPORT_GROUP = "Báo cáo định kỳ gửi cấp trên (tệp Word)"
+REPORT_FIELDS = {
+    "addressees": "Kính gửi – nơi nhận báo cáo (nhiều nơi: mỗi nơi một dòng)",
+    "authority": "Thẩm quyền ký",
+    "title": "Chức vụ người ký (ví dụ: CHỦ TỊCH, PHÓ CHỦ TỊCH)",
+    "signer": "Họ và tên người ký",
+}
+AUTHORITIES = (
+    ("TM.", "TM. – Chủ tịch ký thay mặt Ủy ban nhân dân"),
+    ("KT.", "KT. – Phó Chủ tịch ký thay Chủ tịch"),
+)
+MAX_REPORT_CHARS = {"addressees": 600, "authority": 3, "title": 60, "signer": 80}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 _FORMULA = ("=", "+", "-", "@")  # a spreadsheet would run it as a formula
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
@@ -35,11 +51,13 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 class WardField:
     """One editable item of the ward's data."""
 
-    key: str  # "contacts.cong_an.phone" or "facts.le_phi_can_cuoc"
-    group: str  # the contact's label, or "Thông tin riêng của phường"
+    key: str  # "contacts.cong_an.phone", "facts.le_phi_can_cuoc" or "report.signer"
+    group: str  # the contact's label, FACTS_GROUP or REPORT_GROUP
     label: str  # "Số điện thoại", or the fact's key
     value: str | None
     essential: bool  # counted as unfilled while empty
+    long: bool = False  # several lines of text (a fact, the addressees)
+    choices: tuple[tuple[str, str], ...] = ()  # (value, label): one of these or empty
 
 
 def fields(ward: WardConfig, ward_file: WardConfig | None = None) -> Iterator[WardField]:
@@ -58,7 +76,17 @@ def fields(ward: WardConfig, ward_file: WardConfig | None = None) -> Iterator[Wa
                 name in ESSENTIAL and name in given,
             )
     for fact, value in ward.facts.items():
-        yield WardField(f"facts.{fact}", "Thông tin riêng của phường", fact, value, True)
+        yield WardField(f"facts.{fact}", FACTS_GROUP, fact, value, True, long=True)
+    for name, label in REPORT_FIELDS.items():
+        yield WardField(
+            f"report.{name}",
+            REPORT_GROUP,
+            label,
+            getattr(ward.report, name),
+            False,
+            long=name == "addressees",
+            choices=AUTHORITIES if name == "authority" else (),
+        )
 
 
 def unfilled(ward: WardConfig, ward_file: WardConfig | None = None) -> list[WardField]:
@@ -73,7 +101,9 @@ class InvalidValue(ValueError):
 def clean(key: str, raw: str, ward: WardConfig) -> str | None:
     """The value to store for `key` (None: not filled in), or InvalidValue."""
     kind, name = _kind(key, ward)
-    text = re.sub(r"\s+", " ", _CONTROL.sub(" ", raw)).strip()
+    if kind == "report":
+        return _report_value(name, raw)
+    text = _one_line(raw)
     if not text:
         if name == "label":
             raise InvalidValue("Tên hiển thị không được để trống.")
@@ -92,6 +122,35 @@ def clean(key: str, raw: str, ward: WardConfig) -> str | None:
     return text
 
 
+def _one_line(raw: str) -> str:
+    return re.sub(r"\s+", " ", _CONTROL.sub(" ", raw)).strip()
+
+
+def _report_value(name: str, raw: str) -> str | None:
+    """Addressees one per line (or between ";"), kept as "A; B"; TM. or KT.; a title or a
+    name on one line."""
+    if name == "addressees":
+        items = (
+            _one_line(item).strip("-–•* ").rstrip(";.,").strip()
+            for item in re.split(r"[;\n]", raw)
+        )
+        text = "; ".join(item for item in items if item)
+    elif name == "authority":
+        text = _one_line(raw).upper().rstrip(".")
+        text = f"{text}." if text else ""
+        if text and text not in dict(AUTHORITIES):
+            raise InvalidValue("Chọn TM. (Chủ tịch ký) hoặc KT. (Phó Chủ tịch ký thay).")
+    else:
+        text = _one_line(raw)
+    if not text:
+        return None
+    if len(text) > MAX_REPORT_CHARS[name]:
+        raise InvalidValue(f"Quá dài (tối đa {MAX_REPORT_CHARS[name]} ký tự).")
+    if any(item.strip().startswith(_FORMULA) for item in text.split(";")):
+        raise InvalidValue("Không bắt đầu bằng các dấu =, +, -, @.")
+    return text
+
+
 def _kind(key: str, ward: WardConfig) -> tuple[str, str]:
     parts = key.split(".")
     contact = len(parts) == 3 and parts[0] == "contacts" and parts[1] in ward.contacts
@@ -99,6 +158,8 @@ def _kind(key: str, ward: WardConfig) -> tuple[str, str]:
         return "contact", parts[2]
     if len(parts) == 2 and parts[0] == "facts" and parts[1] in ward.facts:
         return "fact", parts[1]
+    if len(parts) == 2 and parts[0] == "report" and parts[1] in REPORT_FIELDS:
+        return "report", parts[1]
     raise InvalidValue(f"Không có mục {key!r} trong thông tin của phường.")
 
 
@@ -137,6 +198,8 @@ def overlay(data: dict[str, Any], values: Mapping[str, str | None]) -> dict[str,
                 contacts[parts[1]][parts[2]] = value
         elif len(parts) == 2 and parts[0] == "facts" and parts[1] in facts:
             facts[parts[1]] = value
+        elif len(parts) == 2 and parts[0] == "report" and parts[1] in REPORT_FIELDS:
+            data["report"] = {**(data.get("report") or {}), parts[1]: value}
     return data
 
 

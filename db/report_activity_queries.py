@@ -16,6 +16,7 @@ from db.models import (
     Contest,
     ContestAttempt,
     CourseProgress,
+    Feedback,
     Interaction,
     UnansweredQuestion,
     User,
@@ -78,11 +79,31 @@ async def messages_out(session: AsyncSession, start: datetime, after: datetime) 
     return await count_rows(session, Interaction, and_(Interaction.direction == "out", period))
 
 
-async def unanswered_count(session: AsyncSession, start: datetime, after: datetime) -> int:
-    """Questions the assistant could not answer in the period."""
-    return await count_rows(
-        session, UnansweredQuestion, within(UnansweredQuestion.created_at, start, after)
+def _a_question() -> ColumnElement[bool]:
+    """Not a problem the resident then filed as feedback: "Gửi phản ánh" right after a message
+    the assistant could not answer turns that message into the feedback's description. It was
+    a phản ánh, not a question, so it is no content gap."""
+    filed = (
+        select(Feedback.id)
+        .where(
+            Feedback.user_id == UnansweredQuestion.user_id,
+            Feedback.description == UnansweredQuestion.text,
+            Feedback.requested_datetime >= UnansweredQuestion.created_at,
+        )
+        .limit(1)
+        .exists()
     )
+    return ~filed
+
+
+def _unanswered(start: datetime, after: datetime) -> ColumnElement[bool]:
+    return and_(within(UnansweredQuestion.created_at, start, after), _a_question())
+
+
+async def unanswered_count(session: AsyncSession, start: datetime, after: datetime) -> int:
+    """Questions the assistant could not answer in the period (problems filed as feedback
+    left out)."""
+    return await count_rows(session, UnansweredQuestion, _unanswered(start, after))
 
 
 async def top_entries(
@@ -108,7 +129,8 @@ async def unanswered_wordings(
     session: AsyncSession, start: datetime, after: datetime, limit: int
 ) -> list[tuple[str, int, str, str | None]]:
     """(normalized wording, times asked, a written form, best guess) of the questions left
-    unanswered in the period, the most asked first, at most `limit`."""
+    unanswered in the period (problems filed as feedback left out), the most asked first, at
+    most `limit`."""
     rows = await session.execute(
         select(
             UnansweredQuestion.normalized,
@@ -116,7 +138,7 @@ async def unanswered_wordings(
             func.min(UnansweredQuestion.text),  # "Cấp…" sorts before "cap…": the written form
             func.max(UnansweredQuestion.best_guess),
         )
-        .where(within(UnansweredQuestion.created_at, start, after))
+        .where(_unanswered(start, after))
         .group_by(UnansweredQuestion.normalized)
         .order_by(func.count().desc())
         .limit(limit)

@@ -21,32 +21,13 @@ from bot.report.model import (
     Subscribers,
     Usage,
 )
+from handlers.domain.vocabulary import CHANNEL_LABELS, STATUS_LABELS
+from handlers.domain.vocabulary import TOPICS as TOPIC_LABELS
 
 WARD = "Phường Đăk Bla"
 OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31), "tháng 10/2026")
 # 08:30 on 3 November in Vietnam: the date line reads "ngày 03 tháng 11 năm 2026".
 GENERATED = datetime(2026, 11, 3, 1, 30, tzinfo=UTC)
-
-CHANNEL_LABELS = {
-    "telegram": "Telegram",
-    "zalo_oa": "Zalo OA",
-    "zalo_bot": "Zalo Bot",
-    "web": "Trang web",
-    "console": "Dòng lệnh",
-}
-STATUS_LABELS = {
-    "new": "Mới tiếp nhận",
-    "in_progress": "Đang xử lý",
-    "answered": "Đã trả lời",
-    "resolved": "Đã giải quyết xong",
-}
-TOPIC_LABELS = {
-    "chuyen-doi-so": "Chuyển đổi số",
-    "cai-cach-hanh-chinh": "Cải cách hành chính",
-    "lich-phat-thanh": "Lịch phát thanh",
-    "canh-bao-lua-dao": "Cảnh báo lừa đảo",
-    "tin-khan": "Tin khẩn",
-}
 
 # channel: (conversations, inbound messages, residents) -> totals 150, 700, 112
 CHANNELS = {
@@ -143,11 +124,12 @@ def _announcements() -> AnnouncementFigures:
         # 17:30 UTC on 20 October is already 21 October in Vietnam
         queued_at=datetime(2026, 10, 20, 17, 30, tzinfo=UTC),
         recipients=110,
-        sent=104,
+        sent=100,
         failed=3,
         blocked=1,
         undeliverable=2,
         replies=6,
+        awaiting=4,  # web visitors who have not opened the page since
     )
     return AnnouncementFigures([lich, lua_dao])
 
@@ -221,3 +203,10 @@ def empty_report() -> Report:
         status_labels=dict(STATUS_LABELS),
         topic_labels=dict(TOPIC_LABELS),
     )
+
+
+def unfinished_report() -> Report:
+    """The sample month as seen at 08:00 on 15 October 2026 (Vietnam): not over yet."""
+    report = sample_report()
+    report.generated_at = datetime(2026, 10, 15, 1, 0, tzinfo=UTC)
+    return report

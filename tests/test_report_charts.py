@@ -28,7 +28,7 @@ from bot.report.model import (
     Usage,
 )
 from bot.report.period import month
-from handlers.domain.vocabulary import STATUS_LABELS, TOPICS
+from handlers.domain.vocabulary import STATUS_LABELS, TOPICS, rating_label
 from tests import report_sample
 
 CHANNELS = {"telegram": "Telegram", "zalo_oa": "Zalo OA", "web": "Trang web"}
@@ -244,3 +244,24 @@ def test_a_failing_chart_is_left_out(tmp_path: Path, monkeypatch: pytest.MonkeyP
     written = charts.render_all(full_report(), tmp_path)
     assert set(written) == KEYS - {"on_time"}
     assert not (tmp_path / "on_time.png").exists()
+
+
+def test_charts_of_a_period_not_over_stop_today() -> None:
+    """Seen on 15 October, October's charts end on the 15th: no empty days after it, no flat
+    line of subscribers into the future."""
+    report = full_report()
+    report.generated_at = datetime(2026, 10, 15, 1, 0, tzinfo=UTC)  # 08:00 in Vietnam
+    daily = charts.daily_volume(report).axes[0]
+    centres = {round(bar.get_x() + bar.get_width() / 2) for bar in daily.patches}
+    assert max(centres) == 14  # the 15th day, counted from 0
+    assert daily.get_xticklabels()[0].get_text() == "01/10"
+    line = charts.subscribers(report).axes[0].lines[0]
+    assert list(line.get_xdata())[-1] == date(2026, 10, 15)
+    finished = charts.daily_volume(full_report()).axes[0]  # seen on 1 November: every day
+    assert max(round(b.get_x() + b.get_width() / 2) for b in finished.patches) == 30
+
+
+def test_the_satisfaction_chart_names_scores_as_the_chat_does() -> None:
+    axes = charts.satisfaction(full_report()).axes[0]
+    labels = [tick.get_text().replace("\n", " ") for tick in axes.get_xticklabels()]
+    assert labels == [rating_label(score) for score in range(1, 6)]

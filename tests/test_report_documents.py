@@ -3,22 +3,29 @@ openpyxl and python-docx, checked cell by cell and sentence by sentence."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from docx import Document
 from docx.document import Document as DocumentType
-from docx.shared import Cm, Mm
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Cm, Emu, Mm
 from matplotlib.figure import Figure
 from openpyxl import load_workbook
 from openpyxl.cell import Cell
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils.cell import coordinate_from_string
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.report import document, text, workbook
-from bot.report.model import Report
-from tests.report_sample import empty_report, sample_report
+from bot.report.gaps import group_gaps
+from bot.report.model import Report, Signing
+from handlers.domain.vocabulary import rating_label
+from handlers.features.satisfaction import rating_buttons
+from tests.report_sample import empty_report, sample_report, unfinished_report
 
 CHART_KEYS = (
     "daily_volume",
@@ -178,7 +185,8 @@ def test_workbook_summary_holds_every_key_figure(book: Workbook, report: Report)
         "Phản ánh, kiến nghị quá hạn": 2,
         "Số lượt đánh giá": 20,
         "Thông báo đã gửi": 2,
-        "Lượt gửi thành công": 199,
+        "Lượt gửi thành công": 195,
+        "Lượt chờ người dân mở trang web": 4,
         "Lượt gửi lỗi": 5,
         "Lượt gửi bị chặn": 3,
         "Người đăng ký nhận thông báo đầu kỳ": 100,
@@ -249,22 +257,27 @@ def test_workbook_feedback_sheet(book: Workbook) -> None:
 
 def test_workbook_announcements_sheet(book: Workbook) -> None:
     ws = book["Thông báo"]
-    assert _row_values(ws, 3, 1, 9) == [
+    assert _row_values(ws, 3, 1, 10) == [
         "Số",
         "Nội dung",
         "Ngày gửi",
         "Người nhận",
         "Đã gửi",
+        "Chờ người dân mở trang web",
         "Lỗi",
         "Đã chặn",
         "Không gửi được",
         "Người dân hỏi lại",
     ]
-    first = _row_values(ws, 4, 1, 9)
-    assert first == [1, "Lịch tiếp công dân tháng 10", datetime(2026, 10, 5), 100, 95, 2, 2, 1, 4]
+    first = _row_values(ws, 4, 1, 10)
+    assert first == [
+        1, "Lịch tiếp công dân tháng 10", datetime(2026, 10, 5), 100, 95, 0, 2, 2, 1, 4,
+    ]  # fmt: skip
     assert ws.cell(4, 3).number_format == "dd/mm/yyyy"
     assert ws.cell(5, 3).value == datetime(2026, 10, 21)  # 17:30 UTC on the 20th, local date
-    assert _row_values(ws, 6, 2, 9) == ["Tổng cộng", None, 210, 199, 5, 3, 3, 10]
+    # The web messages nobody fetched yet are not counted as sent.
+    assert _row_values(ws, 5, 5, 6) == [100, 4]
+    assert _row_values(ws, 6, 2, 10) == ["Tổng cộng", None, 210, 195, 4, 5, 3, 3, 10]
 
     start = _row_of(ws, "Người đăng ký nhận thông báo")
     assert [_value(ws, name, start).value for name in ("Đầu kỳ", "Tăng", "Giảm", "Cuối kỳ")] == [
@@ -281,12 +294,13 @@ def test_workbook_announcements_sheet(book: Workbook) -> None:
 def test_workbook_satisfaction_sheet(book: Workbook) -> None:
     ws = book["Mức độ hài lòng"]
     assert _row_values(ws, 3, 1, 3) == ["Điểm", "Số lượt", "Tỷ lệ"]
+    # The chat's rating buttons' words (handlers/features/satisfaction.py).
     assert [_row_values(ws, row, 1, 2) for row in range(4, 9)] == [
-        [1, 0],
-        [2, 1],
-        [3, 2],
-        [4, 7],
-        [5, 10],
+        ["1 - Rất không hài lòng", 0],
+        ["2 - Không hài lòng", 1],
+        ["3 - Bình thường", 2],
+        ["4 - Hài lòng", 7],
+        ["5 - Rất hài lòng", 10],
     ]
     assert ws.cell(8, 3).value == pytest.approx(0.5) and ws.cell(8, 3).number_format == "0.0%"
     assert _row_values(ws, 9, 1, 2) == ["Tổng cộng", 20]
@@ -304,7 +318,7 @@ def test_workbook_channel_sheet(book: Workbook, report: Report) -> None:
     assert _row_values(ws, 9, 1, 4) == ["Tổng cộng", 150, 700, 112]
 
     header = _row_of(ws, "Ngày")
-    names = ["Telegram", "Zalo OA", "Zalo Bot", "Trang web", "Dòng lệnh"]
+    names = ["Telegram", "Zalo OA", "Zalo Bot", "Trang web phường", "Dòng lệnh"]
     assert _row_values(ws, header, 1, 7) == ["Ngày", *names, "Tổng"]
     first = _row_values(ws, header + 1, 1, 7)
     assert first[0] == datetime(2026, 10, 1)
@@ -363,10 +377,10 @@ def test_document_masthead_and_title(doc: DocumentType) -> None:
     left, right = (cell.text for cell in doc.tables[0].rows[0].cells)
     assert left.splitlines()[:2] == ["ỦY BAN NHÂN DÂN", "PHƯỜNG ĐĂK BLA"]
     assert "Số:      /BC-UBND" in left
-    lines = right.splitlines()
+    lines = [line for line in right.splitlines() if line]  # the rule is an empty paragraph
     assert lines[:2] == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]
     assert lines[2] == "Đăk Bla, ngày 03 tháng 11 năm 2026"
-    motto_runs = [p.runs[0] for p in doc.tables[0].rows[0].cells[1].paragraphs]
+    motto_runs = [p.runs[0] for p in doc.tables[0].rows[0].cells[1].paragraphs if p.runs]
     assert motto_runs[0].bold and motto_runs[1].bold and motto_runs[2].italic
     texts = [p.text for p in doc.paragraphs]
     title = texts.index("BÁO CÁO")
@@ -473,3 +487,202 @@ def test_empty_report_still_writes_both_files(tmp_path: Path) -> None:
     assert "Nội dung người dân hỏi chưa có câu trả lời: chưa có số liệu." in body
     assert len(doc.inline_shapes) == 0
     assert "TM. ỦY BAN NHÂN DÂN" in doc.tables[-1].rows[0].cells[1].text
+
+
+# --- daily use (issue 20): letterhead, rules, unfinished periods, printing, one vocabulary ------
+
+KINH_GUI = ("Sở Nội vụ tỉnh Quảng Ngãi", "Sở Khoa học và Công nghệ tỉnh Quảng Ngãi")
+
+
+def _docx(report: Report, tmp_path: Path, name: str = "bao-cao.docx") -> DocumentType:
+    return Document(str(document.write(report, {}, tmp_path / name)))
+
+
+def _border(paragraph) -> str | None:
+    """The paragraph's bottom border style ("single"), or None."""
+    properties = paragraph._p.pPr
+    edges = None if properties is None else properties.find(qn("w:pBdr"))
+    line = None if edges is None else edges.find(qn("w:bottom"))
+    return None if line is None else line.get(qn("w:val"))
+
+
+def _drawn(paragraph, room: int) -> float:
+    """How long, in mm, a rule drawn as a paragraph's bottom border is within `room`."""
+    layout = paragraph.paragraph_format
+    return Emu(room - (layout.left_indent or 0) - (layout.right_indent or 0)).mm
+
+
+def _after(paragraphs, words: str):
+    texts = [p.text for p in paragraphs]
+    return paragraphs[texts.index(words) + 1]
+
+
+def test_document_rules_under_agency_motto_and_summary(doc: DocumentType) -> None:
+    """Nghị định 30/2020: a solid rule under the agency's name (1/3 to 1/2 of that line), one
+    under the motto (as long as the motto) and one under the summary (1/3 to 1/2 of it)."""
+    table = doc.tables[0]
+    left, right = table.rows[0].cells
+    inner = [column.width - Mm(3.8) for column in table.columns]  # less the cell margins
+    agency = _after(left.paragraphs, "PHƯỜNG ĐĂK BLA")
+    assert agency.text == "" and _border(agency) == "single"
+    assert 14 <= _drawn(agency, inner[0]) <= 21  # the ward's line is about 40 mm at 13 pt
+    motto = _after(right.paragraphs, "Độc lập - Tự do - Hạnh phúc")
+    assert motto.text == "" and _border(motto) == "single"
+    assert 54 <= _drawn(motto, inner[1]) <= 60  # the motto at 14 pt bold: about 57 mm
+    summary = _after(doc.paragraphs, document.summary(sample_report()))
+    assert summary.text == "" and _border(summary) == "single"
+    assert 50 <= _drawn(summary, document.TEXT_WIDTH) <= 80  # of a line about 150 mm long
+    ruled = [p._p for p in doc.paragraphs if _border(p)]
+    assert ruled == [summary._p]  # no stray lines in the body
+
+
+def test_document_addressee_and_signer_not_set_read_chua_cap_nhat(doc: DocumentType) -> None:
+    texts = [p.text for p in doc.paragraphs]
+    title = texts.index("BÁO CÁO")
+    kinh_gui = doc.paragraphs[title + 3]  # kind, summary, rule, then "Kính gửi"
+    assert kinh_gui.text == "Kính gửi: chưa cập nhật"
+    assert kinh_gui.alignment == WD_ALIGN_PARAGRAPH.CENTER
+    assert texts[title + 4].startswith("Thực hiện Kế hoạch")
+    right = doc.tables[-1].rows[0].cells[1]
+    lines = right.text.splitlines()
+    assert lines[:2] == ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"]  # the defaults
+    assert lines[-1] == "chưa cập nhật" and not right.paragraphs[-1].runs[0].bold
+
+
+def test_document_one_addressee_and_the_chairman_signing(tmp_path: Path) -> None:
+    report = sample_report()
+    report.signing = Signing(KINH_GUI[:1], "TM.", "Chủ tịch", "Trần Văn Bình")
+    doc = _docx(report, tmp_path)
+    assert "Kính gửi: Sở Nội vụ tỉnh Quảng Ngãi" in [p.text for p in doc.paragraphs]
+    left, right = doc.tables[-1].rows[0].cells
+    lines = [line for line in right.text.splitlines() if line]
+    assert lines == ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "Trần Văn Bình"]
+    assert right.paragraphs[-1].runs[0].bold  # the name, bold as the decree shows it
+    assert left.text.splitlines()[1] == "- Như trên;"  # "as above": the addressee
+
+
+def test_document_several_addressees_and_a_deputy_signing(tmp_path: Path) -> None:
+    """Several addressees each on a line, "-" before, ";" after, "." after the last, lined up
+    under the first; a deputy signs "TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"."""
+    report = sample_report()
+    report.signing = Signing(KINH_GUI, "KT.", None, "Nguyễn Văn An")
+    doc = _docx(report, tmp_path)
+    kinh_gui = next(p for p in doc.paragraphs if p.text.startswith("Kính gửi:"))
+    assert kinh_gui.text == f"Kính gửi:\t- {KINH_GUI[0]};\n- {KINH_GUI[1]}."
+    layout = kinh_gui.paragraph_format
+    assert layout.first_line_indent < 0 < layout.left_indent  # the second line under the first
+    assert layout.left_indent + layout.first_line_indent >= 0
+    assert [t.position for t in layout.tab_stops] == [layout.left_indent]
+    lines = [line for line in doc.tables[-1].rows[0].cells[1].text.splitlines() if line]
+    assert lines == ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", "Nguyễn Văn An"]
+
+
+def test_document_marks_an_unfinished_period(doc: DocumentType, tmp_path: Path) -> None:
+    assert "số liệu đến ngày" not in _all_text(doc)  # October was over on 3 November
+    body = _all_text(_docx(unfinished_report(), tmp_path))
+    assert (
+        "báo cáo kết quả thực hiện tháng 10/2026 (số liệu đến ngày 15/10/2026, kỳ báo cáo chưa "
+        "kết thúc) như sau:"
+    ) in body
+
+
+def test_document_properties_name_the_ward(doc: DocumentType) -> None:
+    props = doc.core_properties
+    assert props.author == props.last_modified_by == "Ủy ban nhân dân phường Đăk Bla"
+    assert props.title == (
+        "Báo cáo kết quả tuyên truyền cải cách hành chính và chuyển đổi số tháng 10/2026"
+    )
+    assert props.subject == document.summary(sample_report())
+    assert props.created == datetime(2026, 11, 3, 1, 30, tzinfo=UTC)
+    details = [props.author, props.title, props.subject, props.comments, props.keywords]
+    assert not any("python-docx" in value for value in details)
+
+
+def test_document_shows_messages_waiting_for_the_web_visitor_apart(doc: DocumentType) -> None:
+    body = _all_text(doc)
+    assert "gửi thành công 195 lượt, chờ người dân mở trang web 4 lượt (chưa tính là đã gửi)" in (
+        body
+    )
+    table = next(t for t in doc.tables if t.rows[0].cells[1].text == "Nội dung")
+    notices = next(
+        t for t in doc.tables if "Chờ mở trang web" in [c.text for c in t.rows[0].cells]
+    )
+    assert table is not None
+    header = [c.text for c in notices.rows[0].cells]
+    total = [c.text for c in notices.rows[-1].cells]
+    assert total[header.index("Đã gửi")] == "195"
+    assert total[header.index("Chờ mở trang web")] == "4"
+
+
+def test_report_and_chat_rate_with_the_same_words(doc: DocumentType, book: Workbook) -> None:
+    buttons = [button.title for button in rating_buttons("a", "entry")]
+    assert buttons == [rating_label(score) for score in range(1, 6)]
+    assert buttons[0] == "1 - Rất không hài lòng" and buttons[-1] == "5 - Rất hài lòng"
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "Điểm")
+    assert [row.cells[0].text for row in table.rows[1:]] == buttons[::-1]
+    ws = book["Mức độ hài lòng"]
+    assert [ws.cell(row, 1).value for row in range(4, 9)] == buttons
+
+
+def test_long_questions_are_shortened_in_tables(tmp_path: Path) -> None:
+    long_question = "Cho tôi hỏi " + "về thủ tục cấp lại giấy tờ nhà đất bị mất " * 8
+    assert len(long_question) > 300
+    (group,) = group_gaps([(long_question.lower(), 3, long_question, None)], lambda _id: None)
+    assert len(group.example) <= 120 and group.example.endswith("…")
+    assert group.example.startswith("Cho tôi hỏi về thủ tục cấp lại")
+    assert text.shorten("ngắn") == "ngắn" and len(text.shorten("x" * 500)) == 120
+    report = sample_report()
+    report.gaps = [group]
+    book = load_workbook(workbook.write(report, {}, tmp_path / "b.xlsx"))
+    assert book["Câu hỏi chưa trả lời được"]["B4"].value == group.example
+    assert f"1. “{group.example}” – 3 lần" in _all_text(_docx(report, tmp_path))
+
+
+def test_workbook_prints_one_page_wide_with_the_headers_repeated(book: Workbook) -> None:
+    for ws in book.worksheets:
+        setup = ws.page_setup
+        assert setup.orientation == "landscape", ws.title
+        assert int(setup.paperSize) == int(ws.PAPERSIZE_A4), ws.title
+        assert (setup.fitToWidth, setup.fitToHeight) == (1, 0), ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        repeated = "$8:$8" if ws.title == "Tổng hợp" else "$1:$3"  # header rows on every page
+        assert ws.print_title_rows == repeated, ws.title
+        assert "&P" in ws.oddFooter.center.text, ws.title  # the page number
+        area = ws.print_area.split("!")[1].replace("$", "")
+        first, last = area.split(":")
+        letter, last_row = coordinate_from_string(last)
+        last_col = column_index_from_string(letter)
+        assert first == "A1" and last_col >= ws.max_column and last_row >= ws.max_row, ws.title
+        for image in ws._images:  # a chart 640 px wide, columns of 64 px unless set wider
+            assert last_col >= image.anchor._from.col + 10, ws.title
+            assert last_row >= image.anchor._from.row + 10, ws.title
+        widths = sum(
+            ws.column_dimensions[get_column_letter(col)].width or 8.43
+            if get_column_letter(col) in ws.column_dimensions
+            else 8.43
+            for col in range(1, last_col + 1)
+        )
+        assert widths >= len(ws["A1"].value) * 1.2, ws.title  # the title is not cut
+
+
+def test_workbook_properties_name_the_ward(book: Workbook) -> None:
+    props = book.properties
+    assert props.creator == props.lastModifiedBy == "Ủy ban nhân dân phường Đăk Bla"
+    assert props.title == "Báo cáo kết quả tuyên truyền tháng 10/2026"
+    assert "openpyxl" not in f"{props.creator}{props.title}{props.subject}"
+
+
+def test_workbook_marks_an_unfinished_period(book: Workbook, tmp_path: Path) -> None:
+    assert book["Tổng hợp"]["A7"].value is None  # October was over: no marker
+    assert "số liệu đến ngày" not in book["Theo kênh"]["A1"].value
+    unfinished = load_workbook(workbook.write(unfinished_report(), {}, tmp_path / "u.xlsx"))
+    summary = unfinished["Tổng hợp"]
+    assert summary["A7"].value == "Số liệu đến ngày"
+    assert summary["B7"].value == datetime(2026, 10, 15)
+    for name in SHEET_NAMES[1:]:
+        assert unfinished[name]["A1"].value.endswith("(số liệu đến ngày 15/10/2026)"), name
+    ws = unfinished["Theo kênh"]
+    header = _row_of(ws, "Ngày")
+    days = [ws.cell(row, 1).value for row in range(header + 1, header + 17)]
+    assert days[0] == datetime(2026, 10, 1) and days[14] == datetime(2026, 10, 15)
+    assert days[15] == "Tổng cộng"  # the table stops today

@@ -68,6 +68,7 @@ async def test_every_figure_reaches_the_workbook_and_the_word_report(
         "Số lượt đánh giá": EXPECTED["ratings"],
         "Thông báo đã gửi": 1,
         "Lượt gửi thành công": EXPECTED["announcement"]["sent"],
+        "Lượt chờ người dân mở trang web": EXPECTED["announcement"]["awaiting"],
         "Lượt gửi lỗi": EXPECTED["announcement"]["failed"],
         "Lượt gửi bị chặn": EXPECTED["announcement"]["blocked"],
         "Người đăng ký nhận thông báo đầu kỳ": EXPECTED["subscribers_start"],
@@ -99,8 +100,9 @@ async def test_every_figure_reaches_the_workbook_and_the_word_report(
     }
     assert channels == {report.channel_labels[c]: v for c, v in EXPECTED["by_channel"].items()}
     notices = book["Thông báo"]
-    assert [notices.cell(4, col).value for col in (4, 5, 6, 7, 9)] == [
-        EXPECTED["announcement"][k] for k in ("recipients", "sent", "failed", "blocked", "replies")
+    counts = ("recipients", "sent", "awaiting", "failed", "blocked", "replies")
+    assert [notices.cell(4, col).value for col in (4, 5, 6, 7, 8, 10)] == [
+        EXPECTED["announcement"][k] for k in counts
     ]
 
     feedback_sheet = book["Phản ánh kiến nghị"]
@@ -140,6 +142,7 @@ async def test_every_figure_reaches_the_workbook_and_the_word_report(
     for heading in ("I.", "II.", "III.", "IV.", "V.", "VI."):
         assert heading in body
     assert "50,0%" in body + tables  # the on-time rate, the Vietnamese way
+    assert "gửi thành công 3 lượt, chờ người dân mở trang web 1 lượt" in body
     assert len(document.inline_shapes) >= 6
     assert "0905123456" not in body + tables
 

@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 
 from bot.report.model import Report
 from bot.report.text import decimal, number  # 1.234 and 4,5, as the documents write them
+from handlers.domain.vocabulary import rating_label
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ def _integer_axis(axes: Axes, axis: str = "y") -> None:
 
 def daily_volume(report: Report) -> Figure:
     title = "Tin nhắn người dân gửi theo ngày"
-    days = report.period.days
+    days = report.days_so_far  # a period not over yet stops today, not at its empty end
     by_day = report.usage.by_day
     channels = _channel_order(report)
     if not days or not any(by_day.get(day, {}).get(c, 0) for day in days for c in channels):
@@ -303,8 +304,9 @@ def satisfaction(report: Report) -> Figure:
     colours = ("#D55E00", "#E69F00", "#999999", "#56B4E9", "#009E73")  # bad to good
     bars = axes.bar(range(1, 6), counts, color=colours, width=0.65)
     axes.bar_label(bars, [number(c) for c in counts], padding=3, fontsize=VALUE + 2)
-    axes.set_xticks(range(1, 6), [f"{s} ★" for s in range(1, 6)], fontsize=LABEL)
-    axes.set_xlabel("Điểm (1 = rất không hài lòng, 5 = rất hài lòng)", fontsize=LABEL)
+    # The chat's rating buttons' words, on two lines under each bar.
+    axes.set_xticks(range(1, 6), [_wrap(rating_label(s), 14) for s in range(1, 6)], fontsize=TICK)
+    axes.set_xlabel("Điểm đánh giá", fontsize=LABEL)
     axes.set_ylabel("Số lượt", fontsize=LABEL)
     _integer_axis(axes)
     axes.margins(y=0.15)
@@ -314,7 +316,7 @@ def satisfaction(report: Report) -> Figure:
 def subscribers(report: Report) -> Figure:
     title = "Người dân đăng ký nhận thông báo"
     figures = report.subscribers
-    days = sorted(figures.by_day)
+    days = sorted(day for day in figures.by_day if day <= report.last_day)
     values = [figures.by_day[d] for d in days]
     if not days or not (any(values) or figures.gained or figures.lost):
         return _placeholder(title)

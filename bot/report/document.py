@@ -1,11 +1,15 @@
 """The report as a Word document (python-docx) in the look of Nghị định 30/2020/NĐ-CP: A4,
-Times New Roman, the agency and national motto header, numbered sections following the ward's
-plan for communicating administrative reform and digital transformation, and the signature
-block. Every sentence is built from the figures; a missing one reads "chưa có số liệu"."""
+Times New Roman, the agency and national motto header with the rules under them, the kind of
+document and its summary (trích yếu) with its rule, "Kính gửi", numbered sections following
+the ward's plan for communicating administrative reform and digital transformation, and the
+signature block. The addressees and the signer are the ward's own (`Report.signing`, from the
+console); one not set reads "chưa cập nhật". Every sentence is built from the figures; a
+missing one reads "chưa có số liệu"."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC
 from pathlib import Path
 
 from docx import Document
@@ -15,14 +19,14 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt, RGBColor
+from docx.shared import Cm, Emu, Length, Mm, Pt, RGBColor
 from docx.styles.style import ParagraphStyle
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from bot.report import text
 from bot.report.model import Report
-from handlers.domain.vocabulary import RATING_LABELS
+from handlers.domain.vocabulary import rating_label
 
 FONT = "Times New Roman"
 BODY_PT = 14
@@ -36,6 +40,19 @@ ON_TIME_TARGET = 0.95  # below it the report proposes faster answers (our thresh
 OUTSIDE_HOURS_NOTABLE = 0.3  # a share of messages worth pointing out
 UNDELIVERED_NOTABLE = 0.05
 INTERNAL_CHANNELS = frozenset({"console", "cli", "staff"})  # not for residents to promote
+NOT_SET = "chưa cập nhật"  # an addressee or a signer the ward has not filled in
+MASTHEAD_WIDTHS = (Mm(65), Mm(100))  # agency | motto and date
+CELL_MARGINS = Mm(3.8)  # Word's default 1.9 mm each side of a cell's text
+# Nghị định 30/2020: the rule under the agency's name is 1/3 to 1/2 of that line; the one
+# under the motto as long as the motto; the one under the summary 1/3 to 1/2 of its line.
+AGENCY_RULE, SUMMARY_RULE = 0.4, 0.4
+RULE_AFTER = (  # what follows w:pBdr in a paragraph's properties (schema order)
+    "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
+    "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd",
+    "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+    "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap",
+    "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+)  # fmt: skip
 
 HEADINGS = (
     "I. KẾT QUẢ TUYÊN TRUYỀN CHUYỂN ĐỔI SỐ VÀ CẢI CÁCH HÀNH CHÍNH",
@@ -51,16 +68,19 @@ def write(report: Report, pictures: dict[str, Path], path: Path) -> Path:
     doc = Document()
     _page(doc)
     _styles(doc)
+    _properties(doc, report)
     writer = _Writer(doc, pictures)
     _masthead(doc, report)
     _title(doc, report)
+    _addressees(doc, report)
+    _intro(doc, report)
     _section_usage(writer, report)
     _section_feedback(writer, report)
     _section_announcements(writer, report)
     _section_satisfaction(writer, report)
     _section_gaps(writer, report)
     _section_proposals(writer, report)
-    _signature(doc)
+    _signature(doc, report)
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(path))
     return path
@@ -112,7 +132,54 @@ def _styles(doc: DocumentType) -> None:
         style.paragraph_format.first_line_indent = Cm(1) if name != "Caption" else None
 
 
+def summary(report: Report) -> str:
+    """The trích yếu under "BÁO CÁO", also the file's subject."""
+    return f"Kết quả tuyên truyền cải cách hành chính và chuyển đổi số {report.period.label}"
+
+
+def _properties(doc: DocumentType, report: Report) -> None:
+    """The file's own details (File > Info) name the ward, not the library that wrote it."""
+    agency = f"Ủy ban nhân dân {text.in_sentence(report.ward_name)}"
+    props = doc.core_properties
+    props.author = props.last_modified_by = agency
+    props.title = f"Báo cáo {summary(report)[:1].lower()}{summary(report)[1:]}"
+    props.subject = summary(report)
+    props.comments = (
+        f"Số liệu từ ngày {text.day(report.period.start)} đến ngày {text.day(report.last_day)}"
+    )
+    props.keywords = "báo cáo; cải cách hành chính; chuyển đổi số"
+    props.category = "Báo cáo"
+    props.language = "vi-VN"
+    props.created = props.modified = text.local(report.generated_at).astimezone(UTC)
+    props.revision = 1
+
+
 # --- masthead, title, signature ---------------------------------------------------------------
+
+
+def _width(words: str, size: float) -> Length:
+    """About how wide a line of bold Times New Roman is (capitals 0.68 em, spaces 0.25 em, the
+    rest 0.45 em: within a few per cent of the real widths), to size the rules under it."""
+    ems = sum(0.25 if c == " " else 0.68 if c.isupper() else 0.45 for c in words)
+    return Pt(ems * size)
+
+
+def _rule(paragraph: Paragraph, length: int, room: int) -> Paragraph:
+    """A thin solid line `length` long centred in `room`: the bottom border of an empty, low
+    paragraph (Word and LibreOffice draw it alike, where a floating shape may drift)."""
+    side = Emu(max(0, (room - length) // 2))
+    layout = paragraph.paragraph_format
+    layout.left_indent = layout.right_indent = side
+    layout.first_line_indent = None
+    layout.space_before = layout.space_after = Pt(0)
+    layout.line_spacing = Pt(4)
+    line = OxmlElement("w:bottom")
+    for name, value in (("val", "single"), ("sz", "6"), ("space", "1"), ("color", "auto")):
+        line.set(qn(f"w:{name}"), value)
+    edges = OxmlElement("w:pBdr")
+    edges.append(line)
+    paragraph._p.get_or_add_pPr().insert_element_before(edges, *RULE_AFTER)
+    return paragraph
 
 
 def _borderless(table: Table, widths: Sequence[int]) -> None:
@@ -160,45 +227,80 @@ def _cell_line(
 def _masthead(doc: DocumentType, report: Report) -> None:
     """Agency on the left, national motto and place-date on the right (borderless)."""
     table = doc.add_table(rows=1, cols=2)
-    _borderless(table, [Mm(65), Mm(100)])
+    _borderless(table, MASTHEAD_WIDTHS)
     left, right = table.rows[0].cells
+    ward = report.ward_name.upper()
     _cell_line(left, "ỦY BAN NHÂN DÂN", bold=True, first=True)
-    _cell_line(left, report.ward_name.upper(), bold=True)
+    _cell_line(left, ward, bold=True)
+    agency = max(_width("ỦY BAN NHÂN DÂN", 13), _width(ward, 13))
+    _rule(left.add_paragraph(), int(agency * AGENCY_RULE), MASTHEAD_WIDTHS[0] - CELL_MARGINS)
     _cell_line(left, "Số:      /BC-UBND", size=13).paragraph_format.space_before = Pt(12)
     _cell_line(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, first=True)
-    _cell_line(right, "Độc lập - Tự do - Hạnh phúc", bold=True, size=14)
+    motto = "Độc lập - Tự do - Hạnh phúc"
+    _cell_line(right, motto, bold=True, size=14)
+    _rule(right.add_paragraph(), _width(motto, 14), MASTHEAD_WIDTHS[1] - CELL_MARGINS)
     issued = text.local(report.generated_at).date()
     place_date = f"{text.place_name(report.ward_name)}, {text.dated(issued)}"
     _cell_line(right, place_date, italic=True, size=14).paragraph_format.space_before = Pt(12)
 
 
 def _title(doc: DocumentType, report: Report) -> None:
-    for words, space_before in (
-        ("BÁO CÁO", 18),
-        (
-            f"Kết quả tuyên truyền cải cách hành chính và chuyển đổi số {report.period.label}",
-            0,
-        ),
-    ):
+    """The kind of document, the summary (trích yếu) and the rule under it, centred."""
+    for words, space_before in (("BÁO CÁO", 18), (summary(report), 0)):
         paragraph = doc.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         paragraph.paragraph_format.space_before = Pt(space_before)
         paragraph.paragraph_format.space_after = Pt(0)
+        paragraph.paragraph_format.first_line_indent = None
         run = paragraph.add_run(words)
         run.bold = True
+    line = min(_width(summary(report), BODY_PT), TEXT_WIDTH)
+    _rule(doc.add_paragraph(), int(line * SUMMARY_RULE), TEXT_WIDTH)
+
+
+def _addressees(doc: DocumentType, report: Report) -> None:
+    """ "Kính gửi: X" on one line; several each on a line of its own, "-" before and ";" after
+    (the last "."), lined up under the first after the colon."""
+    names = report.signing.addressees or (NOT_SET,)
+    paragraph = doc.add_paragraph()
+    layout = paragraph.paragraph_format
+    layout.space_before = Pt(12)
+    layout.space_after = Pt(0)
+    if len(names) == 1:
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        layout.first_line_indent = None
+        paragraph.add_run(f"Kính gửi: {names[0]}")
+        return
+    label = _width("Kính gửi: ", BODY_PT)
+    longest = max(_width(f"- {name};", BODY_PT) for name in names)
+    start = max(0, int(TEXT_WIDTH - label - longest) // 2)
+    layout.left_indent = Emu(start + label)
+    layout.first_line_indent = Emu(-label)
+    layout.tab_stops.add_tab_stop(Emu(start + label))
+    run = paragraph.add_run("Kính gửi:\t")
+    for i, name in enumerate(names):
+        if i:
+            run.add_break()
+        run.add_text(f"- {name}{'.' if i == len(names) - 1 else ';'}")
+
+
+def _intro(doc: DocumentType, report: Report) -> None:
     ward = text.in_sentence(report.ward_name)
+    until = text.data_until(report)
+    so_far = f" ({until}, kỳ báo cáo chưa kết thúc)" if until else ""
     intro = doc.add_paragraph(
         "Thực hiện Kế hoạch tuyên truyền cải cách hành chính và chuyển đổi số của Ủy ban nhân "
-        f"dân {ward}, Ủy ban nhân dân {ward} báo cáo kết quả thực hiện {report.period.label} "
-        "như sau:"
+        f"dân {ward}, Ủy ban nhân dân {ward} báo cáo kết quả thực hiện {report.period.label}"
+        f"{so_far} như sau:"
     )
     intro.paragraph_format.space_before = Pt(18)
     intro.paragraph_format.first_line_indent = Cm(1)
     intro.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
 
 
-def _signature(doc: DocumentType) -> None:
-    """ "Nơi nhận" in small type on the left; the chairman signs on the right."""
+def _signature(doc: DocumentType, report: Report) -> None:
+    """ "Nơi nhận" in small type on the left; authority, title, room to sign and the signer's
+    name on the right."""
     doc.add_paragraph()
     table = doc.add_table(rows=1, cols=2)
     _borderless(table, [Mm(80), Mm(85)])
@@ -207,10 +309,12 @@ def _signature(doc: DocumentType) -> None:
     _cell_line(left, "Nơi nhận:", bold=True, italic=True, size=12, first=True, align=left_align)
     _cell_line(left, "- Như trên;", size=SMALL_PT, align=left_align)
     _cell_line(left, "- Lưu: VT.", size=SMALL_PT, align=left_align)
-    _cell_line(right, "TM. ỦY BAN NHÂN DÂN", bold=True, size=14, first=True)
-    _cell_line(right, "CHỦ TỊCH", bold=True, size=14)
+    for i, line in enumerate(report.signing.lines):
+        _cell_line(right, line, bold=True, size=14, first=i == 0)
     for _ in range(4):  # room for the signature and the seal
         _cell_line(right, "", size=14)
+    signer = report.signing.signer
+    _cell_line(right, signer or NOT_SET, bold=signer is not None, size=14)
 
 
 # --- body helpers -----------------------------------------------------------------------------
@@ -445,8 +549,9 @@ def _section_announcements(w: _Writer, report: Report) -> None:
         w.para(
             f"Trong {label}, phường đã gửi {text.number(notices.count)} thông báo đến người dân "
             f"đăng ký nhận tin, tổng {total['recipients']} lượt người nhận; gửi thành công "
-            f"{total['sent']} lượt, lỗi {total['failed']}, bị chặn {total['blocked']}, không gửi "
-            f"được {total['undeliverable']}. Sau khi nhận thông báo, người dân đã hỏi lại "
+            f"{total['sent']} lượt, chờ người dân mở trang web {total['awaiting']} lượt (chưa "
+            f"tính là đã gửi), lỗi {total['failed']}, bị chặn {total['blocked']}, không gửi được "
+            f"{total['undeliverable']}. Sau khi nhận thông báo, người dân đã hỏi lại "
             f"{total['replies']} lượt."
         )
         _announcement_table(w, report)
@@ -473,6 +578,7 @@ def _announcement_table(w: _Writer, report: Report) -> None:
             text.day(text.local_date(r.queued_at)) if r.queued_at else "",
             text.number(r.recipients),
             text.number(r.sent),
+            text.number(r.awaiting),
             text.number(r.failed + r.blocked + r.undeliverable),
             text.number(r.replies),
         )
@@ -485,6 +591,7 @@ def _announcement_table(w: _Writer, report: Report) -> None:
         "",
         text.number(notices.total("recipients")),
         text.number(notices.total("sent")),
+        text.number(notices.total("awaiting")),
         text.number(undelivered),
         text.number(notices.total("replies")),
     )
@@ -494,10 +601,11 @@ def _announcement_table(w: _Writer, report: Report) -> None:
         "Ngày gửi",
         "Người nhận",
         "Đã gửi",
+        "Chờ mở trang web",
         "Không đến được",
         "Hỏi lại",
     )
-    w.table(headers, rows, (1.2, 6, 2.8, 2.2, 2, 2.4, 2), total)
+    w.table(headers, rows, (1.2, 5.4, 2.6, 2.2, 2, 2.4, 2.4, 2), total)
 
 
 # --- IV. satisfaction -------------------------------------------------------------------------
@@ -525,7 +633,7 @@ def _section_satisfaction(w: _Writer, report: Report) -> None:
         w.para(f"Theo nội dung đánh giá: {'; '.join(parts)}.")
     rows = [
         (
-            f"{score} – {RATING_LABELS[score]}",
+            rating_label(score),
             text.number(n),
             text.percent(text.share(n, rating.count)),
         )

@@ -27,11 +27,15 @@ from bot.report.model import (
     QuestionFigures,
     Report,
     Satisfaction,
+    Signing,
     Subscribers,
     Usage,
 )
+from bot.report.text import shorten
 from content.loader import Catalogue
-from db import question_queries, teaching_queries
+from content.models import WardConfig
+from content.ward_fields import apply
+from db import question_queries, teaching_queries, ward_value_queries
 from db import report_activity_queries as activity
 from db import report_queries as queries
 from db.models import utcnow
@@ -41,7 +45,7 @@ LOCAL_OFFSET = timedelta(hours=7)  # Vietnam: UTC+7 all year
 OFFICE_HOURS = (7, 17)  # 7:00-17:00, Monday to Friday (the ward's own hours are unconfirmed)
 ENTRY_INTENTS = ("procedure", "howto", "hotline", "redirect")
 TOP_ENTRIES = 15
-DELIVERED = ("sent", "awaiting_pickup")
+AWAITING = "awaiting_pickup"  # web: waits for the visitor to open the page; not delivered yet
 MAX_WORDINGS = 2000  # distinct unanswered wordings grouped; the rest are rarer still
 
 
@@ -54,6 +58,7 @@ async def compute(
     start, after = period.bounds()
     return Report(
         ward_name=catalogue.ward.name,
+        signing=await _signing(session, catalogue.ward),
         period=period,
         generated_at=now,
         usage=await _usage(session, start, after),
@@ -62,12 +67,24 @@ async def compute(
         feedback=await _feedback(session, catalogue, start, after, min(now, after)),
         satisfaction=await _satisfaction(session, start, after),
         announcements=await _announcements(session, start, after),
-        subscribers=await _subscribers(session, period, start, after),
+        subscribers=await _subscribers(session, period, start, after, now),
         learning=await _learning(session, catalogue, start, after),
         questions=await _questions(session, catalogue, start, after),
         channel_labels=CHANNEL_LABELS,
         status_labels=STATUS_LABELS,
         topic_labels=TOPICS,
+    )
+
+
+async def _signing(session: AsyncSession, ward_file: WardConfig) -> Signing:
+    """The addressees and the signer as the console last saved them (`report.*`)."""
+    saved = await ward_value_queries.current(session, ward_file.id)
+    signing = apply(ward_file, saved).report if saved else ward_file.report
+    return Signing(
+        addressees=tuple(a.strip() for a in (signing.addressees or "").split(";") if a.strip()),
+        authority=signing.authority or "TM.",
+        title=signing.title,
+        signer=signing.signer,
     )
 
 
@@ -227,10 +244,11 @@ async def _announcements(
         rows.append(
             AnnouncementRow(
                 id=announcement_id,
-                title=(text.strip().splitlines() or [""])[0][:120],
+                title=shorten((text.strip().splitlines() or [""])[0]),
                 queued_at=queued_at,
                 recipients=sum(by_status.values()),
-                sent=sum(by_status.get(s, 0) for s in DELIVERED),
+                sent=by_status.get("sent", 0),
+                awaiting=by_status.get(AWAITING, 0),
                 failed=by_status.get("failed", 0),
                 blocked=by_status.get("blocked", 0),
                 undeliverable=by_status.get("undeliverable", 0),
@@ -264,10 +282,13 @@ async def _learning(
 
 
 async def _subscribers(
-    session: AsyncSession, period: Period, start: datetime, after: datetime
+    session: AsyncSession, period: Period, start: datetime, after: datetime, now: datetime
 ) -> Subscribers:
     by_day = {}
+    today = (now + LOCAL_OFFSET).date()
     for day in period.days:
+        if day > today:
+            break  # a period not over yet: its chart stops today
         end_of_day = Period(day, day, "").bounds()[1]
         by_day[day] = await queries.subscribers_at(session, end_of_day)
     by_topic = await queries.subscribers_by_topic(session, after)

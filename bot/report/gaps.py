@@ -1,5 +1,6 @@
-"""Unanswered questions grouped by similarity, personal data masked: staff read one line per
-content gap ("cấp lại sổ đỏ bị mất", 14 times) instead of every wording."""
+"""Unanswered questions grouped by similarity, personal data masked, each wording shortened to
+a table's line (120 characters): staff read one line per content gap ("cấp lại sổ đỏ bị mất",
+14 times) instead of every wording."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Callable, Sequence
 from rapidfuzz import fuzz, process
 
 from bot.report.model import GapGroup
+from bot.report.text import shorten
 from db.masking import mask
 
 SIMILAR = 75  # token_set_ratio at or above which two wordings ask the same thing
@@ -58,11 +60,11 @@ def group_gaps(
     places = cluster([normalized for normalized, *_ in wordings])
     for (_, count, text, guess), at in zip(wordings, places, strict=True):
         if at == len(groups):
-            groups.append(GapGroup(mask(text), count, [], title_of(guess)))
+            groups.append(GapGroup(shorten(mask(text)), count, [], title_of(guess)))
             continue
         group = groups[at]
         group.count += count
-        variant = mask(text)
+        variant = shorten(mask(text))
         fresh = variant != group.example and variant not in group.variants
         if fresh and len(group.variants) < MAX_VARIANTS:
             group.variants.append(variant)

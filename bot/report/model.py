@@ -116,11 +116,14 @@ class AnnouncementRow:
     title: str  # first line of the text
     queued_at: datetime | None
     recipients: int
-    sent: int  # delivered to the platform (web: waiting for or fetched by the visitor)
+    sent: int  # handed to the platform (web: fetched by the visitor)
     failed: int
     blocked: int
     undeliverable: int
     replies: int
+    # Web only: waiting for the visitor to open the page again; not delivered yet, so never
+    # counted as sent.
+    awaiting: int = 0
 
 
 @dataclass
@@ -179,6 +182,30 @@ class QuestionFigures:
     answered_by_learned: int = 0  # later questions the assistant answered from what was taught
 
 
+@dataclass(frozen=True)
+class Signing:
+    """Who the Word report goes to and who signs it, as the ward set them in the console
+    (Thông tin của phường, `report.*`); empty means not set yet."""
+
+    addressees: tuple[str, ...] = ()  # "Kính gửi": the offices the report is sent to
+    authority: str = "TM."  # "TM.": for the committee; "KT.": a deputy for the chairman
+    title: str | None = None  # "CHỦ TỊCH", "PHÓ CHỦ TỊCH"
+    signer: str | None = None  # the signer's full name
+
+    @property
+    def signer_title(self) -> str:
+        """The title under the authority: a deputy signs "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"."""
+        default = "PHÓ CHỦ TỊCH" if self.authority == "KT." else "CHỦ TỊCH"
+        return (self.title or default).upper()
+
+    @property
+    def lines(self) -> list[str]:
+        """Authority and title over the signature (Nghị định 30/2020): "TM. ỦY BAN NHÂN DÂN /
+        CHỦ TỊCH", or for a deputy "TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"."""
+        deputy = ["KT. CHỦ TỊCH"] if self.authority == "KT." else []
+        return ["TM. ỦY BAN NHÂN DÂN", *deputy, self.signer_title]
+
+
 @dataclass
 class Report:
     ward_name: str
@@ -196,3 +223,25 @@ class Report:
     topic_labels: dict[str, str]  # subscription topic -> Vietnamese
     learning: Learning = field(default_factory=Learning)
     questions: QuestionFigures = field(default_factory=QuestionFigures)
+    signing: Signing = field(default_factory=Signing)
+
+    @property
+    def _computed_at(self) -> datetime:
+        """`generated_at`, aware (naive values are UTC, as the database stores them)."""
+        moment = self.generated_at
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+    @property
+    def unfinished(self) -> bool:
+        """The period was not over when the figures were computed."""
+        return self._computed_at < self.period.bounds()[1]
+
+    @property
+    def last_day(self) -> date:
+        """The last day with figures: the end of the period, or the day they were computed."""
+        return min(self.period.end, self._computed_at.astimezone(VIETNAM).date())
+
+    @property
+    def days_so_far(self) -> list[date]:
+        """The days of the period up to `last_day`: charts and tables stop there."""
+        return [day for day in self.period.days if day <= self.last_day]

@@ -21,7 +21,17 @@ KIND_LABELS = {
 SUBJECT_LABELS = {"answer": "Câu trả lời của trợ lý", "feedback": "Xử lý phản ánh"}
 SCORES = (1, 2, 3, 4, 5)
 # AnnouncementRow fields counted per announcement and summed in the total rows
-ANNOUNCEMENT_COUNTS = ("recipients", "sent", "failed", "blocked", "undeliverable", "replies")
+ANNOUNCEMENT_COUNTS = (
+    "recipients",
+    "sent",
+    "awaiting",
+    "failed",
+    "blocked",
+    "undeliverable",
+    "replies",
+)
+AWAITING_LABEL = "Chờ người dân mở trang web"  # web messages not fetched yet: not sent
+SHORT = 120  # characters of a resident's question or an announcement's line in a table
 WARD_PREFIXES = ("phường ", "xã ", "thị trấn ", "đặc khu ")
 
 
@@ -47,6 +57,18 @@ def hours(value: float | None) -> str:
     return MISSING if value is None else f"{decimal(value)} giờ"
 
 
+def shorten(words: str, limit: int = SHORT) -> str:
+    """At most `limit` characters, cut at a word where one is near, ending in "…"."""
+    words = " ".join(words.split())
+    if len(words) <= limit:
+        return words
+    cut = words[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 2 // 3:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-–") + "…"
+
+
 def share(part: int, whole: int) -> float | None:
     """part / whole, or None when there is nothing to divide by."""
     return part / whole if whole else None
@@ -68,6 +90,11 @@ def day(value: date | None) -> str:
 
 def moment_text(moment: datetime) -> str:
     return f"{local(moment):%d/%m/%Y %H:%M}"
+
+
+def data_until(report: Report) -> str | None:
+    """ "số liệu đến ngày 15/10/2026" while the period is not over; None once it is."""
+    return f"số liệu đến ngày {day(report.last_day)}" if report.unfinished else None
 
 
 def dated(value: date) -> str:

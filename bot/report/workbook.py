@@ -1,10 +1,13 @@
 """The report as an Excel workbook (openpyxl): one sheet per content area, real numbers with
-Vietnamese headers, the charts embedded next to their tables.
+Vietnamese headers, the charts embedded next to their tables, and every sheet set to print:
+A4 landscape, one page wide (as many tall as needed), the print area covering the tables, the
+charts and the title, the title and header rows repeated on every page, "Trang 1/3" below.
 
 Layout (tests and staff rely on it; "label in A" means: find the row by its text in column A):
 
 1. "Tổng hợp": A1 title. A2:B6 "Đơn vị", "Kỳ báo cáo", "Từ ngày", "Đến ngày", "Thời điểm lập"
-   (label in A, value in B). Row 8 header "Chỉ số" | "Giá trị"; rows 9.. one key figure each
+   (label in A, value in B); while the period is not over, A7 "Số liệu đến ngày" and the day
+   in B7. Row 8 header "Chỉ số" | "Giá trị"; rows 9.. one key figure each
    (label in A, value in B, in the order of `summary_rows`); a missing figure (None) reads
    "chưa có số liệu". Chart "daily_volume" at D2. Frozen below row 8.
 2. "Theo chủ đề": A1 title; row 3 header STT | Nội dung | Loại | Số lượt hỏi; rows 4.. the top
@@ -17,22 +20,28 @@ Layout (tests and staff rely on it; "label in A" means: find the row by its text
    channel (most first) and "Tổng cộng". Two rows below: header "Chỉ số" | "Giá trị" with
    received, answered, resolved, overdue, both medians (hours), on time, due, on-time rate.
    Charts "feedback_categories" and "on_time" to the right of the tables.
-5. "Thông báo": row 3 header Số | Nội dung | Ngày gửi | Người nhận | Đã gửi | Lỗi | Đã chặn |
-   Không gửi được | Người dân hỏi lại; rows 4.. one per announcement (the local date in
-   Vietnam), then "Tổng cộng" (label in B). Two rows below: header "Người đăng ký nhận thông
-   báo" | "Số người" with Đầu kỳ, Tăng, Giảm, Cuối kỳ. Two rows below: header "Chủ đề" |
-   "Số người đăng ký", one row per topic. Chart "subscribers" at K3.
-6. "Mức độ hài lòng": row 3 header Điểm | Số lượt | Tỷ lệ; rows 4-8 scores 1..5; row 9
+5. "Thông báo": row 3 header Số | Nội dung | Ngày gửi | Người nhận | Đã gửi | Chờ người dân
+   mở trang web | Lỗi | Đã chặn | Không gửi được | Người dân hỏi lại; rows 4.. one per
+   announcement (the local date in Vietnam), then "Tổng cộng" (label in B). "Đã gửi" counts
+   only messages handed over: web messages the visitor has not fetched yet are the column
+   after. Two rows below: header "Người đăng ký nhận thông báo" | "Số người" with Đầu kỳ,
+   Tăng, Giảm, Cuối kỳ. Two rows below: header "Chủ đề" | "Số người đăng ký", one row per
+   topic. Chart "subscribers" at L3.
+6. "Mức độ hài lòng": row 3 header Điểm | Số lượt | Tỷ lệ; rows 4-8 scores 1..5 written as the
+   chat's rating buttons ("1 - Rất không hài lòng" .. "5 - Rất hài lòng"); row 9
    "Tổng cộng"; row 10 "Điểm trung bình" (value in B). Row 12 header "Nội dung đánh giá" |
    "Số lượt" | "Điểm trung bình"; rows 13.. answer, then feedback. Chart "satisfaction" at E3.
 7. "Theo kênh": row 3 header Kênh | Cuộc trò chuyện | Tin nhắn | Người dân; rows 4.. channels,
    then "Tổng cộng" (the usage totals: a resident writing on two channels counts once). Two
-   rows below: header "Ngày" | one column per channel | "Tổng", a row per day of the period and
-   "Tổng cộng". Two rows below: header "Giờ" | "Tin nhắn", rows for hours 0..23.
+   rows below: header "Ngày" | one column per channel | "Tổng", a row per day of the period (up
+   to the day the figures were computed, while it is not over) and "Tổng cộng". Two rows
+   below: header "Giờ" | "Tin nhắn", rows for hours 0..23.
 
-Sheets 2-7 have their title in A1, their first header on row 3 and are frozen below it (A4);
-an empty table shows "chưa có số liệu" in column A of its first data row. Formats: integers
-#,##0, rates 0.0%, hours and averages 0.0, dates dd/mm/yyyy.
+Sheets 2-7 have their title in A1 (with "số liệu đến ngày dd/mm/yyyy" while the period is not
+over), their first header on row 3 and are frozen below it (A4); rows 1-3 repeat on every
+printed page (row 8 on "Tổng hợp"). An empty table shows "chưa có số liệu" in column A of its
+first data row. Formats: integers #,##0, rates 0.0%, hours and averages 0.0, dates
+dd/mm/yyyy.
 """
 
 from __future__ import annotations
@@ -45,13 +54,16 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.cell import Cell
 from openpyxl.drawing.image import Image
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils.cell import coordinate_from_string
+from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.report import text
 from bot.report.model import Report
 from bot.safe_cells import put_text
 from bot.xlsx_look import BOLD, HEADER_ALIGN, HEADER_FILL, TITLE_FONT, WRAP
+from handlers.domain.vocabulary import rating_label
 
 INTEGER = "#,##0"
 PERCENT = "0.0%"
@@ -64,6 +76,10 @@ HEADER_ROW = 3  # first table of sheets 2-7
 PICTURE_WIDTH = 640  # pixels: about 17 cm, readable without covering the tables
 PICTURE_ROWS = 20  # rows a picture takes, to stack a second one below it
 SUMMARY_HEADER_ROW = 8
+UNTIL_ROW = 7  # "Số liệu đến ngày" on "Tổng hợp" while the period is not over
+# Printing: Excel's default column is 8.43 characters; a character about 7 px wide, a row
+# 20 px tall; a title at TITLE_FONT's 14 points takes about 1.4 characters of width each.
+DEFAULT_WIDTH, CHAR_PX, ROW_PX, TITLE_CHARS = 8.43, 7, 20, 1.4
 
 Value = int | float | str | date | datetime | None
 Row = Sequence[Value]
@@ -73,11 +89,75 @@ Figure = tuple[str, Value, str | None]  # label, value, number format
 def write(report: Report, pictures: dict[str, Path], path: Path) -> Path:
     book = Workbook()
     book.remove(book.active)
+    _properties(book, report)
     for name, fill in SHEETS:
-        fill(book.create_sheet(name), report, pictures)
+        sheet = book.create_sheet(name)
+        fill(sheet, report, pictures)
+        _printing(sheet, SUMMARY_HEADER_ROW if name == SHEETS[0][0] else HEADER_ROW)
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path
+
+
+def _properties(book: Workbook, report: Report) -> None:
+    """The file's own details name the ward, not the library that wrote it."""
+    agency = f"Ủy ban nhân dân {text.in_sentence(report.ward_name)}"
+    props = book.properties
+    props.creator = props.lastModifiedBy = agency
+    props.title = f"Báo cáo kết quả tuyên truyền {report.period.label}"
+    props.subject = (
+        f"Kết quả tuyên truyền cải cách hành chính và chuyển đổi số {report.period.label}"
+    )
+    props.keywords = "báo cáo; cải cách hành chính; chuyển đổi số"
+    props.category = "Báo cáo"
+    props.language = "vi-VN"
+
+
+# --- printing ---------------------------------------------------------------------------------
+
+
+def _column_px(ws: Worksheet, col: int) -> int:
+    letter = get_column_letter(col)
+    width = ws.column_dimensions[letter].width if letter in ws.column_dimensions else None
+    return round((width or DEFAULT_WIDTH) * CHAR_PX + 5)
+
+
+def _extent(ws: Worksheet) -> tuple[int, int]:
+    """(last column, last row) holding a value, a picture or the end of the title."""
+    last_col, last_row = ws.max_column, ws.max_row
+    for image in ws._images:
+        letter, row = coordinate_from_string(str(image.anchor))
+        col, room = column_index_from_string(letter), image.width
+        while room > 0:
+            room -= _column_px(ws, col)
+            col += 1
+        last_col = max(last_col, col - 1)
+        last_row = max(last_row, row + -(-image.height // ROW_PX))
+    title, col, room = str(ws["A1"].value or ""), 1, 0.0
+    needed = len(title) * TITLE_CHARS * CHAR_PX
+    while room < needed:
+        room += _column_px(ws, col)
+        col += 1
+    return max(last_col, col - 1), last_row
+
+
+def _printing(ws: Worksheet, header_row: int) -> None:
+    """A4 landscape, one page wide, the whole sheet in the print area, the title and header
+    rows on every page and the page number below: a sheet of the report prints readable
+    instead of in column strips over many pages."""
+    last_col, last_row = _extent(ws)
+    ws.print_area = f"A1:{get_column_letter(last_col)}{last_row}"
+    # Sheets 2-7 repeat their title and first header; "Tổng hợp" its header row only.
+    first = header_row if header_row > HEADER_ROW else 1
+    ws.print_title_rows = f"{first}:{header_row}"
+    setup = ws.page_setup
+    setup.orientation = ws.ORIENTATION_LANDSCAPE
+    setup.paperSize = ws.PAPERSIZE_A4
+    setup.fitToWidth, setup.fitToHeight = 1, 0  # one page wide, as many tall as it takes
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.oddFooter.center.text = "Trang &P/&N"
 
 
 # --- cells and blocks -------------------------------------------------------------------------
@@ -178,7 +258,8 @@ def _picture(ws: Worksheet, pictures: dict[str, Path], key: str, anchor: str) ->
 
 
 def _sheet_title(report: Report, subject: str) -> str:
-    return f"{subject} – {report.period.label}"
+    until = text.data_until(report)
+    return f"{subject} – {report.period.label}" + (f" ({until})" if until else "")
 
 
 # --- 1. Tổng hợp ------------------------------------------------------------------------------
@@ -218,6 +299,7 @@ def summary_rows(report: Report) -> list[Figure]:
         ("Số lượt đánh giá", rating.count, INTEGER),
         ("Thông báo đã gửi", notices.count, INTEGER),
         ("Lượt gửi thành công", notices.total("sent"), INTEGER),
+        (f"Lượt {text.AWAITING_LABEL.lower()}", notices.total("awaiting"), INTEGER),
         ("Lượt gửi lỗi", notices.total("failed"), INTEGER),
         ("Lượt gửi bị chặn", notices.total("blocked"), INTEGER),
         ("Người đăng ký nhận thông báo đầu kỳ", subs.at_start, INTEGER),
@@ -240,6 +322,8 @@ def _summary(ws: Worksheet, report: Report, pictures: dict[str, Path]) -> None:
         ("Đến ngày", report.period.end),
         ("Thời điểm lập", report.generated_at),
     ]
+    if report.unfinished:  # the period is not over: say up to which day the figures go
+        about.append(("Số liệu đến ngày", report.last_day))
     for row, (label, value) in enumerate(about, start=2):
         ws.cell(row, 1, label).font = BOLD
         _put(ws.cell(row, 2), value)
@@ -342,6 +426,7 @@ def _announcements(ws: Worksheet, report: Report, pictures: dict[str, Path]) -> 
         "Ngày gửi",
         "Người nhận",
         "Đã gửi",
+        text.AWAITING_LABEL,
         "Lỗi",
         "Đã chặn",
         "Không gửi được",
@@ -377,8 +462,8 @@ def _announcements(ws: Worksheet, report: Report, pictures: dict[str, Path]) -> 
     ]
     _table(ws, row + 1, ["Chủ đề", "Số người đăng ký"], topics)
     ws.freeze_panes = "A4"
-    _widths(ws, [30, 45, 12, 12, 10, 8, 10, 14, 14, 4])
-    _picture(ws, pictures, "subscribers", "K3")
+    _widths(ws, [30, 45, 12, 12, 10, 16, 8, 10, 14, 14, 4])
+    _picture(ws, pictures, "subscribers", f"{get_column_letter(len(headers) + 2)}{HEADER_ROW}")
 
 
 # --- 6. Mức độ hài lòng -----------------------------------------------------------------------
@@ -391,7 +476,7 @@ def _satisfaction(ws: Worksheet, report: Report, pictures: dict[str, Path]) -> N
     rating = report.satisfaction
     _title(ws, _sheet_title(report, "Mức độ hài lòng của người dân"))
     scores = text.distribution(report)
-    rows = [(score, n, text.share(n, rating.count)) for score, n in scores.items()]
+    rows = [(rating_label(score), n, text.share(n, rating.count)) for score, n in scores.items()]
     total = ("Tổng cộng", rating.count, 1.0 if rating.count else None)
     _table(ws, HEADER_ROW, ["Điểm", "Số lượt", "Tỷ lệ"], rows, [None, None, PERCENT], total)
     ws.cell(SATISFACTION_AVERAGE_ROW, 1, "Điểm trung bình").font = BOLD
@@ -405,7 +490,7 @@ def _satisfaction(ws: Worksheet, report: Report, pictures: dict[str, Path]) -> N
     headers = ["Nội dung đánh giá", "Số lượt", "Điểm trung bình"]
     _table(ws, SUBJECT_HEADER_ROW, headers, subjects, [None, None, DECIMAL])
     ws.freeze_panes = "A4"
-    _widths(ws, [26, 12, 16, 4])
+    _widths(ws, [26, 12, 16, 4])  # A holds the rating labels
     _picture(ws, pictures, "satisfaction", "E3")
 
 
@@ -426,7 +511,7 @@ def _channels(ws: Worksheet, report: Report, pictures: dict[str, Path]) -> None:
 
     channels = text.day_channels(report)
     days = []
-    for day in report.period.days:
+    for day in report.days_so_far:
         counts = usage.by_day.get(day, {})
         values = [counts.get(ch, 0) for ch in channels]
         days.append((day, *values, sum(values)))

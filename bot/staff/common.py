@@ -13,7 +13,7 @@ from bot.keys import DEPS, OUTBOX, SCHEDULER
 from db.models import StaffSession, StaffUser
 from handlers.domain.calendar import VIETNAM
 from handlers.domain.vocabulary import CHANNEL_LABELS as CHANNEL_LABELS
-from handlers.domain.vocabulary import STATUS_LABELS
+from handlers.domain.vocabulary import ROLE_LABELS, STATUS_LABELS
 
 DB = web.RequestKey("db", AsyncSession)  # the guard's session for this request
 WAKE_OUTBOX = web.RequestKey("wake_outbox", bool)
@@ -73,6 +73,7 @@ FILTERS = {
     "channel_label": lambda c: CHANNEL_LABELS.get(c, c),
     "announcement_label": lambda s: ANNOUNCEMENT_LABELS.get(s, s),
     "first_line": first_line,
+    "role_label": lambda r: ROLE_LABELS.get(r, r),
 }
 
 

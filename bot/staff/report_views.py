@@ -27,8 +27,10 @@ from bot.report.model import Period, Report
 from bot.report.period import PeriodError
 from bot.staff import common
 from bot.staff.common import db_of
+from db import ward_value_queries
 from db.models import StaffSession, StaffUser
 from handlers.domain.calendar import VIETNAM
+from handlers.domain.vocabulary import rating_label
 
 YEARS = (2020, 2100)  # outside these a period is a typo (and year 1 overflows UTC bounds)
 FIELDS = ("month", "quarter", "from", "to")
@@ -42,6 +44,19 @@ CHART_TITLES = {  # alt text and captions on the page
     "satisfaction": "Mức độ hài lòng của người dân",
     "subscribers": "Người dân đăng ký nhận thông báo",
 }
+# The page's sections in order (anchor, table-of-contents label): the template draws the table
+# of contents from this list, and a test checks that every section on the page is in it.
+SECTIONS = (
+    ("su-dung", "1. Sử dụng"),
+    ("hoi-nhieu", "2. Được hỏi nhiều"),
+    ("chua-tra-loi", "3. Chưa trả lời được"),
+    ("phan-anh", "4. Phản ánh"),
+    ("thong-bao", "5. Thông báo"),
+    ("hai-long", "6. Hài lòng"),
+    ("dang-ky", "7. Đăng ký nhận tin"),
+    ("hoc-ky-nang-so", "8. Học kỹ năng số"),
+    ("van-ban", "9. Văn bản Word"),
+)
 
 
 # --- the period asked for --------------------------------------------------------------------
@@ -96,18 +111,20 @@ def problem(error: PeriodError) -> str:
 class ReportCache:
     """Figures for a period, kept a minute: the page and its six charts ask for the same
     figures within seconds, and over a million messages each computation takes a second or
-    two."""
+    two. A change to the ward's values (the report's addressees and signer) is a new key, so
+    the next download carries it."""
 
     def __init__(self, seconds: float = 60.0) -> None:
         self.seconds = seconds
-        self._items: dict[tuple[date, date], tuple[float, Report]] = {}
+        self._items: dict[tuple[date, date, int], tuple[float, Report]] = {}
 
     async def get(self, request: web.Request, period: Period) -> Report:
         now = time.monotonic()
         self._items = {k: v for k, v in self._items.items() if now - v[0] < self.seconds}
-        key = (period.start, period.end)
+        catalogue = request.app[DEPS].catalogue
+        version = await ward_value_queries.version(db_of(request), catalogue.ward.id)
+        key = (period.start, period.end, version)
         if key not in self._items:
-            catalogue = request.app[DEPS].catalogue
             self._items[key] = (now, await figures.compute(db_of(request), catalogue, period))
         return self._items[key][1]
 
@@ -158,6 +175,10 @@ FORMAT = {  # the workbook's and the Word report's own wording, so all three rea
     "kinds": text.KIND_LABELS,
     "subjects": text.SUBJECT_LABELS,
     "missing": text.MISSING,
+    "rating_label": rating_label,
+    "awaiting_label": text.AWAITING_LABEL,
+    "announcement_counts": text.ANNOUNCEMENT_COUNTS,
+    "sections": SECTIONS,
 }
 
 
@@ -189,6 +210,7 @@ def _sections(report: Report) -> dict[str, Any]:
         "topics": text.ordered(report.subscribers.by_topic, report.topic_labels),
         "feedback_channels": text.ordered(report.feedback.by_channel, report.channel_labels),
         "outside_share": text.share(report.usage.outside_office_hours, report.usage.messages_in),
+        "data_until": text.data_until(report),
     }
 
 

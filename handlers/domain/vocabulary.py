@@ -1,5 +1,5 @@
 """One name for each thing, the same in the chat, the console and the report: channels,
-announcement topics, feedback and question statuses, satisfaction scores."""
+announcement topics, feedback and question statuses, satisfaction scores, staff roles."""
 
 from __future__ import annotations
 
@@ -44,3 +44,12 @@ RATING_LABELS = {
     4: "Hài lòng",
     5: "Rất hài lòng",
 }
+
+
+def rating_label(score: int) -> str:
+    """ "4 - Hài lòng": a score as the chat's rating buttons and the report write it."""
+    return f"{score} - {RATING_LABELS[score]}"
+
+
+# A console account's role, wherever a page or a document names it.
+ROLE_LABELS = {"admin": "Quản trị", "staff": "Cán bộ", "tech_team": "Tổ công nghệ số"}
