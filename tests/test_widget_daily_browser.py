@@ -174,6 +174,35 @@ async def test_links_in_messages_are_tappable_and_text_stays_text(served, browse
     await page.screenshot(path=str(ARTIFACTS / "daily-links-phone.png"))
 
 
+async def test_a_picture_shows_with_a_link_to_it(served, browser) -> None:
+    """A reply's or an update's picture (a certificate, an announcement's) is shown, and a
+    link under it opens it full size."""
+    app, url = served
+    page = await browser.new_page(viewport=DESKTOP)
+    visitor = await seed_transcript(page, url, entries=2)
+    async with app[DEPS].sessions() as session, session.begin():
+        row = await fq.enqueue(session, "web", visitor, "Giấy chứng nhận của bạn:", "notice")
+        row.image_url = "/widget-picture.png"  # a path: the assistant's own address
+    await app[OUTBOX].drain_once()
+    await page.route("**/widget-picture.png", picture_route)
+    await page.reload()
+    message = page.locator("#ward-assistant .msg", has_text="Giấy chứng nhận của bạn:")
+    await message.wait_for()
+    picture = message.locator("img")
+    await picture.evaluate(
+        "img => img.complete ? null : new Promise(done => img.addEventListener('load', done))"
+    )
+    assert await picture.evaluate("img => img.naturalWidth") == 120
+    link = message.locator("a", has_text="Mở ảnh cỡ lớn")
+    assert await link.get_attribute("href") == f"{url}/widget-picture.png"
+    assert await link.get_attribute("rel") == "noopener noreferrer"
+    await page.screenshot(path=str(ARTIFACTS / "daily-picture-link-desktop.png"))
+
+
+async def picture_route(route) -> None:
+    await route.fulfill(status=200, content_type="image/png", body=png(120, 80))
+
+
 # --- 5. the first view, and sends that fail --------------------------------------------------
 
 
