@@ -37,6 +37,7 @@ from tests.web_visitor import (
 
 VISITOR = "visitor-photo-0123456789"
 SECRET = "secret-for-photos"
+WARD_SITE = "https://dakbla.quangngai.gov.vn"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200
 WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 200
 
@@ -44,7 +45,12 @@ WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 200
 @pytest.fixture
 async def client(engine: AsyncEngine, fake: FakeTelegram) -> AsyncIterator[TestClient]:
     telegram = {"bot_token": fake.token, "api_url": fake.url, "webhook_secret": SECRET}
-    app = app_on(engine, telegram=telegram, public_url="https://phuong.example.vn")
+    app = app_on(
+        engine,
+        telegram=telegram,
+        public_url="https://phuong.example.vn",
+        webchat_allowed_origins=WARD_SITE,
+    )
     async with TestClient(TestServer(app)) as test_client:
         await asyncio.wait_for(app[TELEGRAM].ready.wait(), 10)
         await add_staff(test_client)
@@ -145,6 +151,19 @@ async def test_a_photo_outside_the_feedback_flow_is_not_kept(client: TestClient)
     assert response.status == 200
     assert "ảnh" in (await response.json())["replies"][-1]["text"]  # a kind word
     assert await count_photos(client.app[DEPS]) == 0
+
+
+async def test_a_ward_site_on_another_domain_may_send_photos(client: TestClient) -> None:
+    """An image body is not a "simple" request: the browser asks first, and only the ward's
+    own sites are allowed."""
+    asked = {"Origin": WARD_SITE, "Access-Control-Request-Method": "POST"}
+    allowed = await client.options("/api/chat/photo", headers=asked)
+    assert allowed.headers["Access-Control-Allow-Origin"] == WARD_SITE
+    assert "Content-Type" in allowed.headers["Access-Control-Allow-Headers"]
+    other = await client.options(
+        "/api/chat/photo", headers={**asked, "Origin": "https://evil.example"}
+    )
+    assert "Access-Control-Allow-Origin" not in other.headers
 
 
 async def test_photos_are_rate_limited_per_address(client: TestClient) -> None:

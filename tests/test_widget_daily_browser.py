@@ -292,6 +292,30 @@ async def test_a_message_that_failed_to_send_stays_in_the_input(
     assert await notice.is_hidden()
 
 
+async def test_a_file_the_server_would_refuse_is_refused_before_sending(
+    served, browser, tmp_path: Path
+) -> None:
+    _app, url = served
+    page = await browser.new_page(viewport=PHONE)
+    await page.goto(url + "/")
+    await page.locator("#ward-assistant button.bubble").click()
+    await page.get_by_text(GREETING).wait_for()
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if "/api/chat/photo" in r.url else None)
+    picker = page.locator("#ward-assistant input[type=file]")
+    notice = page.locator("#ward-assistant .notice")
+    gif = tmp_path / "hoat-hinh.gif"
+    gif.write_bytes(b"GIF89a" + b"\x00" * 64)
+    await picker.set_input_files(str(gif))
+    await notice.wait_for()
+    assert "JPEG, PNG hoặc WebP" in await notice.inner_text()
+    big = tmp_path / "qua-lon.jpg"
+    big.write_bytes(b"\xff\xd8\xff" + b"\x00" * (5 * 1024 * 1024))
+    await picker.set_input_files(str(big))
+    await page.get_by_text("Ảnh lớn quá (tối đa 5 MB)").wait_for()
+    assert sent == []
+
+
 # --- 2, 3 and 4: the resident's journey ------------------------------------------------------
 
 
