@@ -41,7 +41,7 @@ from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.staff import routes as staff_routes
 from bot.wards import WardSite, ward_sites
-from bot.web import observability, security
+from bot.web import observability, security, status_page
 from bot.wiring import core
 from db.session import Engines, ping
 from handlers.domain.announcements import Queuer
@@ -273,6 +273,7 @@ def create_ward_app(site: WardSite, metrics: Metrics) -> web.Application:
         if spec.handshake:
             app.router.add_get(f"/webhooks/{spec.webhook}", _webhook(spec.key, spec.label))
     webchat.add_routes(app, webchat.WebChat(settings.webchat_allowed_origins))
+    status_page.add_routes(app)  # public: residents check a tracking code from any device
     staff_routes.add_routes(app)
     certificate.add_routes(app)  # public: the residents' chat apps fetch the pictures
     return app

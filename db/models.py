@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -245,6 +246,28 @@ class Feedback(Base):
     announcement_id: Mapped[int | None] = mapped_column(  # a reply to this announcement
         ForeignKey("announcements.id", ondelete="SET NULL"), index=True
     )
+    # The ward's answer as anyone with the code may read it on /tra-cuu once resolved: staff
+    # choose to publish it (a reply to the resident may name them), phone numbers masked.
+    public_answer: Mapped[str | None] = mapped_column(Text)
+
+
+class FeedbackPhoto(Base):
+    """A photo a website visitor attached to a phản ánh (`media_url` "web:file:<token>").
+
+    Kept in the database, not on disk: every process of a deployment (web processes and the
+    console on several machines) reads it, backups carry it, and erasure or retention removes
+    it in the same transaction as the record. At most 5 MB (bot/web/images.py)."""
+
+    __tablename__ = "feedback_photos"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)  # random: the record names it
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )  # erasing the resident erases their photos
+    content_type: Mapped[str] = mapped_column(String(16))  # read from the bytes, not declared
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class FeedbackEvent(Base):

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, null, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import photo_queries
 from db.learning_queries import new_code
 from db.masking import mask, mask_phone
 from db.models import (
@@ -185,11 +186,13 @@ async def export(session: AsyncSession, user_id: int) -> PersonalData | None:
 async def anonymise_feedback(session: AsyncSession, feedback_ids: Sequence[int]) -> int:
     """Keep the records (the ward's duty, the report's counts) but cut every link to the
     person: no resident, no phone, phone and ID numbers and emails masked in the description,
-    the staff notes and the audit trail, and in the staff alert that quoted it."""
+    the staff notes and the audit trail, and in the staff alert that quoted it; a photo sent
+    from the website is deleted."""
     ids = list(feedback_ids)
     if not ids:
         return 0
     records = list(await session.scalars(select(Feedback).where(Feedback.id.in_(ids))))
+    await photo_queries.delete_photos(session, [record.media_url for record in records])
     for record in records:
         record.user_id, record.phone, record.phone_consent = None, None, False
         record.description = mask(record.description)

@@ -7,11 +7,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from db import feedback_queries as fq
+from db import photo_queries as pq
 from db.masking import mask
 from db.models import Feedback, Question, utcnow
+from handlers import public_status
 from handlers.cards import MENU_BUTTON
 from handlers.domain.calendar import due_at
-from handlers.domain.types import Response
+from handlers.domain.types import Attachment, Response
 from handlers.render import local_date, with_buttons
 from handlers.turn import Turn
 
@@ -57,6 +59,12 @@ async def record(
     return feedback
 
 
+async def keep_photo(turn: Turn, attachment: Attachment) -> str:
+    """Store a photo uploaded with a draft phản ánh; returns the `media_url` naming it."""
+    assert attachment.data is not None and attachment.content_type is not None
+    return await pq.add_photo(turn.session, turn.user.id, attachment.content_type, attachment.data)
+
+
 async def alert_staff(turn: Turn, alert: str) -> None:
     """Tell the staff (the ward's Telegram staff group, when set) through the outbox; alerts
     arriving while one is still waiting to go join it, so a burst is one message."""
@@ -95,6 +103,9 @@ def received(turn: Turn, feedback: Feedback, opening: str) -> Response:
         "việc). Câu trả lời sẽ được gửi vào cuộc trò chuyện này; bạn cũng có thể gõ mã tra "
         "cứu để xem tình trạng."
     )
+    link = public_status.link(turn.deps.public_url, turn.msg.channel, feedback.service_request_id)
+    if link:
+        text += f"\nXem tình trạng từ máy khác: {link}"
     response = Response([with_buttons(text, [MENU_BUTTON])], intent="feedback")
     response.content_id = feedback.service_request_id
     return response

@@ -452,6 +452,7 @@ async def test_retention_removes_only_what_is_older_than_the_limit(deps: Deps) -
         "channel_events": 1,
         "login_attempts": 1,
         "staff_sessions": 1,
+        "photos_unused": 0,
     }
     assert await apply_retention(deps.sessions, 365, now, dry_run=True) == expected
     assert await count(deps, Interaction) == 2  # a dry run changes nothing

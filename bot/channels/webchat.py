@@ -1,4 +1,5 @@
-"""The ward-website chat: a JSON endpoint for the widget, the widget's files and a demo page.
+"""The ward-website chat: a JSON endpoint for the widget, the photo a resident attaches to
+feedback, the widget's files and a demo page.
 
 The widget keeps an anonymous id in the browser; the conversation state lives in the
 database under that id like any other channel's.
@@ -18,14 +19,17 @@ from aiohttp import web
 from bot.channels.inbound import read_json
 from bot.delivery import Delivery
 from bot.keys import DEPS
+from bot.web import images
 from bot.web.client import client_address
-from handlers.domain.types import IncomingMessage, Origin, Reply, Response
+from handlers.domain.types import Attachment, IncomingMessage, Origin, Reply, Response
 from handlers.engine import handle
 from handlers.residents import pick_up_for_widget
 
 USER_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")  # used with fullmatch: no trailing newline
 MAX_TEXT = 2000
 MAX_BODY = 16 * 1024
+PHOTO_RATE, PHOTO_BURST = 1 / 60, 5  # photos per address: a few at once, then one a minute
+TOO_FAST = "Bạn gửi nhanh quá, vui lòng đợi một chút."
 STATIC = resources.files("bot.web") / "static"
 
 
@@ -78,6 +82,7 @@ class WebChat:
     def __init__(self, allowed_origins: list[str], limiter: RateLimiter | None = None) -> None:
         self.allowed_origins = {origin.rstrip("/") for origin in allowed_origins}
         self.limiter = limiter or RateLimiter()
+        self.photo_limiter = RateLimiter(rate=PHOTO_RATE, burst=PHOTO_BURST)
 
     def _cors(self, request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
         origin = request.headers.get("Origin")
@@ -95,7 +100,7 @@ class WebChat:
     async def chat(self, request: web.Request) -> web.StreamResponse:
         """POST /api/chat {"user": id, "text": ...} or {"user": id, "payload": ...}."""
         if not self.limiter.allow(client_address(request)):
-            return self._cors(request, _error(429, "Bạn gửi nhanh quá, vui lòng đợi một chút."))
+            return self._cors(request, _error(429, TOO_FAST))
         if request.content_length is not None and request.content_length > MAX_BODY:
             return self._cors(request, _error(413, "Tin nhắn quá dài."))
         if request.content_type != "application/json":
@@ -116,13 +121,37 @@ class WebChat:
         response = await handle(message, request.app[DEPS])
         return self._cors(request, web.json_response(as_json(response), dumps=_dumps))
 
+    async def photo(self, request: web.Request) -> web.StreamResponse:
+        """POST /api/chat/photo?user=ID, the picture itself as the body (Content-Type
+        image/jpeg, image/png or image/webp: not a "simple" request, so a cross-site page
+        goes through the CORS allow-list). Its type is read from its bytes."""
+        user = request.query.get("user", "")
+        if not USER_ID.fullmatch(user):
+            return self._cors(request, _error(400, "Thiếu mã người dùng hợp lệ."))
+        address = client_address(request)
+        if not (self.limiter.allow(address) and self.photo_limiter.allow(address)):
+            return self._cors(request, _error(429, TOO_FAST))
+        if request.content_type not in images.TYPES:
+            return self._cors(request, _error(415, NOT_A_PHOTO))
+        data = await _read_photo(request)
+        if data is None:
+            return self._cors(request, _error(413, TOO_BIG))
+        kind = images.sniff(data)
+        if kind is None:  # a renamed file, a document sent as image/jpeg...
+            return self._cors(request, _error(415, NOT_A_PHOTO))
+        origin = Origin(address, request.headers.get("User-Agent", "")[:300])
+        attachment = Attachment("image", data=data, content_type=kind)
+        message = IncomingMessage("web", user, attachment=attachment, origin=origin)
+        response = await handle(message, request.app[DEPS])
+        return self._cors(request, web.json_response(as_json(response), dumps=_dumps))
+
     async def updates(self, request: web.Request) -> web.StreamResponse:
         """GET /api/chat/updates?user=ID: messages the ward sent since (answers to feedback)."""
         user = request.query.get("user", "")
         if not USER_ID.fullmatch(user):
             return self._cors(request, _error(400, "Thiếu mã người dùng hợp lệ."))
         if not self.limiter.allow(client_address(request)):
-            return self._cors(request, _error(429, "Bạn gửi nhanh quá, vui lòng đợi một chút."))
+            return self._cors(request, _error(429, TOO_FAST))
         replies = await pick_up_for_widget(request.app[DEPS], user)
         return self._cors(request, web.json_response(as_json(replies), dumps=_dumps))
 
@@ -130,6 +159,23 @@ class WebChat:
 async def deliver(_user_ref: str, _reply: Reply) -> Delivery:
     """The website cannot be pushed to: messages wait until the widget fetches them."""
     return Delivery("awaiting_pickup")
+
+
+NOT_A_PHOTO = "Bạn chỉ gửi được ảnh JPEG, PNG hoặc WebP."
+TOO_BIG = f"Ảnh lớn quá: tối đa {images.MAX_PHOTO // (1024 * 1024)} MB."
+
+
+async def _read_photo(request: web.Request) -> bytes | None:
+    """The body, or None past the photo limit (announced or not, it is not read further)."""
+    if request.content_length is not None and request.content_length > images.MAX_PHOTO:
+        return None
+    parts, size = [], 0
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > images.MAX_PHOTO:
+            return None
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 def _validate(body: object) -> str | None:
@@ -192,3 +238,5 @@ def add_routes(app: web.Application, webchat: WebChat) -> None:
     app.router.add_post("/api/chat", webchat.chat)
     app.router.add_get("/api/chat/updates", webchat.updates)
     app.router.add_route("OPTIONS", "/api/chat", webchat.preflight)
+    app.router.add_post("/api/chat/photo", webchat.photo)
+    app.router.add_route("OPTIONS", "/api/chat/photo", webchat.preflight)

@@ -19,6 +19,7 @@ from bot.staff import announcement_views as announcements
 from bot.staff import auth, common, signin, views
 from bot.staff import contest_views as contests
 from bot.staff import learned_views as learned
+from bot.staff import photo_views as photos
 from bot.staff import question_views as questions
 from bot.staff import report_views as report
 from bot.staff import ward_views as ward
@@ -50,6 +51,10 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/staff/feedback/new", views.new_form, FEEDBACK_ROLES),
     Route("POST", "/staff/feedback/new", views.create, FEEDBACK_ROLES),
     Route("GET", "/staff/feedback/{code}", views.detail, FEEDBACK_ROLES),
+    # The download from Telegram happens before the view's transaction.
+    Route(
+        "GET", "/staff/feedback/{code}/photo", photos.photo, FEEDBACK_ROLES, prepare=photos.fetch
+    ),
     Route("POST", "/staff/feedback/{code}/reply", views.reply, FEEDBACK_ROLES),
     Route("POST", "/staff/feedback/{code}/status", views.change_status, FEEDBACK_ROLES),
     Route("POST", "/staff/feedback/{code}/assign", views.assign, FEEDBACK_ROLES),

@@ -22,10 +22,12 @@ from bot.staff.common import (
     long_text,
     see_other,
 )
+from bot.staff.photo_views import photo_address
 from bot.staff.ward_views import unfilled_count
 from db import feedback_queries as fq
 from db import question_queries as qq
 from db import staff_queries as sq
+from db.masking import mask
 from db.models import CannedReply, Feedback, FeedbackEvent, StaffSession, StaffUser, User, utcnow
 from handlers.domain.actions import number_arg
 from handlers.domain.calendar import due_at
@@ -151,6 +153,7 @@ async def detail(
         "staff": await sq.active_staff(db),
         "canned": await fq.canned_replies(db),
         "overdue": fq.overdue(feedback, utcnow()),
+        "photo": photo_address(feedback),
     }
     return aiohttp_jinja2.render_template("detail.html", request, context)
 
@@ -213,6 +216,8 @@ async def reply(
         else ("answered" if feedback.status in ("new", "in_progress") else feedback.status)
     )
     await fq.set_status(db_of(request), feedback, new_status, actor, note=text)
+    if form.get("public") == "on":  # for the public status page; phone numbers never shown
+        feedback.public_answer = mask(text)
     return see_other(f"/staff/feedback/{feedback.service_request_id}")
 
 

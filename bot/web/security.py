@@ -2,7 +2,8 @@
 
 - Everywhere: `X-Content-Type-Options: nosniff`, a referrer policy.
 - The console (`/staff/...`): a strict Content-Security-Policy (scripts and styles from the
-  console itself only; no inline script), no framing at all, no referrer beyond the site,
+  console itself only; no inline script; pictures also from https addresses, as residents'
+  Zalo and Messenger photos are), no framing at all, no referrer beyond the site,
   and `Cache-Control: no-store` on its pages, which show residents' personal data.
 - Other pages (the demo page with the widget, the list of wards): framed only by the ward
   sites allowed to embed the chat (`WEBCHAT_ALLOWED_ORIGINS`).
@@ -20,7 +21,7 @@ from bot.keys import SETTINGS
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 CONSOLE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "img-src 'self' data: https:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
     "base-uri 'none'; object-src 'none'"
 )
 CACHED_CONSOLE_FILES = "/staff/static/"  # the console's stylesheet and script: no data
@@ -49,7 +50,7 @@ async def add_headers(request: web.Request, response: web.StreamResponse) -> Non
 
 
 BODY_SECONDS = 30.0  # a request body arriving slower than this is dropped (slow clients)
-UPLOAD_SECONDS = 120.0  # an upload (a contest workbook), read and handled
+UPLOAD_SECONDS = 120.0  # an upload (a contest workbook, a photo), read and handled
 
 
 @web.middleware
@@ -58,7 +59,7 @@ async def body_deadline(request: web.Request, handler: Handler) -> web.StreamRes
     `UPLOAD_SECONDS`): a client trickling bytes cannot hold a connection and a handler."""
     if not request.body_exists:
         return await handler(request)
-    if request.content_type.startswith("multipart/"):  # read by the view as a stream
+    if request.content_type.startswith(("multipart/", "image/")):  # read by the view
         try:
             async with asyncio.timeout(UPLOAD_SECONDS):
                 return await handler(request)

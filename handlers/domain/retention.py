@@ -5,8 +5,9 @@ and unanswered questions older than RETENTION_DAYS, anonymises resolved feedback
 records and the report's counts stay), empties messages sent that long ago (their status stays
 for the report), forgets residents not seen that long who subscribe to nothing, drops the raw
 payload of handled channel updates after 7 days (the row and its key stay for
-de-duplication), and removes staff sign-in failures older than a day and expired console
-sessions. Idempotent: running it twice changes nothing more."""
+de-duplication), and removes staff sign-in failures older than a day, expired console
+sessions, and photos attached to a draft never sent within a week. Idempotent: running it
+twice changes nothing more."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db import photo_queries
 from db import privacy_queries as pq
 from db import retention_queries as rq
 from db.models import utcnow
@@ -21,6 +23,7 @@ from db.models import utcnow
 EVENT_PAYLOAD_DAYS = 7  # handled updates are needed only to recognise a re-delivery
 LOGIN_ATTEMPT_AGE = timedelta(days=1)  # the lock-out window is 15 minutes
 IDLE_BATCH = 500  # idle residents forgotten per run
+UNUSED_PHOTO_AGE = timedelta(days=7)  # a photo whose draft was never sent (a week to send it)
 
 
 async def apply_retention(
@@ -54,6 +57,9 @@ async def apply_retention(
                 session, now - LOGIN_ATTEMPT_AGE
             )
             done["staff_sessions"] = await rq.delete_expired_staff_sessions(session, now)
+            done["photos_unused"] = await photo_queries.delete_unused_photos_before(
+                session, now - UNUSED_PHOTO_AGE
+            )
         except BaseException:
             await transaction.rollback()
             raise

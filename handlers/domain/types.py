@@ -17,6 +17,10 @@ class Attachment:
     kind: Literal["image", "sticker", "file", "audio", "location", "unsupported"]
     url: str | None = None
     file_id: str | None = None
+    # The file itself, where the platform keeps none for us (a photo uploaded from the website
+    # widget, its type read from its bytes); stored only if a flow takes it.
+    data: bytes | None = field(default=None, repr=False)
+    content_type: str | None = None
 
 
 @dataclass(frozen=True)

@@ -388,7 +388,10 @@ async def on_message(turn: Turn) -> Response | None:
     phone = PHONE.search(re.sub(r"[\s.\-]", "", text))
     if step == "photo" and turn.msg.attachment and turn.msg.attachment.kind == "image":
         attachment = turn.msg.attachment
-        data["media_url"] = attachment.url or f"{turn.msg.channel}:file:{attachment.file_id}"
+        if attachment.data is not None:  # uploaded from the website: kept with the draft
+            data["media_url"] = await feedback_store.keep_photo(turn, attachment)
+        else:
+            data["media_url"] = attachment.url or f"{turn.msg.channel}:file:{attachment.file_id}"
         return _next(turn, "Đã nhận ảnh. ")
     shared = turn.msg.attachment
     if step == "place" and shared and shared.kind == "location" and shared.url:

@@ -66,12 +66,14 @@ class FakeTelegram:
     url: str = ""
     limits: PlatformLimits | None = None  # enforce Telegram's flood limits (429 when over)
     delivered: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # accepted sends
+    files: dict[str, bytes] = field(default_factory=dict)  # file_id -> bytes (getFile, download)
     _runner: web.AppRunner | None = None
     _message_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     async def start(self) -> FakeTelegram:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._file)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -106,6 +108,14 @@ class FakeTelegram:
                 params[key] = _decode(value) if isinstance(value, str) else value
         return params
 
+    async def _file(self, request: web.Request) -> web.Response:
+        """GET /file/bot<token>/<file_path>: a file getFile pointed to."""
+        self.calls.append(("file", {"path": request.match_info["path"]}))
+        file_id = request.match_info["path"].removeprefix("photos/").removesuffix(".jpg")
+        if request.match_info["token"] != self.token or file_id not in self.files:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(body=self.files[file_id], content_type="application/octet-stream")
+
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return web.json_response(
@@ -126,6 +136,11 @@ class FakeTelegram:
                 failure = too_many_requests(1)
                 return web.json_response(failure.body(), status=failure.status)
             self.delivered.append((method, params))
+        if method == "getFile" and str(params.get("file_id", "")) not in self.files:
+            failure = Failure(
+                400, "Bad Request: wrong file_id or the file is temporarily unavailable"
+            )
+            return web.json_response(failure.body(), status=failure.status)
         result = await self._result(method, params)
         return web.json_response({"ok": True, "result": result})
 
@@ -160,6 +175,14 @@ class FakeTelegram:
             while not self.updates.empty():
                 batch.append(self.updates.get_nowait())
             return batch
+        if method == "getFile":
+            file_id = str(params.get("file_id", ""))
+            return {
+                "file_id": file_id,
+                "file_unique_id": f"u-{file_id}",
+                "file_size": len(self.files[file_id]),
+                "file_path": f"photos/{file_id}.jpg",
+            }
         if method == "getWebhookInfo":
             return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         return True  # setWebhook, deleteWebhook, setMyCommands, sendChatAction, answer...
