@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from importlib import resources
 from typing import Any
 
 from aiohttp import web
 from multidict import MultiDictProxy
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.keys import DEPS
+from bot.channels.registry import configured_names
+from bot.keys import DEPS, SETTINGS
 from bot.staff import common
 from bot.staff.common import WAKE_SCHEDULER, db_of, see_other
+from content.areas import area_key
 from db import announcement_queries as aq
 from db import contest_queries as cq
 from db import staff_queries as sq
@@ -23,7 +26,7 @@ from db.models import Announcement, StaffSession, StaffUser, utcnow
 from handlers.domain import announcement_card as card
 from handlers.domain import announcements as flow
 from handlers.domain.actions import number_arg
-from handlers.domain.announcements import MAX_TEXT, AnnouncementError, Draft, Queuer
+from handlers.domain.announcements import MAX_TEXT, AnnouncementError, Draft, LateSend, Queuer
 from handlers.domain.calendar import VIETNAM
 from handlers.domain.recurrence import PRESETS, RecurrenceError, describe
 from handlers.domain.vocabulary import TOPICS
@@ -33,8 +36,14 @@ DONE_MESSAGES = {  # fixed texts picked by ?done=, so a link cannot put words on
     "submitted": "Đã gửi cho quản trị duyệt.",
     "approved": "Đã duyệt. Thông báo sẽ đi ngay, hoặc đúng giờ đã hẹn.",
     "cancelled": "Đã hủy thông báo.",
+    "run_cancelled": "Đã hủy lần gửi đó; các lần khác của chuỗi vẫn gửi theo lịch.",
 }
 NOT_QUEUED = ("draft", "submitted", "approved")  # an audience estimate still makes sense
+# "Tin khẩn" is the emergency switch, not a topic to pick: the form offers the others (an
+# announcement stored with it keeps it, and residents may still follow it in the chat).
+EMERGENCY_TOPIC = "tin-khan"
+FORM_TOPICS = {code: title for code, title in TOPICS.items() if code != EMERGENCY_TOPIC}
+UPCOMING = 6  # runs of a series listed ahead, each cancellable
 
 
 # --- loading and small helpers ---------------------------------------------------------------
@@ -49,8 +58,14 @@ async def _announcement(request: web.Request) -> Announcement:
     return found
 
 
+def _configured(request: web.Request) -> dict[str, str]:
+    """The channels this ward can send on (its settings; the web chat is always on), with
+    their names: the only ones the form offers, previews and counts."""
+    return {c: card.CHANNELS[c] for c in configured_names(request.app[SETTINGS])}
+
+
 def _queuer(request: web.Request) -> Queuer:
-    return Queuer(request.app[DEPS].catalogue.ward.name)
+    return Queuer(request.app[DEPS].catalogue.ward.name, tuple(_configured(request)))
 
 
 def _own(user: StaffUser, announcement: Announcement) -> bool:
@@ -69,14 +84,17 @@ def _may_edit(user: StaffUser, announcement: Announcement) -> bool:
 
 
 NOT_YOURS = "Bạn chỉ sửa, gửi duyệt hoặc hủy được thông báo do mình soạn, khi chưa được duyệt."
+NOT_YOURS_TO_CANCEL = "Bạn chỉ hủy được thông báo do mình soạn, trước khi nó bắt đầu gửi."
 
 
 def _may_cancel(user: StaffUser, announcement: Announcement) -> bool:
+    """An admin stops any; its author withdraws it until it starts going out (a draft, or
+    approved and waiting for its time, or a series between runs)."""
     if announcement.status in ("done", "cancelled"):
         return False
     if user.role == "admin":
         return True
-    return announcement.status in flow.EDITABLE and _own(user, announcement)
+    return announcement.status in (*flow.EDITABLE, "approved") and _own(user, announcement)
 
 
 async def _names(db: AsyncSession, actors: list[str | None]) -> dict[str, str]:
@@ -96,7 +114,7 @@ def _page(
     status: int = 200,
     **context: Any,
 ) -> web.Response:
-    context |= {"topics": TOPICS}
+    context |= {"topics": TOPICS, "configured": _configured(request)}
     return common.page(request, template, user, staff_session, status, **context)
 
 
@@ -118,6 +136,7 @@ async def index(
         rows=rows,
         counts=counts,
         describe=describe,
+        waiting=[a for a in rows if a.status == "submitted"],
     )
 
 
@@ -198,7 +217,11 @@ def _values_from(form: MultiDictProxy[Any]) -> dict[str, Any]:
     }
 
 
-def _draft(values: dict[str, Any]) -> Draft:
+def _draft(values: dict[str, Any], configured: dict[str, str]) -> Draft:
+    off = [c for c in values["channels"] if c in card.CHANNELS and c not in configured]
+    if off:
+        names = ", ".join(card.CHANNELS[c] for c in off)
+        raise AnnouncementError(f"Phường chưa kết nối kênh {names}: bỏ chọn kênh này.")
     return Draft(
         text=values["text"],
         image_url=values["image_url"] or None,
@@ -221,7 +244,7 @@ async def _form(
     values: dict[str, Any],
     error: str | None = None,
 ) -> web.Response:
-    areas = await aq.known_areas(db_of(request), 300)
+    areas = [(_suggestion(key), n) for key, n in await aq.known_areas(db_of(request), 300)]
     repeats = {key: label for key, (_, label) in PRESETS.items()}
     invites = {
         f"course:{course.id}": f"Khóa học: {course.title}"
@@ -240,13 +263,21 @@ async def _form(
         a=announcement,
         values=values,
         error=error,
-        channels=card.CHANNELS,
+        channels=_configured(request),
+        form_topics=FORM_TOPICS | {t: TOPICS[t] for t in values["topics"] if t in TOPICS},
         reach_limits=card.REACH_LIMITS,
         repeats=repeats,
         known_areas=areas,
         max_text=MAX_TEXT,
         invites=invites,
     )
+
+
+def _suggestion(key: str) -> str:
+    """An area key as staff would type it ("3" -> "TDP 3"), when it reads back as the same key
+    (targeting folds what is typed the same way as what residents gave)."""
+    typed = f"TDP {key}"
+    return typed if area_key(typed) == key else key
 
 
 async def new_form(
@@ -262,7 +293,7 @@ async def create(
     """POST /staff/announcements/new: a draft, then its page with the previews."""
     values = _values_from(await request.post())
     try:
-        draft = _draft(values)
+        draft = _draft(values, _configured(request))
         announcement = await flow.create(db_of(request), draft, f"staff:{user.username}")
     except FORM_ERRORS as exc:
         return await _form(request, user, staff_session, None, values, _message(exc))
@@ -288,7 +319,7 @@ async def edit(request: web.Request, user: StaffUser, staff_session: StaffSessio
         raise web.HTTPForbidden(text=NOT_YOURS)
     values = _values_from(await request.post())
     try:
-        await flow.edit(db_of(request), announcement, _draft(values))
+        await flow.edit(db_of(request), announcement, _draft(values, _configured(request)))
     except FORM_ERRORS as exc:
         return await _form(request, user, staff_session, announcement, values, _message(exc))
     return see_other(f"/staff/announcements/{announcement.id}")
@@ -299,14 +330,54 @@ def _message(exc: Exception) -> str:
     return text[:1].upper() + text[1:]
 
 
+async def audience_json(
+    request: web.Request, user: StaffUser, staff_session: StaffSession
+) -> web.Response:
+    """POST /staff/announcements/audience: how many residents the form's current choices
+    reach, per channel, for the form to show as staff choose (the guard checks the role and
+    the form's CSRF token). Nothing is stored."""
+    values = _values_from(await request.post())
+    configured = _configured(request)
+    topics = [t for t in values["topics"] if t in TOPICS]
+    shape = Announcement(
+        topics=topics,
+        areas=[a for a in re.split(r"[,;\n]", values["areas"]) if a.strip()][: flow.MAX_AREAS],
+        channels=[c for c in values["channels"] if c in configured],
+        emergency=values["emergency"],
+    )
+    note = None
+    if not shape.emergency and not topics:
+        counts = {c: 0 for c in configured if not shape.channels or c in shape.channels}
+        note = "Chọn ít nhất một chủ đề (hoặc đánh dấu tin khẩn) để tính người nhận."
+    else:
+        counts = await _queuer(request).audience(db_of(request), shape)
+    return web.json_response(
+        {
+            "total": sum(counts.values()),
+            "channels": [
+                {"code": c, "name": configured[c], "count": n} for c, n in counts.items()
+            ],
+            "note": note,
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def form_script(_request: web.Request) -> web.Response:
+    """GET /staff/static/announcement-form.js: the form's live audience count (a file of its
+    own: the console's policy allows no inline script)."""
+    js = (resources.files("bot.staff") / "static" / "announcement-form.js").read_bytes()
+    return web.Response(body=js, content_type="text/javascript", charset="utf-8")
+
+
 # --- one announcement ------------------------------------------------------------------------
 
 
-def _previews(announcement: Announcement, ward_name: str) -> list[dict[str, Any]]:
-    """What a resident on each target channel receives."""
-    channels = [
-        c for c in card.CHANNELS if not announcement.channels or c in announcement.channels
-    ]
+def _previews(
+    announcement: Announcement, ward_name: str, configured: dict[str, str]
+) -> list[dict[str, Any]]:
+    """What a resident on each target channel the ward has receives."""
+    channels = [c for c in configured if not announcement.channels or c in announcement.channels]
     previews = []
     for channel in channels:
         reply = card.render(announcement, channel, ward_name)
@@ -326,6 +397,13 @@ async def _runs(db: AsyncSession, series: Announcement) -> list[tuple[Announceme
     """The latest runs of a series, each with its figures."""
     runs = await aq.latest_runs(db, series.id, 20)
     return [(run, await aq.stats(db, run.id)) for run in runs]
+
+
+async def _upcoming(db: AsyncSession, series: Announcement) -> list[tuple[datetime, bool]]:
+    """The next runs of an approved series, each with whether it was cancelled."""
+    if series.status != "approved" or not series.recurrence:
+        return []
+    return flow.upcoming_runs(series, await aq.cancelled_runs(db, series.id), UPCOMING)
 
 
 async def _detail(
@@ -352,20 +430,29 @@ async def _detail(
         a=announcement,
         error=error,
         done=DONE_MESSAGES.get(request.query.get("done", "")),
-        previews=_previews(announcement, request.app[DEPS].catalogue.ward.name),
+        previews=_previews(
+            announcement, request.app[DEPS].catalogue.ward.name, _configured(request)
+        ),
         audience=audience,
         stats=await aq.stats(db, announcement.id) if queued else None,
         runs=await _runs(db, announcement) if announcement.recurrence else [],
+        upcoming=await _upcoming(db, announcement),
         reply_codes=replies,
         names=await _names(db, [announcement.created_by, announcement.approved_by]),
         describe=describe,
         channels=card.CHANNELS,
         may_edit=_may_edit(user, announcement),
+        moment=_input_moment,
         version=flow.version(announcement),
         may_approve=user.role == "admin" and announcement.status in flow.EDITABLE,
         may_cancel=_may_cancel(user, announcement),
         refresh=_moving(announcement),
     )
+
+
+def _input_moment(moment: datetime) -> str:
+    """A run's time as the cancel form posts it back (UTC, to the second)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _moving(announcement: Announcement) -> bool:
@@ -400,13 +487,27 @@ async def submit(
     return see_other(f"/staff/announcements/{announcement.id}?done=submitted")
 
 
+def _ask(
+    request: web.Request,
+    user: StaffUser,
+    staff_session: StaffSession,
+    announcement: Announcement,
+    **ask: Any,
+) -> web.Response:
+    """A page that asks before acting: `question`, `details` (lines), the form's `action`,
+    its `hidden` fields, the `yes` button; "Chưa, quay lại" goes back to the announcement."""
+    return _page(request, "announcement_ask.html", user, staff_session, a=announcement, **ask)
+
+
 async def approve(
     request: web.Request, user: StaffUser, staff_session: StaffSession
 ) -> web.Response:
-    """POST .../approve (admin): an emergency asks once more, naming how many it reaches."""
+    """POST .../approve (admin): an emergency asks once more, naming how many it reaches; a
+    send time that passed while it waited asks "Gửi ngay?"."""
     announcement = await _announcement(request)
     form = await request.post()
     confirmed, seen = form.get("confirm") == "yes", str(form.get("version", ""))
+    late = form.get("late") == "yes"
     if announcement.emergency and not confirmed and announcement.status in flow.EDITABLE:
         audience = await _queuer(request).audience(db_of(request), announcement)
         return _page(
@@ -425,6 +526,23 @@ async def approve(
             f"staff:{user.username}",
             confirm_emergency=confirmed,
             seen_version=seen,
+            send_late=late,
+        )
+    except LateSend as exc:
+        return _ask(
+            request,
+            user,
+            staff_session,
+            announcement,
+            title="Gửi ngay?",
+            question=f"{exc} Gửi ngay bây giờ?",
+            details=[
+                "Nếu nội dung không còn hợp lúc này, bấm “Chưa, quay lại”: người soạn sửa giờ "
+                "gửi rồi gửi duyệt lại."
+            ],
+            action=f"/staff/announcements/{announcement.id}/approve",
+            hidden={"version": seen, "confirm": "yes" if confirmed else "", "late": "yes"},
+            yes="Gửi ngay",
         )
     except FORM_ERRORS as exc:
         return await _detail(request, user, staff_session, announcement, _message(exc))
@@ -432,15 +550,94 @@ async def approve(
     return see_other(f"/staff/announcements/{announcement.id}?done=approved")
 
 
+async def _cancel_details(db: AsyncSession, announcement: Announcement) -> list[str]:
+    """What cancelling changes, said before it is done."""
+    if announcement.recurrence and announcement.status == "approved":
+        runs = [at for at, skipped in await _upcoming(db, announcement) if not skipped]
+        lines = ["Cả chuỗi dừng: các lần gửi sắp tới sẽ không đi nữa."]
+        lines += [f"• {common.local_time(at)}" for at in runs]
+        lines.append("Các lần đã gửi vẫn giữ nguyên kết quả.")
+        return lines
+    if announcement.status == "sending":
+        stats = await aq.stats(db, announcement.id)
+        return [
+            f"Thông báo đang gửi: {stats.waiting} tin chưa gửi sẽ dừng lại; "
+            f"{stats.delivered} tin đã tới người dân thì không rút lại được."
+        ]
+    if announcement.status == "approved":
+        when = common.local_time(announcement.send_at) if announcement.send_at else "ngay"
+        return [f"Thông báo đã duyệt, hẹn gửi {when}, sẽ không được gửi."]
+    return ["Bản nháp sẽ bị hủy: không ai nhận được thông báo này."]
+
+
 async def cancel(
     request: web.Request, user: StaffUser, staff_session: StaffSession
 ) -> web.Response:
-    """POST .../cancel: an admin stops any; the tech team withdraws its own before approval."""
+    """POST .../cancel: asks first (confirm=yes cancels). An admin stops any; its author
+    withdraws it until it starts going out."""
     announcement = await _announcement(request)
     if user.role != "admin" and not _may_cancel(user, announcement):
-        raise web.HTTPForbidden(text=NOT_YOURS)
+        raise web.HTTPForbidden(text=NOT_YOURS_TO_CANCEL)
+    form = await request.post()
+    if form.get("confirm") != "yes" and announcement.status not in ("done", "cancelled"):
+        series = bool(announcement.recurrence) and announcement.status == "approved"
+        return _ask(
+            request,
+            user,
+            staff_session,
+            announcement,
+            title="Hủy cả chuỗi?" if series else "Hủy thông báo?",
+            question=(
+                f"Hủy {'cả chuỗi thông báo' if series else 'thông báo'} #{announcement.id}?"
+            ),
+            details=await _cancel_details(db_of(request), announcement),
+            action=f"/staff/announcements/{announcement.id}/cancel",
+            hidden={"confirm": "yes"},
+            yes="Hủy cả chuỗi" if series else "Hủy thông báo",
+        )
     try:
         await flow.cancel(db_of(request), announcement)
     except AnnouncementError as exc:
         return await _detail(request, user, staff_session, announcement, str(exc))
     return see_other(f"/staff/announcements/{announcement.id}?done=cancelled")
+
+
+def _run_time(raw: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else None
+
+
+async def cancel_run(
+    request: web.Request, user: StaffUser, staff_session: StaffSession
+) -> web.Response:
+    """POST .../runs/cancel (field `at`: a run's time): asks first, then skips that one run;
+    the rest of the series goes on."""
+    series = await _announcement(request)
+    if not _may_cancel(user, series):
+        raise web.HTTPForbidden(text=NOT_YOURS_TO_CANCEL)
+    form = await request.post()
+    at = _run_time(str(form.get("at", ""))[:40])
+    if at is None or not flow.may_cancel_run(series, at, utcnow()):
+        message = "Lần gửi này không còn hủy được (đã qua hoặc không thuộc chuỗi)."
+        return await _detail(request, user, staff_session, series, message)
+    if form.get("confirm") != "yes":
+        return _ask(
+            request,
+            user,
+            staff_session,
+            series,
+            title="Hủy một lần gửi?",
+            question=f"Hủy lần gửi lúc {common.local_time(at)} của chuỗi #{series.id}?",
+            details=["Chỉ lần này không gửi; các lần khác của chuỗi vẫn gửi theo lịch."],
+            action=f"/staff/announcements/{series.id}/runs/cancel",
+            hidden={"at": _input_moment(at), "confirm": "yes"},
+            yes="Hủy lần này",
+        )
+    try:
+        await flow.cancel_run(db_of(request), series, at)
+    except AnnouncementError as exc:
+        return await _detail(request, user, staff_session, series, str(exc))
+    return see_other(f"/staff/announcements/{series.id}?done=run_cancelled")

@@ -67,12 +67,14 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/staff/announcements", announcements.index, ANNOUNCERS),
     Route("GET", "/staff/announcements/new", announcements.new_form, ANNOUNCERS),
     Route("POST", "/staff/announcements/new", announcements.create, ANNOUNCERS),
+    Route("POST", "/staff/announcements/audience", announcements.audience_json, ANNOUNCERS),
     Route("GET", "/staff/announcements/{id}", announcements.detail, ANNOUNCERS),
     Route("GET", "/staff/announcements/{id}/edit", announcements.edit_form, ANNOUNCERS),
     Route("POST", "/staff/announcements/{id}/edit", announcements.edit, ANNOUNCERS),
     Route("POST", "/staff/announcements/{id}/submit", announcements.submit, ANNOUNCERS),
     Route("POST", "/staff/announcements/{id}/approve", announcements.approve, ADMIN),
     Route("POST", "/staff/announcements/{id}/cancel", announcements.cancel, ANNOUNCERS),
+    Route("POST", "/staff/announcements/{id}/runs/cancel", announcements.cancel_run, ANNOUNCERS),
     Route("GET", "/staff/contests", contests.index, CONTEST_ROLES),
     Route("GET", "/staff/contests/new", contests.new_form, CONTEST_ROLES),
     Route("POST", "/staff/contests/new", contests.create, CONTEST_ROLES),
@@ -179,6 +181,7 @@ def guard(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]
                 if form is not None:
                     _check_token(form, staff_session)
                 request[common.DB] = session
+                await common.navigation(request, session, user)
                 response = await route.view(request, user, staff_session)
             finally:
                 _close_uploads(form)
@@ -211,5 +214,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/staff/login", signin.login)
     app.router.add_get("/staff/static/staff.css", signin.stylesheet)
     app.router.add_get("/staff/static/staff.js", signin.script)
+    app.router.add_get("/staff/static/announcement-form.js", announcements.form_script)
     for route in ROUTES:
         app.router.add_route(route.method, route.path, guard(route))
