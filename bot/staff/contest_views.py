@@ -14,7 +14,6 @@ from typing import Any
 
 from aiohttp import web
 from multidict import MultiDictProxy
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.contests import bank
 from bot.keys import DEPS
@@ -398,8 +397,11 @@ async def _refuse_if_locked(
     )
 
 
-async def _append(db: AsyncSession, contest: Contest, rows: list[bank.QuestionRow]) -> None:
-    """New questions after the existing ones, in the given order."""
+async def _append(request: web.Request, contest: Contest, rows: list[bank.QuestionRow]) -> None:
+    """New questions after the existing ones, in the given order. A published contest shows
+    in the chat once it has questions: its menus read the contests again."""
+    db = db_of(request)
+    request[CONTESTS_CHANGED] = True
     last = await cq.last_position(db, contest.id)
     for offset, row in enumerate(rows, start=1):
         db.add(
@@ -437,7 +439,7 @@ async def add_question(
         return await _detail(
             request, user, staff_session, contest, 400, error=str(exc), question_values=values
         )
-    await _append(db_of(request), contest, [row])
+    await _append(request, contest, [row])
     return see_other(f"/staff/contests/{contest.id}?done=added#questions")
 
 
@@ -460,6 +462,7 @@ async def delete_question(
         )
         return await _detail(request, user, staff_session, contest, 400, error=message)
     await db.delete(question)
+    request[CONTESTS_CHANGED] = True
     return see_other(f"/staff/contests/{contest.id}?done=deleted#questions")
 
 
@@ -510,7 +513,7 @@ async def import_questions(
     db = db_of(request)
     if form.get("replace") == "on":
         await cq.delete_questions(db, contest.id)
-    await _append(db, contest, parsed.questions)
+    await _append(request, contest, parsed.questions)
     done = "imported_samples" if parsed.samples else "imported"
     return see_other(f"/staff/contests/{contest.id}?done={done}#questions")
 
