@@ -537,3 +537,62 @@ async def test_an_import_being_read_holds_no_database_connection(
     chat_answered.set()
     assert reply.replies
     assert (await importing).status == 303
+
+
+# --- issue 20 ("Daily use"), item 14 -----------------------------------------------------------
+
+
+async def test_a_contest_may_be_published_as_it_is_created(client: TestClient) -> None:
+    csrf = await login(client, "chi")
+    response = await post(
+        client, "/staff/contests/new", csrf, **contest_fields(published="on", title="Thi ngay")
+    )
+    assert response.status == 303
+    location = response.headers["Location"]
+    assert location.endswith("?done=created_published")
+    contest_id = int(location.split("/")[-1].split("?")[0])
+    assert (await stored_contest(client, contest_id)).published
+    html = await page(client, location)
+    assert "Đã tạo và công bố cuộc thi." in html and 'id="no-questions"' in html
+
+    async def offered(text: str) -> bool:  # "thi", or the main menu (cached a minute)
+        deps = client.app[DEPS]
+        reply = await handle(IncomingMessage("web", "visitor-contest-000001", text=text), deps)
+        return any("Thi ngay" in r.text for r in reply.replies) or any(
+            "Thi ngay" in b.title for r in reply.replies for b in r.buttons
+        )
+
+    assert not await offered("thi") and not await offered("menu")  # nothing to take yet
+    assert (await upload(client, contest_id, csrf, xlsx(*QUESTIONS))).status == 303
+    assert 'id="no-questions"' not in await page(client, f"/staff/contests/{contest_id}")
+    assert await offered("thi")
+    assert await offered("menu")  # at once: the import told the menu to read contests again
+
+
+async def test_each_participant_who_passed_has_a_certificate_link(client: TestClient) -> None:
+    csrf = await login(client, "chi")
+    contest_id = await create(client, csrf)
+    await upload(client, contest_id, csrf, xlsx(*QUESTIONS))
+    taken = await take_part(client, contest_id, RESULTS)
+    tokens = {name: f"chungnhan-{i:02d}-abcdefgh" for i, name in enumerate(RANKED[:4])}
+    async with client.app[DEPS].sessions() as session, session.begin():
+        for name, token in tokens.items():  # as the chat gives them to those who pass (60%)
+            attempt = await session.get(ContestAttempt, taken[name].id)
+            attempt.certificate = token
+    html = await page(client, f"/staff/contests/{contest_id}")
+    people = html.split('id="people"', 1)[1].split("</table>", 1)[0]
+    for name, token in tokens.items():
+        row = people.split(f">{name}<", 1)[1].split("</tr>", 1)[0]
+        assert f'href="/chung-nhan/{token}.png"' in row and "Đạt" in row
+    last = people.split(">Hoàng Minh Em<", 1)[1].split("</tr>", 1)[0]
+    assert "Chưa đạt" in last and "chung-nhan" not in last
+    picture = await client.get(f"/chung-nhan/{tokens['Trần Thị Bình']}.png")
+    assert picture.status == 200 and picture.content_type == "image/png"
+
+    export = await client.get(f"/staff/contests/{contest_id}/results.xlsx")
+    sheet = load_workbook(io.BytesIO(await export.read()))["Xếp hạng cá nhân"]
+    header = [c.value for c in sheet[3]]
+    assert header[-2:] == ["Kết quả", "Giấy chứng nhận"]
+    rows = {r[1]: r[-2:] for r in sheet.iter_rows(min_row=4, values_only=True)}
+    assert rows["Trần Thị Bình"] == ("Đạt", f"/chung-nhan/{tokens['Trần Thị Bình']}.png")
+    assert rows["Hoàng Minh Em"] == ("Chưa đạt", None)
