@@ -536,6 +536,14 @@ def _table(
     _widths(sheet, widths)
 
 
+def _pass_percent(contest: Contest) -> int:
+    """The contest's pass mark; the model's default for one never stored (it applies on
+    insert)."""
+    if contest.pass_percent is not None:
+        return contest.pass_percent
+    return int(Contest.__table__.c["pass_percent"].default.arg)
+
+
 def certificate_link(token: str | None, public_url: str | None) -> str | None:
     """Where a participant's certificate opens: the full address where the server has a
     public URL, else its path on the server."""
@@ -552,7 +560,7 @@ def _person_rows(
     channel_names: Mapping[str, str],
     public_url: str | None,
 ) -> list[tuple[Any, ...]]:
-    rows = []
+    rows, mark = [], _pass_percent(contest)
     for rank, (standing, attempt) in enumerate(
         zip(standings, _paired(standings, attempts), strict=True), start=1
     ):
@@ -569,9 +577,7 @@ def _person_rows(
                 _naive_local(attempt.started_at) if attempt else None,
                 _naive_local(attempt.finished_at) if attempt else None,
                 "; ".join(standing.flags) or None,
-                PASSED
-                if passes(standing.score, standing.total, contest.pass_percent)
-                else NOT_PASSED,
+                PASSED if passes(standing.score, standing.total, mark) else NOT_PASSED,
                 certificate_link(standing.certificate, public_url),
             )
         )
@@ -612,7 +618,7 @@ def export_results(
     subtitle = f"Thời gian thi: {window}{made}"
     rows = _person_rows(contest, standings, attempts, channel_names or {}, public_url)
     title = f"Kết quả cuộc thi “{contest.title}”"
-    pass_mark = f"; đạt khi đúng từ {contest.pass_percent}% số câu"
+    pass_mark = f"; đạt khi đúng từ {_pass_percent(contest)}% số câu"
     _table(
         people, title, subtitle + pass_mark, PERSON_HEADERS, rows, PERSON_FORMATS, PERSON_WIDTHS
     )
