@@ -1,7 +1,7 @@
 """Announcement pages of the console: the tech team drafts, an admin approves, everyone
 follows the delivery. Previews use the sender's own renderer, so staff see exactly what
-residents get. Each view runs inside the guard's transaction; an approval wakes the
-scheduler only after that transaction commits (see common.WAKE_SCHEDULER)."""
+residents get. Each view runs inside the guard's transaction. What staff do from an
+announcement's page (submit, approve, cancel) is in announcement_actions.py."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.channels.registry import configured_names
 from bot.keys import DEPS, SETTINGS
 from bot.staff import common
-from bot.staff.common import WAKE_SCHEDULER, db_of, see_other
+from bot.staff.common import db_of, see_other
 from content.areas import area_key
 from db import announcement_queries as aq
 from db import contest_queries as cq
@@ -26,7 +26,7 @@ from db.models import Announcement, StaffSession, StaffUser, utcnow
 from handlers.domain import announcement_card as card
 from handlers.domain import announcements as flow
 from handlers.domain.actions import number_arg
-from handlers.domain.announcements import MAX_TEXT, AnnouncementError, Draft, LateSend, Queuer
+from handlers.domain.announcements import MAX_TEXT, AnnouncementError, Draft, Queuer
 from handlers.domain.calendar import VIETNAM
 from handlers.domain.recurrence import PRESETS, RecurrenceError, describe
 from handlers.domain.vocabulary import TOPICS
@@ -49,7 +49,7 @@ UPCOMING = 6  # runs of a series listed ahead, each cancellable
 # --- loading and small helpers ---------------------------------------------------------------
 
 
-async def _announcement(request: web.Request) -> Announcement:
+async def announcement_of(request: web.Request) -> Announcement:
     raw = request.match_info["id"]
     number = number_arg(raw)
     found = await aq.get(db_of(request), number) if number is not None else None
@@ -58,14 +58,14 @@ async def _announcement(request: web.Request) -> Announcement:
     return found
 
 
-def _configured(request: web.Request) -> dict[str, str]:
+def ward_channels(request: web.Request) -> dict[str, str]:
     """The channels this ward can send on (its settings; the web chat is always on), with
     their names: the only ones the form offers, previews and counts."""
     return {c: card.CHANNELS[c] for c in configured_names(request.app[SETTINGS])}
 
 
-def _queuer(request: web.Request) -> Queuer:
-    return Queuer(request.app[DEPS].catalogue.ward.name, tuple(_configured(request)))
+def queuer(request: web.Request) -> Queuer:
+    return Queuer(request.app[DEPS].catalogue.ward.name, tuple(ward_channels(request)))
 
 
 def _own(user: StaffUser, announcement: Announcement) -> bool:
@@ -75,7 +75,7 @@ def _own(user: StaffUser, announcement: Announcement) -> bool:
     return announcement.created_by in mine
 
 
-def _may_edit(user: StaffUser, announcement: Announcement) -> bool:
+def may_edit(user: StaffUser, announcement: Announcement) -> bool:
     """One ownership rule for editing, submitting and withdrawing: before approval, an admin
     or the one who drafted it."""
     return announcement.status in flow.EDITABLE and (
@@ -84,10 +84,9 @@ def _may_edit(user: StaffUser, announcement: Announcement) -> bool:
 
 
 NOT_YOURS = "Bạn chỉ sửa, gửi duyệt hoặc hủy được thông báo do mình soạn, khi chưa được duyệt."
-NOT_YOURS_TO_CANCEL = "Bạn chỉ hủy được thông báo do mình soạn, trước khi nó bắt đầu gửi."
 
 
-def _may_cancel(user: StaffUser, announcement: Announcement) -> bool:
+def may_cancel(user: StaffUser, announcement: Announcement) -> bool:
     """An admin stops any; its author withdraws it until it starts going out (a draft, or
     approved and waiting for its time, or a series between runs)."""
     if announcement.status in ("done", "cancelled"):
@@ -106,7 +105,7 @@ async def _names(db: AsyncSession, actors: list[str | None]) -> dict[str, str]:
     return {f"staff:{u.username}": f"{u.display_name} ({u.username})" for u in accounts}
 
 
-def _page(
+def page(
     request: web.Request,
     template: str,
     user: StaffUser,
@@ -114,7 +113,7 @@ def _page(
     status: int = 200,
     **context: Any,
 ) -> web.Response:
-    context |= {"topics": TOPICS, "configured": _configured(request)}
+    context |= {"topics": TOPICS}
     return common.page(request, template, user, staff_session, status, **context)
 
 
@@ -128,7 +127,7 @@ async def index(
     db = db_of(request)
     rows = await aq.recent(db, 100)
     counts = await aq.delivery_counts(db, [a.id for a in rows if a.queued_at is not None])
-    return _page(
+    return page(
         request,
         "announcements.html",
         user,
@@ -254,7 +253,7 @@ async def _form(
     invites.update({f"contest:{i}": f"Cuộc thi: {title}" for i, title in contests})
     if values["repeat"] and values["repeat"] not in repeats:
         repeats[values["repeat"]] = values["repeat"]  # a rule set from the command line
-    return _page(
+    return page(
         request,
         "announcement_form.html",
         user,
@@ -263,7 +262,7 @@ async def _form(
         a=announcement,
         values=values,
         error=error,
-        channels=_configured(request),
+        channels=ward_channels(request),
         form_topics=FORM_TOPICS | {t: TOPICS[t] for t in values["topics"] if t in TOPICS},
         reach_limits=card.REACH_LIMITS,
         repeats=repeats,
@@ -293,10 +292,10 @@ async def create(
     """POST /staff/announcements/new: a draft, then its page with the previews."""
     values = _values_from(await request.post())
     try:
-        draft = _draft(values, _configured(request))
+        draft = _draft(values, ward_channels(request))
         announcement = await flow.create(db_of(request), draft, f"staff:{user.username}")
     except FORM_ERRORS as exc:
-        return await _form(request, user, staff_session, None, values, _message(exc))
+        return await _form(request, user, staff_session, None, values, message(exc))
     return see_other(f"/staff/announcements/{announcement.id}")
 
 
@@ -304,28 +303,28 @@ async def edit_form(
     request: web.Request, user: StaffUser, staff_session: StaffSession
 ) -> web.Response:
     """GET /staff/announcements/{id}/edit (only before approval)."""
-    announcement = await _announcement(request)
+    announcement = await announcement_of(request)
     if announcement.status not in flow.EDITABLE:
         return see_other(f"/staff/announcements/{announcement.id}")
-    if not _may_edit(user, announcement):
+    if not may_edit(user, announcement):
         raise web.HTTPForbidden(text=NOT_YOURS)
     return await _form(request, user, staff_session, announcement, _values_of(announcement))
 
 
 async def edit(request: web.Request, user: StaffUser, staff_session: StaffSession) -> web.Response:
     """POST /staff/announcements/{id}/edit: an edited text goes back to draft."""
-    announcement = await _announcement(request)
-    if announcement.status in flow.EDITABLE and not _may_edit(user, announcement):
+    announcement = await announcement_of(request)
+    if announcement.status in flow.EDITABLE and not may_edit(user, announcement):
         raise web.HTTPForbidden(text=NOT_YOURS)
     values = _values_from(await request.post())
     try:
-        await flow.edit(db_of(request), announcement, _draft(values, _configured(request)))
+        await flow.edit(db_of(request), announcement, _draft(values, ward_channels(request)))
     except FORM_ERRORS as exc:
-        return await _form(request, user, staff_session, announcement, values, _message(exc))
+        return await _form(request, user, staff_session, announcement, values, message(exc))
     return see_other(f"/staff/announcements/{announcement.id}")
 
 
-def _message(exc: Exception) -> str:
+def message(exc: Exception) -> str:
     text = str(exc)
     return text[:1].upper() + text[1:]
 
@@ -337,7 +336,7 @@ async def audience_json(
     reach, per channel, for the form to show as staff choose (the guard checks the role and
     the form's CSRF token). Nothing is stored."""
     values = _values_from(await request.post())
-    configured = _configured(request)
+    configured = ward_channels(request)
     topics = [t for t in values["topics"] if t in TOPICS]
     shape = Announcement(
         topics=topics,
@@ -350,7 +349,7 @@ async def audience_json(
         counts = {c: 0 for c in configured if not shape.channels or c in shape.channels}
         note = "Chọn ít nhất một chủ đề (hoặc đánh dấu tin khẩn) để tính người nhận."
     else:
-        counts = await _queuer(request).audience(db_of(request), shape)
+        counts = await queuer(request).audience(db_of(request), shape)
     return web.json_response(
         {
             "total": sum(counts.values()),
@@ -399,14 +398,14 @@ async def _runs(db: AsyncSession, series: Announcement) -> list[tuple[Announceme
     return [(run, await aq.stats(db, run.id)) for run in runs]
 
 
-async def _upcoming(db: AsyncSession, series: Announcement) -> list[tuple[datetime, bool]]:
+async def upcoming_runs(db: AsyncSession, series: Announcement) -> list[tuple[datetime, bool]]:
     """The next runs of an approved series, each with whether it was cancelled."""
     if series.status != "approved" or not series.recurrence:
         return []
     return flow.upcoming_runs(series, await aq.cancelled_runs(db, series.id), UPCOMING)
 
 
-async def _detail(
+async def detail_page(
     request: web.Request,
     user: StaffUser,
     staff_session: StaffSession,
@@ -417,11 +416,11 @@ async def _detail(
     queued = announcement.queued_at is not None or announcement.status in ("sending", "done")
     audience = None
     if announcement.status in NOT_QUEUED:
-        audience = await _queuer(request).audience(db, announcement)
+        audience = await queuer(request).audience(db, announcement)
     replies: list[str] = []
     if user.role == "admin":  # only feedback roles may open the replies themselves
         replies = await aq.reply_codes(db, announcement.id, 20)
-    return _page(
+    return page(
         request,
         "announcement_detail.html",
         user,
@@ -431,26 +430,26 @@ async def _detail(
         error=error,
         done=DONE_MESSAGES.get(request.query.get("done", "")),
         previews=_previews(
-            announcement, request.app[DEPS].catalogue.ward.name, _configured(request)
+            announcement, request.app[DEPS].catalogue.ward.name, ward_channels(request)
         ),
         audience=audience,
         stats=await aq.stats(db, announcement.id) if queued else None,
         runs=await _runs(db, announcement) if announcement.recurrence else [],
-        upcoming=await _upcoming(db, announcement),
+        upcoming=await upcoming_runs(db, announcement),
         reply_codes=replies,
         names=await _names(db, [announcement.created_by, announcement.approved_by]),
         describe=describe,
         channels=card.CHANNELS,
-        may_edit=_may_edit(user, announcement),
-        moment=_input_moment,
+        may_edit=may_edit(user, announcement),
+        moment=run_value,
         version=flow.version(announcement),
         may_approve=user.role == "admin" and announcement.status in flow.EDITABLE,
-        may_cancel=_may_cancel(user, announcement),
+        may_cancel=may_cancel(user, announcement),
         refresh=_moving(announcement),
     )
 
 
-def _input_moment(moment: datetime) -> str:
+def run_value(moment: datetime) -> str:
     """A run's time as the cancel form posts it back (UTC, to the second)."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -467,177 +466,4 @@ async def detail(
     request: web.Request, user: StaffUser, staff_session: StaffSession
 ) -> web.Response:
     """GET /staff/announcements/{id}: previews, audience, approvals and delivery figures."""
-    return await _detail(request, user, staff_session, await _announcement(request))
-
-
-# --- actions ---------------------------------------------------------------------------------
-
-
-async def submit(
-    request: web.Request, user: StaffUser, staff_session: StaffSession
-) -> web.Response:
-    """POST .../submit: the tech team asks an admin to approve."""
-    announcement = await _announcement(request)
-    if announcement.status in flow.EDITABLE and not _may_edit(user, announcement):
-        raise web.HTTPForbidden(text=NOT_YOURS)
-    try:
-        await flow.submit(announcement)
-    except AnnouncementError as exc:
-        return await _detail(request, user, staff_session, announcement, str(exc))
-    return see_other(f"/staff/announcements/{announcement.id}?done=submitted")
-
-
-def _ask(
-    request: web.Request,
-    user: StaffUser,
-    staff_session: StaffSession,
-    announcement: Announcement,
-    **ask: Any,
-) -> web.Response:
-    """A page that asks before acting: `question`, `details` (lines), the form's `action`,
-    its `hidden` fields, the `yes` button; "Chưa, quay lại" goes back to the announcement."""
-    return _page(request, "announcement_ask.html", user, staff_session, a=announcement, **ask)
-
-
-async def approve(
-    request: web.Request, user: StaffUser, staff_session: StaffSession
-) -> web.Response:
-    """POST .../approve (admin): an emergency asks once more, naming how many it reaches; a
-    send time that passed while it waited asks "Gửi ngay?"."""
-    announcement = await _announcement(request)
-    form = await request.post()
-    confirmed, seen = form.get("confirm") == "yes", str(form.get("version", ""))
-    late = form.get("late") == "yes"
-    if announcement.emergency and not confirmed and announcement.status in flow.EDITABLE:
-        audience = await _queuer(request).audience(db_of(request), announcement)
-        return _page(
-            request,
-            "announcement_confirm.html",
-            user,
-            staff_session,
-            a=announcement,
-            version=seen,
-            total=sum(audience.values()),
-            channel_names=[card.CHANNELS[c] for c in audience],
-        )
-    try:
-        await flow.approve(
-            announcement,
-            f"staff:{user.username}",
-            confirm_emergency=confirmed,
-            seen_version=seen,
-            send_late=late,
-        )
-    except LateSend as exc:
-        return _ask(
-            request,
-            user,
-            staff_session,
-            announcement,
-            title="Gửi ngay?",
-            question=f"{exc} Gửi ngay bây giờ?",
-            details=[
-                "Nếu nội dung không còn hợp lúc này, bấm “Chưa, quay lại”: người soạn sửa giờ "
-                "gửi rồi gửi duyệt lại."
-            ],
-            action=f"/staff/announcements/{announcement.id}/approve",
-            hidden={"version": seen, "confirm": "yes" if confirmed else "", "late": "yes"},
-            yes="Gửi ngay",
-        )
-    except FORM_ERRORS as exc:
-        return await _detail(request, user, staff_session, announcement, _message(exc))
-    request[WAKE_SCHEDULER] = True  # the guard wakes it once this is committed
-    return see_other(f"/staff/announcements/{announcement.id}?done=approved")
-
-
-async def _cancel_details(db: AsyncSession, announcement: Announcement) -> list[str]:
-    """What cancelling changes, said before it is done."""
-    if announcement.recurrence and announcement.status == "approved":
-        runs = [at for at, skipped in await _upcoming(db, announcement) if not skipped]
-        lines = ["Cả chuỗi dừng: các lần gửi sắp tới sẽ không đi nữa."]
-        lines += [f"• {common.local_time(at)}" for at in runs]
-        lines.append("Các lần đã gửi vẫn giữ nguyên kết quả.")
-        return lines
-    if announcement.status == "sending":
-        stats = await aq.stats(db, announcement.id)
-        return [
-            f"Thông báo đang gửi: {stats.waiting} tin chưa gửi sẽ dừng lại; "
-            f"{stats.delivered} tin đã tới người dân thì không rút lại được."
-        ]
-    if announcement.status == "approved":
-        when = common.local_time(announcement.send_at) if announcement.send_at else "ngay"
-        return [f"Thông báo đã duyệt, hẹn gửi {when}, sẽ không được gửi."]
-    return ["Bản nháp sẽ bị hủy: không ai nhận được thông báo này."]
-
-
-async def cancel(
-    request: web.Request, user: StaffUser, staff_session: StaffSession
-) -> web.Response:
-    """POST .../cancel: asks first (confirm=yes cancels). An admin stops any; its author
-    withdraws it until it starts going out."""
-    announcement = await _announcement(request)
-    if user.role != "admin" and not _may_cancel(user, announcement):
-        raise web.HTTPForbidden(text=NOT_YOURS_TO_CANCEL)
-    form = await request.post()
-    if form.get("confirm") != "yes" and announcement.status not in ("done", "cancelled"):
-        series = bool(announcement.recurrence) and announcement.status == "approved"
-        return _ask(
-            request,
-            user,
-            staff_session,
-            announcement,
-            title="Hủy cả chuỗi?" if series else "Hủy thông báo?",
-            question=(
-                f"Hủy {'cả chuỗi thông báo' if series else 'thông báo'} #{announcement.id}?"
-            ),
-            details=await _cancel_details(db_of(request), announcement),
-            action=f"/staff/announcements/{announcement.id}/cancel",
-            hidden={"confirm": "yes"},
-            yes="Hủy cả chuỗi" if series else "Hủy thông báo",
-        )
-    try:
-        await flow.cancel(db_of(request), announcement)
-    except AnnouncementError as exc:
-        return await _detail(request, user, staff_session, announcement, str(exc))
-    return see_other(f"/staff/announcements/{announcement.id}?done=cancelled")
-
-
-def _run_time(raw: str) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.astimezone(UTC) if moment.tzinfo else None
-
-
-async def cancel_run(
-    request: web.Request, user: StaffUser, staff_session: StaffSession
-) -> web.Response:
-    """POST .../runs/cancel (field `at`: a run's time): asks first, then skips that one run;
-    the rest of the series goes on."""
-    series = await _announcement(request)
-    if not _may_cancel(user, series):
-        raise web.HTTPForbidden(text=NOT_YOURS_TO_CANCEL)
-    form = await request.post()
-    at = _run_time(str(form.get("at", ""))[:40])
-    if at is None or not flow.may_cancel_run(series, at, utcnow()):
-        message = "Lần gửi này không còn hủy được (đã qua hoặc không thuộc chuỗi)."
-        return await _detail(request, user, staff_session, series, message)
-    if form.get("confirm") != "yes":
-        return _ask(
-            request,
-            user,
-            staff_session,
-            series,
-            title="Hủy một lần gửi?",
-            question=f"Hủy lần gửi lúc {common.local_time(at)} của chuỗi #{series.id}?",
-            details=["Chỉ lần này không gửi; các lần khác của chuỗi vẫn gửi theo lịch."],
-            action=f"/staff/announcements/{series.id}/runs/cancel",
-            hidden={"at": _input_moment(at), "confirm": "yes"},
-            yes="Hủy lần này",
-        )
-    try:
-        await flow.cancel_run(db_of(request), series, at)
-    except AnnouncementError as exc:
-        return await _detail(request, user, staff_session, series, str(exc))
-    return see_other(f"/staff/announcements/{series.id}?done=run_cancelled")
+    return await detail_page(request, user, staff_session, await announcement_of(request))

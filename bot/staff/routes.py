@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.keys import DEPS
 from bot.staff import account_views as account
+from bot.staff import announcement_actions as actions
 from bot.staff import announcement_views as announcements
 from bot.staff import auth, common, signin, views
 from bot.staff import contest_views as contests
@@ -71,10 +72,10 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/staff/announcements/{id}", announcements.detail, ANNOUNCERS),
     Route("GET", "/staff/announcements/{id}/edit", announcements.edit_form, ANNOUNCERS),
     Route("POST", "/staff/announcements/{id}/edit", announcements.edit, ANNOUNCERS),
-    Route("POST", "/staff/announcements/{id}/submit", announcements.submit, ANNOUNCERS),
-    Route("POST", "/staff/announcements/{id}/approve", announcements.approve, ADMIN),
-    Route("POST", "/staff/announcements/{id}/cancel", announcements.cancel, ANNOUNCERS),
-    Route("POST", "/staff/announcements/{id}/runs/cancel", announcements.cancel_run, ANNOUNCERS),
+    Route("POST", "/staff/announcements/{id}/submit", actions.submit, ANNOUNCERS),
+    Route("POST", "/staff/announcements/{id}/approve", actions.approve, ADMIN),
+    Route("POST", "/staff/announcements/{id}/cancel", actions.cancel, ANNOUNCERS),
+    Route("POST", "/staff/announcements/{id}/runs/cancel", actions.cancel_run, ANNOUNCERS),
     Route("GET", "/staff/contests", contests.index, CONTEST_ROLES),
     Route("GET", "/staff/contests/new", contests.new_form, CONTEST_ROLES),
     Route("POST", "/staff/contests/new", contests.create, CONTEST_ROLES),
