@@ -91,7 +91,8 @@ async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
         outbox.register("web", webchat.deliver)
         app[SCHEDULER] = Scheduler(
             deps.sessions,
-            Queuer(deps.catalogue.ward.name),
+            # Only where the ward can send: the console's estimates count the same residents.
+            Queuer(deps.catalogue.ward.name, registry.configured_names(settings)),
             on_queued=outbox.wake,
             reminders=partial(send_course_reminders, deps.sessions, deps.catalogue),
             housekeeping=partial(apply_retention, deps.sessions, settings.retention_days),

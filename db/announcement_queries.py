@@ -17,7 +17,10 @@ from db.queries import insert_for
 
 KIND = "announcement"
 # Outbox statuses as the console groups them: reached the resident, still going, given up.
-DELIVERED = ("sent", "awaiting_pickup")
+# A website message stays "awaiting_pickup" until the visitor opens the page: not reached yet,
+# and not counted as sent (the widget's fetch turns it into "sent").
+DELIVERED = ("sent",)
+AWAITING_PICKUP = "awaiting_pickup"
 WAITING = ("pending", "sending")
 FAILED = ("failed", "blocked", "undeliverable")
 # The message for one channel: {"text": ..., "buttons": [{"title", "payload"}], "image_url": ...}
@@ -131,8 +134,12 @@ async def latest_runs(
 async def delivery_counts(
     session: AsyncSession, announcement_ids: Sequence[int]
 ) -> dict[int, dict[str, int]]:
-    """Delivered / failed / waiting messages per announcement, in one GROUP BY."""
-    counts = {i: {"delivered": 0, "failed": 0, "waiting": 0} for i in announcement_ids}
+    """Delivered / awaiting pickup / failed / waiting messages per announcement, in one
+    GROUP BY."""
+    counts = {
+        i: {"delivered": 0, "awaiting_pickup": 0, "failed": 0, "waiting": 0}
+        for i in announcement_ids
+    }
     if not announcement_ids:
         return counts
     rows = await session.execute(
@@ -143,6 +150,8 @@ async def delivery_counts(
     for announcement_id, status, count in rows.all():
         if status in DELIVERED:
             counts[announcement_id]["delivered"] += count
+        elif status == AWAITING_PICKUP:
+            counts[announcement_id]["awaiting_pickup"] += count
         elif status in FAILED:
             counts[announcement_id]["failed"] += count
         elif status in WAITING:
@@ -161,12 +170,38 @@ async def reply_codes(session: AsyncSession, announcement_id: int, limit: int = 
     return list(rows.scalars())
 
 
-async def known_areas(session: AsyncSession, limit: int = 300) -> list[str]:
-    """Areas residents have given, alphabetically, to suggest when targeting."""
+async def known_areas(session: AsyncSession, limit: int = 300) -> list[tuple[str, int]]:
+    """(area key, active residents) for the tổ dân phố residents gave, by key: "Tổ dân phố 3"
+    and "tdp 3" are one suggestion, as targeting treats them."""
     rows = await session.execute(
-        select(User.area).where(User.area.is_not(None)).distinct().order_by(User.area).limit(limit)
+        select(User.area_key, func.count())
+        .where(User.area_key.is_not(None), User.area_key != "", User.active.is_(True))
+        .group_by(User.area_key)
+        .order_by(User.area_key)
+        .limit(limit)
     )
-    return [area for area in rows.scalars() if area]
+    return [(key, int(count)) for key, count in rows.all()]
+
+
+async def waiting_approval(session: AsyncSession) -> int:
+    """Announcements sent for approval and not yet approved (the admins' badge)."""
+    count = await session.scalar(
+        select(func.count()).select_from(Announcement).where(Announcement.status == "submitted")
+    )
+    return int(count or 0)
+
+
+async def cancelled_runs(session: AsyncSession, series_id: int) -> set[datetime]:
+    """Send times of the series' runs staff cancelled before they came (stored as cancelled
+    runs that were never queued)."""
+    rows = await session.execute(
+        select(Announcement.send_at).where(
+            Announcement.series_id == series_id,
+            Announcement.status == "cancelled",
+            Announcement.queued_at.is_(None),
+        )
+    )
+    return {moment for moment in rows.scalars() if moment is not None}
 
 
 async def claim(session: AsyncSession, announcement_id: int, now: datetime) -> bool:
@@ -247,6 +282,10 @@ class Stats:
     @property
     def delivered(self) -> int:
         return sum(self.by_status.get(status, 0) for status in DELIVERED)
+
+    @property
+    def awaiting_pickup(self) -> int:
+        return self.by_status.get(AWAITING_PICKUP, 0)
 
 
 async def stats(session: AsyncSession, announcement_id: int) -> Stats:

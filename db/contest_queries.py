@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, delete, func, select
+from sqlalchemy import ColumnElement, and_, delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.areas import area_key
@@ -42,15 +42,34 @@ def finished_in(contest_id: int) -> tuple[ColumnElement[bool], ...]:
     return ContestAttempt.contest_id == contest_id, ContestAttempt.finished_at.is_not(None)
 
 
+def _has_questions() -> ColumnElement[bool]:
+    """A contest may be published as it is created: residents see it once its bank has a
+    question (a contest of no questions has nothing to take)."""
+    return exists().where(ContestQuestion.contest_id == Contest.id)
+
+
 async def open_contests(session: AsyncSession, now: datetime | None = None) -> list[Contest]:
-    """Published contests whose time window holds `now`, soonest ending first."""
+    """Published contests with questions whose time window holds `now`, soonest ending
+    first."""
     now = now or utcnow()
     rows = await session.execute(
         select(Contest)
-        .where(Contest.published.is_(True), Contest.starts_at <= now, Contest.ends_at > now)
+        .where(
+            Contest.published.is_(True),
+            Contest.starts_at <= now,
+            Contest.ends_at > now,
+            _has_questions(),
+        )
         .order_by(Contest.ends_at)
     )
     return list(rows.scalars())
+
+
+async def has_questions(session: AsyncSession, contest_id: int) -> bool:
+    found = await session.scalar(
+        select(ContestQuestion.id).where(ContestQuestion.contest_id == contest_id).limit(1)
+    )
+    return found is not None
 
 
 async def questions(session: AsyncSession, contest_id: int) -> list[ContestQuestion]:
@@ -238,6 +257,7 @@ class Standing:
     seconds: float | None
     channel: str
     flags: tuple[str, ...] = ()  # why staff should look again before giving prizes
+    certificate: str | None = None  # the token of /chung-nhan/<token>.png, for those who passed
 
 
 @dataclass(frozen=True)
@@ -261,6 +281,7 @@ async def leaderboard(session: AsyncSession, contest: Contest, limit: int = 100)
             ContestAttempt.channel,
             ContestAttempt.answer_seconds,
             ContestAttempt.affiliation_key,
+            ContestAttempt.certificate,
         )
         .where(*finished)
         .order_by(ContestAttempt.score.desc(), ContestAttempt.seconds, ContestAttempt.id)
@@ -271,13 +292,13 @@ async def leaderboard(session: AsyncSession, contest: Contest, limit: int = 100)
     )
     names = Counter(_person(name, key) for name, key in people.all())
     standings = []
-    for *shown, answer_seconds, affiliation_key in rows.all():
+    for *shown, answer_seconds, affiliation_key, certificate in rows.all():
         flags = []
         if too_fast(answer_seconds or [], contest.min_seconds_per_answer):
             flags.append(FLAG_FAST)
         if names[_person(shown[0], affiliation_key)] > 1:
             flags.append(FLAG_SAME_NAME)
-        standings.append(Standing(*shown, flags=tuple(flags)))
+        standings.append(Standing(*shown, flags=tuple(flags), certificate=certificate))
     return standings
 
 
@@ -305,10 +326,11 @@ async def by_affiliation(session: AsyncSession, contest_id: int) -> list[GroupSt
 async def published_windows(
     session: AsyncSession, now: datetime
 ) -> list[tuple[int, str, datetime, datetime]]:
-    """(id, title, starts_at, ends_at) of published contests not yet over, soonest ending first."""
+    """(id, title, starts_at, ends_at) of published contests with questions not yet over,
+    soonest ending first."""
     rows = await session.execute(
         select(Contest.id, Contest.title, Contest.starts_at, Contest.ends_at)
-        .where(Contest.published.is_(True), Contest.ends_at > now)
+        .where(Contest.published.is_(True), Contest.ends_at > now, _has_questions())
         .order_by(Contest.ends_at)
     )
     return [tuple(row) for row in rows]  # type: ignore[misc]

@@ -5,9 +5,10 @@ PostgreSQL (the app is handed the `engine` fixture's database)."""
 from __future__ import annotations
 
 import asyncio
+import html as htmllib
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,16 +22,20 @@ from bot.app import create_app
 from bot.keys import DEPS, OUTBOX, SCHEDULER, TELEGRAM
 from bot.settings import Settings
 from bot.staff import auth
+from bot.staff.common import local_time
 from content.areas import area_key
 from db import queries
 from db.models import Announcement, Feedback, Outbox, StaffUser, User, utcnow
 from handlers.domain.actions import Action
+from handlers.domain.announcements import Queuer
+from handlers.domain.calendar import VIETNAM
 from handlers.domain.types import IncomingMessage
 from handlers.engine import handle
 from tests.fakes.telegram_api import FakeTelegram, blocked
 from tests.test_staff_console import PASSWORD, login
 
 TOPIC = "chuyen-doi-so"
+NOWHERE = "http://127.0.0.1:9"  # a closed port: configured channels that never answer
 TEXT = "Từ 01/12 phường hướng dẫn cài VNeID mức 2 tại nhà văn hóa TDP 3.\nMang theo CCCD."
 WEB = ("visitor-announce-000001", "visitor-announce-000002")
 
@@ -47,6 +52,22 @@ async def client(
             "bot_token": fake.token,
             "api_url": fake.url,
             "webhook_secret": "secret-for-console",
+        },
+        # Every channel configured, so the console offers and previews all five (the form
+        # offers only the configured ones: test_only_configured_channels_are_offered).
+        zalo_bot={"token": "zalo-bot-console-token", "api_url": NOWHERE},
+        zalo_oa={
+            "app_id": "1234567890",
+            "secret_key": "oa-secret-key",
+            "access_token": "oa-access",
+            "refresh_token": "oa-refresh",
+            "api_url": NOWHERE,
+            "oauth_url": NOWHERE,
+        },
+        messenger={
+            "page_access_token": "page-token",
+            "app_secret": "app-secret",
+            "api_url": NOWHERE,
         },
         public_url="https://ward.example.vn",
     )
@@ -188,13 +209,17 @@ async def test_a_draft_goes_from_the_tech_team_to_the_residents(
     assert figure(html, "stat-awaiting_pickup") == 2 and figure(html, "stat-blocked") == 1
     assert figure(html, "stat-waiting") == 0 and figure(html, "stat-failed") == 0
     assert "người dân đã chặn bot" in html  # the reason, from Telegram's answer
+    summary = html.split('id="delivery-summary">', 1)[1].split("</p>", 1)[0]
+    assert "Đã tới người dân: <strong>1</strong>" in summary
+    assert "chờ người dân mở trang web: <strong>2</strong>" in summary
     assert figure(html, "replies") == 0
     assert "audience-total" not in html  # queued: the figures replace the estimate
     listing = await page(client, "/staff/announcements")
     row = listing.split(f'id="announcement-{announcement_id}"', 1)[1].split("</tr>", 1)[0]
     assert "Từ 01/12 phường hướng dẫn cài VNeID" in row and "Mang theo" not in row
     assert "Đã gửi xong" in row and "ngay khi duyệt" in row and "Chuyển đổi số" in row
-    assert "✓ 3" in row and "✗ 1" in row
+    # Two website visitors have not opened the page yet: apart, not counted as sent.
+    assert "✓ 1" in row and "✗ 1" in row and "chờ người dân mở trang 2" in row
 
     # The website visitor gets it when the widget next asks, and asks the ward about it.
     updates = await (await client.get(f"/api/chat/updates?user={WEB[0]}")).json()
@@ -326,7 +351,8 @@ async def test_editing_previews_audience_and_cancelling(client: TestClient) -> N
     assert "Hình ảnh: https://" not in web
 
     form = await page(client, f"/staff/announcements/{mine}/edit")
-    assert f">{TEXT}</textarea>" in form and '<option value="TDP 3">' in form
+    assert f">{TEXT}</textarea>" in form
+    assert '<option value="TDP 3" label="1 người dân">' in form  # by key, with a count
     edited = await post(
         client,
         f"/staff/announcements/{mine}/edit",
@@ -382,12 +408,12 @@ async def test_editing_previews_audience_and_cancelling(client: TestClient) -> N
     chi = await login(client, "chi")
     refused = await post(client, f"/staff/announcements/{theirs}/cancel", chi)
     assert refused.status == 403 and (await stored(client, theirs)).status == "draft"
-    assert (await post(client, f"/staff/announcements/{mine}/cancel", chi)).status == 403
     an = await login(client, "an")
-    assert (await post(client, f"/staff/announcements/{mine}/cancel", an)).status == 303
+    yes = {"confirm": "yes"}
+    assert (await post(client, f"/staff/announcements/{mine}/cancel", an, **yes)).status == 303
     cancelled = await stored(client, mine)
     assert cancelled.status == "cancelled" and cancelled.next_run_at is None
-    twice = await post(client, f"/staff/announcements/{mine}/cancel", an)
+    twice = await post(client, f"/staff/announcements/{mine}/cancel", an, **yes)
     assert twice.status == 400 and "Thông báo đã gửi xong hoặc đã hủy." in await twice.text()
     late = await post(client, f"/staff/announcements/{mine}/approve", an)
     assert late.status == 400 and "không ở trạng thái chờ duyệt" in await late.text()
@@ -493,3 +519,313 @@ async def test_an_approval_is_for_the_version_the_admin_read(client: TestClient)
     fresh = await post(client, f"/staff/announcements/{mine}/approve", admin)  # reads it again
     assert fresh.status == 303
     assert (await stored(client, mine)).approved_by == "staff:an"
+
+
+# --- issue 20 ("Daily use"), items 11 and 13 ---------------------------------------------------
+
+
+def local_input(moment: datetime) -> str:
+    """The datetime-local value a browser sends for this moment (Vietnam time)."""
+    return moment.astimezone(VIETNAM).strftime("%Y-%m-%dT%H:%M")
+
+
+def ask_of(html: str) -> str:
+    """The question and details of a page that asks before acting."""
+    found = html.split('id="ask"', 1)[1].split('<div class="preview">', 1)[0]
+    return htmllib.unescape(re.sub(r"<[^>]+>", " ", found))
+
+
+async def test_a_send_time_in_the_past_is_refused_with_what_to_do(client: TestClient) -> None:
+    csrf = await login(client, "chi")
+    past = local_input(utcnow() - timedelta(hours=2))
+    response = await post(
+        client, "/staff/announcements/new", csrf, text=TEXT, topics=TOPIC, send_at=past
+    )
+    html = htmllib.unescape(await response.text())
+    assert response.status == 400
+    assert "đã qua (bây giờ là" in html and "để trống ô “Giờ gửi” để gửi ngay" in html
+    assert f'value="{past}"' in html  # what was typed comes back to be corrected
+    async with client.app[DEPS].sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Announcement)) == 0
+
+    soon = local_input(utcnow() + timedelta(hours=1))
+    mine = await draft(client, csrf, send_at=soon)
+    edited = await post(
+        client, f"/staff/announcements/{mine}/edit", csrf, text=TEXT, topics=TOPIC, send_at=past
+    )
+    assert edited.status == 400 and "đã qua" in await edited.text()
+    assert (await stored(client, mine)).send_at > utcnow()
+    # A series may not start in the past either; "as soon as approved" stays empty.
+    series = await post(
+        client,
+        "/staff/announcements/new",
+        csrf,
+        text=TEXT,
+        topics=TOPIC,
+        send_at=past,
+        repeat="weekly",
+    )
+    assert series.status == 400 and "đã qua" in await series.text()
+    assert (await stored(client, await draft(client, csrf))).send_at is None
+
+
+async def test_an_approval_after_the_send_time_passed_asks_to_send_now(
+    client: TestClient,
+) -> None:
+    chi = await login(client, "chi")
+    mine = await draft(client, chi, send_at=local_input(utcnow() + timedelta(minutes=30)))
+    await post(client, f"/staff/announcements/{mine}/submit", chi)
+    async with client.app[DEPS].sessions() as session, session.begin():  # it waited too long
+        late = utcnow() - timedelta(hours=1)
+        await session.execute(
+            update(Announcement).where(Announcement.id == mine).values(send_at=late)
+        )
+    an = await login(client, "an")
+    asked = await post(client, f"/staff/announcements/{mine}/approve", an)
+    assert asked.status == 200
+    html = await asked.text()
+    assert "Gửi ngay?" in html and "đã qua trong lúc chờ duyệt" in ask_of(html)
+    assert 'name="late" value="yes"' in html
+    assert (await stored(client, mine)).status == "submitted"  # nothing went out
+    sent = await post(client, f"/staff/announcements/{mine}/approve", an, late="yes")
+    assert sent.status == 303 and (await stored(client, mine)).approved_by == "staff:an"
+
+
+async def test_cancelling_asks_first_and_the_author_withdraws_an_approved_one(
+    client: TestClient,
+) -> None:
+    chi = await login(client, "chi")
+    mine = await draft(client, chi, send_at=local_input(utcnow() + timedelta(days=1)))
+    await post(client, f"/staff/announcements/{mine}/submit", chi)
+    an = await login(client, "an")
+    assert (await post(client, f"/staff/announcements/{mine}/approve", an)).status == 303
+
+    dung = await login(client, "dung")  # another member of the tech team: not theirs
+    url = f"/staff/announcements/{mine}/cancel"
+    assert (await post(client, url, dung, confirm="yes")).status == 403
+    chi = await login(client, "chi")
+    detail = await page(client, f"/staff/announcements/{mine}")
+    assert "Hủy thông báo…" in detail
+    asked = await post(client, url, chi)
+    assert asked.status == 200
+    question = ask_of(await asked.text())
+    assert f"Hủy thông báo #{mine}?" in question and "sẽ không được gửi" in question
+    assert (await stored(client, mine)).status == "approved"
+    done = await post(client, url, chi, confirm="yes")
+    assert done.status == 303 and (await stored(client, mine)).status == "cancelled"
+
+    # Once it is going out, only an admin stops it.
+    theirs = await draft(client, chi)
+    await post(client, f"/staff/announcements/{theirs}/submit", chi)
+    async with client.app[DEPS].sessions() as session, session.begin():
+        await session.execute(
+            update(Announcement).where(Announcement.id == theirs).values(status="sending")
+        )
+    assert "Hủy thông báo…" not in await page(client, f"/staff/announcements/{theirs}")
+    refused = await post(client, f"/staff/announcements/{theirs}/cancel", chi, confirm="yes")
+    assert refused.status == 403 and (await stored(client, theirs)).status == "sending"
+
+
+async def test_one_run_of_a_series_is_cancelled_and_the_others_still_go(
+    client: TestClient,
+) -> None:
+    await residents(client)
+    chi = await login(client, "chi")
+    start = (utcnow() + timedelta(days=1)).replace(second=0, microsecond=0)
+    series_id = await draft(client, chi, send_at=local_input(start), repeat="weekly")
+    await post(client, f"/staff/announcements/{series_id}/submit", chi)
+    an = await login(client, "an")
+    assert (await post(client, f"/staff/announcements/{series_id}/approve", an)).status == 303
+    runs = [start + timedelta(weeks=i) for i in range(6)]
+
+    chi = await login(client, "chi")  # the author cancels runs of their approved series
+    html = await page(client, f"/staff/announcements/{series_id}")
+    upcoming = html.split('id="upcoming"', 1)[1].split("</table>", 1)[0]
+    assert upcoming.count("Hủy lần này…") == 6 and "Sẽ gửi" in upcoming
+    second = runs[1].strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert f'name="at" value="{second}"' in upcoming
+    url = f"/staff/announcements/{series_id}/runs/cancel"
+    asked = await post(client, url, chi, at=second)
+    assert asked.status == 200
+    assert f"Hủy lần gửi lúc {local_time(runs[1])} của chuỗi #{series_id}?" in ask_of(
+        await asked.text()
+    )
+    assert (await post(client, url, chi, at=second, confirm="yes")).status == 303
+    html = await page(client, f"/staff/announcements/{series_id}?done=run_cancelled")
+    assert "các lần khác của chuỗi vẫn gửi theo lịch" in html
+    row = html.split('id="upcoming-2"', 1)[1].split("</tr>", 1)[0]
+    assert "Đã hủy lần này" in row and "Hủy lần này…" not in row
+    again = await post(client, url, chi, at=second, confirm="yes")
+    assert again.status == 400 and "đã được hủy rồi" in await again.text()
+    for wrong in (start + timedelta(days=2), utcnow() - timedelta(weeks=1), None):
+        at = wrong.strftime("%Y-%m-%dT%H:%M:%SZ") if wrong else "không phải giờ"
+        refused = await post(client, url, chi, at=at, confirm="yes")
+        assert refused.status == 400 and "không còn hủy được" in await refused.text()
+
+    # The scheduler passes a cancelled run by (both databases compare the stored times).
+    async with client.app[DEPS].sessions() as session, session.begin():
+        await session.execute(
+            update(Announcement).where(Announcement.id == series_id).values(next_run_at=runs[1])
+        )
+    queuer = Queuer(client.app[DEPS].catalogue.ward.name)
+    async with client.app[DEPS].sessions() as session, session.begin():
+        assert await queuer._run_series(session, series_id, runs[1], runs[1]) is None
+    series = await stored(client, series_id)
+    assert series.status == "approved" and series.next_run_at == runs[2]
+    async with client.app[DEPS].sessions() as session:
+        kept = list(
+            (
+                await session.execute(
+                    select(Announcement.status, Announcement.queued_at).where(
+                        Announcement.series_id == series_id
+                    )
+                )
+            ).all()
+        )
+    assert kept == [("cancelled", None)]  # the cancelled run, never queued
+    async with client.app[DEPS].sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Outbox)) == 0
+
+    # Cancelling the next run moves the series on; the whole series asks, listing its runs.
+    third = runs[2].strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert (await post(client, url, chi, at=third, confirm="yes")).status == 303
+    assert (await stored(client, series_id)).next_run_at == runs[3]
+    whole = await post(client, f"/staff/announcements/{series_id}/cancel", chi)
+    question = ask_of(await whole.text())
+    assert "Hủy cả chuỗi thông báo" in question and local_time(runs[3]) in question
+    assert local_time(runs[2]) not in question
+    gone = await post(client, f"/staff/announcements/{series_id}/cancel", chi, confirm="yes")
+    assert gone.status == 303 and (await stored(client, series_id)).next_run_at is None
+
+
+async def test_admins_see_how_many_approvals_wait(client: TestClient) -> None:
+    chi = await login(client, "chi")
+    first, second = await draft(client, chi), await draft(client, chi)
+    await draft(client, chi)  # a draft not sent for approval does not count
+    for announcement_id in (first, second):
+        await post(client, f"/staff/announcements/{announcement_id}/submit", chi)
+    assert 'id="nav-waiting"' not in await page(client, "/staff/announcements")  # tech team
+
+    an = await login(client, "an")
+    for url in ("/staff/", "/staff/announcements", "/staff/report", "/staff/contests"):
+        html = await page(client, url)  # every page, whichever view renders it
+        assert re.search(r'id="nav-waiting"[^>]*>2</span>', html), url
+    listing = await page(client, "/staff/announcements")
+    notice = listing.split('id="waiting-approvals"', 1)[1].split("</p>", 1)[0]
+    assert "<strong>2</strong> thông báo đang chờ bạn duyệt" in notice
+    assert f'href="/staff/announcements/{first}"' in notice
+    await post(client, f"/staff/announcements/{first}/approve", an)
+    html = await page(client, "/staff/announcements")
+    assert re.search(r'id="nav-waiting"[^>]*>1</span>', html)
+
+
+async def test_the_form_has_one_emergency_switch_and_no_emergency_topic(
+    client: TestClient,
+) -> None:
+    chi = await login(client, "chi")
+    form = await page(client, "/staff/announcements/new")
+    assert 'name="emergency"' in form and 'value="tin-khan"' not in form
+    for code in ("chuyen-doi-so", "cai-cach-hanh-chinh", "lich-phat-thanh", "canh-bao-lua-dao"):
+        assert f'name="topics" value="{code}"' in form
+    # One stored with the old topic keeps it (and reaches those who follow it).
+    legacy = await draft(client, chi, topics="tin-khan")
+    edit = await page(client, f"/staff/announcements/{legacy}/edit")
+    assert 'name="topics" value="tin-khan" checked' in edit
+    assert "Tin khẩn" in await page(client, f"/staff/announcements/{legacy}")
+
+
+async def test_the_audience_is_counted_live_as_choices_change(client: TestClient) -> None:
+    await residents(client)
+    chi = await login(client, "chi")
+    form = await page(client, "/staff/announcements/new")
+    assert 'data-audience="/staff/announcements/audience"' in form
+    assert 'src="/staff/static/announcement-form.js"' in form
+    script = await client.get("/staff/static/announcement-form.js")
+    assert script.status == 200 and "fetch(form.dataset.audience" in await script.text()
+
+    async def count(**fields: object) -> dict:
+        response = await post(client, "/staff/announcements/audience", chi, **fields)
+        assert response.status == 200 and response.headers["Cache-Control"] == "no-store"
+        return await response.json()
+
+    everyone = await count(topics=TOPIC)
+    assert everyone["total"] == 4 and everyone["note"] is None
+    by_channel = {c["code"]: c["count"] for c in everyone["channels"]}
+    assert by_channel == {"telegram": 2, "zalo_oa": 0, "zalo_bot": 0, "messenger": 0, "web": 2}
+    assert (await count(topics=TOPIC, areas="Tổ dân phố số 3"))["total"] == 1
+    only_web = await count(topics=TOPIC, channels="web")
+    assert only_web["total"] == 2 and [c["code"] for c in only_web["channels"]] == ["web"]
+    assert (await count(emergency="on"))["total"] == 5  # every active resident
+    nothing = await count()
+    assert nothing["total"] == 0 and "Chọn ít nhất một chủ đề" in nothing["note"]
+    refused = await post(client, "/staff/announcements/audience", "wrong", topics=TOPIC)
+    assert refused.status == 403
+    await login(client, "binh")  # feedback staff do not make announcements
+    binh = await login(client, "binh")
+    assert (await post(client, "/staff/announcements/audience", binh)).status == 403
+    async with client.app[DEPS].sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Announcement)) == 0
+
+
+async def test_area_suggestions_are_the_folded_keys_with_their_residents(
+    client: TestClient,
+) -> None:
+    async with client.app[DEPS].sessions() as session, session.begin():
+        typed = ["Tổ dân phố 3", "tdp 3", "TDP 03", "Khu phố Lê Lợi 4", "to 7"]
+        for i, area in enumerate(typed):
+            user = await queries.get_or_create_user(session, "web", f"visitor-area-{i:010d}")
+            await queries.set_area(session, user.id, area, area_key(area))
+        await session.execute(update(User).where(User.id == user.id).values(active=False))
+    await login(client, "chi")
+    form = await page(client, "/staff/announcements/new")
+    options = re.findall(r'<option value="([^"]*)" label="([^"]*)">', form)
+    assert options == [("TDP 3", "3 người dân"), ("TDP le loi 4", "1 người dân")]
+    assert "tdp 3" not in form and "Tổ dân phố 3" not in form  # raw input stays out
+
+
+@pytest.fixture
+async def telegram_only(
+    sqlite_engine: AsyncEngine, fake: FakeTelegram, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[TestClient]:
+    """A ward with Telegram and the website only."""
+    monkeypatch.setattr(wiring, "create_engine", lambda _url: sqlite_engine)
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/unused.sqlite3",
+        telegram={"bot_token": fake.token, "api_url": fake.url},
+    )
+    app = create_app(settings)
+    async with TestClient(TestServer(app)) as test_client:
+        async with app[DEPS].sessions() as session, session.begin():
+            await auth.add_staff(session, "an", "An", PASSWORD, "admin")
+        yield test_client
+
+
+async def test_only_the_configured_channels_are_offered_previewed_and_counted(
+    telegram_only: TestClient,
+) -> None:
+    client = telegram_only
+    await residents(client)
+    async with client.app[DEPS].sessions() as session, session.begin():  # from before Zalo
+        old = await queries.get_or_create_user(session, "zalo_bot", "zalo-user-1")  # was off
+        await queries.subscribe(session, old.id, [TOPIC])
+    an = await login(client, "an")
+    form = await page(client, "/staff/announcements/new")
+    offered = re.findall(r'name="channels" value="([a-z_]+)"', form)
+    assert offered == ["telegram", "web"] and "reach-messenger" not in form
+    refused = await post(
+        client, "/staff/announcements/new", an, text=TEXT, topics=TOPIC, channels="zalo_bot"
+    )
+    assert refused.status == 400 and "chưa kết nối kênh Zalo Bot" in await refused.text()
+    mine = await draft(client, an)
+    html = await page(client, f"/staff/announcements/{mine}")
+    assert re.findall(r'id="preview-([a-z_]+)"', html) == ["telegram", "web"]
+    assert re.findall(r'id="audience-([a-z_]+)"', html) == ["telegram", "web", "total"]
+    assert figure(html, "audience-total") == 4  # not the resident on the channel now off
+    live = await (await post(client, "/staff/announcements/audience", an, topics=TOPIC)).json()
+    assert live["total"] == 4
+    emergency = await draft(client, an, topics="", emergency="on")
+    confirm = await post(client, f"/staff/announcements/{emergency}/approve", an)
+    assert "trên các kênh Telegram, Trang web phường;" in await confirm.text()
+    assert (await post(client, f"/staff/announcements/{mine}/approve", an)).status == 303
+    finished = await send_everything(client, mine)
+    assert finished.recipients == 4  # queued only where the ward can send

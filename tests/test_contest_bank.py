@@ -35,15 +35,34 @@ def bank_error(data: bytes) -> str:
     return str(caught.value)
 
 
-def test_the_template_reads_back_as_its_examples() -> None:
+def test_the_templates_sample_rows_are_never_imported() -> None:
     data = bank.template()
-    sheet = load_workbook(io.BytesIO(data)).worksheets[0]
+    book = load_workbook(io.BytesIO(data))
+    sheet = book.worksheets[0]
     assert [c.value for c in sheet[1]] == [*HEADER, "Giải thích"]
     assert sheet.freeze_panes == "A2"
-    rows = bank.read_questions(data)
-    assert [(len(r.options), r.answer_letter) for r in rows] == [(4, "A"), (3, "B"), (2, "B")]
-    assert rows[0].options[0] == "VNeID" and rows[1].options[1] == "dichvucong.gov.vn"
-    assert all(r.question.endswith("?") and r.explanation for r in rows)
+    samples = [row for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]]
+    assert len(samples) == 3 and all(row[0].startswith("(Ví dụ) ") for row in samples)
+    assert sheet["A2"].font.italic  # they look like samples too
+    assert any("không bao giờ được nhập" in (row[0] or "") for row in book["Hướng dẫn"].values)
+    # The template as downloaded imports nothing, and says why.
+    assert "chỉ có các câu ví dụ" in bank_error(data)
+    # Filled in below its samples: only the ward's questions.
+    sheet.append(["Mã OTP có được đưa cho người khác?", "Có", "Không", None, None, "B", ""])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    read = bank.read_bank(buffer.getvalue())
+    assert [r.question for r in read.questions] == ["Mã OTP có được đưa cho người khác?"]
+    assert read.samples == 3
+
+
+def test_samples_of_a_template_downloaded_before_the_mark_are_skipped_too() -> None:
+    unmarked = [list(example) for example in bank.EXAMPLES]  # as the older template had them
+    mine = ["Địa chỉ Cổng Dịch vụ công quốc gia?", "a.vn", "dichvucong.gov.vn", None, None, "B"]
+    rows = bank.read_bank(workbook([*HEADER, "Giải thích"], *unmarked, [*mine, ""]))
+    assert [r.question for r in rows.questions] == [mine[0]] and rows.samples == 3
+    marked = workbook(HEADER, ["[ví dụ] Câu mẫu?", "a", "b", None, None, "A"], mine)
+    assert [r.question for r in bank.read_questions(marked)] == [mine[0]]
 
 
 def test_headers_are_matched_whatever_their_case_diacritics_spaces_or_order() -> None:
@@ -152,7 +171,15 @@ def attempt(name: str, affiliation: str | None, score: int, seconds: float | Non
 
 
 def standing(a: ContestAttempt) -> Standing:
-    return Standing(a.name or "", a.affiliation, a.score, a.total, a.seconds, a.channel)
+    return Standing(
+        a.name or "",
+        a.affiliation,
+        a.score,
+        a.total,
+        a.seconds,
+        a.channel,
+        certificate=a.certificate,
+    )
 
 
 def test_the_results_hold_the_finished_attempts_in_rank_order() -> None:
@@ -161,12 +188,14 @@ def test_the_results_hold_the_finished_attempts_in_rank_order() -> None:
         title="Tìm hiểu chuyển đổi số 2026",
         starts_at=START,
         ends_at=START + timedelta(days=7),
+        pass_percent=80,
     )
     ranked = [
         attempt("Trần Thị Bình", "Trường THCS Lê Lợi", 5, 95.54, channel="telegram"),
         attempt("Nguyễn Văn An", "Chi đoàn TDP 1", 5, 200.0),
         attempt("Nguyễn Văn An", "Chi đoàn TDP 1", 3, 60.0, channel="zalo_bot"),  # a namesake
     ]
+    ranked[0].certificate, ranked[1].certificate = "tok-binh-12345678", "tok-an-123456789"
     unfinished = attempt("Lê Văn Chưa", "Chi đoàn TDP 1", 0, None)
     groups = [
         GroupStanding("Trường THCS Lê Lợi", 1, 5.0, 5),
@@ -178,6 +207,7 @@ def test_the_results_hold_the_finished_attempts_in_rank_order() -> None:
         groups,
         [ranked[2], unfinished, ranked[0], ranked[1]],  # any order: matched to the standings
         channel_names={"web": "Website", "telegram": "Telegram", "zalo_bot": "Zalo Bot"},
+        public_url="https://ward.example.vn",
     )
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["Xếp hạng cá nhân", "Theo đơn vị"]
@@ -201,6 +231,14 @@ def test_the_results_hold_the_finished_attempts_in_rank_order() -> None:
     assert rows[2][8] == datetime(2026, 12, 1, 8, 10) and rows[2][9] == datetime(
         2026, 12, 1, 8, 11
     )
+    # Passed (80%: 4 of 5) or not, and each certificate as a link Excel opens.
+    assert [r[11:13] for r in rows] == [
+        ["Đạt", "https://ward.example.vn/chung-nhan/tok-binh-12345678.png"],
+        ["Đạt", "https://ward.example.vn/chung-nhan/tok-an-123456789.png"],
+        ["Chưa đạt", None],
+    ]
+    assert people["M4"].hyperlink.target == rows[0][12]
+    assert "đạt khi đúng từ 80% số câu" in people["A2"].value
     assert people["F4"].number_format == "0.0%" and people["I4"].number_format == bank.DATETIME
     assert people.column_dimensions["B"].width == 28
     by_group = book["Theo đơn vị"]

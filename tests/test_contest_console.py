@@ -292,12 +292,12 @@ async def test_the_tech_team_runs_a_contest_from_excel_to_results(client: TestCl
     await take_part(client, contest_id, RESULTS, unfinished=1)
 
     html = await page(client, f"/staff/contests/{contest_id}")
-    assert table(html, "people") == [
-        ["1", "Trần Thị Bình", "Trường THCS Lê Lợi", "5/5", "1:35", "Telegram", ""],
-        ["2", "Nguyễn Văn An", "Chi đoàn TDP 1", "5/5", "3:20", "Trang web phường", ""],
-        ["3", "Phạm Thị Dung", "Trường THCS Lê Lợi", "4/5", "5:00", "Zalo OA", ""],
-        ["4", "Lê Văn Cường", "Chi đoàn TDP 1", "3/5", "1:00", "Zalo Bot", ""],
-        ["5", "Hoàng Minh Em", "", "2/5", "0:45", "Trang web phường", ""],
+    assert table(html, "people") == [  # passing: 60%, three of five
+        ["1", "Trần Thị Bình", "Trường THCS Lê Lợi", "5/5", "1:35", "Telegram", "Đạt", ""],
+        ["2", "Nguyễn Văn An", "Chi đoàn TDP 1", "5/5", "3:20", "Trang web phường", "Đạt", ""],
+        ["3", "Phạm Thị Dung", "Trường THCS Lê Lợi", "4/5", "5:00", "Zalo OA", "Đạt", ""],
+        ["4", "Lê Văn Cường", "Chi đoàn TDP 1", "3/5", "1:00", "Zalo Bot", "Đạt", ""],
+        ["5", "Hoàng Minh Em", "", "2/5", "0:45", "Trang web phường", "Chưa đạt", ""],
     ]
     assert table(html, "groups") == [  # the one without an answer is in no group
         ["Trường THCS Lê Lợi", "2", "4,50", "5"],
@@ -427,7 +427,10 @@ async def test_a_bad_file_imports_nothing_and_says_why(client: TestClient) -> No
     assert await bank_of(client, contest_id) == []
     template = await client.get("/staff/contests/template.xlsx")
     assert template.status == 200 and template.content_type == XLSX
-    assert len(bank.read_questions(await template.read())) == 3
+    as_downloaded = await upload(client, contest_id, csrf, await template.read())
+    assert as_downloaded.status == 400  # its sample rows are never imported
+    assert "chỉ có các câu ví dụ của tệp mẫu" in error_of(await as_downloaded.text())
+    assert await bank_of(client, contest_id) == []
 
 
 async def test_form_errors_are_explained_in_vietnamese(client: TestClient) -> None:
@@ -444,7 +447,6 @@ async def test_form_errors_are_explained_in_vietnamese(client: TestClient) -> No
         ),
         ({"title": typed, "pass_percent": "0"}, "Tỷ lệ đạt phải là một số từ 1 đến 100"),
         ({"title": typed, "pass_percent": "101"}, "Tỷ lệ đạt phải là một số từ 1 đến 100"),
-        ({"title": typed, "published": "on"}, "Cần có ít nhất một câu hỏi trước khi công bố."),
     ]
     for changes, message in cases:
         response = await post(client, "/staff/contests/new", csrf, **contest_fields(**changes))
@@ -515,14 +517,14 @@ async def test_an_import_being_read_holds_no_database_connection(
     csrf = await login(client, "chi")
     contest_id = await create(client, csrf)
     reading, chat_answered = threading.Event(), threading.Event()
-    real = bank.read_questions
+    real = bank.read_bank
 
-    def slow_read(data: bytes) -> list:
+    def slow_read(data: bytes) -> bank.ReadBank:
         reading.set()
         assert chat_answered.wait(20), "a resident's message waited for the import"
         return real(data)
 
-    monkeypatch.setattr(bank, "read_questions", slow_read)
+    monkeypatch.setattr(bank, "read_bank", slow_read)
     data = xlsx(["Câu 1?", "a", "b", "c", "d", "A", ""])
     importing = asyncio.create_task(upload(client, contest_id, csrf, data))
     await asyncio.to_thread(reading.wait, 20)
@@ -535,3 +537,62 @@ async def test_an_import_being_read_holds_no_database_connection(
     chat_answered.set()
     assert reply.replies
     assert (await importing).status == 303
+
+
+# --- issue 20 ("Daily use"), item 14 -----------------------------------------------------------
+
+
+async def test_a_contest_may_be_published_as_it_is_created(client: TestClient) -> None:
+    csrf = await login(client, "chi")
+    response = await post(
+        client, "/staff/contests/new", csrf, **contest_fields(published="on", title="Thi ngay")
+    )
+    assert response.status == 303
+    location = response.headers["Location"]
+    assert location.endswith("?done=created_published")
+    contest_id = int(location.split("/")[-1].split("?")[0])
+    assert (await stored_contest(client, contest_id)).published
+    html = await page(client, location)
+    assert "Đã tạo và công bố cuộc thi." in html and 'id="no-questions"' in html
+
+    async def offered(text: str) -> bool:  # "thi", or the main menu (cached a minute)
+        deps = client.app[DEPS]
+        reply = await handle(IncomingMessage("web", "visitor-contest-000001", text=text), deps)
+        return any("Thi ngay" in r.text for r in reply.replies) or any(
+            "Thi ngay" in b.title for r in reply.replies for b in r.buttons
+        )
+
+    assert not await offered("thi") and not await offered("menu")  # nothing to take yet
+    assert (await upload(client, contest_id, csrf, xlsx(*QUESTIONS))).status == 303
+    assert 'id="no-questions"' not in await page(client, f"/staff/contests/{contest_id}")
+    assert await offered("thi")
+    assert await offered("menu")  # at once: the import told the menu to read contests again
+
+
+async def test_each_participant_who_passed_has_a_certificate_link(client: TestClient) -> None:
+    csrf = await login(client, "chi")
+    contest_id = await create(client, csrf)
+    await upload(client, contest_id, csrf, xlsx(*QUESTIONS))
+    taken = await take_part(client, contest_id, RESULTS)
+    tokens = {name: f"chungnhan-{i:02d}-abcdefgh" for i, name in enumerate(RANKED[:4])}
+    async with client.app[DEPS].sessions() as session, session.begin():
+        for name, token in tokens.items():  # as the chat gives them to those who pass (60%)
+            attempt = await session.get(ContestAttempt, taken[name].id)
+            attempt.certificate = token
+    html = await page(client, f"/staff/contests/{contest_id}")
+    people = html.split('id="people"', 1)[1].split("</table>", 1)[0]
+    for name, token in tokens.items():
+        row = people.split(f">{name}<", 1)[1].split("</tr>", 1)[0]
+        assert f'href="/chung-nhan/{token}.png"' in row and "Đạt" in row
+    last = people.split(">Hoàng Minh Em<", 1)[1].split("</tr>", 1)[0]
+    assert "Chưa đạt" in last and "chung-nhan" not in last
+    picture = await client.get(f"/chung-nhan/{tokens['Trần Thị Bình']}.png")
+    assert picture.status == 200 and picture.content_type == "image/png"
+
+    export = await client.get(f"/staff/contests/{contest_id}/results.xlsx")
+    sheet = load_workbook(io.BytesIO(await export.read()))["Xếp hạng cá nhân"]
+    header = [c.value for c in sheet[3]]
+    assert header[-2:] == ["Kết quả", "Giấy chứng nhận"]
+    rows = {r[1]: r[-2:] for r in sheet.iter_rows(min_row=4, values_only=True)}
+    assert rows["Trần Thị Bình"] == ("Đạt", f"/chung-nhan/{tokens['Trần Thị Bình']}.png")
+    assert rows["Hoàng Minh Em"] == ("Chưa đạt", None)

@@ -18,6 +18,7 @@ from aiohttp import web
 from bot.inbox import Inbox
 from bot.settings import Settings
 from handlers.deps import Deps
+from handlers.domain.vocabulary import RESIDENT_CHANNELS
 
 Build = Callable[[Settings, Deps, Inbox | None, aiohttp.ClientSession], Any]
 
@@ -140,3 +141,10 @@ async def started(
             stack.push_async_callback(adapter.stop)
             adapters[spec.name] = adapter
         yield adapters
+
+
+def configured_names(settings: Settings) -> tuple[str, ...]:
+    """The channels residents can be reached on with these settings: the web chat (always
+    on) and every configured platform, in the order of the announcement cards."""
+    on = {"web"} | {spec.name for spec in CHANNELS if spec.configured(settings)}
+    return tuple(name for name in RESIDENT_CHANNELS if name in on)

@@ -274,7 +274,9 @@ async def _follow(deps: Deps, sender: OutboxSender, announcement_id: int) -> int
     finally:
         bar.close()
     click.echo(
-        f"Xong: {figures.delivered} đã gửi, {figures.by_status.get('failed', 0)} lỗi, "
+        f"Xong: {figures.delivered} đã gửi, "
+        f"{figures.awaiting_pickup} chờ người dân mở trang web, "
+        f"{figures.by_status.get('failed', 0)} lỗi, "
         f"{figures.by_status.get('blocked', 0)} đã chặn, "
         f"{figures.by_status.get('undeliverable', 0)} không gửi được."
     )

@@ -4,7 +4,8 @@ Import (`read_questions`): the first sheet, a header row (found in the first row
 above it is fine) with "Câu hỏi", "Phương án A" … "Phương án D", "Đáp án" (a letter A–D) and
 "Giải thích". Headers are matched ignoring case, diacritics, extra spaces and anything in
 brackets; C, D and the explanation are optional. One bad row rejects the whole file, with a
-message naming the row, so staff fix the sheet and upload it again.
+message naming the row, so staff fix the sheet and upload it again. The template's sample rows
+(marked "(Ví dụ)", or the samples as older templates had them) are never imported.
 
 Export (`export_results`): like the report workbook, every sheet has its title in A1, a line
 about the contest in A2, its header on row 3 (frozen below it) and data from row 4.
@@ -23,9 +24,10 @@ from datetime import datetime
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
+from bot.contests.certificate import ROUTE as CERTIFICATE_ROUTE
 from bot.report import text
 from bot.safe_cells import put_text
-from db.contest_queries import GroupStanding, Standing
+from db.contest_queries import GroupStanding, Standing, passes
 from db.models import Contest, ContestAttempt
 
 if TYPE_CHECKING:  # openpyxl loads when a file is read or written, not with the console
@@ -93,6 +95,8 @@ PERSON_HEADERS = (
     "Bắt đầu",
     "Hoàn thành",
     "Lưu ý",
+    "Kết quả",
+    "Giấy chứng nhận",
 )
 PERSON_FORMATS = (
     INTEGER,
@@ -106,8 +110,11 @@ PERSON_FORMATS = (
     DATETIME,
     DATETIME,
     None,
+    None,
+    None,
 )
-PERSON_WIDTHS = (7, 28, 30, 8, 8, 9, 15, 12, 20, 20, 36)
+PERSON_WIDTHS = (7, 28, 30, 8, 8, 9, 15, 12, 20, 20, 36, 11, 60)
+PASSED, NOT_PASSED = "Đạt", "Chưa đạt"
 GROUP_HEADERS = ("Đơn vị", "Số người dự thi", "Điểm trung bình", "Điểm cao nhất")
 GROUP_FORMATS = (None, INTEGER, DECIMAL2, INTEGER)
 GROUP_WIDTHS = (40, 16, 16, 14)
@@ -304,9 +311,22 @@ def _cell(row: Sequence[Any], columns: Mapping[str, int], field: str) -> Any:
     return row[index] if index is not None and index < len(row) else None
 
 
+@dataclass(frozen=True)
+class ReadBank:
+    """An uploaded bank: its questions, and how many of the template's samples were left out."""
+
+    questions: list[QuestionRow]
+    samples: int = 0
+
+
 def read_questions(data: bytes) -> list[QuestionRow]:
+    """The questions of an uploaded workbook, in sheet order (see `read_bank`)."""
+    return read_bank(data).questions
+
+
+def read_bank(data: bytes) -> ReadBank:
     """The questions of an uploaded workbook, in sheet order; BankError names the first bad
-    row. Empty rows are skipped."""
+    row. Empty rows and the template's sample rows are skipped."""
     sheet = _open(data)
     try:
         return _questions(_rows(sheet))
@@ -314,14 +334,36 @@ def read_questions(data: bytes) -> list[QuestionRow]:
         sheet.parent.close()  # a streamed workbook keeps its archive open until closed
 
 
-def _questions(rows: Iterator[tuple[Any, ...]]) -> list[QuestionRow]:
+SAMPLE_MARK = "(Ví dụ) "  # starts each sample question of the template
+_SAMPLE = re.compile(r"^\s*[(\[]\s*vi du\s*[)\]]")
+
+
+def _plain(value: Any) -> str:
+    """Lower case without diacritics ("Ví dụ" -> "vi du")."""
+    folded = _clean(value).replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", folded)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def is_sample(question: Any) -> bool:
+    """A sample row of the template: marked "(Ví dụ)", or one of the samples word for word
+    (templates downloaded before the mark was added still carry them unmarked)."""
+    plain = _plain(question)
+    return bool(_SAMPLE.match(plain)) or plain in _SAMPLE_QUESTIONS
+
+
+def _questions(rows: Iterator[tuple[Any, ...]]) -> ReadBank:
     top = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
     header_number, columns = _header(top)
     questions: list[QuestionRow] = []
+    samples = 0
     below = itertools.chain(top[header_number:], rows)
     for number, row in enumerate(below, start=header_number + 1):
         fields = [QUESTION, *LETTERS, ANSWER, EXPLANATION]
         if not any(_clean(_cell(row, columns, field)) for field in fields):
+            continue
+        if is_sample(_cell(row, columns, QUESTION)):
+            samples += 1
             continue
         questions.append(
             make_question(
@@ -334,9 +376,14 @@ def _questions(rows: Iterator[tuple[Any, ...]]) -> list[QuestionRow]:
         )
         if len(questions) > MAX_QUESTIONS:
             raise BankError(f"Tệp có hơn {MAX_QUESTIONS} câu hỏi; hãy chia nhỏ bộ câu hỏi.")
+    if not questions and samples:
+        raise BankError(
+            "Tệp chỉ có các câu ví dụ của tệp mẫu, mà câu ví dụ không bao giờ được nhập. Hãy "
+            "thêm câu hỏi của phường vào các dòng bên dưới rồi tải lên lại."
+        )
     if not questions:
         raise BankError("Tệp chưa có câu hỏi nào dưới dòng tiêu đề.")
-    return questions
+    return ReadBank(questions, samples)
 
 
 # --- the template staff fill in --------------------------------------------------------------
@@ -377,13 +424,17 @@ GUIDE = (
     "• Phương án C, D không bắt buộc (điền C trước rồi mới đến D).",
     "• Đáp án ghi một chữ: A, B, C hoặc D, đúng với một phương án đã điền.",
     "• Giải thích không bắt buộc; người dự thi xem khi trả lời sai.",
-    "• Xóa các câu ví dụ nếu không dùng. Lưu tệp dạng .xlsx rồi tải lên trang cuộc thi.",
+    "• Các dòng chữ nghiêng bắt đầu bằng “(Ví dụ)” chỉ để xem cách điền: chúng không bao giờ "
+    "được nhập, có thể để nguyên hoặc xóa.",
+    "• Lưu tệp dạng .xlsx rồi tải lên trang cuộc thi.",
 )
+_SAMPLE_QUESTIONS = frozenset(_plain(example[0]) for example in EXAMPLES)
 
 
 def template() -> bytes:
     """An example workbook: the header row, three example questions and a short guide."""
     from openpyxl import Workbook
+    from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -394,11 +445,12 @@ def template() -> bytes:
     sheet.title = "Câu hỏi"
     headers = list(HEADERS.values())
     _header_row(sheet, 1, headers)
-    for example in EXAMPLES:
-        sheet.append(list(example))
+    for question, *rest in EXAMPLES:
+        sheet.append([SAMPLE_MARK + question, *rest])
+    sample_font = Font(italic=True, color="6B6B6B")
     for row in sheet.iter_rows(min_row=2, max_row=1 + len(EXAMPLES)):
         for cell in row:
-            cell.alignment = look.WRAP
+            cell.alignment, cell.font = look.WRAP, sample_font
     _widths(sheet, (50, 26, 26, 26, 26, 10, 44))
     sheet.freeze_panes = "A2"
     letters = DataValidation(type="list", formula1='"A,B,C,D"', allow_blank=True)
@@ -484,12 +536,31 @@ def _table(
     _widths(sheet, widths)
 
 
+def _pass_percent(contest: Contest) -> int:
+    """The contest's pass mark; the model's default for one never stored (it applies on
+    insert)."""
+    if contest.pass_percent is not None:
+        return contest.pass_percent
+    return int(Contest.__table__.c["pass_percent"].default.arg)
+
+
+def certificate_link(token: str | None, public_url: str | None) -> str | None:
+    """Where a participant's certificate opens: the full address where the server has a
+    public URL, else its path on the server."""
+    if not token:
+        return None
+    path = CERTIFICATE_ROUTE.format(token=token)
+    return f"{public_url.rstrip('/')}{path}" if public_url else path
+
+
 def _person_rows(
+    contest: Contest,
     standings: Sequence[Standing],
     attempts: Sequence[ContestAttempt],
     channel_names: Mapping[str, str],
+    public_url: str | None,
 ) -> list[tuple[Any, ...]]:
-    rows = []
+    rows, mark = [], _pass_percent(contest)
     for rank, (standing, attempt) in enumerate(
         zip(standings, _paired(standings, attempts), strict=True), start=1
     ):
@@ -506,9 +577,21 @@ def _person_rows(
                 _naive_local(attempt.started_at) if attempt else None,
                 _naive_local(attempt.finished_at) if attempt else None,
                 "; ".join(standing.flags) or None,
+                PASSED if passes(standing.score, standing.total, mark) else NOT_PASSED,
+                certificate_link(standing.certificate, public_url),
             )
         )
     return rows
+
+
+def _link_certificates(sheet: Worksheet, count: int) -> None:
+    """The certificate column's web addresses become links Excel opens with a click."""
+    column = PERSON_HEADERS.index("Giấy chứng nhận") + 1
+    for row in range(HEADER_ROW + 1, HEADER_ROW + 1 + count):
+        cell = sheet.cell(row, column)
+        if isinstance(cell.value, str) and cell.value.startswith(("https://", "http://")):
+            cell.hyperlink = cell.value
+            cell.style = "Hyperlink"
 
 
 def export_results(
@@ -519,10 +602,12 @@ def export_results(
     *,
     channel_names: Mapping[str, str] | None = None,
     now: datetime | None = None,
+    public_url: str | None = None,
 ) -> bytes:
     """The results workbook. `standings` are the ranked finished attempts (all of them, in
     leaderboard order), `groups` the affiliation table, `attempts` the contest's attempts
-    (for start and finish times; unfinished ones are left out)."""
+    (for start and finish times; unfinished ones are left out). Each person's row says
+    whether they passed and links their certificate (absolute with `public_url`)."""
     from openpyxl import Workbook
 
     book = Workbook()
@@ -531,9 +616,13 @@ def export_results(
     window = f"{text.moment_text(contest.starts_at)} – {text.moment_text(contest.ends_at)}"
     made = f"; lập lúc {text.moment_text(now)}" if now else ""
     subtitle = f"Thời gian thi: {window}{made}"
-    rows = _person_rows(standings, attempts, channel_names or {})
+    rows = _person_rows(contest, standings, attempts, channel_names or {}, public_url)
     title = f"Kết quả cuộc thi “{contest.title}”"
-    _table(people, title, subtitle, PERSON_HEADERS, rows, PERSON_FORMATS, PERSON_WIDTHS)
+    pass_mark = f"; đạt khi đúng từ {_pass_percent(contest)}% số câu"
+    _table(
+        people, title, subtitle + pass_mark, PERSON_HEADERS, rows, PERSON_FORMATS, PERSON_WIDTHS
+    )
+    _link_certificates(people, len(rows))
     group_rows = [(g.affiliation, g.participants, g.average, g.best) for g in groups]
     _table(
         book.create_sheet(GROUP_SHEET),

@@ -1,21 +1,24 @@
 """Announcement pages of the console: the tech team drafts, an admin approves, everyone
 follows the delivery. Previews use the sender's own renderer, so staff see exactly what
-residents get. Each view runs inside the guard's transaction; an approval wakes the
-scheduler only after that transaction commits (see common.WAKE_SCHEDULER)."""
+residents get. Each view runs inside the guard's transaction. What staff do from an
+announcement's page (submit, approve, cancel) is in announcement_actions.py."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from importlib import resources
 from typing import Any
 
 from aiohttp import web
 from multidict import MultiDictProxy
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.keys import DEPS
+from bot.channels.registry import configured_names
+from bot.keys import DEPS, SETTINGS
 from bot.staff import common
-from bot.staff.common import WAKE_SCHEDULER, db_of, see_other
+from bot.staff.common import db_of, see_other
+from content.areas import area_key
 from db import announcement_queries as aq
 from db import contest_queries as cq
 from db import staff_queries as sq
@@ -33,14 +36,20 @@ DONE_MESSAGES = {  # fixed texts picked by ?done=, so a link cannot put words on
     "submitted": "Đã gửi cho quản trị duyệt.",
     "approved": "Đã duyệt. Thông báo sẽ đi ngay, hoặc đúng giờ đã hẹn.",
     "cancelled": "Đã hủy thông báo.",
+    "run_cancelled": "Đã hủy lần gửi đó; các lần khác của chuỗi vẫn gửi theo lịch.",
 }
 NOT_QUEUED = ("draft", "submitted", "approved")  # an audience estimate still makes sense
+# "Tin khẩn" is the emergency switch, not a topic to pick: the form offers the others (an
+# announcement stored with it keeps it, and residents may still follow it in the chat).
+EMERGENCY_TOPIC = "tin-khan"
+FORM_TOPICS = {code: title for code, title in TOPICS.items() if code != EMERGENCY_TOPIC}
+UPCOMING = 6  # runs of a series listed ahead, each cancellable
 
 
 # --- loading and small helpers ---------------------------------------------------------------
 
 
-async def _announcement(request: web.Request) -> Announcement:
+async def announcement_of(request: web.Request) -> Announcement:
     raw = request.match_info["id"]
     number = number_arg(raw)
     found = await aq.get(db_of(request), number) if number is not None else None
@@ -49,8 +58,14 @@ async def _announcement(request: web.Request) -> Announcement:
     return found
 
 
-def _queuer(request: web.Request) -> Queuer:
-    return Queuer(request.app[DEPS].catalogue.ward.name)
+def ward_channels(request: web.Request) -> dict[str, str]:
+    """The channels this ward can send on (its settings; the web chat is always on), with
+    their names: the only ones the form offers, previews and counts."""
+    return {c: card.CHANNELS[c] for c in configured_names(request.app[SETTINGS])}
+
+
+def queuer(request: web.Request) -> Queuer:
+    return Queuer(request.app[DEPS].catalogue.ward.name, tuple(ward_channels(request)))
 
 
 def _own(user: StaffUser, announcement: Announcement) -> bool:
@@ -60,7 +75,7 @@ def _own(user: StaffUser, announcement: Announcement) -> bool:
     return announcement.created_by in mine
 
 
-def _may_edit(user: StaffUser, announcement: Announcement) -> bool:
+def may_edit(user: StaffUser, announcement: Announcement) -> bool:
     """One ownership rule for editing, submitting and withdrawing: before approval, an admin
     or the one who drafted it."""
     return announcement.status in flow.EDITABLE and (
@@ -71,12 +86,14 @@ def _may_edit(user: StaffUser, announcement: Announcement) -> bool:
 NOT_YOURS = "Bạn chỉ sửa, gửi duyệt hoặc hủy được thông báo do mình soạn, khi chưa được duyệt."
 
 
-def _may_cancel(user: StaffUser, announcement: Announcement) -> bool:
+def may_cancel(user: StaffUser, announcement: Announcement) -> bool:
+    """An admin stops any; its author withdraws it until it starts going out (a draft, or
+    approved and waiting for its time, or a series between runs)."""
     if announcement.status in ("done", "cancelled"):
         return False
     if user.role == "admin":
         return True
-    return announcement.status in flow.EDITABLE and _own(user, announcement)
+    return announcement.status in (*flow.EDITABLE, "approved") and _own(user, announcement)
 
 
 async def _names(db: AsyncSession, actors: list[str | None]) -> dict[str, str]:
@@ -88,7 +105,7 @@ async def _names(db: AsyncSession, actors: list[str | None]) -> dict[str, str]:
     return {f"staff:{u.username}": f"{u.display_name} ({u.username})" for u in accounts}
 
 
-def _page(
+def page(
     request: web.Request,
     template: str,
     user: StaffUser,
@@ -110,7 +127,7 @@ async def index(
     db = db_of(request)
     rows = await aq.recent(db, 100)
     counts = await aq.delivery_counts(db, [a.id for a in rows if a.queued_at is not None])
-    return _page(
+    return page(
         request,
         "announcements.html",
         user,
@@ -118,6 +135,7 @@ async def index(
         rows=rows,
         counts=counts,
         describe=describe,
+        waiting=[a for a in rows if a.status == "submitted"],
     )
 
 
@@ -198,7 +216,11 @@ def _values_from(form: MultiDictProxy[Any]) -> dict[str, Any]:
     }
 
 
-def _draft(values: dict[str, Any]) -> Draft:
+def _draft(values: dict[str, Any], configured: dict[str, str]) -> Draft:
+    off = [c for c in values["channels"] if c in card.CHANNELS and c not in configured]
+    if off:
+        names = ", ".join(card.CHANNELS[c] for c in off)
+        raise AnnouncementError(f"Phường chưa kết nối kênh {names}: bỏ chọn kênh này.")
     return Draft(
         text=values["text"],
         image_url=values["image_url"] or None,
@@ -221,7 +243,7 @@ async def _form(
     values: dict[str, Any],
     error: str | None = None,
 ) -> web.Response:
-    areas = await aq.known_areas(db_of(request), 300)
+    areas = [(_suggestion(key), n) for key, n in await aq.known_areas(db_of(request), 300)]
     repeats = {key: label for key, (_, label) in PRESETS.items()}
     invites = {
         f"course:{course.id}": f"Khóa học: {course.title}"
@@ -231,7 +253,7 @@ async def _form(
     invites.update({f"contest:{i}": f"Cuộc thi: {title}" for i, title in contests})
     if values["repeat"] and values["repeat"] not in repeats:
         repeats[values["repeat"]] = values["repeat"]  # a rule set from the command line
-    return _page(
+    return page(
         request,
         "announcement_form.html",
         user,
@@ -240,13 +262,21 @@ async def _form(
         a=announcement,
         values=values,
         error=error,
-        channels=card.CHANNELS,
+        channels=ward_channels(request),
+        form_topics=FORM_TOPICS | {t: TOPICS[t] for t in values["topics"] if t in TOPICS},
         reach_limits=card.REACH_LIMITS,
         repeats=repeats,
         known_areas=areas,
         max_text=MAX_TEXT,
         invites=invites,
     )
+
+
+def _suggestion(key: str) -> str:
+    """An area key as staff would type it ("3" -> "TDP 3"), when it reads back as the same key
+    (targeting folds what is typed the same way as what residents gave)."""
+    typed = f"TDP {key}"
+    return typed if area_key(typed) == key else key
 
 
 async def new_form(
@@ -262,10 +292,10 @@ async def create(
     """POST /staff/announcements/new: a draft, then its page with the previews."""
     values = _values_from(await request.post())
     try:
-        draft = _draft(values)
+        draft = _draft(values, ward_channels(request))
         announcement = await flow.create(db_of(request), draft, f"staff:{user.username}")
     except FORM_ERRORS as exc:
-        return await _form(request, user, staff_session, None, values, _message(exc))
+        return await _form(request, user, staff_session, None, values, message(exc))
     return see_other(f"/staff/announcements/{announcement.id}")
 
 
@@ -273,40 +303,80 @@ async def edit_form(
     request: web.Request, user: StaffUser, staff_session: StaffSession
 ) -> web.Response:
     """GET /staff/announcements/{id}/edit (only before approval)."""
-    announcement = await _announcement(request)
+    announcement = await announcement_of(request)
     if announcement.status not in flow.EDITABLE:
         return see_other(f"/staff/announcements/{announcement.id}")
-    if not _may_edit(user, announcement):
+    if not may_edit(user, announcement):
         raise web.HTTPForbidden(text=NOT_YOURS)
     return await _form(request, user, staff_session, announcement, _values_of(announcement))
 
 
 async def edit(request: web.Request, user: StaffUser, staff_session: StaffSession) -> web.Response:
     """POST /staff/announcements/{id}/edit: an edited text goes back to draft."""
-    announcement = await _announcement(request)
-    if announcement.status in flow.EDITABLE and not _may_edit(user, announcement):
+    announcement = await announcement_of(request)
+    if announcement.status in flow.EDITABLE and not may_edit(user, announcement):
         raise web.HTTPForbidden(text=NOT_YOURS)
     values = _values_from(await request.post())
     try:
-        await flow.edit(db_of(request), announcement, _draft(values))
+        await flow.edit(db_of(request), announcement, _draft(values, ward_channels(request)))
     except FORM_ERRORS as exc:
-        return await _form(request, user, staff_session, announcement, values, _message(exc))
+        return await _form(request, user, staff_session, announcement, values, message(exc))
     return see_other(f"/staff/announcements/{announcement.id}")
 
 
-def _message(exc: Exception) -> str:
+def message(exc: Exception) -> str:
     text = str(exc)
     return text[:1].upper() + text[1:]
+
+
+async def audience_json(
+    request: web.Request, user: StaffUser, staff_session: StaffSession
+) -> web.Response:
+    """POST /staff/announcements/audience: how many residents the form's current choices
+    reach, per channel, for the form to show as staff choose (the guard checks the role and
+    the form's CSRF token). Nothing is stored."""
+    values = _values_from(await request.post())
+    configured = ward_channels(request)
+    topics = [t for t in values["topics"] if t in TOPICS]
+    shape = Announcement(
+        topics=topics,
+        areas=[a for a in re.split(r"[,;\n]", values["areas"]) if a.strip()][: flow.MAX_AREAS],
+        channels=[c for c in values["channels"] if c in configured],
+        emergency=values["emergency"],
+    )
+    note = None
+    if not shape.emergency and not topics:
+        counts = {c: 0 for c in configured if not shape.channels or c in shape.channels}
+        note = "Chọn ít nhất một chủ đề (hoặc đánh dấu tin khẩn) để tính người nhận."
+    else:
+        counts = await queuer(request).audience(db_of(request), shape)
+    return web.json_response(
+        {
+            "total": sum(counts.values()),
+            "channels": [
+                {"code": c, "name": configured[c], "count": n} for c, n in counts.items()
+            ],
+            "note": note,
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def form_script(_request: web.Request) -> web.Response:
+    """GET /staff/static/announcement-form.js: the form's live audience count (a file of its
+    own: the console's policy allows no inline script)."""
+    js = (resources.files("bot.staff") / "static" / "announcement-form.js").read_bytes()
+    return web.Response(body=js, content_type="text/javascript", charset="utf-8")
 
 
 # --- one announcement ------------------------------------------------------------------------
 
 
-def _previews(announcement: Announcement, ward_name: str) -> list[dict[str, Any]]:
-    """What a resident on each target channel receives."""
-    channels = [
-        c for c in card.CHANNELS if not announcement.channels or c in announcement.channels
-    ]
+def _previews(
+    announcement: Announcement, ward_name: str, configured: dict[str, str]
+) -> list[dict[str, Any]]:
+    """What a resident on each target channel the ward has receives."""
+    channels = [c for c in configured if not announcement.channels or c in announcement.channels]
     previews = []
     for channel in channels:
         reply = card.render(announcement, channel, ward_name)
@@ -328,7 +398,14 @@ async def _runs(db: AsyncSession, series: Announcement) -> list[tuple[Announceme
     return [(run, await aq.stats(db, run.id)) for run in runs]
 
 
-async def _detail(
+async def upcoming_runs(db: AsyncSession, series: Announcement) -> list[tuple[datetime, bool]]:
+    """The next runs of an approved series, each with whether it was cancelled."""
+    if series.status != "approved" or not series.recurrence:
+        return []
+    return flow.upcoming_runs(series, await aq.cancelled_runs(db, series.id), UPCOMING)
+
+
+async def detail_page(
     request: web.Request,
     user: StaffUser,
     staff_session: StaffSession,
@@ -339,11 +416,11 @@ async def _detail(
     queued = announcement.queued_at is not None or announcement.status in ("sending", "done")
     audience = None
     if announcement.status in NOT_QUEUED:
-        audience = await _queuer(request).audience(db, announcement)
+        audience = await queuer(request).audience(db, announcement)
     replies: list[str] = []
     if user.role == "admin":  # only feedback roles may open the replies themselves
         replies = await aq.reply_codes(db, announcement.id, 20)
-    return _page(
+    return page(
         request,
         "announcement_detail.html",
         user,
@@ -352,20 +429,29 @@ async def _detail(
         a=announcement,
         error=error,
         done=DONE_MESSAGES.get(request.query.get("done", "")),
-        previews=_previews(announcement, request.app[DEPS].catalogue.ward.name),
+        previews=_previews(
+            announcement, request.app[DEPS].catalogue.ward.name, ward_channels(request)
+        ),
         audience=audience,
         stats=await aq.stats(db, announcement.id) if queued else None,
         runs=await _runs(db, announcement) if announcement.recurrence else [],
+        upcoming=await upcoming_runs(db, announcement),
         reply_codes=replies,
         names=await _names(db, [announcement.created_by, announcement.approved_by]),
         describe=describe,
         channels=card.CHANNELS,
-        may_edit=_may_edit(user, announcement),
+        may_edit=may_edit(user, announcement),
+        moment=run_value,
         version=flow.version(announcement),
         may_approve=user.role == "admin" and announcement.status in flow.EDITABLE,
-        may_cancel=_may_cancel(user, announcement),
+        may_cancel=may_cancel(user, announcement),
         refresh=_moving(announcement),
     )
+
+
+def run_value(moment: datetime) -> str:
+    """A run's time as the cancel form posts it back (UTC, to the second)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _moving(announcement: Announcement) -> bool:
@@ -380,67 +466,4 @@ async def detail(
     request: web.Request, user: StaffUser, staff_session: StaffSession
 ) -> web.Response:
     """GET /staff/announcements/{id}: previews, audience, approvals and delivery figures."""
-    return await _detail(request, user, staff_session, await _announcement(request))
-
-
-# --- actions ---------------------------------------------------------------------------------
-
-
-async def submit(
-    request: web.Request, user: StaffUser, staff_session: StaffSession
-) -> web.Response:
-    """POST .../submit: the tech team asks an admin to approve."""
-    announcement = await _announcement(request)
-    if announcement.status in flow.EDITABLE and not _may_edit(user, announcement):
-        raise web.HTTPForbidden(text=NOT_YOURS)
-    try:
-        await flow.submit(announcement)
-    except AnnouncementError as exc:
-        return await _detail(request, user, staff_session, announcement, str(exc))
-    return see_other(f"/staff/announcements/{announcement.id}?done=submitted")
-
-
-async def approve(
-    request: web.Request, user: StaffUser, staff_session: StaffSession
-) -> web.Response:
-    """POST .../approve (admin): an emergency asks once more, naming how many it reaches."""
-    announcement = await _announcement(request)
-    form = await request.post()
-    confirmed, seen = form.get("confirm") == "yes", str(form.get("version", ""))
-    if announcement.emergency and not confirmed and announcement.status in flow.EDITABLE:
-        audience = await _queuer(request).audience(db_of(request), announcement)
-        return _page(
-            request,
-            "announcement_confirm.html",
-            user,
-            staff_session,
-            a=announcement,
-            version=seen,
-            total=sum(audience.values()),
-            channel_names=[card.CHANNELS[c] for c in audience],
-        )
-    try:
-        await flow.approve(
-            announcement,
-            f"staff:{user.username}",
-            confirm_emergency=confirmed,
-            seen_version=seen,
-        )
-    except FORM_ERRORS as exc:
-        return await _detail(request, user, staff_session, announcement, _message(exc))
-    request[WAKE_SCHEDULER] = True  # the guard wakes it once this is committed
-    return see_other(f"/staff/announcements/{announcement.id}?done=approved")
-
-
-async def cancel(
-    request: web.Request, user: StaffUser, staff_session: StaffSession
-) -> web.Response:
-    """POST .../cancel: an admin stops any; the tech team withdraws its own before approval."""
-    announcement = await _announcement(request)
-    if user.role != "admin" and not _may_cancel(user, announcement):
-        raise web.HTTPForbidden(text=NOT_YOURS)
-    try:
-        await flow.cancel(db_of(request), announcement)
-    except AnnouncementError as exc:
-        return await _detail(request, user, staff_session, announcement, str(exc))
-    return see_other(f"/staff/announcements/{announcement.id}?done=cancelled")
+    return await detail_page(request, user, staff_session, await announcement_of(request))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.keys import DEPS, OUTBOX, SCHEDULER
+from db import announcement_queries as aq
 from db.models import StaffSession, StaffUser
 from handlers.domain.calendar import VIETNAM
 from handlers.domain.vocabulary import CHANNEL_LABELS as CHANNEL_LABELS
@@ -122,6 +124,17 @@ def wake_scheduler_if_needed(request: web.Request) -> None:
     scheduler now, so let it queue the message at once instead of at its next look."""
     if request.get(WAKE_SCHEDULER) and SCHEDULER in request.app:
         request.app[SCHEDULER].wake()
+
+
+async def navigation(request: web.Request, session: AsyncSession, user: StaffUser) -> None:
+    """What the header shows on every page, whichever view renders it (template context
+    merged by aiohttp_jinja2): for an admin, how many announcements wait for approval."""
+    if user.role == "admin":
+        extra = {"waiting_approvals": await aq.waiting_approval(session)}
+        merged = request.get(aiohttp_jinja2.REQUEST_CONTEXT_KEY) or {}
+        with warnings.catch_warnings():  # aiohttp_jinja2 reads it under a plain string key
+            warnings.simplefilter("ignore", web.NotAppKeyWarning)
+            request[aiohttp_jinja2.REQUEST_CONTEXT_KEY] = merged | extra
 
 
 def page(

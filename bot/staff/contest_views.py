@@ -14,9 +14,9 @@ from typing import Any
 
 from aiohttp import web
 from multidict import MultiDictProxy
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.contests import bank
+from bot.keys import DEPS
 from bot.report import text
 from bot.staff import common
 from bot.staff.common import CHANNEL_LABELS, CONTESTS_CHANGED, db_of, see_other
@@ -38,15 +38,18 @@ PHASES = {
 }
 DONE_MESSAGES = {  # fixed texts picked by ?done=, so a link cannot put words on the page
     "created": "Đã tạo cuộc thi. Hãy thêm câu hỏi rồi công bố.",
+    "created_published": (
+        "Đã tạo và công bố cuộc thi. Người dân thấy cuộc thi khi đã có câu hỏi và đến giờ "
+        "bắt đầu: hãy thêm câu hỏi."
+    ),
     "saved": "Đã lưu thay đổi.",
     "added": "Đã thêm câu hỏi.",
     "deleted": "Đã xóa câu hỏi.",
     "imported": "Đã nhập câu hỏi từ tệp Excel.",
+    "imported_samples": (
+        "Đã nhập câu hỏi từ tệp Excel; các câu ví dụ của tệp mẫu được bỏ qua, không nhập."
+    ),
 }
-NO_QUESTIONS_TO_PUBLISH = (
-    "Cần có ít nhất một câu hỏi trước khi công bố. Hãy lưu khi chưa đánh dấu “Công bố”, "
-    "thêm câu hỏi rồi công bố."
-)
 
 
 class ContestError(ValueError):
@@ -209,8 +212,10 @@ def _values_from(form: MultiDictProxy[Any]) -> dict[str, Any]:
     }
 
 
-def _checked(values: dict[str, Any], question_count: int) -> dict[str, Any]:
-    """The contest's columns from the form, or ContestError naming the first problem."""
+def _checked(values: dict[str, Any]) -> dict[str, Any]:
+    """The contest's columns from the form, or ContestError naming the first problem. It may
+    be published before it has questions: residents see it once it has some
+    (db/contest_queries.py)."""
     title = " ".join(values["title"].split())
     if not title:
         raise ContestError("Tên cuộc thi đang trống.")
@@ -231,8 +236,6 @@ def _checked(values: dict[str, Any], question_count: int) -> dict[str, Any]:
     affiliation = " ".join(values["affiliation_question"].split())
     if len(affiliation) > MAX_AFFILIATION:
         raise ContestError(f"Câu hỏi về đơn vị dài quá {MAX_AFFILIATION} ký tự.")
-    if values["published"] and question_count == 0:
-        raise ContestError(NO_QUESTIONS_TO_PUBLISH)
     limits = {}
     for name, (label, largest) in LIMITS.items():
         number = number_arg(values[name])
@@ -285,14 +288,15 @@ async def create(
     """POST /staff/contests/new: the contest, then its page to add questions."""
     values = _values_from(await request.post())
     try:
-        columns = _checked(values, question_count=0)
+        columns = _checked(values)
     except ContestError as exc:
         return _form(request, user, staff_session, None, values, str(exc))
     contest = Contest(**columns, created_by=f"staff:{user.username}")
     request[CONTESTS_CHANGED] = True
     db_of(request).add(contest)
     await db_of(request).flush()
-    return see_other(f"/staff/contests/{contest.id}?done=created")
+    done = "created_published" if contest.published else "created"
+    return see_other(f"/staff/contests/{contest.id}?done={done}")
 
 
 async def edit_form(
@@ -308,9 +312,8 @@ async def edit(request: web.Request, user: StaffUser, staff_session: StaffSessio
     have their own forms on the contest's page)."""
     contest = await _contest(request)
     values = _values_from(await request.post())
-    count = len(await cq.questions(db_of(request), contest.id))
     try:
-        columns = _checked(values, count)
+        columns = _checked(values)
     except ContestError as exc:
         return _form(request, user, staff_session, contest, values, str(exc))
     for name, value in columns.items():
@@ -363,6 +366,7 @@ async def _detail(
         standings=standings,
         flagged=sum(1 for s in standings if s.flags),
         more=max(0, finished - len(standings)),
+        passed=lambda s: cq.passes(s.score, s.total, contest.pass_percent),
         groups=await cq.by_affiliation(db, contest.id),
         refresh=phase == "open",
         error=error,
@@ -393,8 +397,11 @@ async def _refuse_if_locked(
     )
 
 
-async def _append(db: AsyncSession, contest: Contest, rows: list[bank.QuestionRow]) -> None:
-    """New questions after the existing ones, in the given order."""
+async def _append(request: web.Request, contest: Contest, rows: list[bank.QuestionRow]) -> None:
+    """New questions after the existing ones, in the given order. A published contest shows
+    in the chat once it has questions: its menus read the contests again."""
+    db = db_of(request)
+    request[CONTESTS_CHANGED] = True
     last = await cq.last_position(db, contest.id)
     for offset, row in enumerate(rows, start=1):
         db.add(
@@ -432,7 +439,7 @@ async def add_question(
         return await _detail(
             request, user, staff_session, contest, 400, error=str(exc), question_values=values
         )
-    await _append(db_of(request), contest, [row])
+    await _append(request, contest, [row])
     return see_other(f"/staff/contests/{contest.id}?done=added#questions")
 
 
@@ -455,6 +462,7 @@ async def delete_question(
         )
         return await _detail(request, user, staff_session, contest, 400, error=message)
     await db.delete(question)
+    request[CONTESTS_CHANGED] = True
     return see_other(f"/staff/contests/{contest.id}?done=deleted#questions")
 
 
@@ -473,7 +481,7 @@ def _upload(form: MultiDictProxy[Any]) -> bytes:
     return data
 
 
-PARSED = web.RequestKey("parsed_bank", object)  # the upload's questions, or why not
+PARSED = web.RequestKey("parsed_bank", object)  # the upload's bank (ReadBank), or why not
 
 
 async def parse_upload(request: web.Request, form: MultiDictProxy[Any] | None) -> None:
@@ -482,7 +490,7 @@ async def parse_upload(request: web.Request, form: MultiDictProxy[Any] | None) -
     try:
         if form is None:
             raise bank.BankError("Hãy chọn tệp Excel (.xlsx) để nhập.")
-        request[PARSED] = await asyncio.to_thread(bank.read_questions, _upload(form))
+        request[PARSED] = await asyncio.to_thread(bank.read_bank, _upload(form))
     except bank.BankError as exc:
         request[PARSED] = exc
 
@@ -498,15 +506,16 @@ async def import_questions(
     form = await request.post()
     if PARSED not in request:  # called without the route's preparation
         await parse_upload(request, form)
-    rows = request[PARSED]
-    if isinstance(rows, bank.BankError):
-        return await _detail(request, user, staff_session, contest, 400, import_error=str(rows))
-    assert isinstance(rows, list)
+    parsed = request[PARSED]
+    if isinstance(parsed, bank.BankError):
+        return await _detail(request, user, staff_session, contest, 400, import_error=str(parsed))
+    assert isinstance(parsed, bank.ReadBank)
     db = db_of(request)
     if form.get("replace") == "on":
         await cq.delete_questions(db, contest.id)
-    await _append(db, contest, rows)
-    return see_other(f"/staff/contests/{contest.id}?done=imported#questions")
+    await _append(request, contest, parsed.questions)
+    done = "imported_samples" if parsed.samples else "imported"
+    return see_other(f"/staff/contests/{contest.id}?done={done}#questions")
 
 
 # --- downloads -------------------------------------------------------------------------------
@@ -537,5 +546,6 @@ async def results_xlsx(
         attempts,
         channel_names=CHANNEL_LABELS,
         now=utcnow(),
+        public_url=request.app[DEPS].public_url,
     )
     return common.attachment(body, f"ket-qua-cuoc-thi-{contest.id}.xlsx")

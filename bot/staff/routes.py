@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.keys import DEPS
 from bot.staff import account_views as account
+from bot.staff import announcement_actions as actions
 from bot.staff import announcement_views as announcements
 from bot.staff import auth, common, signin, views
 from bot.staff import contest_views as contests
@@ -72,12 +73,14 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/staff/announcements", announcements.index, ANNOUNCERS),
     Route("GET", "/staff/announcements/new", announcements.new_form, ANNOUNCERS),
     Route("POST", "/staff/announcements/new", announcements.create, ANNOUNCERS),
+    Route("POST", "/staff/announcements/audience", announcements.audience_json, ANNOUNCERS),
     Route("GET", "/staff/announcements/{id}", announcements.detail, ANNOUNCERS),
     Route("GET", "/staff/announcements/{id}/edit", announcements.edit_form, ANNOUNCERS),
     Route("POST", "/staff/announcements/{id}/edit", announcements.edit, ANNOUNCERS),
-    Route("POST", "/staff/announcements/{id}/submit", announcements.submit, ANNOUNCERS),
-    Route("POST", "/staff/announcements/{id}/approve", announcements.approve, ADMIN),
-    Route("POST", "/staff/announcements/{id}/cancel", announcements.cancel, ANNOUNCERS),
+    Route("POST", "/staff/announcements/{id}/submit", actions.submit, ANNOUNCERS),
+    Route("POST", "/staff/announcements/{id}/approve", actions.approve, ADMIN),
+    Route("POST", "/staff/announcements/{id}/cancel", actions.cancel, ANNOUNCERS),
+    Route("POST", "/staff/announcements/{id}/runs/cancel", actions.cancel_run, ANNOUNCERS),
     Route("GET", "/staff/contests", contests.index, CONTEST_ROLES),
     Route("GET", "/staff/contests/new", contests.new_form, CONTEST_ROLES),
     Route("POST", "/staff/contests/new", contests.create, CONTEST_ROLES),
@@ -184,6 +187,7 @@ def guard(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]
                 if form is not None:
                     _check_token(form, staff_session)
                 request[common.DB] = session
+                await common.navigation(request, session, user)
                 response = await route.view(request, user, staff_session)
             finally:
                 _close_uploads(form)
@@ -216,5 +220,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/staff/login", signin.login)
     app.router.add_get("/staff/static/staff.css", signin.stylesheet)
     app.router.add_get("/staff/static/staff.js", signin.script)
+    app.router.add_get("/staff/static/announcement-form.js", announcements.form_script)
     for route in ROUTES:
         app.router.add_route(route.method, route.path, guard(route))

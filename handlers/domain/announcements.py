@@ -24,6 +24,7 @@ from db import announcement_queries as aq
 from db.models import Announcement, utcnow
 from handlers.domain import recurrence
 from handlers.domain.announcement_card import CHANNELS, render
+from handlers.domain.calendar import VIETNAM
 from handlers.domain.vocabulary import TOPICS
 
 log = logging.getLogger(__name__)
@@ -31,12 +32,32 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 1800  # leaves room for the heading and footer inside Zalo's 2,000 characters
 MAX_AREAS = 50
 MAX_LATE = timedelta(hours=3)  # a run missed by longer (server down) is skipped, not sent late
+# A send time this far in the past is a mistake, not "now": the minute picked while filling in
+# the form may just have passed, anything older would go out at once when approved.
+PAST_GRACE = timedelta(minutes=2)
 EDITABLE = ("draft", "submitted")
 INVITE = re.compile(r"(?:course:[a-z0-9-]{1,64}|contest:\d{1,9})")
 
 
 class AnnouncementError(ValueError):
     """Something staff must correct; the message is shown to them as is (Vietnamese)."""
+
+
+class LateSend(AnnouncementError):
+    """Approving it now would send it at once, its send time having passed while it waited:
+    the admin is asked "Gửi ngay?" (approve(send_late=True)) instead of it just going."""
+
+    def __init__(self, due: datetime) -> None:
+        self.due = due
+        super().__init__(
+            f"Giờ gửi đã hẹn ({local_text(due)}) đã qua trong lúc chờ duyệt: "
+            "nếu duyệt bây giờ, thông báo sẽ đi ngay."
+        )
+
+
+def local_text(moment: datetime) -> str:
+    """ "08:00 ngày 25/12/2026", the ward's wall clock."""
+    return moment.astimezone(VIETNAM).strftime("%H:%M ngày %d/%m/%Y")
 
 
 @dataclass
@@ -54,8 +75,9 @@ class Draft:
     recurrence: str | None = None
     invite: str | None = None  # "course:<id>" or "contest:<id>"
 
-    def checked(self) -> Draft:
-        """The draft cleaned up, or AnnouncementError saying what to fix."""
+    def checked(self, now: datetime | None = None) -> Draft:
+        """The draft cleaned up, or AnnouncementError saying what to fix. With `now`, a send
+        time already past is refused (it would be sent the moment it is approved)."""
         text = self.text.replace("\r\n", "\n").strip()
         if not text:
             raise AnnouncementError("Nội dung thông báo đang trống.")
@@ -78,6 +100,12 @@ class Draft:
             raise AnnouncementError(f"Lặp lại: {exc}.") from exc
         if rule and self.send_at is None:
             raise AnnouncementError("Thông báo lặp lại cần giờ gửi lần đầu.")
+        if now is not None and self.send_at is not None and self.send_at < now - PAST_GRACE:
+            raise AnnouncementError(
+                f"Giờ gửi {local_text(self.send_at)} đã qua (bây giờ là {local_text(now)}). "
+                "Chọn một giờ sau bây giờ, hoặc để trống ô “Giờ gửi” để gửi ngay khi được "
+                "duyệt."
+            )
         if rule and self.emergency:
             raise AnnouncementError("Tin khẩn không lặp lại.")
         invite = (self.invite or "").strip() or None
@@ -117,8 +145,9 @@ def _apply(announcement: Announcement, draft: Draft) -> None:
 
 async def create(session: AsyncSession, draft: Draft, created_by: str) -> Announcement:
     """A new draft."""
-    announcement = Announcement(created_by=created_by, status="draft", created_at=utcnow())
-    _apply(announcement, draft.checked())
+    now = utcnow()
+    announcement = Announcement(created_by=created_by, status="draft", created_at=now)
+    _apply(announcement, draft.checked(now))
     session.add(announcement)
     await session.flush()
     return announcement
@@ -127,7 +156,7 @@ async def create(session: AsyncSession, draft: Draft, created_by: str) -> Announ
 async def edit(session: AsyncSession, announcement: Announcement, draft: Draft) -> None:
     if announcement.status not in EDITABLE:
         raise AnnouncementError("Thông báo đã duyệt hoặc đã gửi thì không sửa được nữa.")
-    _apply(announcement, draft.checked())
+    _apply(announcement, draft.checked(utcnow()))
     announcement.status = "draft"  # an edited text needs approving again
 
 
@@ -161,10 +190,12 @@ async def approve(
     approver: str,
     confirm_emergency: bool = False,
     seen_version: str | None = None,
+    send_late: bool = False,
 ) -> None:
     """An admin approves; the scheduler queues it at its send time. From the console the
     approval carries the version the admin read (`seen_version`); a different one is refused
-    (the command line approves what it has just created and shown)."""
+    (the command line approves what it has just created and shown). A send time that passed
+    while it waited raises LateSend unless `send_late` (the admin said "Gửi ngay")."""
     if announcement.status not in EDITABLE:
         raise AnnouncementError("Thông báo này không ở trạng thái chờ duyệt.")
     if seen_version is not None and seen_version != version(announcement):
@@ -176,15 +207,18 @@ async def approve(
             "Tin khẩn gửi tới mọi người dân đang liên lạc được: cần xác nhận lần hai."
         )
     now = utcnow()
+    due = announcement.send_at
     if announcement.recurrence:
         assert announcement.send_at is not None
         # A first run approved a little late still goes out (as a missed run would).
         moment = max(now - MAX_LATE, announcement.send_at)
-        announcement.next_run_at = recurrence.first_at_or_after(
-            announcement.recurrence, announcement.send_at, moment
-        )
-        if announcement.next_run_at is None:
+        due = recurrence.first_at_or_after(announcement.recurrence, announcement.send_at, moment)
+        if due is None:
             raise AnnouncementError("Quy tắc lặp không còn lần gửi nào trong tương lai.")
+    if due is not None and due < now - PAST_GRACE and not send_late:
+        raise LateSend(due)
+    if announcement.recurrence:
+        announcement.next_run_at = due
     announcement.status, announcement.approved_by, announcement.approved_at = (
         "approved",
         approver,
@@ -201,6 +235,69 @@ async def cancel(session: AsyncSession, announcement: Announcement) -> int:
     announcement.status, announcement.next_run_at = "cancelled", None
     announcement.finished_at = utcnow()
     return withdrawn
+
+
+def may_cancel_run(series: Announcement, at: datetime, now: datetime) -> bool:
+    """Is `at` a run of this approved series still to come?"""
+    rule, first, following = series.recurrence, series.send_at, series.next_run_at
+    if series.status != "approved" or not rule or first is None or following is None:
+        return False
+    if at < max(now, following):
+        return False
+    return recurrence.first_at_or_after(rule, first, at) == at
+
+
+def upcoming_runs(
+    series: Announcement, cancelled: set[datetime], count: int = 6
+) -> list[tuple[datetime, bool]]:
+    """The series' next runs, each with whether staff cancelled it."""
+    rule, first, moment = series.recurrence, series.send_at, series.next_run_at
+    if series.status != "approved" or not rule or first is None or moment is None:
+        return []
+    runs: list[tuple[datetime, bool]] = []
+    while moment is not None and len(runs) < count:
+        runs.append((moment, moment in cancelled))
+        moment = recurrence.next_after(rule, first, moment)
+    return runs
+
+
+async def cancel_run(session: AsyncSession, series: Announcement, at: datetime) -> None:
+    """Skip one run of a series: it is kept as a cancelled run (so the series' table shows it
+    and the scheduler passes it by); the series' next run moves on if it was this one."""
+    now = utcnow()
+    if not may_cancel_run(series, at, now):
+        raise AnnouncementError("Lần gửi này không còn hủy được (đã qua hoặc không thuộc chuỗi).")
+    cancelled = await aq.cancelled_runs(session, series.id)
+    if at in cancelled:
+        raise AnnouncementError("Lần gửi này đã được hủy rồi.")
+    session.add(
+        Announcement(
+            text=series.text,
+            image_url=series.image_url,
+            link_url=series.link_url,
+            invite=series.invite,
+            topics=series.topics,
+            areas=series.areas,
+            channels=series.channels,
+            status="cancelled",
+            send_at=at,
+            series_id=series.id,
+            created_by=series.created_by,
+            approved_by=series.approved_by,
+            approved_at=series.approved_at,
+            created_at=now,
+            finished_at=now,
+        )
+    )
+    cancelled.add(at)
+    following = series.next_run_at
+    assert series.recurrence and series.send_at
+    while following is not None and following in cancelled:
+        following = recurrence.next_after(series.recurrence, series.send_at, following)
+    if following != series.next_run_at:
+        series.next_run_at = following
+        if following is None:
+            series.status, series.finished_at = "done", now
 
 
 @dataclass(frozen=True)
@@ -262,6 +359,9 @@ class Queuer:
         following = recurrence.next_after(series.recurrence, series.send_at, max(run_at, now))
         if not await aq.advance_series(session, series_id, run_at, following):
             return None  # another process ran it
+        if run_at in await aq.cancelled_runs(session, series_id):
+            log.info("announcement series %s: run of %s cancelled by staff", series_id, run_at)
+            return None
         if now - run_at > MAX_LATE:
             log.warning("announcement series %s: run of %s skipped (too late)", series_id, run_at)
             return None

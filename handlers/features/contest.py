@@ -85,6 +85,8 @@ async def on_button(turn: Turn, arg: str) -> Response:
         contest = await turn.session.get(Contest, number)
         if contest is None or not _is_open(contest, turn.deps.clock()):
             return await entry(turn)
+        if not await cq.has_questions(turn.session, contest.id):  # published before its bank
+            return await entry(turn)
         return await (_intro(turn, contest) if verb == "open" else _begin(turn, contest))
     if verb == "ans" and number is not None:
         return await _answer(turn, number)
