@@ -86,7 +86,7 @@ async def add(client: TestClient, description: str, **fields: object) -> str:
 async def codes(client: TestClient, query: str) -> list[str]:
     """The codes the inbox lists for this address, in order."""
     page = await (await client.get(f"/staff/?{query}")).text()
-    return re.findall(r'<td><a href="/staff/feedback/(PA-[^"]+)">', page)
+    return re.findall(r'<td data-label="Mã"><a href="/staff/feedback/(PA-[^"]+)">', page)
 
 
 async def staff_id(client: TestClient, username: str) -> int:
@@ -485,7 +485,7 @@ async def test_roles_and_the_web_channel_have_one_vietnamese_name(
     await login(client, "binh")
     inbox = await (await client.get("/staff/")).text()
     assert '<option value="web" >Trang web phường</option>' in inbox
-    assert "<td>Trang web phường</td>" in inbox
+    assert '<td data-label="Kênh">Trang web phường</td>' in inbox
 
 
 # --- the migration ------------------------------------------------------------------------

@@ -9,7 +9,10 @@ document.querySelectorAll("select[data-canned]").forEach((select) => {
     if (!select.value) return;
     const start = box.selectionStart ?? box.value.length;
     const end = box.selectionEnd ?? start;
-    box.setRangeText(select.value, start, end, "end");
+    let text = select.value; // a space between it and the words around it, none doubled
+    if (start > 0 && !/\s/.test(box.value[start - 1])) text = " " + text;
+    if (end < box.value.length && !/\s/.test(box.value[end])) text += " ";
+    box.setRangeText(text, start, end, "end");
     select.value = "";
     box.focus();
     box.dispatchEvent(new Event("input", { bubbles: true }));
