@@ -3,18 +3,19 @@ resolved. Screenshots are kept in test-artifacts/."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.app import create_app
 from bot.keys import DEPS
 from bot.settings import Settings
 from bot.staff import auth
 from db import feedback_queries as fq
-from db.models import VIETNAM, CannedReply, Feedback, Outbox
+from db.models import VIETNAM, CannedReply, Feedback, Outbox, StaffSession, utcnow
 from handlers.domain.types import IncomingMessage
 from handlers.engine import handle
 from tests.browser import ARTIFACTS, chromium, need_browser, serve
@@ -146,6 +147,41 @@ async def test_an_officers_day_search_assign_canned_reply_note_resolve(
             sent = list((await session.execute(select(Outbox.text))).scalars())
     assert len(sent) == 1 and canned in sent[0]
     assert "thoát nước" not in sent[0]  # the internal note stayed inside
+
+
+async def test_a_reply_typed_when_the_session_expired_comes_back_after_signing_in(
+    tmp_path: Path,
+) -> None:
+    need_browser()
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/expired.sqlite3"))
+    async with serve(app) as url, chromium() as browser:
+        deps = app[DEPS]
+        async with deps.sessions() as session, session.begin():
+            await auth.add_staff(session, "lan", "Nguyễn Thị Lan", "mat-khau-dai-1", "staff")
+        code = await _file(deps, "Cống thoát nước tổ 6 bị tắc")
+        page = await browser.new_page(viewport={"width": 1280, "height": 800})
+        await page.goto(f"{url}/staff/feedback/{code}")
+        await page.get_by_label("Tên đăng nhập").fill("lan")
+        await page.get_by_label("Mật khẩu").fill("mat-khau-dai-1")
+        await page.get_by_role("button", name="Đăng nhập").click()
+        box = page.get_by_label("Nội dung gửi tới người dân")
+        typed = "Đội vệ sinh sẽ thông cống trong sáng mai."
+        await box.fill(typed)
+        async with deps.sessions() as session, session.begin():  # a long lunch break
+            await session.execute(
+                update(StaffSession).values(expires_at=utcnow() - timedelta(minutes=1))
+            )
+        await page.get_by_role("button", name="Gửi trả lời").click()
+        await page.get_by_text("Phiên làm việc đã hết hạn").wait_for()
+        await page.screenshot(path=str(ARTIFACTS / "console-expired.png"), full_page=True)
+        await page.get_by_label("Tên đăng nhập").fill("lan")
+        await page.get_by_label("Mật khẩu").fill("mat-khau-dai-1")
+        await page.get_by_role("button", name="Đăng nhập").click()
+        await page.get_by_role("heading", name=f"Phản ánh {code}").wait_for()
+        assert await box.input_value() == typed  # back on its page, nothing lost
+        async with deps.sessions() as session:
+            queued = (await session.execute(select(Outbox))).first()
+    assert queued is None  # nothing was sent by the expired session
 
 
 async def test_the_tech_team_drafts_and_an_admin_approves_an_announcement(tmp_path: Path) -> None:
