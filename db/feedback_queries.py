@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.feedback_search import MIN_PHONE_DIGITS, search_terms
 from db.models import (
     VIETNAM,
     CannedReply,
@@ -177,8 +178,10 @@ async def set_status(
     actor: str,
     note: str | None = None,
     outbox_id: int | None = None,
+    action: str = "status",
 ) -> None:
-    """Change the status, with an audit event; answered/resolved times are kept."""
+    """Change the status, with one audit event (`action` "reply": the answer that changed
+    it, one line in the history); answered/resolved times are kept."""
     now = utcnow()
     previous = feedback.status
     feedback.status, feedback.updated_datetime = status, now
@@ -192,7 +195,7 @@ async def set_status(
         FeedbackEvent(
             feedback_id=feedback.id,
             actor=actor,
-            action="status",
+            action=action,
             from_status=previous,
             to_status=status,
             note=note,
@@ -214,11 +217,21 @@ class InboxFilter:
     channel: str = ""
     announcement_id: int | None = None  # residents' questions about one announcement
     overdue: bool = False
-    search: str = ""  # part of the text, the tracking code or the area
+    search: str = ""  # words of the text, the area or the code (any diacritics), a phone
+    assigned_to: int | None = None  # "Của tôi": records assigned to this account
+    sort: str = "new"  # "new": newest first; "due": waiting records by due date first
+
+
+def _matches(term: str) -> ColumnElement[bool]:
+    """A search term in the folded column: a phone's digits anywhere in a number, a word at
+    the start of a word ("an" finds "an ninh" and "ăn", not "ban")."""
+    if term.isdigit() and len(term) >= MIN_PHONE_DIGITS:
+        return Feedback.search_text.contains(term)
+    return Feedback.search_text.contains(f" {term}")
 
 
 def _inbox_statement(filters: InboxFilter, now: datetime) -> Select[tuple[Feedback]]:
-    stmt = select(Feedback).order_by(Feedback.requested_datetime.desc())
+    stmt = select(Feedback)
     if filters.status:
         stmt = stmt.where(Feedback.status == filters.status)
     if filters.category:
@@ -229,26 +242,50 @@ def _inbox_statement(filters: InboxFilter, now: datetime) -> Select[tuple[Feedba
         stmt = stmt.where(Feedback.announcement_id == filters.announcement_id)
     if filters.overdue:
         stmt = stmt.where(Feedback.expected_datetime < now, awaiting_answer())
-    if filters.search:
-        like = f"%{filters.search}%"
-        stmt = stmt.where(
-            or_(
-                Feedback.description.ilike(like),
-                Feedback.service_request_id.ilike(like),
-                Feedback.area.ilike(like),
-            )
-        )
+    if filters.assigned_to is not None:
+        stmt = stmt.where(Feedback.assigned_to == filters.assigned_to)
+    for term in search_terms(filters.search):  # every word must be there
+        stmt = stmt.where(_matches(term))
     return stmt
 
 
+def _ordered(stmt: Select[tuple[Feedback]], sort: str) -> Select[tuple[Feedback]]:
+    if sort == "due":  # what the ward still owes, the closest deadline first
+        waiting = case((awaiting_answer(), 0), else_=1)
+        return stmt.order_by(waiting, Feedback.expected_datetime, Feedback.id)
+    return stmt.order_by(Feedback.requested_datetime.desc(), Feedback.id.desc())
+
+
 async def inbox(
-    session: AsyncSession, filters: InboxFilter, now: datetime, limit: int | None = None
+    session: AsyncSession,
+    filters: InboxFilter,
+    now: datetime,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[Feedback]:
-    """Records passing the filters, newest first (`limit` None: all, for the CSV export)."""
-    stmt = _inbox_statement(filters, now)
+    """Records passing the filters in the filter's order (`limit` None: all, for the CSV
+    export)."""
+    stmt = _ordered(_inbox_statement(filters, now), filters.sort)
     if limit is not None:
-        stmt = stmt.limit(limit)
+        stmt = stmt.limit(limit).offset(offset)
     return list((await session.execute(stmt)).scalars())
+
+
+async def inbox_count(session: AsyncSession, filters: InboxFilter, now: datetime) -> int:
+    """How many records pass the filters (all pages)."""
+    matching = _inbox_statement(filters, now).with_only_columns(Feedback.id).subquery()
+    return int(await session.scalar(select(func.count()).select_from(matching)) or 0)
+
+
+async def assigned_open(session: AsyncSession, staff_id: int) -> int:
+    """Records assigned to this account still waiting for the ward's answer (the console's
+    badge)."""
+    found = await session.scalar(
+        select(func.count())
+        .select_from(Feedback)
+        .where(Feedback.assigned_to == staff_id, awaiting_answer())
+    )
+    return int(found or 0)
 
 
 async def trail(
@@ -275,7 +312,21 @@ async def conversation(session: AsyncSession, user_id: int, limit: int = 30) -> 
     return list(rows.scalars())[::-1]
 
 
-async def canned_replies(session: AsyncSession) -> list[CannedReply]:
-    """The ward's ready-made replies, by title."""
-    rows = await session.execute(select(CannedReply).order_by(CannedReply.title))
+async def rating_of(session: AsyncSession, feedback_id: int) -> Rating | None:
+    """The resident's rating of how this record was handled (the latest, if several)."""
+    return await session.scalar(
+        select(Rating).where(Rating.feedback_id == feedback_id).order_by(Rating.id.desc())
+    )
+
+
+async def canned_replies(
+    session: AsyncSession, owner_first: int | None = None
+) -> list[CannedReply]:
+    """The ward's ready-made replies by title; `owner_first`'s own ones first."""
+    stmt = select(CannedReply).order_by(CannedReply.title, CannedReply.id)
+    if owner_first is not None:
+        stmt = stmt.order_by(None).order_by(
+            case((CannedReply.owner_id == owner_first, 0), else_=1), CannedReply.title
+        )
+    rows = await session.execute(stmt)
     return list(rows.scalars())

@@ -20,8 +20,11 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from db.feedback_search import search_text
 
 MAX_STORED_TEXT = 4000  # characters of a message kept in the database
 
@@ -135,6 +138,8 @@ class Interaction(Base):
     score: Mapped[float | None] = mapped_column(Float)
     latency_ms: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The title of the button pressed (the payload is code): what staff read in the thread.
+    button_title: Mapped[str | None] = mapped_column(String(128))
 
 
 class UnansweredQuestion(Base):
@@ -239,16 +244,29 @@ class Feedback(Base):
     area: Mapped[str | None] = mapped_column(String(200))  # tổ dân phố or address given
     phone: Mapped[str | None] = mapped_column(String(20))  # only after explicit consent
     phone_consent: Mapped[bool] = mapped_column(Boolean, default=False)
-    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
     filed_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))  # walk-in/phone
     first_answered_at: Mapped[datetime | None] = mapped_column()
     resolved_at: Mapped[datetime | None] = mapped_column()
     announcement_id: Mapped[int | None] = mapped_column(  # a reply to this announcement
         ForeignKey("announcements.id", ondelete="SET NULL"), index=True
     )
+    # Folded words and phone digits for the console's search (db/feedback_search.py).
+    search_text: Mapped[str] = mapped_column(Text, default="")
     # The ward's answer as anyone with the code may read it on /tra-cuu once resolved: staff
     # choose to publish it (a reply to the resident may name them), phone numbers masked.
     public_answer: Mapped[str | None] = mapped_column(Text)
+
+
+@event.listens_for(Feedback, "before_insert")
+@event.listens_for(Feedback, "before_update")
+def _fill_search_text(_mapper: Any, _connection: Any, feedback: Feedback) -> None:
+    """Every write keeps the search column current, masking by erasure included."""
+    folded = search_text(
+        feedback.service_request_id, feedback.description, feedback.area, feedback.phone
+    )
+    if feedback.search_text != folded:
+        feedback.search_text = folded
 
 
 class FeedbackPhoto(Base):
@@ -280,7 +298,9 @@ class FeedbackEvent(Base):
         ForeignKey("feedback.id", ondelete="CASCADE"), index=True
     )
     actor: Mapped[str] = mapped_column(String(64))  # "resident", "system" or "staff:<username>"
-    action: Mapped[str] = mapped_column(String(32))  # created, reply, status, assign, note
+    # created, reply (with its status change, if any), status, assign, note (internal: the
+    # resident never sees it)
+    action: Mapped[str] = mapped_column(String(32))
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
@@ -434,6 +454,10 @@ class CannedReply(Base):
     title: Mapped[str] = mapped_column(String(128))
     text: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Its author edits it (and any admin); the ward's older replies have none: admins only.
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL"), index=True
+    )
 
 
 class Learner(Base):

@@ -41,10 +41,27 @@ async def by_usernames(session: AsyncSession, usernames: Sequence[str]) -> list[
     return list(rows.scalars())
 
 
-async def active_staff(session: AsyncSession) -> list[StaffUser]:
-    """Accounts that may still sign in (a record can be assigned to them)."""
-    rows = await session.execute(select(StaffUser).where(StaffUser.active))
+ASSIGNABLE_ROLES = ("admin", "staff")  # the tech team handles no feedback
+
+
+async def assignable(session: AsyncSession) -> list[StaffUser]:
+    """Accounts a phản ánh can be handed to: active, and handling feedback; by name."""
+    rows = await session.execute(
+        select(StaffUser)
+        .where(StaffUser.active, StaffUser.role.in_(ASSIGNABLE_ROLES))
+        .order_by(StaffUser.display_name, StaffUser.id)
+    )
     return list(rows.scalars())
+
+
+async def display_names(session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
+    """The display names of these accounts (the inbox's assignee column)."""
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(StaffUser.id, StaffUser.display_name).where(StaffUser.id.in_(set(ids)))
+    )
+    return {staff_id: name for staff_id, name in rows.all()}
 
 
 async def end_session(session: AsyncSession, token_hash: str) -> None:

@@ -68,6 +68,7 @@ async def handle(msg: IncomingMessage, deps: Deps) -> Response:
             session, msg.channel, msg.user_ref[:128], msg.display_name
         )
         state = await queries.load_state(session, user.id, deps.clock())
+        pressed = _pressed_title(state.options, state.data.get("titles"), msg.payload)
         contests = await deps.contests.open_now(session, deps.clock())
         turn = Turn(
             msg,
@@ -91,9 +92,10 @@ async def handle(msg: IncomingMessage, deps: Deps) -> Response:
             shown = response.replies[-1].buttons
             state.options = [b.payload for b in shown]
             state.data["labels"] = [folded_phrase(b.title) for b in shown]
+            state.data["titles"] = [b.title for b in shown]  # staff read what was pressed
             await queries.save_state(session, user.id, state)
             latency_ms = (time.perf_counter() - started) * 1000
-            await _record(turn, response, latency_ms)
+            await _record(turn, response, latency_ms, pressed)
     if deps.observe is not None:
         _observe(deps.observe, msg.channel, response, time.perf_counter() - started)
     return response
@@ -112,7 +114,18 @@ def _observe(
         log.exception("observing a handled message failed")
 
 
-async def _record(turn: Turn, response: Response, latency_ms: float) -> None:
+def _pressed_title(options: list, titles: object, payload: str | None) -> str | None:
+    """The title of the button pressed, when it is one of those shown last (an older
+    keyboard's button keeps only its payload)."""
+    if not payload or not isinstance(titles, list) or payload not in options:
+        return None
+    index = options.index(payload)
+    return str(titles[index])[:128] if index < len(titles) else None
+
+
+async def _record(
+    turn: Turn, response: Response, latency_ms: float, pressed: str | None = None
+) -> None:
     common = {
         "user_id": turn.user.id,
         "conversation_id": turn.state.conversation_id,
@@ -130,6 +143,7 @@ async def _record(turn: Turn, response: Response, latency_ms: float) -> None:
         "content_id": response.content_id,
         "score": response.score,
         "latency_ms": latency_ms,
+        "button_title": pressed,
     }
     outbound = [
         {
@@ -141,6 +155,7 @@ async def _record(turn: Turn, response: Response, latency_ms: float) -> None:
             "content_id": response.content_id,
             "score": None,
             "latency_ms": None,
+            "button_title": None,
         }
         for r in response.replies
     ]

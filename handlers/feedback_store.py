@@ -4,7 +4,10 @@ Used by the feedback flow, replies to announcements and questions for a person."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import feedback_queries as fq
 from db import photo_queries as pq
@@ -14,6 +17,7 @@ from handlers import public_status
 from handlers.cards import MENU_BUTTON
 from handlers.domain.calendar import due_at
 from handlers.domain.types import Attachment, Response
+from handlers.domain.vocabulary import CHANNEL_LABELS
 from handlers.render import local_date, with_buttons
 from handlers.turn import Turn
 
@@ -53,7 +57,8 @@ async def record(
     await alert_staff(
         turn,
         f"Phản ánh mới {feedback.service_request_id} ({category.title}, qua "
-        f"{turn.msg.channel}): {feedback.description[:500]}\nHạn trả lời: {due_text}. "
+        f"{CHANNEL_LABELS.get(turn.msg.channel, turn.msg.channel)}): "
+        f"{feedback.description[:500]}\nHạn trả lời: {due_text}. "
         "Mở trang cán bộ để trả lời.",
     )
     return feedback
@@ -66,12 +71,20 @@ async def keep_photo(turn: Turn, attachment: Attachment) -> str:
 
 
 async def alert_staff(turn: Turn, alert: str) -> None:
-    """Tell the staff (the ward's Telegram staff group, when set) through the outbox; alerts
-    arriving while one is still waiting to go join it, so a burst is one message."""
-    for channel, recipient in turn.deps.staff_alerts:  # a group chat: no phone numbers in it
+    """Tell the staff (the ward's Telegram staff group, when set) through the outbox."""
+    await alert_group(turn.session, turn.deps.staff_alerts, alert)
+
+
+async def alert_group(
+    session: AsyncSession, recipients: Sequence[tuple[str, str]], alert: str
+) -> bool:
+    """Queue `alert` to the staff group(s); alerts arriving while one is still waiting to go
+    join it, so a burst is one message. True when something was queued (or joined)."""
+    for channel, recipient in recipients:  # a group chat: no phone numbers in it
         text = mask(alert)
-        if not await fq.join_waiting_alert(turn.session, channel, recipient, text):
-            await fq.enqueue(turn.session, channel, recipient, text, "staff_alert")
+        if not await fq.join_waiting_alert(session, channel, recipient, text):
+            await fq.enqueue(session, channel, recipient, text, "staff_alert")
+    return bool(recipients)
 
 
 async def feedback_busy(turn: Turn) -> Response | None:

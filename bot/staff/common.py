@@ -12,10 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.keys import DEPS, OUTBOX, SCHEDULER
 from db import announcement_queries as aq
+from db import feedback_queries as fq
+from db import staff_queries as sq
 from db.models import StaffSession, StaffUser
 from handlers.domain.calendar import VIETNAM
+from handlers.domain.vocabulary import ACTOR_LABELS, ROLE_LABELS, STATUS_LABELS
 from handlers.domain.vocabulary import CHANNEL_LABELS as CHANNEL_LABELS
-from handlers.domain.vocabulary import ROLE_LABELS, STATUS_LABELS
 
 DB = web.RequestKey("db", AsyncSession)  # the guard's session for this request
 WAKE_OUTBOX = web.RequestKey("wake_outbox", bool)
@@ -30,7 +32,7 @@ DELIVERY_LABELS = {
     "failed": "gửi lỗi",
     "undeliverable": "không gửi được",
     "blocked": "người dân đã chặn",
-    "awaiting_pickup": "chờ người dân mở trang",
+    "awaiting_pickup": f"chờ người dân mở {CHANNEL_LABELS['web']}",
     "cancelled": "đã hủy",
 }
 ANNOUNCEMENT_LABELS = {
@@ -77,6 +79,28 @@ FILTERS = {
     "first_line": first_line,
     "role_label": lambda r: ROLE_LABELS.get(r, r),
 }
+FEEDBACK_ROLES = frozenset({"admin", "staff"})  # who handles phản ánh
+HOME = {"tech_team": "/staff/announcements"}  # the tech team has no feedback inbox
+
+
+async def remember_navigation(
+    request: web.Request, session: AsyncSession, user: StaffUser
+) -> None:
+    """What every page's navigation shows besides the links: the records assigned to this
+    officer still waiting for an answer (the badge)."""
+    if user.role in FEEDBACK_ROLES:
+        count = await fq.assigned_open(session, user.id)
+        with warnings.catch_warnings():  # aiohttp_jinja2's key is a str; aiohttp asks for
+            warnings.simplefilter("ignore", web.NotAppKeyWarning)  # typed keys: its own API
+            request[aiohttp_jinja2.REQUEST_CONTEXT_KEY] = {"assigned_open": count}
+
+
+async def actor_names(session: AsyncSession, actors: list[str]) -> dict[str, str]:
+    """How the history names who did what: a console account by its display name
+    ("staff:an" -> "Lê Thị An"), the resident and the system in words."""
+    usernames = [a.removeprefix("staff:") for a in actors if a.startswith("staff:")]
+    accounts = await sq.by_usernames(session, list(set(usernames))) if usernames else []
+    return ACTOR_LABELS | {f"staff:{u.username}": u.display_name for u in accounts}
 
 
 def see_other(location: str) -> web.Response:

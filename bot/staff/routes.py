@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp_jinja2
 import jinja2
@@ -17,18 +18,20 @@ from bot.keys import DEPS
 from bot.staff import account_views as account
 from bot.staff import announcement_actions as actions
 from bot.staff import announcement_views as announcements
-from bot.staff import auth, common, signin, views
+from bot.staff import auth, common, errors, signin, views
+from bot.staff import canned_views as canned
 from bot.staff import contest_views as contests
 from bot.staff import learned_views as learned
 from bot.staff import photo_views as photos
 from bot.staff import question_views as questions
+from bot.staff import record_views as record
 from bot.staff import report_views as report
 from bot.staff import ward_views as ward
 from db.models import StaffSession, StaffUser
 
 View = Callable[[web.Request, StaffUser, StaffSession], Awaitable[web.StreamResponse]]
 Prepare = Callable[[web.Request, Any], Awaitable[None]]
-FEEDBACK_ROLES = frozenset({"admin", "staff"})
+FEEDBACK_ROLES = common.FEEDBACK_ROLES
 ADMIN = frozenset({"admin"})
 ANNOUNCERS = frozenset({"admin", "tech_team"})  # the tech team drafts, an admin approves
 CONTEST_ROLES = frozenset({"admin", "tech_team"})  # both run the quiz contests
@@ -49,16 +52,17 @@ class Route:
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/staff/", views.inbox, FEEDBACK_ROLES),
     Route("GET", "/staff/export.csv", views.export_csv, FEEDBACK_ROLES),
-    Route("GET", "/staff/feedback/new", views.new_form, FEEDBACK_ROLES),
-    Route("POST", "/staff/feedback/new", views.create, FEEDBACK_ROLES),
-    Route("GET", "/staff/feedback/{code}", views.detail, FEEDBACK_ROLES),
+    Route("GET", "/staff/feedback/new", record.new_form, FEEDBACK_ROLES),
+    Route("POST", "/staff/feedback/new", record.create, FEEDBACK_ROLES),
+    Route("GET", "/staff/feedback/{code}", record.detail, FEEDBACK_ROLES),
+    Route("POST", "/staff/feedback/{code}/reply", record.reply, FEEDBACK_ROLES),
+    Route("POST", "/staff/feedback/{code}/status", record.change_status, FEEDBACK_ROLES),
+    Route("POST", "/staff/feedback/{code}/assign", record.assign, FEEDBACK_ROLES),
+    Route("POST", "/staff/feedback/{code}/note", record.add_note, FEEDBACK_ROLES),
     # The download from Telegram happens before the view's transaction.
     Route(
         "GET", "/staff/feedback/{code}/photo", photos.photo, FEEDBACK_ROLES, prepare=photos.fetch
     ),
-    Route("POST", "/staff/feedback/{code}/reply", views.reply, FEEDBACK_ROLES),
-    Route("POST", "/staff/feedback/{code}/status", views.change_status, FEEDBACK_ROLES),
-    Route("POST", "/staff/feedback/{code}/assign", views.assign, FEEDBACK_ROLES),
     Route("GET", "/staff/questions", questions.queue, FEEDBACK_ROLES),
     Route("GET", "/staff/questions/{id}", questions.detail, FEEDBACK_ROLES),
     Route("POST", "/staff/questions/{id}/answer", questions.answer, FEEDBACK_ROLES),
@@ -67,9 +71,10 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/staff/learned/entry/{id}/edit", learned.edit_entry, ADMIN),
     Route("POST", "/staff/learned/entry/{id}/withdraw", learned.withdraw_entry, ADMIN),
     Route("POST", "/staff/learned/alias/{id}/withdraw", learned.withdraw_alias, ADMIN),
-    Route("GET", "/staff/canned", views.canned, ADMIN),
-    Route("POST", "/staff/canned", views.add_canned, ADMIN),
-    Route("POST", "/staff/canned/{id}/delete", views.delete_canned, ADMIN),
+    Route("GET", "/staff/canned", canned.index, FEEDBACK_ROLES),
+    Route("POST", "/staff/canned", canned.add, FEEDBACK_ROLES),
+    Route("POST", "/staff/canned/{id}", canned.edit, FEEDBACK_ROLES),
+    Route("POST", "/staff/canned/{id}/delete", canned.delete, FEEDBACK_ROLES),
     Route("GET", "/staff/announcements", announcements.index, ANNOUNCERS),
     Route("GET", "/staff/announcements/new", announcements.new_form, ANNOUNCERS),
     Route("POST", "/staff/announcements/new", announcements.create, ANNOUNCERS),
@@ -136,21 +141,40 @@ def _close_uploads(form: MultiDictProxy[Any] | None) -> None:
 async def _signed_in(
     request: web.Request, session: AsyncSession, route: Route
 ) -> tuple[StaffUser, StaffSession]:
-    """The signed-in user allowed on this route, or the HTTP answer that says why not."""
+    """The signed-in user allowed on this route, or the page that says why not."""
     found = await auth.load_session(session, request.cookies.get(auth.COOKIE, ""))
     if found is None:
-        if request.method == "GET":
-            raise web.HTTPFound(f"/staff/login?next={request.rel_url.path}")
-        raise web.HTTPUnauthorized(text="Bạn cần đăng nhập.")
+        raise errors.Rendered(await _sign_in_again(request))
     user, staff_session = found
+    await common.remember_navigation(request, session, user)
     if user.role not in route.roles:
-        raise web.HTTPForbidden(text="Tài khoản của bạn không có quyền vào trang này.")
+        raise errors.Rendered(errors.wrong_role(request, user, staff_session, route.roles))
     return user, staff_session
+
+
+async def _sign_in_again(request: web.Request) -> web.Response:
+    """Not signed in, or the session expired: a page opened goes to the sign-in form and
+    back to itself after it; a form sent meanwhile gets the sign-in form with what was
+    typed, which the page it came from gets back after signing in."""
+    expired = bool(request.cookies.get(auth.COOKIE))
+    if request.method == "GET":
+        query = {"next": request.rel_url.path_qs} | ({"expired": "1"} if expired else {})
+        raise web.HTTPFound(f"/staff/login?{urlencode(query)}")
+    form = await request.post()
+    notice = signin.EXPIRED if expired else "Bạn cần đăng nhập."
+    back = errors.back_path(request)
+    return signin.login_page(request, back, notice, errors.kept(form), status=401)
+
+
+STALE_FORM = (
+    "Trang bạn gửi đã cũ (phiên làm việc vừa đổi, ví dụ bạn đăng nhập lại ở thẻ khác). "
+    "Bạn quay lại trang trước, tải lại rồi gửi lại."
+)
 
 
 def _check_token(form: MultiDictProxy[Any], staff_session: StaffSession) -> None:
     if not auth.same(str(form.get("csrf", "")), staff_session.csrf_token):
-        raise web.HTTPForbidden(text="Phiên làm việc không hợp lệ (CSRF).")
+        raise web.HTTPForbidden(text=STALE_FORM)
 
 
 async def _read_form(request: web.Request, route: Route) -> tuple[web.Request, Any]:
@@ -159,36 +183,62 @@ async def _read_form(request: web.Request, route: Route) -> tuple[web.Request, A
     return request, (await request.post() if request.method == "POST" else None)
 
 
+def _as_page(
+    request: web.Request,
+    user: StaffUser,
+    staff_session: StaffSession,
+    error: web.HTTPException,
+    form: Any,
+) -> errors.Rendered:
+    """A view's 4xx as a console page (a redirect passes through)."""
+    if error.status < 400:
+        raise error
+    page = errors.error_page(request, user, staff_session, error.status, error.text or "", form)
+    return errors.Rendered(page)
+
+
 def guard(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     """Wrap a view: signed in (else sign-in page), right role (else 403), CSRF on POST (else
-    403). The view runs in the same session transaction as the checks. A route that prepares
-    its upload (a workbook to parse) does so after the checks and before that transaction,
-    so no database connection is held while it reads (SQLite has only one)."""
+    403), each refusal a page in the console's layout. The view runs in the same session
+    transaction as the checks; a view's 4xx rolls it back. A route that prepares its upload
+    (a workbook to parse) does so after the checks and before that transaction, so no
+    database connection is held while it reads (SQLite has only one)."""
 
     async def handler(request: web.Request) -> web.StreamResponse:
+        try:
+            return await _guarded(request)
+        except errors.Rendered as rendered:
+            return rendered.response
+
+    async def _guarded(request: web.Request) -> web.StreamResponse:
         sessions = request.app[DEPS].sessions
         form = None
         if route.prepare is not None:
             async with sessions() as session, session.begin():
-                _, staff_session = await _signed_in(request, session, route)
-            request, form = await _read_form(request, route)
+                user, staff_session = await _signed_in(request, session, route)
             try:
+                request, form = await _read_form(request, route)
                 if form is not None:
                     _check_token(form, staff_session)
                 await route.prepare(request, form)
+            except web.HTTPException as error:
+                _close_uploads(form)
+                raise _as_page(request, user, staff_session, error, form) from error
             except BaseException:
                 _close_uploads(form)
                 raise
         async with sessions() as session, session.begin():
             user, staff_session = await _signed_in(request, session, route)
-            if route.prepare is None:
-                request, form = await _read_form(request, route)
             try:
+                if route.prepare is None:
+                    request, form = await _read_form(request, route)
                 if form is not None:
                     _check_token(form, staff_session)
                 request[common.DB] = session
                 await common.navigation(request, session, user)
                 response = await route.view(request, user, staff_session)
+            except web.HTTPException as error:
+                raise _as_page(request, user, staff_session, error, form) from error
             finally:
                 _close_uploads(form)
         common.wake_outbox_if_needed(request)  # committed: the sender may send now

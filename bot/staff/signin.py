@@ -10,24 +10,46 @@ from aiohttp import web
 
 from bot.keys import DEPS
 from bot.staff import auth
-from bot.staff.common import db_of, see_other
+from bot.staff.common import HOME, db_of, see_other
 from bot.web.client import client_address
 from db.models import StaffSession, StaffUser
 
 LOGIN_CSRF = "ward_login_csrf"
-HOME = {"tech_team": "/staff/announcements"}  # the tech team has no feedback inbox
+EXPIRED = "Phiên làm việc đã hết hạn. Bạn đăng nhập lại để tiếp tục."
+
+
+def safe_next(target: str) -> str:
+    """A console page to go back to after signing in; anything else goes home."""
+    unsafe = any(c in target for c in "\r\n\\")
+    return target if target.startswith("/staff/") and not unsafe else ""
+
+
+def login_page(
+    request: web.Request,
+    next_page: str = "",
+    notice: str | None = None,
+    kept: dict[str, str] | None = None,
+    status: int = 200,
+) -> web.Response:
+    """The sign-in form with a fresh double-submit CSRF token; after signing in the officer
+    goes back to `next_page`, where what they had typed (`kept`) is put back."""
+    token = secrets.token_urlsafe(24)
+    context = {
+        "csrf": token,
+        "next": safe_next(next_page) or "/staff/",
+        "error": None,
+        "notice": notice,
+        "kept": kept or {},
+    }
+    response = aiohttp_jinja2.render_template("login.html", request, context, status=status)
+    response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="Strict", path="/staff/")
+    return response
 
 
 async def login_form(request: web.Request) -> web.Response:
-    """GET /staff/login: the form, with a double-submit CSRF token."""
-    token = secrets.token_urlsafe(24)
-    response = aiohttp_jinja2.render_template(
-        "login.html",
-        request,
-        {"csrf": token, "next": request.query.get("next", "/staff/"), "error": None},
-    )
-    response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="Strict", path="/staff/")
-    return response
+    """GET /staff/login: the form (`expired=1`: the session had ended)."""
+    notice = EXPIRED if request.query.get("expired") else None
+    return login_page(request, request.query.get("next", ""), notice)
 
 
 async def login(request: web.Request) -> web.StreamResponse:
@@ -49,10 +71,16 @@ async def login(request: web.Request) -> web.StreamResponse:
         else:
             token, _ = await auth.start_session(session, user)
     if user is None:
-        context = {"csrf": request.cookies.get(LOGIN_CSRF, ""), "next": "/staff/", "error": error}
+        context = {
+            "csrf": request.cookies.get(LOGIN_CSRF, ""),
+            "next": safe_next(str(form.get("next", ""))) or "/staff/",
+            "error": error,
+            "notice": None,
+            "kept": {},
+        }
         return aiohttp_jinja2.render_template("login.html", request, context, status=401)
-    target = str(form.get("next", "/staff/"))
-    if not target.startswith("/staff/") or target == "/staff/":
+    target = safe_next(str(form.get("next", "")))
+    if target in ("", "/staff/"):
         target = HOME.get(user.role, "/staff/")
     response = see_other(target)
     # Secure cookies whenever the browser came over https (directly or via the TLS proxy).

@@ -15,6 +15,10 @@ CHANNEL_LABELS = {
     "cli": "Dòng lệnh",
     "staff": "Cán bộ nhập",  # feedback typed in by staff (a phone call, a visit)
 }
+# Console roles as people read them (the codes stay in the database and the command line).
+ROLE_LABELS = {"admin": "Quản trị", "staff": "Cán bộ", "tech_team": "Tổ công nghệ số"}
+# Who changed a phản ánh, when it was not a console account ("staff:<username>").
+ACTOR_LABELS = {"resident": "Người dân", "system": "Hệ thống"}
 # Where announcements go.
 RESIDENT_CHANNELS = ("telegram", "zalo_oa", "zalo_bot", "messenger", "web")
 
