@@ -399,6 +399,15 @@ async def test_a_refused_reply_shows_the_form_again_with_what_was_typed(
         f"/staff/feedback/{code}/note", data={"csrf": csrf, "internal": ""}
     )
     assert empty_note.status == 400 and 'id="error-note"' in await empty_note.text()
+    stale = await client.post(  # a form from before signing in again elsewhere
+        f"/staff/feedback/{code}/reply",
+        data={"csrf": "old-token", "text": "Đã cử người vá ổ gà.", "status": "answered"},
+        headers={"Referer": f"http://{client.host}:{client.port}/staff/feedback/{code}"},
+    )
+    assert stale.status == 403
+    page = await stale.text()
+    assert "Trang bạn gửi đã cũ" in page and 'href="/staff/"' in page
+    assert f'data-keep-for="/staff/feedback/{code}"' in page and "Đã cử người vá ổ gà." in page
     async with client.app[DEPS].sessions() as session:
         actions = list((await session.execute(select(FeedbackEvent.action))).scalars())
     assert actions == ["created"]  # nothing stored by a refused form
