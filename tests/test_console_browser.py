@@ -119,6 +119,9 @@ async def test_an_officers_day_search_assign_canned_reply_note_resolve(
             label="Nguyễn Thị Lan (Cán bộ) – tôi"
         )
         await page.get_by_role("button", name="Giao", exact=True).click()
+        if await page.locator(".nav-button").is_visible():  # a phone: the menu is folded
+            await page.locator(".nav-button .count", has_text="1").wait_for()
+            await page.locator(".nav-button").click()
         await page.locator("#mine .count", has_text="1").wait_for()
         await page.get_by_label("Ghi chú nội bộ").fill("Hẹn công ty thoát nước sáng thứ Hai")
         await page.get_by_role("button", name="Lưu ghi chú").click()

@@ -60,6 +60,8 @@ async def test_an_admin_reads_the_month_and_downloads_both_files(
         await page.get_by_label("Tên đăng nhập").fill("an")
         await page.get_by_label("Mật khẩu").fill(PASSWORD)
         await page.get_by_role("button", name="Đăng nhập").click()
+        if await page.locator(".nav-button").is_visible():  # a phone: open the folded menu
+            await page.locator(".nav-button").click()
         await page.get_by_role("link", name="Báo cáo", exact=True).click()
         await page.locator("#data-until").wait_for()  # this month is not over yet
         await page.get_by_label("Theo tháng").fill("2026-10")
@@ -74,7 +76,7 @@ async def test_an_admin_reads_the_month_and_downloads_both_files(
             "nodes => nodes.map(n => '#' + n.id)"
         )
         assert links == sections and len(sections) == 9
-        assert await page.locator("header .who").inner_text() == "Nguyễn Thị An (Quản trị)"
+        assert await page.locator("header .who a").inner_text() == "Nguyễn Thị An (Quản trị)"
         wide = await page.evaluate("document.documentElement.scrollWidth > innerWidth")
         assert not wide, "the page scrolls sideways"
         # The charts load lazily: load them all, so each is seen drawn and in the screenshot.
