@@ -363,11 +363,12 @@ async def test_the_resident_journey_from_question_to_status_page(
             if "Gửi phản ánh" in titles:
                 await _press(page, "Gửi phản ánh")
                 break
+            shown = await page.locator("#ward-assistant .msg").count()  # before the answer
             await _press(page, "Không" if "Không" in titles else "Bỏ qua")
             await page.wait_for_function(
                 "n => document.getElementById('ward-assistant').shadowRoot"
                 ".querySelectorAll('.msg').length > n",
-                arg=await page.locator("#ward-assistant .msg").count(),
+                arg=shown,
             )
         confirmation = page.locator("#ward-assistant .msg.bot", has_text="Mã tra cứu")
         await confirmation.wait_for()
