@@ -363,12 +363,14 @@ async def test_the_resident_journey_from_question_to_status_page(
             if "Gửi phản ánh" in titles:
                 await _press(page, "Gửi phản ánh")
                 break
-            shown = await page.locator("#ward-assistant .msg").count()  # before the answer
+            # The assistant's answers, counted before pressing: the resident's own message
+            # shows at once, the answer after it.
+            answers = await page.locator("#ward-assistant .msg.bot").count()
             await _press(page, "Không" if "Không" in titles else "Bỏ qua")
             await page.wait_for_function(
                 "n => document.getElementById('ward-assistant').shadowRoot"
-                ".querySelectorAll('.msg').length > n",
-                arg=shown,
+                ".querySelectorAll('.msg.bot').length > n",
+                arg=answers,
             )
         confirmation = page.locator("#ward-assistant .msg.bot", has_text="Mã tra cứu")
         await confirmation.wait_for()
