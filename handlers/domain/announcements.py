@@ -261,6 +261,27 @@ def upcoming_runs(
     return runs
 
 
+def run_of(series: Announcement, at: datetime, now: datetime, **state: object) -> Announcement:
+    """One run of a series: its words, audience and approval, at `at` (never an emergency)."""
+    return Announcement(
+        text=series.text,
+        image_url=series.image_url,
+        link_url=series.link_url,
+        invite=series.invite,
+        topics=series.topics,
+        areas=series.areas,
+        channels=series.channels,
+        emergency=False,
+        send_at=at,
+        series_id=series.id,
+        created_by=series.created_by,
+        approved_by=series.approved_by,
+        approved_at=series.approved_at,
+        created_at=now,
+        **state,
+    )
+
+
 async def cancel_run(session: AsyncSession, series: Announcement, at: datetime) -> None:
     """Skip one run of a series: it is kept as a cancelled run (so the series' table shows it
     and the scheduler passes it by); the series' next run moves on if it was this one."""
@@ -270,25 +291,7 @@ async def cancel_run(session: AsyncSession, series: Announcement, at: datetime) 
     cancelled = await aq.cancelled_runs(session, series.id)
     if at in cancelled:
         raise AnnouncementError("Lần gửi này đã được hủy rồi.")
-    session.add(
-        Announcement(
-            text=series.text,
-            image_url=series.image_url,
-            link_url=series.link_url,
-            invite=series.invite,
-            topics=series.topics,
-            areas=series.areas,
-            channels=series.channels,
-            status="cancelled",
-            send_at=at,
-            series_id=series.id,
-            created_by=series.created_by,
-            approved_by=series.approved_by,
-            approved_at=series.approved_at,
-            created_at=now,
-            finished_at=now,
-        )
-    )
+    session.add(run_of(series, at, now, status="cancelled", finished_at=now))
     cancelled.add(at)
     following = series.next_run_at
     assert series.recurrence and series.send_at
@@ -365,24 +368,7 @@ class Queuer:
         if now - run_at > MAX_LATE:
             log.warning("announcement series %s: run of %s skipped (too late)", series_id, run_at)
             return None
-        occurrence = Announcement(
-            text=series.text,
-            image_url=series.image_url,
-            link_url=series.link_url,
-            invite=series.invite,
-            topics=series.topics,
-            areas=series.areas,
-            channels=series.channels,
-            emergency=False,
-            status="sending",
-            send_at=run_at,
-            series_id=series.id,
-            created_by=series.created_by,
-            approved_by=series.approved_by,
-            approved_at=series.approved_at,
-            created_at=now,
-            queued_at=now,
-        )
+        occurrence = run_of(series, run_at, now, status="sending", queued_at=now)
         session.add(occurrence)
         await session.flush()
         await self.queue(session, occurrence)
