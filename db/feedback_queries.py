@@ -223,10 +223,13 @@ class InboxFilter:
 
 
 def _matches(term: str) -> ColumnElement[bool]:
-    """A search term in the folded column: a phone's digits anywhere in a number, a word at
-    the start of a word ("an" finds "an ninh" and "ăn", not "ban")."""
-    if term.isdigit() and len(term) >= MIN_PHONE_DIGITS:
-        return Feedback.search_text.contains(term)
+    """A search term in the folded column: a phone's digits anywhere in a number, a short
+    number as a whole word ("tổ 7" is not "tổ 70" nor the code "79H3"), a word at the start
+    of a word ("an" finds "an ninh" and "ăn", not "ban")."""
+    if term.isdigit():
+        if len(term) >= MIN_PHONE_DIGITS:
+            return Feedback.search_text.contains(term)
+        return Feedback.search_text.contains(f" {term} ")
     return Feedback.search_text.contains(f" {term}")
 
 

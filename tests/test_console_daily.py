@@ -202,6 +202,9 @@ async def test_search_ignores_diacritics_and_matches_every_word_and_phones(
     )
     told = await add(client, "Karaoke ồn quá, gọi lại giúp tôi số 0912.345.678")
     ban = await add(client, "Bàn ghế công viên bị gãy")
+    # "tổ 7" must not find tổ 3's hẻm 79 (nor a code such as PA-0412-79H3): a short number
+    # is a whole word.
+    await add(client, "Cống hẻm 79 bị tắc", area="Tổ 3")
     await login(client, "binh")
     assert await codes(client, "q=ngap+sau") == [deep]
     assert set(await codes(client, "q=NGẬP")) == {deep, shallow}
