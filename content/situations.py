@@ -97,3 +97,11 @@ def age_fit(folded_line: str, age: int) -> float:
     years or fewer ("dưới 6 tuổi"), less for wider ones ("dưới 14 tuổi"), 0 for none."""
     widths = [last - first + 1 for first, last in age_ranges(folded_line) if first <= age <= last]
     return min(1.0, 6 / min(widths)) if widths else 0.0
+
+
+def outside_age(folded_title: str, age: int) -> bool:
+    """True when a title is for an age range that leaves `age` out ("trẻ dưới 14 tuổi" for a
+    16-year-old). Single ages ("nam đủ 17 tuổi") name a moment, not who may ask: they never
+    leave anyone out."""
+    ranges = [(first, last) for first, last in age_ranges(folded_title) if last > first]
+    return bool(ranges) and not any(first <= age <= last for first, last in ranges)

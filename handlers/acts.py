@@ -114,6 +114,18 @@ REPORTED_BEFORE = re.compile(
     r"(?:bao|phan anh|gui phan anh|gui kien nghi|khieu nai)\s+(?:vu|viec|ve|chuyen|cai)\b"
     r".*\b(?:chua|sao roi|toi dau|the nao roi|ra sao)\b"
 )
+# Asking permission or how to file a request ("dựng rạp trong hẻm thì xin phép ai", "muốn xin
+# chặt cây thì làm đơn gửi đâu") asks for a procedure, however the matter sounds like a problem.
+ASKS_PERMISSION = re.compile(
+    r"\bxin\s+(?:phep|giay phep|cap phep|chat|dao|sua|dung|xay)\b"
+    r"|\blam don\b(?:\s+\w+){0,4}?\s+(?:gui|nop)\s+(?:o\s+)?(?:dau|ai|cho ai)\b"
+)
+# A quarrel with a neighbour over one's own land (a fence half a metre over the line, a
+# boundary, a path) is settled by the ward's mediation, not filed as a street problem.
+LAND_DISPUTE = re.compile(
+    r"\btranh chap\b|\b(?:lan|xam lan|lan chiem)\s+(?:qua\s+|sang\s+|vao\s+)?"
+    r"(?:phan\s+)?(?:dat|ranh|moc gioi)\s+(?:nha\s+|cua\s+)?(?:toi|em|minh|chau|bac|tui|ong|ba)\b"
+)
 # A request for a lesson names one ("có bài học nào dạy kích hoạt VNeID không").
 LESSON = re.compile(
     r"\b(?:bai hoc|khoa hoc|bai giang|lop hoc|binh dan hoc vu|hoc vu so|muon hoc|hoc cach"
@@ -301,16 +313,20 @@ def _learned(turn: Turn) -> Reading:
     best_kind = turn.result.best.doc.kind if turn.result.best is not None else None
     for_another_office = sure and best_kind == "redirect"
     about_own_papers = (
-        OWN_PAPERS.search(turn.folded) is not None
+        (OWN_PAPERS.search(turn.folded) or LAND_DISPUTE.search(turn.folded)) is not None
         and best_kind in ("procedure", "howto", "topic", "redirect")
         and not LATE_DOSSIER.search(turn.folded)
     )
+    asks_permission = ASKS_PERMISSION.search(turn.folded) is not None
     overrides = asks_a_rule or follows_up or asks_a_number or for_another_office
-    if (overrides or about_own_papers) and guess.act in (
+    if (overrides or about_own_papers or asks_permission) and guess.act in (
         "problem",
         "chatter",
     ):
         return Reading("question", guess=guess)  # "có phải báo phường không?": a question
+    # "Lỡ có chuyện gấp thì gọi số mấy" asks for a number, not to be put through to staff.
+    if asks_a_number and guess.act == "handover" and not PERSON_REQUEST.search(turn.folded):
+        return Reading("question", guess=guess)
     if REPORTED_BEFORE.search(turn.folded) or AWAITS_ANSWER.search(turn.folded):
         return Reading("status", guess=guess)
     if PERSON_REQUEST.search(turn.folded):

@@ -106,6 +106,13 @@ async def _too_many(turn: Turn, model: type[Feedback] | type[Question]) -> Respo
     return Response([with_buttons(TOO_MANY, [MENU_BUTTON])], intent="feedback")
 
 
+def due_if_filed_now(turn: Turn) -> tuple[int, str]:
+    """The ward's answer time in working days, and the date a report filed now is due."""
+    policy = turn.deps.catalogue.ward.feedback
+    due = due_at(utcnow(), policy.answer_working_days, policy.extra_days_off)
+    return policy.answer_working_days, local_date(due)
+
+
 def received(turn: Turn, feedback: Feedback, opening: str) -> Response:
     """The confirmation with the tracking code and the date the answer is due."""
     policy = turn.deps.catalogue.ward.feedback

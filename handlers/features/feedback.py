@@ -125,6 +125,10 @@ NO_PHONE = re.compile(
 SEND_NOW = re.compile(r"\bgui\s+(?:luon|di|ngay|lien)\b")
 # "à nhầm, kiệt 17 chứ không phải 15": a place that replaces the one given before.
 PLACE_CORRECTION = re.compile(r"\b(?:nham|lon|khong phai|sua lai|dinh chinh|ghi lai)\b")
+# "... được không", "... chưa", "... hả": a question however it is spelt.
+QUESTION_END = re.compile(
+    r"\b(?:khong|ko|k|hong|chua|ha|nhi|sao|gi|nao|dau)\s*(?:a|ad|vay|z|nhe|ban)?$"
+)
 SIDE_ACTS = frozenset(
     {"thanks", "goodbye", "greeting", "menu", "handover", "status", "learn", "deny"}
 )
@@ -367,16 +371,40 @@ async def _take_offer(turn: Turn) -> Response:
     return _next(turn)
 
 
+def _asks(turn: Turn) -> bool:
+    """True when the message is worded as a question ("?", "bao lâu", "... không")."""
+    padded = f" {turn.folded} "
+    return (
+        "?" in turn.text
+        or QUESTION_END.search(turn.folded) is not None
+        or any(f" {phrase} " in padded for phrase in turn.deps.lexicon.question_phrases)
+    )
+
+
 def _side(turn: Turn, step: str | None) -> bool:
     """True when the message is not an answer to the flow's question: small talk, a request
-    of another kind, or a question the catalogue answers with confidence (any question, while
-    the report is only our proposal)."""
+    of another kind, or a question the catalogue answers with confidence (any question worded
+    as one, while the report is only our proposal: "tôi gửi qua Zalo hôm tháng trước" adds to
+    the draft instead)."""
     reading = turn.reading
     if reading is None:
         return False
     if reading.act == "question" and step == "offer":
-        return True
+        return catalogue_is_sure(turn) or _asks(turn)
     return reading.act in SIDE_ACTS or (reading.act == "question" and catalogue_is_sure(turn))
+
+
+def _when_handled(turn: Turn) -> str | None:
+    """The answer to "bao lâu thì có người xuống sửa" asked of the report being filed: the
+    ward's answer time, the report kept."""
+    if "time" not in turn.deps.lexicon.aspects_in(turn.folded) or catalogue_is_sure(turn):
+        return None
+    days, due = feedback_store.due_if_filed_now(turn)
+    return (
+        f"Phường trả lời phản ánh trong {days} ngày làm việc: gửi hôm "
+        f"nay thì chậm nhất ngày {due}; việc sửa chữa, khắc phục cán bộ sẽ báo trong câu "
+        "trả lời.\n\n"
+    )
 
 
 async def on_message(turn: Turn) -> Response | None:
@@ -430,6 +458,9 @@ async def on_message(turn: Turn) -> Response | None:
         return await _take_offer(turn)
     if not text:
         return None
+    when = _when_handled(turn) if step != "describe" else None
+    if when is not None:
+        return _repeat(turn, when)
     told = turn.reading is not None and turn.reading.act == "problem"
     fits = bool(places_in(text)) or (told and step in ("describe", "offer", "category"))
     if not fits and _side(turn, step):
@@ -482,22 +513,22 @@ def _typed_answer(turn: Turn, step: str | None, text: str) -> Response:
     return _repeat(turn)
 
 
-def _repeat(turn: Turn) -> Response:
-    """The question of the current step, asked again."""
+def _repeat(turn: Turn, prefix: str = "") -> Response:
+    """The question of the current step, asked again (after `prefix`)."""
     data = _data(turn)
     step = data.get("step")
     if step == "offer":
-        return _offer(turn)
+        return _offer(turn, prefix)
     if step == "offer_category":
-        return _reply("Bạn chọn nhóm cho phản ánh này:", _categories(turn))
+        return _reply(f"{prefix}Bạn chọn nhóm cho phản ánh này:", _categories(turn))
     if step == "describe" and turn.text.strip():
-        return _reply("Bạn mô tả rõ hơn một chút giúp mình (ít nhất vài từ) nhé.", [])
+        return _reply(f"{prefix}Bạn mô tả rõ hơn một chút giúp mình (ít nhất vài từ) nhé.", [])
     if step == "category":
         return _reply(
-            "Bạn chọn giúp mình nhóm phản ánh ở các nút bên dưới nhé.",
+            f"{prefix}Bạn chọn giúp mình nhóm phản ánh ở các nút bên dưới nhé.",
             [*_categories(turn), OTHER_WAYS],
         )
-    return _next(turn)
+    return _next(turn, prefix)
 
 
 async def on_cancel(turn: Turn) -> Response | None:
