@@ -294,6 +294,79 @@ async def test_asking_which_number_to_call_is_a_question(resident: Resident, ask
 
 
 @pytest.mark.parametrize(
+    "asked", ["lỡ có chuyện gấp thì gọi số mấy", "nửa đêm có việc khẩn thì gọi số nào vậy ad"]
+)
+async def test_asking_which_number_is_not_asking_for_staff(resident: Resident, asked: str) -> None:
+    reply = await resident.say(asked)
+    assert reply.intent == "hotline" and "113" in reply.text
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "xin chặt cây bàng trước nhà thì làm đơn gửi đâu",
+        "muốn xin phép dựng rạp đám cưới trước hẻm 3 ngày thì làm sao",
+    ],
+)
+async def test_asking_permission_is_a_question_not_a_report(
+    resident: Resident, asked: str
+) -> None:
+    reply = await resident.say(asked)
+    assert reply.intent != "feedback" and "Mình ghi lại phản ánh" not in reply.text
+
+
+@pytest.mark.parametrize(
+    "told", ["vợ bỏ đi, anh một mình nuôi 3 đứa con, có được trợ cấp gì không"]
+)
+async def test_a_lone_parent_asking_for_help_gets_the_social_allowance(
+    resident: Resident, told: str
+) -> None:
+    reply = await resident.say(told)
+    assert reply.content_id in ("tro-cap", "tro-cap-xa-hoi-hang-thang")
+
+
+@pytest.mark.parametrize(
+    ("asked", "entry"),
+    [
+        ("còn đứa lớn 17 tuổi mất thẻ thì làm lại sao", "cap-lai-can-cuoc"),
+        ("thằng anh nó 16 tuổi rồi mà chưa làm căn cước", "can-cuoc"),
+    ],
+)
+async def test_a_card_for_another_age_gives_way_to_the_one_for_the_age_told(
+    resident: Resident, asked: str, entry: str
+) -> None:
+    first = await resident.say("làm căn cước cho con 9 tuổi thế nào")
+    assert first.content_id == "can-cuoc-tre-em"
+    reply = await resident.say(asked)
+    assert reply.content_id == entry
+    if entry == "can-cuoc":  # the line for that age leads
+        assert "14 tuổi trở lên" in lead(reply) or "14 tuổi trở lên" in reply.text[:400]
+
+
+@pytest.mark.parametrize(
+    "asked", ["bao giờ thì phường cho người xuống xử lý", "khoang bao lau thi co nguoi sua vay"]
+)
+async def test_asking_how_long_while_reporting_is_answered_and_the_draft_kept(
+    resident: Resident, asked: str
+) -> None:
+    told = "cống trước nhà văn hóa tổ 4 bị nghẹt, mưa xuống là nước tràn vô nhà"
+    await resident.say(told)
+    reply = await resident.say(asked)
+    assert "ngày làm việc" in reply.text and f"«{told}»" in reply.text
+    assert "Gửi phản ánh này" in resident.titles()
+
+
+async def test_details_told_while_the_draft_is_offered_join_the_draft(
+    resident: Resident,
+) -> None:
+    told = "đèn đường đầu hẻm 9 tắt cả tuần nay, tối đi sợ lắm"
+    await resident.say(told)
+    reply = await resident.say("hôm trước tôi có gọi tổ trưởng rồi mà chưa thấy ai sửa")
+    assert f"«{told} hôm trước tôi có gọi tổ trưởng rồi" in reply.text
+    assert "Gửi phản ánh này" in resident.titles()
+
+
+@pytest.mark.parametrize(
     "told",
     [
         "Hồ sơ tách thửa tôi nộp từ tháng trước, hẹn 15 ngày trả mà giờ vẫn chưa có",
@@ -388,6 +461,16 @@ async def test_a_ward_matter_brushing_an_off_topic_word_is_not_out_of_scope(
         ("quan an cua e muon nghi tam 3 thang thi lam sao", "tam-ngung-ho-kinh-doanh"),
         ("dẹp tiệm tạp hóa luôn rồi thì làm giấy tờ gì", "cham-dut-ho-kinh-doanh"),
         ("Con trai tôi cưới vợ rồi, ở chung nhà nhưng muốn có sổ hộ khẩu riêng", "tach-ho"),
+        (
+            "sắp đi làm ăn xa ở Bình Dương 1 năm, có phải báo gì công an không",
+            "khai-bao-tam-vang",
+        ),
+        ("bố tôi mới mất, nhà nghèo, phường có hỗ trợ tiền lo đám không", "ho-tro-mai-tang-phi"),
+        (
+            "nhà kế bên xây tường lấn sang đất nhà em 40 phân, nhờ phường giải quyết",
+            "hoa-giai-tranh-chap-dat",
+        ),
+        ("hang xom cam coc lan qua dat nha toi, muon phuong hoa giai", "hoa-giai-tranh-chap-dat"),
     ],
 )
 async def test_a_situation_told_in_a_story_finds_its_procedure(
