@@ -48,9 +48,11 @@ REQUEST_MARKERS = (
 # Openings that only greet or introduce the writer.
 PREAMBLES = re.compile(
     r"^(?:da |vang |xin |kinh )?(?:(?:em|toi|chau|con|bac|minh|tui) )?"
-    r"(?:chao|thua|kinh gui)\b|"
-    r"^(?:em|toi|chau|bac|minh|con|tui|tao) (?:la|o|ten|nam nay)\b"
+    r"(?:chao|thua|kinh gui)\b"
 )
+INTRODUCTION = re.compile(r"^(?:em|toi|chau|bac|minh|con|tui|tao) (?:la|o|ten|nam nay)\b")
+# "em ở tổ 7" introduces; "em ở nhà trông con nhỏ nên cả nhà chưa ai có bảo hiểm y tế" tells.
+MAX_INTRODUCTION_WORDS = 10
 
 
 def clauses(text: str) -> list[str]:
@@ -61,7 +63,8 @@ def clauses(text: str) -> list[str]:
 def is_preamble(clause: str) -> bool:
     """True for a clause that only greets or introduces ("Dạ em chào phường", "em ở tổ 7")."""
     folded = folded_phrase(clause)
-    return bool(PREAMBLES.match(folded)) and not is_request(clause)
+    introduces = bool(INTRODUCTION.match(folded)) and len(folded.split()) <= MAX_INTRODUCTION_WORDS
+    return (bool(PREAMBLES.match(folded)) or introduces) and not is_request(clause)
 
 
 def is_request(clause: str) -> bool:

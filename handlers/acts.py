@@ -100,19 +100,28 @@ SENT_THING = re.compile(
 OWN_PAPERS = re.compile(
     r"\b(?:so do|so hong|giay chung nhan|giay to|can cuoc|cccd|ho khau|tam tru|thuong tru"
     r"|bang lai|giay phep lai xe|ho chieu|giay khai sinh|giay chung tu|giay ket hon|the bhyt"
-    r"|ho ngheo|ho can ngheo|danh sach ngheo|tro cap|luong huu|dung ten)\b"
+    r"|ho ngheo|ho can ngheo|danh sach ngheo|tro cap|luong huu|dung ten"
+    # one's own plot ("lô đất 400 mét muốn cắt ra cho 2 đứa con") and one's business papers
+    r"|lo dat|manh dat|thua dat|mieng dat|giay phep kinh doanh|giay dang ky kinh doanh"
+    # a name to take off a register ("bỏ tên nó ra khỏi chỗ tôi")
+    r"|bo ten|xoa ten|gach ten|cat ten|rut ten)\b"
 )
 # A dossier past its promised date is a complaint, whatever procedure it names ("hồ sơ tách thửa
 # nộp từ tháng trước, hẹn 15 ngày mà giờ vẫn chưa có").
 LATE_DOSSIER = re.compile(
     r"\b(?:tre hen|qua hen|cham tra|chua tra ket qua|chua co ket qua|chua nhan duoc ket qua"
-    r"|cho hoai|cho mai ma)\b|\bhen\b.{0,40}\b(?:ma|nhung)\s+(?:gio\s+)?(?:van\s+)?chua\b"
+    r"|cho hoai|cho mai ma|cu bao cho|bat cho hoai)\b"
+    r"|\bhen\b.{0,40}\b(?:ma|nhung)\s+(?:gio\s+)?(?:\w+\s+){0,4}?chua\b"
 )
 # "Hôm trước tôi có báo vụ cống nghẹt, có ai xuống coi chưa": a report made before, asked about.
 REPORTED_BEFORE = re.compile(
     r"\b(?:da|co|hom truoc|hom bua|hom qua|tuan truoc|lan truoc)\s+(?:\w+\s+){0,3}"
-    r"(?:bao|phan anh|gui phan anh|gui kien nghi|khieu nai)\s+(?:vu|viec|ve|chuyen|cai)\b"
+    r"(?:bao|phan anh|gui phan anh|gui kien nghi|khieu nai|nho phuong xem|nho phuong)"
+    r"\s+(?:\w+\s+)?(?:vu|viec|ve|chuyen|cai)\b"
     r".*\b(?:chua|sao roi|toi dau|the nao roi|ra sao)\b"
+    # "... bác muốn hỏi thử đã có ai xuống chưa": someone sent for, asked about
+    r"|\b(?:da\s+)?co\s+(?:ai|nguoi|can bo)\s+(?:\w+\s+){0,2}?(?:xuong|den|toi)\b"
+    r"(?:\s+\w+){0,3}\s+chua\s*(?:a|vay|z|nhi)?$"
 )
 # Asking permission or how to file a request ("dựng rạp trong hẻm thì xin phép ai", "muốn xin
 # chặt cây thì làm đơn gửi đâu") asks for a procedure, however the matter sounds like a problem.
@@ -123,8 +132,9 @@ ASKS_PERMISSION = re.compile(
 # A quarrel with a neighbour over one's own land (a fence half a metre over the line, a
 # boundary, a path) is settled by the ward's mediation, not filed as a street problem.
 LAND_DISPUTE = re.compile(
-    r"\btranh chap\b|\b(?:lan|xam lan|lan chiem)\s+(?:qua\s+|sang\s+|vao\s+)?"
-    r"(?:phan\s+)?(?:dat|ranh|moc gioi)\s+(?:nha\s+|cua\s+)?(?:toi|em|minh|chau|bac|tui|ong|ba)\b"
+    r"\btranh chap\b|\bhoa giai\b|\b(?:lan|xam lan|lan chiem|rao|tuong|coc|cot)\s+"
+    r"(?:qua\s+|sang\s+|vao\s+)?(?:phan\s+)?(?:dat|ranh|moc gioi)\s+(?:nha\s+|cua\s+)?"
+    r"(?:toi|em|minh|chau|bac|tui|ong|ba)\b"
 )
 # A request for a lesson names one ("có bài học nào dạy kích hoạt VNeID không").
 LESSON = re.compile(
@@ -276,7 +286,11 @@ def read(turn: Turn) -> Reading:
     if _only(DENIALS, folded, fillers):
         return Reading("deny")
     if _corrects(folded):  # "không, cái chấm dứt ạ": a correction names what was meant
-        return Reading("question", guess=turn.deps.acts.guess(turn.text), correction=True)
+        guess = turn.deps.acts.guess(turn.text)
+        if guess.act == "problem" and guess.probability >= OVERRIDE_ACT:
+            # "không phải mất nước, tôi nói nước dơ chảy ra đường": the meaning is a report
+            return Reading("problem", guess=guess)
+        return Reading("question", guess=guess, correction=True)
     if _only(lexicon.thanks, folded, fillers):
         return Reading("thanks")
     if _only(lexicon.goodbye, folded, fillers):
