@@ -4,6 +4,8 @@ card, a short clarifying choice (always with "Không phải các mục trên"), 
 
 from __future__ import annotations
 
+import re
+
 from content.clauses import MIN_WORDS
 from content.models import (
     AnswerEntry,
@@ -15,7 +17,7 @@ from content.models import (
     Topic,
     WardAnswer,
 )
-from content.normalize import fold
+from content.normalize import fold, folded_phrase
 from content.search import Match, SearchResult
 from handlers.acts import greets
 from handlers.cards import MENU_BUTTON, card, details, follow_up_card, topic_facts_card
@@ -41,6 +43,7 @@ MODEL_BACKS = 0.8
 KIN_RATIO = 0.4  # a correction stays in the denied card's family when it scores this well
 MODEL_SETTLES = 0.3  # the entry model this sure of one option of a choice, and
 MODEL_MARGIN = 2.0  # ...this many times surer than of any other, answers it
+COMPARES = re.compile(r"\b(?:khac nhau|khac gi|khac cho nao|phan biet|so sanh|hay la|giong)\b")
 HEDGE = "(Mình chưa có thông tin đúng với câu hỏi này; đây là mục gần nhất mình có.)"
 ASKED = "asked"  # the last question answered or clarified, for "không phải"
 SHOWN = "shown"  # ids of the cards offered for it, best first
@@ -125,6 +128,19 @@ def _settled_by_focus(turn: Turn, decision: Decision) -> Decision:
     linked = set(entry.related)
     kin = [m for m in decision.matches if m.doc.id in linked or _kin(turn, entry.id, m.doc.id)]
     return Decision("answer", (kin[0],)) if len(kin) == 1 else decision
+
+
+def _without_comparisons(turn: Turn, decision: Decision) -> Decision:
+    """A card comparing two things ("mức 1 và mức 2 khác nhau thế nào") answers a question
+    that compares; "muốn làm tài khoản mức 2 thì ra đâu" wants the card on doing it."""
+    if COMPARES.search(turn.folded):
+        return decision
+    kept = [m for m in decision.matches if not COMPARES.search(folded_phrase(m.doc.title))]
+    if len(kept) == 1:
+        return Decision("answer", (kept[0],))
+    if 1 < len(kept) < len(decision.matches):
+        return Decision("clarify", tuple(kept))
+    return decision
 
 
 def _settled_by_model(turn: Turn, result: SearchResult, decision: Decision) -> Decision:
@@ -260,6 +276,8 @@ async def _answer(turn: Turn, asked: Asked) -> Response:
         decision = Decision("answer", (result.best,))  # the denied card's sibling it names
     if decision.kind == "clarify":
         decision = _settled_by_focus(turn, decision)
+    if decision.kind == "clarify":
+        decision = _without_comparisons(turn, decision)
     if decision.kind == "clarify":
         decision = _settled_by_model(turn, result, decision)
     best = decision.matches[0] if decision.matches else None
