@@ -356,6 +356,26 @@ async def test_asking_how_long_while_reporting_is_answered_and_the_draft_kept(
     assert "Gửi phản ánh này" in resident.titles()
 
 
+async def test_a_correction_that_tells_a_problem_offers_the_report(resident: Resident) -> None:
+    await resident.say("cúp nước cả ngày nay rồi")
+    reply = await resident.say("không phải mất nước, ý tôi là nước thải đen ngòm chảy ra đường")
+    assert reply.intent == "feedback" and "Mình ghi lại phản ánh" in reply.text
+
+
+async def test_a_help_asked_before_and_asked_about_is_a_status_check(resident: Resident) -> None:
+    reply = await resident.say("hôm trước nhờ phường xem vụ đèn đường hư, đã có ai xuống chưa vậy")
+    assert "Mình ghi lại phản ánh" not in reply.text
+    assert "chưa gửi phản ánh" in reply.text  # this resident never sent one
+
+
+async def test_a_long_introduction_that_tells_the_situation_is_read(resident: Resident) -> None:
+    reply = await resident.say(
+        "Nhà tôi 5 người, tôi ở nhà làm rẫy nên cả nhà chưa ai có bảo hiểm y tế. Giờ muốn mua "
+        "cho cả nhà thì đóng sao"
+    )
+    assert reply.content_id == "bhyt-ho-gia-dinh"
+
+
 async def test_details_told_while_the_draft_is_offered_join_the_draft(
     resident: Resident,
 ) -> None:
@@ -471,6 +491,25 @@ async def test_a_ward_matter_brushing_an_off_topic_word_is_not_out_of_scope(
             "hoa-giai-tranh-chap-dat",
         ),
         ("hang xom cam coc lan qua dat nha toi, muon phuong hoa giai", "hoa-giai-tranh-chap-dat"),
+        (
+            "mình có mảnh đất 300m2 muốn chia ra làm 3 cho mấy đứa con đứng tên riêng",
+            "tach-thua-dat",
+        ),
+        (
+            "giấy khai sinh của ba tôi bị cháy hồi xưa, hỏi xã thì sổ gốc cũng không còn",
+            "dang-ky-lai-khai-sinh",
+        ),
+        (
+            "tiệm tạp hóa của em chuyển sang địa điểm mới ở đường khác rồi",
+            "thay-doi-ho-kinh-doanh",
+        ),
+        ("nghỉ bán luôn rồi, muốn hủy giấy phép kinh doanh", "cham-dut-ho-kinh-doanh"),
+        ("bạn ở quê lên chơi ngủ lại 2 đêm có phải khai báo không", "thong-bao-luu-tru"),
+        (
+            "chủ nhà trọ đây, đứa thuê phòng trả phòng về quê rồi, tôi muốn xóa tên nó",
+            "xoa-dang-ky-tam-tru",
+        ),
+        ("muốn làm tài khoản mức 2 cho mẹ thì ra đâu", "vneid-dang-ky-muc-2"),
     ],
 )
 async def test_a_situation_told_in_a_story_finds_its_procedure(
