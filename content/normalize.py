@@ -56,6 +56,25 @@ def marked_tokens(text: str) -> list[tuple[str, bool]]:
     ]
 
 
+# An unmarked "con" opening a message is most often "còn" ("con may dua ra truong thi sao":
+# còn mấy đứa...), not a child, unless a child is named right after it ("con tôi", "con 10
+# tuổi", "con gái").
+STILL = "con"
+A_CHILD_AFTER = frozenset(
+    {"toi", "tui", "em", "minh", "chau", "anh", "chi", "be", "gai", "trai", "nho", "ut", "cai"}
+    | {"nha", "cua", "so", "moi", "dau", "thu", "ruot", "nuoi", "rieng", "chung", "ba", "me"}
+)
+
+
+def opens_with_still(text: str) -> bool:
+    """True when the message opens with an unmarked "con" that reads as "còn"."""
+    tokens = marked_tokens(text[:80])
+    if len(tokens) < 2 or tokens[0] != (STILL, False):
+        return False
+    after = tokens[1][0]
+    return after not in A_CHILD_AFTER and not after.isdigit()
+
+
 def folded_phrase(text: str) -> str:
     """A phrase in canonical folded form, tokens joined by single spaces."""
     return " ".join(tokenize(text))
@@ -168,9 +187,11 @@ class Lexicon(BaseModel):
 
     def words(self, text: str) -> list[str]:
         """A message's folded words, shorthand expanded; a word written with diacritics is a
-        word, not shorthand ("cà phê" is not "công an phê")."""
+        word, not shorthand ("cà phê" is not "công an phê"); an opening "còn" typed "con" is
+        left out."""
         out: list[str] = []
-        for token, marked in marked_tokens(text):
+        tokens = marked_tokens(text)
+        for token, marked in tokens[1:] if opens_with_still(text) else tokens:
             out.extend([token] if marked else self.abbreviations.get(token, token).split())
         return out
 

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, NamedTuple
 
-from content.normalize import Lexicon, tokenize
+from content.normalize import STILL, Lexicon, opens_with_still, tokenize
 from content.spelling import Speller
 
 if TYPE_CHECKING:
@@ -283,6 +283,8 @@ class SearchIndex:
     def analyze(self, text: str) -> Query:
         """Fold, expand, set aside place names, correct typos, and extract features."""
         tokens = self._prepare(text)
+        if opens_with_still(text) and tokens[:1] == [STILL]:
+            tokens = tokens[1:]  # "con mấy đứa..." is "còn mấy đứa", not a child
         tokens += [w for means in self.lexicon.events_in(" ".join(tokens)) for w in means.split()]
         joined = f" {' '.join(tokens)} "
         places = []

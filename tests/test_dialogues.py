@@ -376,6 +376,30 @@ async def test_a_long_introduction_that_tells_the_situation_is_read(resident: Re
     assert reply.content_id == "bhyt-ho-gia-dinh"
 
 
+@pytest.mark.parametrize(
+    ("first", "entry", "then"),
+    [
+        (
+            "đăng ký tạm trú cho sinh viên thuê trọ thế nào",
+            "dang-ky-tam-tru",
+            "con lam tren dien thoai dc ko",
+        ),
+        (
+            "xin giấy xác nhận cư trú CT07 thế nào",
+            "xac-nhan-cu-tru",
+            "lam bang dien thoai duoc khong",
+        ),
+    ],
+)
+async def test_doing_it_on_the_phone_and_an_opening_con_follow_the_focus(
+    resident: Resident, first: str, entry: str, then: str
+) -> None:
+    # "con ..." typed without marks opens a follow-up as "còn", not a child; "trên điện
+    # thoại" asks whether it can be done online, not about the VNeID phone card.
+    assert (await resident.say(first)).content_id == entry
+    assert (await resident.say(then)).content_id == entry
+
+
 async def test_details_told_while_the_draft_is_offered_join_the_draft(
     resident: Resident,
 ) -> None:
