@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator
 
 LEXICON_PATH = Path(__file__).resolve().parent / "lexicon.yaml"
 
@@ -114,6 +114,11 @@ class Lexicon(BaseModel):
     # Events told in a sentence, with the words the catalogue uses for them: "ông tôi mất sáng
     # nay" is a death ("qua đời"), though "mất" alone is also "lost". Regex on folded text.
     events: dict[str, str] = {}
+    # ...compiled once: every message runs all of them.
+    _event_patterns: list[tuple[re.Pattern[str], str]] = PrivateAttr(default_factory=list)
+
+    def model_post_init(self, _context: object) -> None:
+        self._event_patterns = [(re.compile(p), means) for p, means in self.events.items()]
 
     @field_validator("events")
     @classmethod
@@ -127,7 +132,7 @@ class Lexicon(BaseModel):
 
     def events_in(self, folded: str) -> list[str]:
         """The catalogue's words for the events a folded message tells."""
-        return [means for pattern, means in self.events.items() if re.search(pattern, folded)]
+        return [means for pattern, means in self._event_patterns if pattern.search(folded)]
 
     @field_validator("abbreviations")
     @classmethod

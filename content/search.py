@@ -169,6 +169,12 @@ class SearchIndex:
         self, docs: Sequence[IndexDoc], lexicon: Lexicon, places: Iterable[str] = ()
     ) -> None:
         self.docs = list(docs)
+        # Each row's place among equal scores (the specific entry before the broad topic,
+        # then by id), worked out once: a tie is common on a province's copies of an entry.
+        order = sorted(range(len(self.docs)), key=self._tie_order)
+        self._tie_rank = [0] * len(self.docs)
+        for rank, i in enumerate(order):
+            self._tie_rank[i] = rank
         self.lexicon = lexicon
         self._stop = lexicon.stopwords
         self._places = _place_phrases(places)
@@ -283,7 +289,7 @@ class SearchIndex:
     def analyze(self, text: str) -> Query:
         """Fold, expand, set aside place names, correct typos, and extract features."""
         tokens = self._prepare(text)
-        if opens_with_still(text) and tokens[:1] == [STILL]:
+        if tokens[:1] == [STILL] and opens_with_still(text):
             tokens = tokens[1:]  # "con mấy đứa..." is "còn mấy đứa", not a child
         tokens += [w for means in self.lexicon.events_in(" ".join(tokens)) for w in means.split()]
         joined = f" {' '.join(tokens)} "
@@ -420,8 +426,8 @@ class SearchIndex:
             return list(scores)
         last = heapq.nlargest(k, scores.values())[-1]
         above = [i for i, score in scores.items() if score > last]
-        tied = sorted((i for i, score in scores.items() if score == last), key=self._tie_order)
-        return above + tied[: k - len(above)]
+        tied = [i for i, score in scores.items() if score == last]
+        return above + heapq.nsmallest(k - len(above), tied, key=self._tie_rank.__getitem__)
 
     def _tie_order(self, i: int) -> tuple[bool, str]:
         """Equal scores rank the specific entry before the broad topic, then by id."""
