@@ -286,17 +286,12 @@ async def test_a_status_check_names_what_was_sent(resident: Resident, asked: str
     [
         "nhà bên cạnh đang bốc khói nghi cháy, gọi số mấy",
         "có người đánh nhau trước ngõ, gọi số nào vậy",
+        # ...not a request to be put through to staff either
+        "lỡ có chuyện gấp thì gọi số mấy",
+        "nửa đêm có việc khẩn thì gọi số nào vậy ad",
     ],
 )
 async def test_asking_which_number_to_call_is_a_question(resident: Resident, asked: str) -> None:
-    reply = await resident.say(asked)
-    assert reply.intent == "hotline" and "113" in reply.text
-
-
-@pytest.mark.parametrize(
-    "asked", ["lỡ có chuyện gấp thì gọi số mấy", "nửa đêm có việc khẩn thì gọi số nào vậy ad"]
-)
-async def test_asking_which_number_is_not_asking_for_staff(resident: Resident, asked: str) -> None:
     reply = await resident.say(asked)
     assert reply.intent == "hotline" and "113" in reply.text
 
