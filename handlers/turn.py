@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.clauses import MIN_WORDS, readings
-from content.models import Topic
-from content.normalize import folded_phrase
-from content.search import IndexDoc, Match, Query, SearchResult
-from content.situations import age_ranges, asked_age, outside_age
+from content.search import Query, SearchResult
 from db.models import User
 from db.queries import StateSnapshot
+from handlers.age_fit import for_the_age
 from handlers.deps import Deps
 from handlers.domain.types import IncomingMessage
 
@@ -48,7 +46,7 @@ class Turn:
     def result(self) -> SearchResult:
         """The catalogue's ranking for the message, read the way that names its subject best:
         a long story is read by its request clause when that clause is clear on its own."""
-        return self._for_the_age(self._ranked())
+        return for_the_age(self._ranked(), self.folded, self.deps.catalogue, self.deps.index)
 
     def _ranked(self) -> SearchResult:
         if len(self.text.split()) < MIN_WORDS:
@@ -65,35 +63,6 @@ class Turn:
                 break  # the story names its subject more strongly than the clause does
             return self.deps.index.search(text)  # the clause names its own subject
         return whole
-
-    def _for_the_age(self, result: SearchResult) -> SearchResult:
-        """Without the cards for an age range the age told leaves out ("đứa lớn 16 tuổi mất
-        thẻ" is not for the card on children under 14), when another card remains."""
-        age = asked_age(self.folded)
-        if age is None or any(last > first for first, last in age_ranges(self.folded)):
-            return result  # "thẻ BHYT cho con dưới 6 tuổi" names a range, not an age
-        kept: list[Match] = []
-        for match in result.matches:
-            if not outside_age(folded_phrase(match.doc.title), age):
-                kept.append(match)
-                continue
-            # Its broad subject still fits, in its place ("con 15 tuổi chưa có căn cước":
-            # thẻ căn cước).
-            kept += [replace(match, doc=doc, phrase=None) for doc in self._parents(match.doc.id)]
-        if not kept or [m.doc.id for m in kept] == [m.doc.id for m in result.matches]:
-            return result
-        seen: set[str] = set()
-        unique = [m for m in kept if not (m.doc.id in seen or seen.add(m.doc.id))]
-        return SearchResult(result.query, unique)
-
-    def _parents(self, entry_id: str) -> list[IndexDoc]:
-        """The index entries of the topics that list this entry."""
-        return [
-            doc
-            for doc in self.deps.index.docs
-            if isinstance(topic := self.deps.catalogue.get(doc.id), Topic)
-            and entry_id in topic.children
-        ]
 
     @cached_property
     def folded(self) -> str:

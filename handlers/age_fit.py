@@ -1,0 +1,45 @@
+"""Cards for an age range the age told leaves out give way: "đứa lớn 16 tuổi mất thẻ" is not
+for the card on children under 14. Their broad subject (the topic listing them) takes their
+place, so "con 15 tuổi chưa có căn cước" still reaches the căn cước card."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from content.loader import Catalogue
+from content.models import Topic
+from content.normalize import folded_phrase
+from content.search import IndexDoc, Match, SearchIndex, SearchResult
+from content.situations import age_ranges, asked_age, outside_age
+
+
+def for_the_age(
+    result: SearchResult, folded: str, catalogue: Catalogue, index: SearchIndex
+) -> SearchResult:
+    """The ranking without the cards the age told in `folded` leaves out, each replaced by
+    the topics that list it; unchanged when no age is told or nothing is left out."""
+    age = asked_age(folded)
+    if age is None or any(last > first for first, last in age_ranges(folded)):
+        return result  # "thẻ BHYT cho con dưới 6 tuổi" names a range, not an age
+    kept: list[Match] = []
+    for match in result.matches:
+        if outside_age(folded_phrase(match.doc.title), age):
+            parents = _parents(match.doc.id, catalogue, index)
+            kept += [replace(match, doc=doc, phrase=None) for doc in parents]
+        else:
+            kept.append(match)
+    if not kept or [m.doc.id for m in kept] == [m.doc.id for m in result.matches]:
+        return result
+    first: dict[str, Match] = {}
+    for match in kept:
+        first.setdefault(match.doc.id, match)
+    return SearchResult(result.query, list(first.values()))
+
+
+def _parents(entry_id: str, catalogue: Catalogue, index: SearchIndex) -> list[IndexDoc]:
+    """The index entries of the topics that list this entry."""
+    return [
+        doc
+        for doc in index.docs
+        if isinstance(topic := catalogue.get(doc.id), Topic) and entry_id in topic.children
+    ]
