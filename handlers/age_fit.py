@@ -25,7 +25,7 @@ def for_the_age(
     for match in result.matches:
         if outside_age(folded_phrase(match.doc.title), age):
             parents = _parents(match.doc.id, catalogue, index)
-            kept += [replace(match, doc=doc, phrase=None) for doc in parents]
+            kept += [_in_place_of(match, doc, catalogue, folded) for doc in parents]
         else:
             kept.append(match)
     if not kept or [m.doc.id for m in kept] == [m.doc.id for m in result.matches]:
@@ -34,6 +34,16 @@ def for_the_age(
     for match in kept:
         first.setdefault(match.doc.id, match)
     return SearchResult(result.query, list(first.values()))
+
+
+def _in_place_of(match: Match, doc: IndexDoc, catalogue: Catalogue, folded: str) -> Match:
+    """The topic with the outgrown card's score, named when the message names it ("chưa có
+    căn cước" names the căn cước topic, which the words alone rank below its cards)."""
+    topic = catalogue.get(doc.id)
+    names = (topic.title, *topic.aliases) if topic is not None else ()
+    named = next((n for n in names if f" {folded_phrase(n)} " in f" {folded} "), None)
+    words = frozenset(folded_phrase(named).split()) if named else frozenset()
+    return replace(match, doc=doc, phrase=named, phrase_words=words)
 
 
 def _parents(entry_id: str, catalogue: Catalogue, index: SearchIndex) -> list[IndexDoc]:

@@ -339,6 +339,16 @@ async def test_a_card_for_another_age_gives_way_to_the_one_for_the_age_told(
 
 
 @pytest.mark.parametrize(
+    "asked", ["con toi 15 tuoi chua co can cuoc", "thằng út nhà tôi 16 tuổi rồi mà chưa làm cccd"]
+)
+async def test_an_age_past_a_cards_range_finds_the_line_for_that_age(
+    resident: Resident, asked: str
+) -> None:
+    reply = await resident.say(asked)
+    assert reply.content_id == "can-cuoc" and "14 tuổi trở lên" in lead(reply)
+
+
+@pytest.mark.parametrize(
     "asked", ["bao giờ thì phường cho người xuống xử lý", "khoang bao lau thi co nguoi sua vay"]
 )
 async def test_asking_how_long_while_reporting_is_answered_and_the_draft_kept(
