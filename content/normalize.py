@@ -68,7 +68,10 @@ A_CHILD_AFTER = frozenset(
 
 def opens_with_still(text: str) -> bool:
     """True when the message opens with an unmarked "con" that reads as "còn"."""
-    tokens = marked_tokens(text[:80])
+    return _still_first(marked_tokens(text[:80]))
+
+
+def _still_first(tokens: list[tuple[str, bool]]) -> bool:
     if len(tokens) < 2 or tokens[0] != (STILL, False):
         return False
     after = tokens[1][0]
@@ -196,7 +199,7 @@ class Lexicon(BaseModel):
         left out."""
         out: list[str] = []
         tokens = marked_tokens(text)
-        for token, marked in tokens[1:] if opens_with_still(text) else tokens:
+        for token, marked in tokens[1:] if _still_first(tokens) else tokens:
             out.extend([token] if marked else self.abbreviations.get(token, token).split())
         return out
 

@@ -105,3 +105,11 @@ def outside_age(folded_title: str, age: int) -> bool:
     leave anyone out."""
     ranges = [(first, last) for first, last in age_ranges(folded_title) if last > first]
     return bool(ranges) and not any(first <= age <= last for first, last in ranges)
+
+
+def told_age(folded_message: str) -> int | None:
+    """The age a message tells, when it tells one and not a range ("con dưới 6 tuổi")."""
+    age = asked_age(folded_message)
+    if age is None or any(last > first for first, last in age_ranges(folded_message)):
+        return None
+    return age

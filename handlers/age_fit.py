@@ -10,7 +10,7 @@ from content.loader import Catalogue
 from content.models import Topic
 from content.normalize import folded_phrase
 from content.search import IndexDoc, Match, SearchIndex, SearchResult
-from content.situations import age_ranges, asked_age, outside_age
+from content.situations import outside_age, told_age
 
 
 def for_the_age(
@@ -18,17 +18,19 @@ def for_the_age(
 ) -> SearchResult:
     """The ranking without the cards the age told in `folded` leaves out, each replaced by
     the topics that list it; unchanged when no age is told or nothing is left out."""
-    age = asked_age(folded)
-    if age is None or any(last > first for first, last in age_ranges(folded)):
-        return result  # "thẻ BHYT cho con dưới 6 tuổi" names a range, not an age
+    age = told_age(folded)
+    if age is None:
+        return result
     kept: list[Match] = []
+    changed = False
     for match in result.matches:
         if outside_age(folded_phrase(match.doc.title), age):
             parents = _parents(match.doc.id, catalogue, index)
             kept += [_in_place_of(match, doc, catalogue, folded) for doc in parents]
+            changed = True
         else:
             kept.append(match)
-    if not kept or [m.doc.id for m in kept] == [m.doc.id for m in result.matches]:
+    if not changed or not kept:
         return result
     first: dict[str, Match] = {}
     for match in kept:

@@ -5,10 +5,11 @@ Used by the feedback flow, replies to announcements and questions for a person."
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from content.models import FeedbackPolicy
 from db import feedback_queries as fq
 from db import photo_queries as pq
 from db.masking import mask
@@ -40,7 +41,7 @@ async def record(
         [c for c in policy.categories if c.offered][-1],
     )
     now = utcnow()
-    expected = due_at(now, policy.answer_working_days, policy.extra_days_off)
+    expected = _answer_due(policy, now)
     feedback = await fq.create_feedback(
         turn.session,
         actor="resident",
@@ -106,11 +107,15 @@ async def _too_many(turn: Turn, model: type[Feedback] | type[Question]) -> Respo
     return Response([with_buttons(TOO_MANY, [MENU_BUTTON])], intent="feedback")
 
 
+def _answer_due(policy: FeedbackPolicy, filed: datetime) -> datetime:
+    """When the ward's answer to a report filed at `filed` is due (working days)."""
+    return due_at(filed, policy.answer_working_days, policy.extra_days_off)
+
+
 def due_if_filed_now(turn: Turn) -> tuple[int, str]:
     """The ward's answer time in working days, and the date a report filed now is due."""
     policy = turn.deps.catalogue.ward.feedback
-    due = due_at(utcnow(), policy.answer_working_days, policy.extra_days_off)
-    return policy.answer_working_days, local_date(due)
+    return policy.answer_working_days, local_date(_answer_due(policy, utcnow()))
 
 
 def received(turn: Turn, feedback: Feedback, opening: str) -> Response:

@@ -12,7 +12,7 @@ from dataclasses import replace
 from content.models import AnswerEntry
 from content.normalize import folded_phrase
 from content.search import Match, Query, SearchResult
-from content.situations import asked_age, outside_age
+from content.situations import outside_age, told_age
 from handlers.decide import SURE_SCORE, decide
 from handlers.lead import Asked
 from handlers.turn import Turn
@@ -95,7 +95,7 @@ def follow_up(turn: Turn, asked: Asked) -> tuple[AnswerEntry, SearchResult] | No
     entry = focused(turn)
     if entry is None or OFFICE in asked.facets:  # the office's hours: the contacts card
         return None
-    age = asked_age(turn.folded)
+    age = told_age(turn.folded)
     if age is not None and outside_age(folded_phrase(entry.title), age):
         return None  # "còn đứa lớn 16 tuổi thì sao" after the card for under-14s
     if turn.reading is not None and turn.reading.chatter:
