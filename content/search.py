@@ -46,6 +46,9 @@ DENSE_SHARE = 1 / 16
 SLACK = 1e-9  # allowance for rounding when a bound rules an entry out of the best
 
 
+NEGATIONS = frozenset({"khong", "chua", "chang", "cha"})
+
+
 def _place_phrases(places: Iterable[str]) -> list[str]:
     """Folded place names, longest first (so "Đăk Bla" goes before "Bla")."""
     return sorted({" ".join(tokenize(p)) for p in places if tokenize(p)}, key=lambda p: -len(p))
@@ -181,7 +184,7 @@ class SearchIndex:
         weights: dict[str, dict[int, float]] = {}
         word_freq: Counter[str] = Counter()
         pair_freq: Counter[tuple[str, str]] = Counter()
-        self._phrases: list[list[tuple[str, frozenset[str], float, str]]] = []
+        self._phrases: list[list[tuple[str, frozenset[str], float, str, str]]] = []
         self._building, self._prepared = True, {}  # aliases repeat across entries
         for i, doc in enumerate(self.docs):
             for text, kind in self._fields(doc):
@@ -255,14 +258,17 @@ class SearchIndex:
                 self._prepared[text] = cached
         return cached
 
-    def _phrase(self, text: str) -> tuple[str, frozenset[str], float, str]:
+    def _phrase(self, text: str) -> tuple[str, frozenset[str], float, str, str]:
         """An alias for verbatim matching: its subject words in order, plus the common words
-        it also needs ("sao y" needs "sao" and "y" somewhere in the message)."""
+        it also needs ("sao y" needs "sao" and "y" somewhere in the message). An alias that
+        denies ("không còn huyện") is said only word for word: its words scattered ("còn phải
+        lên huyện không", a question) say something else."""
         tokens = self._prepare(text)
         core = " ".join(t for t in tokens if t not in self._stop)
         needed = frozenset(t for t in tokens if t in self._stop)
         mass = sum(self._weight(f) for f in _features(tokens, self._stop))
-        return core, needed, mass, text
+        whole = f" {' '.join(tokens)} " if needed & NEGATIONS else ""
+        return core, needed, mass, text, whole
 
     def _weight(self, feature: str) -> float:
         idf = self._idf.get(feature, 0.0)
@@ -342,6 +348,7 @@ class SearchIndex:
         top = self._best(scores, k)
         core = f" {' '.join(t for t in query.tokens if t not in self._stop)} "
         words = frozenset(query.tokens)
+        said = f" {' '.join(query.tokens)} "
         weighed = [(self._postings[f], self._weight(f)) for f in query.features]
         total = sum(w for _, w in weighed) + self._unknown_idf * len(query.unknown)
         total += UNKNOWN_PAIR * self._unknown_idf * self._unknown_pairs(query)
@@ -349,7 +356,7 @@ class SearchIndex:
             (
                 # Coverage: the weight of the message's features the entry has, summed in the
                 # message's order.
-                (self._rescore(i, scores[i], core, words, _explained(i, weighed) / total), i)
+                (self._rescore(i, scores[i], core, words, said, _explained(i, weighed) / total), i)
                 for i in top
             ),
             # On a tie, the specific entry beats the broad topic that lists it.
@@ -461,16 +468,22 @@ class SearchIndex:
         return len(shared) == 1 and " " not in shared[0]
 
     def _rescore(
-        self, i: int, score: float, core: str, words: frozenset[str], coverage: float
+        self, i: int, score: float, core: str, words: frozenset[str], said: str, coverage: float
     ) -> Match:
         best_mass, best_phrase, best_core, exact = 0.0, None, "", False
         faint = FAINT_WEIGHT * self._unknown_idf
-        for phrase, needed, mass, original in self._phrases[i]:
+        for phrase, needed, mass, original, whole in self._phrases[i]:
             # An alias of faint words only ("phường ở đâu" reads "phường") counts only when it
             # is the whole message: inside a longer one it names nothing.
             if mass < faint and f" {phrase} " != core:
                 continue
-            if phrase and mass > best_mass and f" {phrase} " in core and needed <= words:
+            if (
+                phrase
+                and mass > best_mass
+                and f" {phrase} " in core
+                and needed <= words
+                and (not whole or whole in said)
+            ):
                 best_mass, best_phrase, best_core = mass, original, phrase
                 exact = f" {phrase} " == core
         total = (score + PHRASE_BONUS * best_mass) / self._unknown_idf + EXACT_BONUS * exact
