@@ -133,7 +133,7 @@ ASKS_PERMISSION = re.compile(
 # boundary, a path) is settled by the ward's mediation, not filed as a street problem.
 LAND_DISPUTE = re.compile(
     r"\btranh chap\b|\bhoa giai\b|\b(?:lan|xam lan|lan chiem|rao|tuong|coc|cot)\s+"
-    r"(?:qua\s+|sang\s+|vao\s+)?(?:phan\s+)?(?:dat|ranh|moc gioi)\s+(?:nha\s+|cua\s+)?"
+    r"(?:qua\s+|sang\s+|vao\s+)?(?:phan\s+)?(?:dat|ranh(?:\s+gioi)?(?:\s+dat)?|moc gioi)\s+(?:nha\s+|cua\s+)?"
     r"(?:toi|em|minh|chau|bac|tui|ong|ba)\b"
 )
 # A request for a lesson names one ("có bài học nào dạy kích hoạt VNeID không").

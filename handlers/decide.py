@@ -78,6 +78,12 @@ def decide(result: SearchResult, related: Callable[[str, str], bool]) -> Decisio
             # A longer alias containing the best one's words: the more specific entry
             # ("vneid mức 2" beats "vneid") is the answer.
             return Decision("answer", (match,))
+    named = [m for m in close if m.phrase and m.coverage >= best.coverage]
+    if best.phrase is None and len(named) == 1:
+        # Only a close rival is named in the message ("lãnh tiền già", beside a card that
+        # shares more of its story's words) and it explains as much: the name is what was
+        # asked.
+        return Decision("answer", (named[0],))
     # Ask only when the message is vague: no alias of the best entry in it, or an alias the
     # rival shares. A message naming two things ("bản sao hay trích lục?") is answered.
     # A rival named only by part of the best one's alias ("khai sinh" inside "liên thông khai
