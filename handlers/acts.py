@@ -88,6 +88,12 @@ OBLIGATION = re.compile(
     r"\b(?:co phai|co can|co bat buoc|bat buoc|co duoc phep|can phai|phai)\b"
     r"(?:\s+\w+){1,6}\s+(?:khong|khong a|chua)\s*$"
 )
+# Asking whether there is help ("bão tốc mái, phường có hỗ trợ tiền sửa nhà không", "nhà nước
+# có trợ cấp gì không"): a question about a benefit, however bad the story before it.
+ASKS_FOR_HELP = re.compile(
+    r"\b(?:co|duoc|co duoc)\s+(?:ho tro|tro cap|boi thuong|den bu|cho tien|cap tien|chi tra"
+    r"|tien ho tro|nhan ho tro)\b(?:\s+\w+){0,6}\s+(?:khong|chua)\b"
+)
 # A status check names what was sent: a report, a dossier, a request, or its code. Without one,
 # "tin nhắn báo duyệt rồi mà chưa vô được" is a question about the app, not a report's status.
 SENT_THING = re.compile(
@@ -315,7 +321,7 @@ def _learned(turn: Turn) -> Reading:
     sure = catalogue_is_sure(turn)
     if guess.act in ("greeting", "thanks") and guess.probability >= SURE_SMALLTALK and not sure:
         return Reading(guess.act, guess=guess)  # type: ignore[arg-type]
-    asks_a_rule = OBLIGATION.search(turn.folded) is not None
+    asks_a_rule = (OBLIGATION.search(turn.folded) or ASKS_FOR_HELP.search(turn.folded)) is not None
     # A facet or situation asked while an entry is in focus is a follow-up question ("ông
     # nội nó đi làm thay được không, tôi đi rẫy"), not a report.
     follows_up = (

@@ -40,6 +40,7 @@ CLOSEST = 3
 # the labelled corpus, 9 in 10 hedged cards were right; the model backs half of those and few
 # of the cards shown for subjects the catalogue lacks).
 MODEL_BACKS = 0.8
+FAINT_CHOICE = 0.3  # options explaining less of the message than this are not a real choice
 KIN_RATIO = 0.4  # a correction stays in the denied card's family when it scores this well
 MODEL_SETTLES = 0.3  # the entry model this sure of one option of a choice, and
 MODEL_MARGIN = 2.0  # ...this many times surer than of any other, answers it
@@ -239,6 +240,13 @@ def _closest(turn: Turn, result: SearchResult, skip: frozenset[str] = frozenset(
     return _entries(turn, [m for m in answerable if m.doc.id not in skip][:CLOSEST])
 
 
+def _all_faint(matches: list[Match]) -> bool:
+    """True when no option is named and none explains much of the message ("bão tốc mái,
+    phường có hỗ trợ tiền sửa nhà không" brushing the funeral aid and the building permit):
+    the subject is one the catalogue lacks, said plainly with the closest cards."""
+    return all(m.phrase is None and m.coverage < FAINT_CHOICE for m in matches)
+
+
 def _repeated(turn: Turn, decision: Decision) -> bool:
     """True when this choice is the one shown just before: asking again helps nobody."""
     shown = turn.state.data.get(SHOWN) or []
@@ -304,7 +312,7 @@ async def _answer(turn: Turn, asked: Asked) -> Response:
     elif decision.kind == "clarify":
         rejected = set(turn.state.data.get(REJECTED) or [])
         left = [m for m in decision.matches if m.doc.id not in rejected]
-        if _repeated(turn, decision) or not left:
+        if _repeated(turn, decision) or not left or _all_faint(left):
             response = _unanswered(unknown(turn, _entries(turn, left)), result, best)
         elif len(left) == 1:
             entry = turn.deps.catalogue.get(left[0].doc.id)
