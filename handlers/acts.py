@@ -139,7 +139,8 @@ ASKS_PERMISSION = re.compile(
 # boundary, a path) is settled by the ward's mediation, not filed as a street problem.
 LAND_DISPUTE = re.compile(
     r"\btranh chap\b|\bhoa giai\b|\b(?:lan|xam lan|lan chiem|rao|tuong|coc|cot)\s+"
-    r"(?:qua\s+|sang\s+|vao\s+)?(?:phan\s+)?(?:dat|ranh(?:\s+gioi)?(?:\s+dat)?|moc gioi)\s+(?:nha\s+|cua\s+)?"
+    r"(?:qua\s+|sang\s+|vao\s+)?(?:phan\s+)?(?:dat|ranh(?:\s+gioi)?(?:\s+dat)?|moc gioi)\s+"
+    r"(?:nha\s+|cua\s+)?"
     r"(?:toi|em|minh|chau|bac|tui|ong|ba)\b"
 )
 # A request for a lesson names one ("có bài học nào dạy kích hoạt VNeID không").
@@ -150,7 +151,7 @@ LESSON = re.compile(
 # Asking which number to call ("gọi số mấy", "số nào để hỏi") is a question for the hotlines,
 # however alarming the story around it ("nhà bên cạnh bốc khói, gọi số mấy").
 ASKS_A_NUMBER = re.compile(
-    r"\bgoi\s+so\s+(?:may|nao)\b|\bgoi\s+(?:cho\s+)?(?:ai|dau)\b"
+    r"\bgoi\s+so\s+(?:may|nao|mo)\b|\bgoi\s+(?:cho\s+)?(?:ai|dau)\b"
     r"|\b(?:lien he|lien lac)\s+(?:so\s+)?(?:may|nao|dau|ai)\b"
     r"|\bso\s+(?:dien thoai\s+)?(?:may|nao|bao nhieu)\s*(?:vay|a|z|ha|nhi|the|ad|ban)?\s*$"
     r"|\bso dien thoai\s+(?:nao|gi|bao nhieu|la gi)\b|\b(?:tong dai|hotline|duong day nong)\b"

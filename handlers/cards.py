@@ -248,6 +248,7 @@ def ward_answer_card(entry: WardAnswer, catalogue: Catalogue, lead: Sequence[str
 
 FILE_HERE = Button("Gửi phản ánh ngay tại đây", Action("section", "feedback").pack())
 FEEDBACK_GUIDE = "phan-anh-kien-nghi"
+HOTLINES = "duong-day-nong"  # the card of numbers by matter, for "gọi ai bây giờ"
 
 
 TOPIC_FACTS = 4  # a broad subject's procedures listed with the fact asked

@@ -20,6 +20,7 @@ from handlers.turn import Turn
 KEY = "focus"
 OFFICE = "office"
 FOCUS_RATIO = 0.6  # the focused entry this close to the best keeps the focus
+NAMING = 1.0  # the alias's words beside the facet words say this much: they name a subject
 SHORT_FOLLOW_UP = 8  # words: a short message nothing else explains leans on the focus
 # A yes/no question about doing something ("có phải dẫn con theo không", "lăn tay được không"):
 # with no subject of its own, it asks about the entry in focus, however long its story.
@@ -85,6 +86,21 @@ def _without(query: Query, turn: Turn, asked: Asked) -> Query:
     )
 
 
+def _names_another(turn: Turn, entry: AnswerEntry, own: Query) -> bool:
+    """True when the message names another entry by an alias that the facet words are part
+    of ("tra cứu hồ sơ trên mạng ở đâu": "hồ sơ" asks no facet there, it is the subject)."""
+    best = turn.result.best
+    if best is None or best.phrase is None or best.doc.id == entry.id or not best.confident:
+        return False
+    removed = set(turn.query.tokens) - set(own.tokens)
+    if not best.phrase_words & removed:
+        return False  # the message without its facet words was already compared
+    index = turn.deps.index
+    rest = " ".join(w for w in index.prepared(best.phrase).split() if w not in removed)
+    return max((index.weight(f) for f in index.text_features(rest)), default=0.0) >= NAMING
+
+
+
 def _confident(match: Match) -> bool:
     return match.phrase is not None or match.score >= SURE_SCORE
 
@@ -101,6 +117,8 @@ def follow_up(turn: Turn, asked: Asked) -> tuple[AnswerEntry, SearchResult] | No
     if turn.reading is not None and turn.reading.chatter:
         return None
     own = _without(turn.query, turn, asked)
+    if _names_another(turn, entry, own):
+        return None
     result = turn.deps.index.rank(own, learned=False)  # compared with the focus, by words
     if not own.features:
         return entry, result

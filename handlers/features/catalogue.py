@@ -19,8 +19,8 @@ from content.models import (
 )
 from content.normalize import fold, folded_phrase
 from content.search import Match, SearchResult
-from handlers.acts import greets
-from handlers.cards import MENU_BUTTON, card, details, follow_up_card, topic_facts_card
+from handlers.acts import ASKS_A_NUMBER, greets
+from handlers.cards import HOTLINES, MENU_BUTTON, card, details, follow_up_card, topic_facts_card
 from handlers.decide import Decision, decide
 from handlers.domain.actions import Action, open_entry
 from handlers.domain.types import Button, Response
@@ -293,6 +293,10 @@ async def _answer(turn: Turn, asked: Asked) -> Response:
         held = _held_focus(turn, asked)
         if held is not None:  # nothing else fits a facet asked: the entry being discussed
             return entry_response(turn, held, result, follow_up=True)
+    if decision.kind == "fallback" and not refused and ASKS_A_NUMBER.search(turn.folded):
+        hotlines = turn.deps.catalogue.get(HOTLINES)
+        if hotlines is not None:  # "họ đang hát nè, gọi ai cho tôi liền": whom to call
+            return entry_response(turn, hotlines, result)
     if decision.kind == "fallback":
         if _only_greets(turn):  # "Xin chào, cho bác hỏi mấy việc": the menu is the answer
             return main_menu(turn, greet=True)

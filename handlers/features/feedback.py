@@ -16,7 +16,7 @@ import re
 from content.normalize import folded_phrase
 from content.places import places_in
 from handlers import feedback_store
-from handlers.acts import catalogue_is_sure
+from handlers.acts import ASKS_A_NUMBER, catalogue_is_sure
 from handlers.cards import CANCEL_BUTTON, FEEDBACK_GUIDE
 from handlers.domain.actions import Action, open_entry
 from handlers.domain.types import Button, Reply, Response
@@ -377,6 +377,7 @@ def _asks(turn: Turn) -> bool:
     return (
         "?" in turn.text
         or QUESTION_END.search(turn.folded) is not None
+        or ASKS_A_NUMBER.search(turn.folded) is not None  # "gọi ai cho tôi liền"
         or any(f" {phrase} " in padded for phrase in turn.deps.lexicon.question_phrases)
     )
 
@@ -464,7 +465,8 @@ async def on_message(turn: Turn) -> Response | None:
     told = turn.reading is not None and turn.reading.act == "problem"
     fits = bool(places_in(text)) or (told and step in ("describe", "offer", "category"))
     if not fits and _side(turn, step):
-        if step == "offer":  # the resident moved on from a report only we proposed: drop it
+        if step == "offer" and not data.get("added"):
+            # the resident moved on from a report only we proposed (nothing added): drop it
             turn.state.flow = None
             turn.state.data.pop(KEY, None)
         return None
@@ -476,6 +478,7 @@ def _typed_answer(turn: Turn, step: str | None, text: str) -> Response:
     data = _data(turn)
     place = places_in(text)
     if step in ("offer", "offer_category"):  # the place, or more details for the draft
+        data["added"] = True  # the resident took the report up: a side question keeps it
         if place and PLACE_CORRECTION.search(folded_phrase(text)):
             data["area"] = place  # "à nhầm, kiệt 17 chứ không phải 15"
         elif place and len(text.split()) <= len(place.split()) + PLACE_SLACK:
