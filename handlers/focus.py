@@ -130,8 +130,10 @@ def follow_up(turn: Turn, asked: Asked) -> tuple[AnswerEntry, SearchResult] | No
     decision = decide(result, lambda a, b: False)
     if decision.kind == "answer" and best is not None and _confident(best):
         return None  # a subject of its own: the focus moves
-    if decision.kind == "offtopic":
-        return None  # "mua xe máy ở đâu rẻ": asked where, but not about the focus
+    if decision.kind == "offtopic" and (best.phrase is not None or not asked.situations):
+        # "mua xe máy ở đâu rẻ": asked where, but not about the focus; a situation asked
+        # ("lỡ để quá hạn thì sao") is about the focus unless chatter is named outright
+        return None
     short = len(turn.text.split()) <= SHORT_FOLLOW_UP
     if asked.anything or _leans_back(folded_phrase(turn.text)):
         return entry, result
