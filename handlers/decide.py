@@ -15,6 +15,7 @@ MIN_SCORE = 0.9  # below this nothing in the catalogue really matches
 MIN_COVERAGE = 0.5  # without a verbatim alias, the entry must explain half of the message
 SURE_SCORE = 2.5  # ...unless it matches this strongly anyway
 CLARIFY_RATIO = 0.85  # a rival this close to the best makes us ask instead of guess
+NAMED_RIVAL_RATIO = 0.75  # a rival named by its alias this close to an unnamed best wins
 MAX_CHOICES = 3
 NAMED_CHILD_RATIO = 0.4  # an entry named in the message beats its broad topic from this far
 CONVERSATIONAL = frozenset({"feedback", "subscribe", "offtopic"})
@@ -78,7 +79,14 @@ def decide(result: SearchResult, related: Callable[[str, str], bool]) -> Decisio
             # A longer alias containing the best one's words: the more specific entry
             # ("vneid mức 2" beats "vneid") is the answer.
             return Decision("answer", (match,))
-    named = [m for m in close if m.phrase and m.coverage >= best.coverage]
+    named = [
+        m
+        for m in result.matches[1:]
+        if m.phrase
+        and m.score >= NAMED_RIVAL_RATIO * best.score
+        and m.coverage >= best.coverage
+        and m.doc.kind not in CONVERSATIONAL
+    ]
     if best.phrase is None and len(named) == 1:
         # Only a close rival is named in the message ("lãnh tiền già", beside a card that
         # shares more of its story's words) and it explains as much: the name is what was
