@@ -100,7 +100,6 @@ def _names_another(turn: Turn, entry: AnswerEntry, own: Query) -> bool:
     return max((index.weight(f) for f in index.text_features(rest)), default=0.0) >= NAMING
 
 
-
 def _confident(match: Match) -> bool:
     return match.phrase is not None or match.score >= SURE_SCORE
 

@@ -28,6 +28,7 @@ FLOW = "feedback"
 KEY = "fb"  # this flow's answers inside the conversation state's data
 GUIDE_ID = FEEDBACK_GUIDE  # the catalogue's how-to on other ways to file feedback
 MIN_DESCRIPTION = 10
+NEW_SUBJECT_WORDS = 6  # "thủ tục khai sinh" at the offer: a new subject, not a detail
 MIN_DRAFT_WORDS = 6  # more than "tôi muốn phản ánh": the resident told what happened
 PLACE_SLACK = 3  # "ở tổ 3 hẻm 40 Quang Trung nhé": a message that is mostly a place
 RELATED_COVERAGE = 0.3  # a card explaining this much of a told problem is offered beside it
@@ -391,7 +392,12 @@ def _side(turn: Turn, step: str | None) -> bool:
     if reading is None:
         return False
     if reading.act == "question" and step == "offer":
-        return catalogue_is_sure(turn) or _asks(turn)
+        # a statement telling more ("mã hồ sơ trên giấy hẹn là …, nộp ở bộ phận một cửa")
+        # goes on with the report; a card named in a few words is a new subject
+        short = len(turn.text.split()) <= NEW_SUBJECT_WORDS
+        office = "office" in turn.deps.lexicon.aspects_in(turn.folded)  # "làm việc tới mấy giờ"
+        asks = _asks(turn) or reading.correction or office
+        return asks or (short and catalogue_is_sure(turn))
     return reading.act in SIDE_ACTS or (reading.act == "question" and catalogue_is_sure(turn))
 
 
