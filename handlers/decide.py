@@ -16,6 +16,7 @@ MIN_COVERAGE = 0.5  # without a verbatim alias, the entry must explain half of t
 SURE_SCORE = 2.5  # ...unless it matches this strongly anyway
 CLARIFY_RATIO = 0.85  # a rival this close to the best makes us ask instead of guess
 NAMED_RIVAL_RATIO = 0.75  # a rival named by its alias this close to an unnamed best wins
+RIVAL_COVERAGE = 0.5  # ...and explaining at least this share of what the best one explains
 MAX_CHOICES = 3
 NAMED_CHILD_RATIO = 0.4  # an entry named in the message beats its broad topic from this far
 CONVERSATIONAL = frozenset({"feedback", "subscribe", "offtopic"})
@@ -58,6 +59,7 @@ def decide(result: SearchResult, related: Callable[[str, str], bool]) -> Decisio
         m
         for m in result.matches[1:]
         if m.score >= CLARIFY_RATIO * best.score
+        and m.coverage >= RIVAL_COVERAGE * best.coverage
         and m.doc.kind not in CONVERSATIONAL
         and not related(best.doc.id, m.doc.id)
     ]
