@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from content.entry_model import train
 from content.loader import Catalogue
+from content.models import AnswerEntry
 from content.normalize import Lexicon
 from content.search import IndexDoc, SearchIndex
 
@@ -58,14 +59,19 @@ def build_index(catalogue: Catalogue, lexicon: Lexicon) -> SearchIndex:
     return built.with_places(place_names(catalogue))
 
 
+def card_lines(entry: AnswerEntry) -> list[str]:
+    """Every line of an entry's card: its names, summary, documents, notes, steps, contacts."""
+    lines = [entry.title, *entry.aliases, *entry.keywords, entry.summary]
+    for name in ("documents", "notes", "steps", "body"):
+        lines += list(getattr(entry, name, ()) or ())
+    for contact in getattr(entry, "contacts", ()):
+        lines.append(f"{contact.name} {contact.purpose}")
+    return lines
+
+
 def entry_texts(catalogue: Catalogue) -> Iterator[tuple[str, list[str]]]:
     """Every line of every answerable entry and intent group, for the learned entry model."""
     for entry in catalogue.entries.values():
-        lines = [entry.title, *entry.aliases, *entry.keywords, entry.summary]
-        for name in ("documents", "notes", "steps", "body"):
-            lines += list(getattr(entry, name, ()) or ())
-        for contact in getattr(entry, "contacts", ()):
-            lines.append(f"{contact.name} {contact.purpose}")
-        yield entry.id, lines
+        yield entry.id, card_lines(entry)
     for group in catalogue.intents.values():  # "phản ánh", "bóng đá": not an entry's words
         yield group.id, [group.title, *group.aliases, *group.keywords]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from content.indexing import card_lines
 from content.models import AnswerEntry
 from content.normalize import folded_phrase
 from content.search import Match, Query, SearchResult
@@ -21,6 +22,8 @@ KEY = "focus"
 OFFICE = "office"
 FOCUS_RATIO = 0.6  # the focused entry this close to the best keeps the focus
 NAMING = 1.0  # the alias's words beside the facet words say this much: they name a subject
+CARD_WORD = 0.2  # words saying at least this much are weighed (not "làm", "giấy" alone)
+CARD_SHARE = 0.75  # the focused card's lines holding this share of them keep the focus
 SHORT_FOLLOW_UP = 8  # words: a short message nothing else explains leans on the focus
 # A yes/no question about doing something ("có phải dẫn con theo không", "lăn tay được không"):
 # with no subject of its own, it asks about the entry in focus, however long its story.
@@ -100,6 +103,19 @@ def _names_another(turn: Turn, entry: AnswerEntry, own: Query) -> bool:
     return max((index.weight(f) for f in index.text_features(rest)), default=0.0) >= NAMING
 
 
+def _card_explains(turn: Turn, entry: AnswerEntry, own: Query) -> bool:
+    """True when the focused card's own lines hold most of the message's words ("không có
+    giấy bệnh viện thì lấy giấy gì": the birth card's documents name the hospital paper),
+    however strongly another card's titles and aliases match them."""
+    index = turn.deps.index
+    words = [f for f in own.features if index.weight(f) >= CARD_WORD]
+    if not words:
+        return False
+    said = set().union(*(index.text_features(line) for line in card_lines(entry)))
+    held = sum(index.weight(f) for f in words if f in said)
+    return held >= CARD_SHARE * sum(index.weight(f) for f in words)
+
+
 def _confident(match: Match) -> bool:
     return match.phrase is not None or match.score >= SURE_SCORE
 
@@ -128,6 +144,8 @@ def follow_up(turn: Turn, asked: Asked) -> tuple[AnswerEntry, SearchResult] | No
         return entry, result
     decision = decide(result, lambda a, b: False)
     if decision.kind == "answer" and best is not None and _confident(best):
+        if best.phrase is None and _card_explains(turn, entry, own):
+            return entry, result  # "không có giấy bệnh viện thì sao": the focused card's words
         return None  # a subject of its own: the focus moves
     if decision.kind == "offtopic" and (best.phrase is not None or not asked.situations):
         # "mua xe máy ở đâu rẻ": asked where, but not about the focus; a situation asked
