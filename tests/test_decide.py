@@ -74,3 +74,24 @@ def test_topic_and_its_child_never_ask() -> None:
 def test_out_of_scope_group_wins() -> None:
     result = SearchResult(QUERY, [match("offtopic-am-thuc", 2.0, "nau an", kind="offtopic")])
     assert decide(result, unrelated).kind == "offtopic"
+
+
+def test_a_rival_named_by_its_alias_beats_an_unnamed_best() -> None:
+    unnamed = match("a", 5.9, phrase=None, coverage=0.44)
+    named = match("b", 4.6, phrase="tien gia", coverage=0.46)
+    decision = decide(SearchResult(QUERY, [unnamed, named]), unrelated)
+    assert decision.kind == "answer" and decision.matches[0].doc.id == "b"
+
+
+def test_a_named_rival_explaining_less_does_not_win() -> None:
+    unnamed = match("a", 8.1, phrase=None, coverage=1.0)
+    named = match("b", 6.9, phrase="giay khai sinh", coverage=0.77)
+    decision = decide(SearchResult(QUERY, [unnamed, named]), unrelated)
+    assert decision.matches[0].doc.id == "a"
+
+
+def test_a_rival_explaining_far_less_is_no_reason_to_ask() -> None:
+    best = match("a", 12.4, phrase=None, coverage=0.49)
+    thin = match("b", 11.4, phrase=None, coverage=0.14)
+    decision = decide(SearchResult(QUERY, [best, thin]), unrelated)
+    assert decision.kind == "answer" and decision.matches[0].doc.id == "a"

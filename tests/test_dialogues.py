@@ -873,3 +873,137 @@ async def test_zalo_follow_up_and_a_told_problem_filed_by_typing(
     assert CODE.search(done)
     status = await resident.say("phan anh cua toi sao roi")
     assert CODE.search(done).group(0) in status
+
+
+# --- this session's blind round 15: what residents did that was still missed ---------------
+
+
+@pytest.mark.parametrize(
+    ("told", "asked"),
+    [
+        (
+            "nha ben canh hat karaoke toi 12h dem ngay nao cung vay, con nho ko ngu duoc",
+            "gio ho dang hat ne, goi ai cho toi lien",
+        ),
+        (
+            "cống trước nhà bị rác nghẹt, mưa xuống là nước tràn vô sân",
+            "lỡ đêm nay mưa to nước vô nhà thì gọi số mô cho nhanh",
+        ),
+    ],
+)
+async def test_whom_to_call_mid_report_is_answered_and_the_report_kept(
+    resident: Resident, told: str, asked: str
+) -> None:
+    await resident.say(told)
+    await resident.say("o to 7 duong Tran Phu, gan nga ba")  # the resident takes the report up
+    reply = await resident.say(asked)
+    assert reply.intent == "hotline"
+    assert f"«{told}" in reply.replies[-1].text  # the report asked again, words kept
+    assert "Gửi phản ánh này" in resident.titles()
+
+
+async def test_a_statement_at_the_offer_joins_the_report_though_it_names_a_card(
+    resident: Resident,
+) -> None:
+    await resident.say(
+        "toi nop ho so tu thu hai, hen 3 ngay ma gio van chua co, goi ko ai bat may"
+    )
+    reply = await resident.say(
+        "ma ho so tren giay hen la 000.00.23.H55-250912-0031, nop o bo phan mot cua"
+    )
+    assert reply.intent == "feedback" and "000.00.23.H55-250912-0031" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("first", "entry", "then"),
+    [
+        (
+            "Con tôi 7 tuổi chưa có giấy khai sinh, đẻ ở nhà",
+            "dang-ky-khai-sinh",
+            "Không có giấy bệnh viện thì lấy giấy gì?",
+        ),
+        (
+            "me toi vua mat hom qua, lam giay bao tu the nao",
+            "dang-ky-khai-tu",
+            "lo ma de qua 15 ngay moi lam thi sao",
+        ),
+        (
+            "me toi vua mat hom qua, lam giay bao tu the nao",
+            "dang-ky-khai-tu",
+            "lỡ để quá hạn rồi thì sao",
+        ),
+    ],
+)
+async def test_a_follow_up_the_focused_card_explains_keeps_the_focus(
+    resident: Resident, first: str, entry: str, then: str
+) -> None:
+    # the birth card's documents name the hospital paper, though the health-card card's
+    # aliases match it; "lỡ mà để" is a supposition, not "lô đề"
+    assert (await resident.say(first)).content_id == entry
+    assert (await resident.say(then)).content_id == entry
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "entry"),
+    [
+        ("phan anh tren dichvucong duoc ko", "tra cuu ho so tren mang o dau", "dvcqg-tra-cuu"),
+        (
+            "tra phi bang chuyen khoan duoc ko",
+            "nop xong roi theo doi ho so o dau",
+            "dvcqg-tra-cuu",
+        ),
+    ],
+)
+async def test_an_alias_through_facet_words_moves_the_focus(
+    resident: Resident, first: str, then: str, entry: str
+) -> None:
+    await resident.say(first)
+    assert (await resident.say(then)).content_id == entry
+
+
+@pytest.mark.parametrize(
+    ("told", "entry"),
+    [
+        (
+            "Má tui mất không để lại di chúc, sổ đỏ đứng tên má. Mấy anh em muốn để cho thằng út "
+            "đứng tên miếng đất. Giờ làm giấy tờ sao?",
+            "thua-ke-dat",
+        ),
+        (
+            "nha ben canh xay hang rao lan qua ranh dat nha tui gan 1 met, noi hoai ko nghe, gio "
+            "muon phuong ra giai quyet",
+            "hoa-giai-tranh-chap-dat",
+        ),
+        (
+            "dang ky ho kinh doanh bay gio nop o dau, con phai len huyen ko",
+            "dang-ky-ho-kinh-doanh",
+        ),
+        (
+            "Má tui năm nay 76 tuổi, hồi trước làm ruộng không có lương hưu. Có được lãnh "
+            "tiền già không con?",
+            "tro-cap-huu-tri-xa-hoi",
+        ),
+        (
+            "Tui đi làm thuê ở Đắk Lắk, chắc cả năm mới về. Có phải khai báo gì với công an "
+            "phường chỗ tui không?",
+            "khai-bao-tam-vang",
+        ),
+        (
+            "co so la goi bao e no tien dien, doa cat dien, bat chuyen khoan lien",
+            "canh-bao-lua-dao",
+        ),
+    ],
+)
+async def test_a_story_finds_its_card_past_misleading_words(
+    resident: Resident, told: str, entry: str
+) -> None:
+    # "mất" of a relative is a death; "còn phải lên huyện không" does not say "không còn
+    # huyện"; a card named by its alias ("tiền già") beats one sharing the story's words
+    assert (await resident.say(told)).content_id == entry
+
+
+async def test_asking_for_help_after_a_disaster_is_a_question_said_honestly(
+    resident: Resident,
+) -> None:
+    reply = await resident.say("bao vua roi toc het mai nha, phuong co ho tro tien sua nha ko")
+    assert reply.intent == "fallback" and "chưa có thông tin" in reply.text

@@ -157,3 +157,13 @@ def test_a_tie_for_the_last_place_goes_to_specific_entries_then_by_id(lexicon: L
     assert ranked == ["alpha-procedure", "bravo-procedure", "charlie-procedure", "delta-procedure"]
     ranked = [m.doc.id for m in index.search("zork", limit=8).matches]
     assert ranked[6:] == ["alpha-topic", "bravo-topic"]
+
+
+def test_an_alias_that_denies_is_matched_only_word_for_word(index: SearchIndex) -> None:
+    """ "không còn huyện" names the two-level government card when said; its words scattered
+    in a question ("còn phải lên huyện không") do not."""
+    said = index.search("giờ không còn huyện thì nộp ở đâu").matches
+    assert any(m.phrase == "không còn huyện" for m in said)
+    scattered = index.search("dang ky ho kinh doanh nop o dau, con phai len huyen ko").matches
+    assert not any(m.phrase and "không" in m.phrase for m in scattered)
+    assert scattered[0].doc.id == "dang-ky-ho-kinh-doanh"
