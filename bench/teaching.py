@@ -35,7 +35,7 @@ from content.search import SearchIndex  # noqa: E402
 from db.teaching_queries import Taught  # noqa: E402
 from handlers.learned import learned_index, with_taught  # noqa: E402
 
-DATA = ROOT / "tests" / "data" / "questions"
+DATA = ROOT / "content" / "examples"
 
 
 def questions() -> list[str]:

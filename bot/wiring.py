@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.settings import Settings
 from content.acts import load_act_model
+from content.examples import Examples
 from content.indexing import build_index
 from content.loader import load_ward_catalogue
 from content.normalize import load_lexicon
@@ -24,10 +25,12 @@ async def core(
     migrate: bool = True,
     observe: Callable[[str, str, float, bool], None] | None = None,
     engine: AsyncEngine | None = None,
+    examples: Examples | None = None,
 ) -> AsyncIterator[Deps]:
     """Open the database (bringing its schema up to date) and load the ward's catalogue;
     `observe` is told about each handled message (the server's metrics). An `engine` given
-    is shared with other wards and left open."""
+    is shared with other wards and left open. `examples`: the labelled questions the entry
+    model learns from (default: the shipped ones; the evaluation holds some out)."""
     catalogue = load_ward_catalogue(settings.ward)
     lexicon = load_lexicon()
     alerts: tuple[tuple[str, str], ...] = ()
@@ -38,7 +41,7 @@ async def core(
             sessions=sessions,
             catalogue=catalogue,
             lexicon=lexicon,
-            index=build_index(catalogue, lexicon),
+            index=build_index(catalogue, lexicon, examples),
             acts=load_act_model(lexicon),
             staff_alerts=alerts,
             public_url=settings.public_root() if settings.public_url else None,

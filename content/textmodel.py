@@ -14,7 +14,9 @@ prediction is pure Python, so the server does not load NumPy either (about 17 MB
 
 from __future__ import annotations
 
+import hashlib
 import math
+import os
 import pickle
 import re
 import subprocess
@@ -23,12 +25,16 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from importlib import metadata
 from itertools import accumulate
 from operator import mul
+from pathlib import Path
 
 CHAR_RANGE, WORD_RANGE = (2, 5), (1, 2)
 WORD = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
 SPACES = re.compile(r"\s\s+")
+FIT_VERSION = "1"  # bump when fit_here changes how it fits: kept models are then refitted
+CACHE_KEEP = 24  # fitted models kept: every ward catalogue and act set of a deployment, with room
 EXP_MAX = 709.0  # math.exp overflows just above; the logistic of -709 is ~1e-308 anyway
 
 
@@ -116,11 +122,65 @@ def _doubles(values: object) -> array[float]:
     return array("d", np.ascontiguousarray(values, dtype=np.float64).tobytes())
 
 
+def cache_folder() -> Path | None:
+    """Where fitted models are kept between starts: $WARD_BOT_MODEL_CACHE, else the user's
+    cache folder; "off" keeps none."""
+    chosen = os.environ.get("WARD_BOT_MODEL_CACHE")
+    if chosen == "off":
+        return None
+    if chosen:
+        return Path(chosen)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ward-bot-models"
+
+
 def fit_apart(
     texts: Sequence[str], labels: Sequence[str], alpha: float, balanced: bool = False
 ) -> Fitted:
-    """Fit in a child process, so this one never loads scikit-learn and SciPy."""
+    """Fit in a child process, so this one never loads scikit-learn and SciPy. The same
+    examples fitted by the same scikit-learn give the same numbers (the fit is seeded), so
+    a fitted model is kept in the cache folder under a digest of all that, and a restart,
+    another ward process or a test run with unchanged examples reads it instead of fitting
+    again (seconds each time)."""
     job = pickle.dumps((list(texts), list(labels), alpha, balanced))
+    folder = cache_folder()
+    if folder is None:
+        return _fit_in_child(job)
+    digest = hashlib.sha256(job + FIT_VERSION.encode() + _sklearn_version().encode())
+    path = folder / f"{digest.hexdigest()}.pickle"
+    try:
+        kept = pickle.loads(path.read_bytes())  # written by this code, in the user's folder
+        if isinstance(kept, Fitted):
+            os.utime(path)  # recently used: kept when older ones are pruned
+            return kept
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        pass  # not kept yet, or unreadable: fit again
+    fitted = _fit_in_child(job)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.part")
+        partial.write_bytes(pickle.dumps(fitted))
+        partial.replace(path)  # atomic: a concurrent reader sees all of it or nothing
+        _prune(folder)
+    except OSError:
+        pass  # a read-only home only costs the next start a fit
+    return fitted
+
+
+def _prune(folder: Path) -> None:
+    """Keep the most recently used models only (each is megabytes; examples change)."""
+    kept = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in kept[CACHE_KEEP:]:
+        old.unlink(missing_ok=True)
+
+
+def _sklearn_version() -> str:
+    try:
+        return metadata.version("scikit-learn")
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def _fit_in_child(job: bytes) -> Fitted:
     done = subprocess.run(
         [sys.executable, "-m", "content.textmodel"], input=job, capture_output=True, check=False
     )

@@ -9,31 +9,43 @@ from pathlib import Path
 import pytest
 
 from bot.evaluation import evaluate, read_file, summary
+from content.examples import EXAMPLES_DIR
 from handlers.deps import Deps
 from handlers.domain.types import IncomingMessage, Response
 from handlers.engine import handle
 
 DATA = Path(__file__).parent / "data"
+
+
+def labelled(name: str) -> Path:
+    """A labelled file by its name here: "examples/..." are the questions the entry model
+    learns from (content/examples), the rest are under tests/data."""
+    folder, _, rest = name.partition("/")
+    return EXAMPLES_DIR / rest if folder == "examples" else DATA / name
+
+
 FLOORS = {
     "dev_queries.jsonl": 0.95,
     "extra_queries.jsonl": 0.95,
     "holdout_queries.jsonl": 0.90,
-    "questions/blind_round1.jsonl": 0.85,
-    "questions/blind_round2.jsonl": 0.85,
-    "questions/blind_round3.jsonl": 0.85,
-    "questions/blind_round4.jsonl": 0.82,
-    "questions/blind_round5.jsonl": 0.85,
-    "questions/blind_round6.jsonl": 0.85,
-    "questions/blind_round7.jsonl": 0.90,
-    "questions/blind_round8.jsonl": 0.85,  # issue 15: new topics, redirects, everyday
-    "questions/blind_round9.jsonl": 0.85,
-    "questions/blind_round12.jsonl": 0.90,  # 89.0% when first run, before this session's work
-    "questions/blind_round13.jsonl": 0.88,  # 86.0% when first run (the independent check)
-    "questions/blind_round14.jsonl": 0.90,  # 94.0% when first run
-    "questions/blind_round15.jsonl": 0.92,  # 92.0% when first run
-    "questions/blind_round16.jsonl": 0.85,  # 87.0% when first run (the last check)
-    "questions/procedures.jsonl": 0.85,
-    "questions/services_and_acts.jsonl": 0.85,
+    "examples/blind_round1.jsonl": 0.85,
+    "examples/blind_round2.jsonl": 0.85,
+    "examples/blind_round3.jsonl": 0.85,
+    "examples/blind_round4.jsonl": 0.82,
+    "examples/blind_round5.jsonl": 0.85,
+    "examples/blind_round6.jsonl": 0.85,
+    "examples/blind_round7.jsonl": 0.90,
+    "examples/blind_round8.jsonl": 0.85,  # issue 15: new topics, redirects, everyday
+    "examples/blind_round9.jsonl": 0.85,
+    "examples/blind_round12.jsonl": 0.90,  # 89.0% when first run, before this session's work
+    "examples/blind_round13.jsonl": 0.88,  # 86.0% when first run (the independent check)
+    "examples/blind_round14.jsonl": 0.90,  # 94.0% when first run
+    "examples/blind_round15.jsonl": 0.92,  # 92.0% when first run
+    "examples/blind_round16.jsonl": 0.85,  # 87.0% when first run
+    "examples/blind_round17.jsonl": 0.90,  # 91.0% when first run (before the entry model
+    # learned from these files; see the README for held-out scores)
+    "examples/procedures.jsonl": 0.85,
+    "examples/services_and_acts.jsonl": 0.85,
     "dialogues/blind_round1.jsonl": 0.80,
     "dialogues/blind_round2.jsonl": 0.85,
     "dialogues/blind_round3.jsonl": 0.80,
@@ -48,6 +60,7 @@ FLOORS = {
     "dialogues/blind_round14.jsonl": 0.82,  # 85.2% when first run
     "dialogues/blind_round15.jsonl": 0.88,  # 86.0% when first run
     "dialogues/blind_round16.jsonl": 0.84,  # 86.7% when first run
+    "dialogues/blind_round17.jsonl": 0.83,  # 84.7% when first run
     "dialogues/procedures.jsonl": 0.75,
     "dialogues/services_and_acts.jsonl": 0.80,
 }
@@ -55,8 +68,8 @@ FLOORS = {
 
 def test_every_labelled_file_has_a_floor() -> None:
     # tests/data/handover holds other shapes, with their floors in test_questions_blind.py
-    sets = [*(DATA / "questions").glob("*.jsonl"), *(DATA / "dialogues").glob("*.jsonl")]
-    files = {str(p.relative_to(DATA)) for p in sets}
+    files = {f"examples/{p.name}" for p in EXAMPLES_DIR.glob("*.jsonl")}
+    files |= {f"dialogues/{p.name}" for p in (DATA / "dialogues").glob("*.jsonl")}
     assert files <= set(FLOORS), files - set(FLOORS)
 
 
@@ -65,7 +78,7 @@ async def test_labelled_set_stays_above_its_floor(name: str, sqlite_deps: Deps, 
     async def ask(resident: str, text: str) -> Response:
         return await handle(IncomingMessage("cli", resident, text=text), sqlite_deps)
 
-    report = await evaluate(*read_file(DATA / name), ask)
+    report = await evaluate(*read_file(labelled(name)), ask)
     with capsys.disabled():
         print("\n" + "\n".join(summary(report, name, show_misses=False)))
     assert report.share() >= FLOORS[name]

@@ -13,6 +13,7 @@ from bot.cli.context import load_settings
 from bot.evaluation import Report, act_of, evaluate, read_file, summary
 from bot.settings import Settings
 from bot.wiring import core
+from content.examples import shipped_examples
 from handlers.domain.types import IncomingMessage, Response
 from handlers.engine import handle
 from handlers.render import numbered_choices
@@ -23,23 +24,37 @@ from handlers.render import numbered_choices
 @click.option("--transcript", is_flag=True, help="Also print every conversation turn.")
 @click.option("--min", "minimum", type=float, default=None, help="Fail under this strict share.")
 @click.option("--acts", "acts_only", is_flag=True, help="Score the act classifier instead.")
+@click.option(
+    "--held-out",
+    is_flag=True,
+    help="Train the entry model without these files (when they are among content/examples).",
+)
 def eval_command(
-    files: tuple[str, ...], transcript: bool, minimum: float | None, acts_only: bool
+    files: tuple[str, ...],
+    transcript: bool,
+    minimum: float | None,
+    acts_only: bool,
+    held_out: bool,
 ) -> None:
     """Score labelled questions or conversations (JSON lines, the dev-set format): strict and
     lenient scores, per topic, and the misses. With --acts: the act classifier's held-out
-    scores (cross-validated, and on the files)."""
+    scores (cross-validated, and on the files). With --held-out: the entry model learns from
+    the shipped examples except these files, so their score is a held-out one."""
     if acts_only:
         acts_report([Path(f) for f in files])
         return
     settings = load_settings()
-    reports = asyncio.run(run(settings, [Path(f) for f in files], transcript))
+    paths = [Path(f) for f in files]
+    reports = asyncio.run(run(settings, paths, transcript, held_out))
     if minimum is not None and any(r.share() < minimum for r in reports):
         sys.exit(1)
 
 
-async def run(settings: Settings, paths: list[Path], transcript: bool) -> list[Report]:
+async def run(
+    settings: Settings, paths: list[Path], transcript: bool, held_out: bool = False
+) -> list[Report]:
     """Score every file on a throw-away database (nothing is written to the ward's own)."""
+    examples = shipped_examples(without=tuple(paths)) if held_out else None
     reports = []
     with tempfile.TemporaryDirectory() as folder:
         scratch = settings.model_copy(
@@ -48,7 +63,7 @@ async def run(settings: Settings, paths: list[Path], transcript: bool) -> list[R
                 "database_schema": None,
             }
         )
-        async with core(scratch) as deps:
+        async with core(scratch, examples=examples) as deps:
 
             async def ask(resident: str, text: str) -> Response:
                 return await handle(IncomingMessage("cli", resident, text=text), deps)
