@@ -105,6 +105,12 @@ class Lexicon(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     abbreviations: dict[str, str]
+    # Shorthand that is also an everyday word ("ca": công an, but also cả, cá, cà phê) is
+    # expanded only beside one of these words ("ra ca phường", "báo ca").
+    shorthand_beside: dict[str, frozenset[str]] = {}
+    # Word pairs read as one word, because one of their words alone means something else
+    # once folded: "mai táng" (a burial) is not "mái" (a roof) or "mai" (tomorrow).
+    compounds: dict[str, str] = {}
     stopwords: frozenset[str]
     greetings: frozenset[str]
     thanks: frozenset[str]
@@ -147,6 +153,20 @@ class Lexicon(BaseModel):
                 raise ValueError(f"abbreviation {key!r} has an empty expansion")
         return {key: " ".join(tokenize(v)) for key, v in value.items()}
 
+    @field_validator("compounds", mode="before")
+    @classmethod
+    def _pairs(cls, value: list[str]) -> dict[str, str]:
+        pairs = {" ".join(tokenize(p)): "".join(tokenize(p)) for p in value or []}
+        for pair in pairs:
+            if len(pair.split()) != 2:
+                raise ValueError(f"compound {pair!r} must be two folded words")
+        return pairs
+
+    @field_validator("shorthand_beside", mode="before")
+    @classmethod
+    def _neighbour_sets(cls, value: dict[str, list[str]]) -> dict[str, frozenset[str]]:
+        return {key: frozenset(words) for key, words in (value or {}).items()}
+
     @field_validator(
         "stopwords", "greetings", "thanks", "goodbye", "cancel", "menu", mode="before"
     )
@@ -188,10 +208,33 @@ class Lexicon(BaseModel):
 
     def expand(self, tokens: list[str]) -> list[str]:
         """Replace shorthand tokens by the words they stand for."""
+        return self._compounded([w for i in range(len(tokens)) for w in self._expanded(tokens, i)])
+
+    def _compounded(self, words: list[str]) -> list[str]:
+        """The words with every compound pair joined into its one word."""
+        if not self.compounds:
+            return words
         out: list[str] = []
-        for token in tokens:
-            out.extend(self.abbreviations.get(token, token).split())
+        i = 0
+        while i < len(words):
+            pair = f"{words[i]} {words[i + 1]}" if i + 1 < len(words) else ""
+            if pair in self.compounds:
+                out.append(self.compounds[pair])
+                i += 2
+            else:
+                out.append(words[i])
+                i += 1
         return out
+
+    def _expanded(self, tokens: list[str], i: int) -> list[str]:
+        """The words token i stands for, its neighbours deciding for an everyday word."""
+        token = tokens[i]
+        beside = self.shorthand_beside.get(token)
+        if beside is not None:
+            around = {tokens[j] for j in (i - 1, i + 1) if 0 <= j < len(tokens)}
+            if not around & beside:
+                return [token]
+        return self.abbreviations.get(token, token).split()
 
     def words(self, text: str) -> list[str]:
         """A message's folded words, shorthand expanded; a word written with diacritics is a
@@ -199,9 +242,11 @@ class Lexicon(BaseModel):
         left out."""
         out: list[str] = []
         tokens = marked_tokens(text)
-        for token, marked in tokens[1:] if _still_first(tokens) else tokens:
-            out.extend([token] if marked else self.abbreviations.get(token, token).split())
-        return out
+        kept = tokens[1:] if _still_first(tokens) else tokens
+        plain = [token for token, _ in kept]
+        for i, (token, marked) in enumerate(kept):
+            out.extend([token] if marked else self._expanded(plain, i))
+        return self._compounded(out)
 
     def is_filler(self, tokens: list[str]) -> bool:
         """True when every token is a filler word (nothing is really asked)."""

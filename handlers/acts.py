@@ -116,7 +116,10 @@ OWN_PAPERS = re.compile(
 # nộp từ tháng trước, hẹn 15 ngày mà giờ vẫn chưa có").
 LATE_DOSSIER = re.compile(
     r"\b(?:tre hen|qua hen|cham tra|chua tra ket qua|chua co ket qua|chua nhan duoc ket qua"
-    r"|cho hoai|cho mai ma|cu bao cho|bat cho hoai)\b"
+    r"|cho hoai|cho mai ma|cu bao cho|bat cho hoai|hoi thi (?:bao|noi|bat) cho)\b"
+    # weeks or months without a result ("nộp hồ sơ gần 1 tháng chưa có"): days are the norm
+    r"|\b(?:nop|gui)\s+(?:ho so|don)\b.{0,60}\b(?:\d+|mot|hai|ba|may|nua)\s+(?:thang|tuan)\s+"
+    r"(?:roi\s+)?(?:ma\s+)?(?:van\s+)?chua\b"
     r"|\bhen\b.{0,40}\b(?:ma|nhung)\s+(?:gio\s+)?(?:\w+\s+){0,4}?chua\b"
 )
 # "Hôm trước tôi có báo vụ cống nghẹt, có ai xuống coi chưa": a report made before, asked about.
@@ -138,10 +141,16 @@ ASKS_PERMISSION = re.compile(
 # A quarrel with a neighbour over one's own land (a fence half a metre over the line, a
 # boundary, a path) is settled by the ward's mediation, not filed as a street problem.
 LAND_DISPUTE = re.compile(
-    r"\btranh chap\b|\bhoa giai\b|\b(?:lan|xam lan|lan chiem|rao|tuong|coc|cot)\s+"
-    r"(?:qua\s+|sang\s+|vao\s+)?(?:phan\s+)?(?:dat|ranh(?:\s+gioi)?(?:\s+dat)?|moc gioi)\s+"
-    r"(?:nha\s+|cua\s+)?"
-    r"(?:toi|em|minh|chau|bac|tui|ong|ba)\b"
+    r"\btranh chap\b|\bhoa giai\b|\b(?:lan|xam lan|lan chiem|rao|tuong|coc|cot|moc|ranh)"
+    r"(?:\s+\w+){0,2}?\s+(?:(?:qua|sang|vao)\s+)?(?:phan\s+)?"
+    r"(?:dat|ray|vuon|ruong|ranh(?:\s+gioi)?(?:\s+dat)?|moc gioi)(?:\s+\w+){0,2}?\s+"
+    r"(?:nha\s+|cua\s+)?(?:toi|em|minh|chau|bac|tui|ong|ba)\b"
+)
+# A wish to do something with one's own affairs ("tôi muốn cắt một phần đất cho con", "em
+# định mở tiệm"): a request for the procedure, not a report (reporting verbs excepted).
+WISH = re.compile(
+    r"\b(?:toi|em|minh|tui|chau|bac|nha toi|vo chong toi|gia dinh toi)\s+(?:muon|dinh|tinh)\s+"
+    r"(?!(?:phan anh|bao|gui|khieu nai|to cao|kien nghi|gop y|nho|hoi|goi|gap|noi)\b)\w+"
 )
 # A request for a lesson names one ("có bài học nào dạy kích hoạt VNeID không").
 LESSON = re.compile(
@@ -339,14 +348,26 @@ def _learned(turn: Turn) -> Reading:
         and not LATE_DOSSIER.search(turn.folded)
     )
     asks_permission = ASKS_PERMISSION.search(turn.folded) is not None
+    wishes = (
+        WISH.search(turn.folded) is not None
+        and best_kind in ("procedure", "howto", "topic")
+        and guess.probability < OVERRIDE_ACT + 0.1
+    )
+    # "giấy đó xài được bao lâu", "làm online được không": how long or whether online is a
+    # question about a paper, when the report is only a weak guess
+    asked_facets = set(asked_of(turn.folded, turn.deps.lexicon).facets)
+    asks_a_facet = bool(asked_facets & {"time", "online"}) and guess.probability < SURE_ACT + 0.1
     overrides = asks_a_rule or follows_up or asks_a_number or for_another_office
-    if (overrides or about_own_papers or asks_permission) and guess.act in (
-        "problem",
-        "chatter",
-    ):
+    overrides = overrides or about_own_papers or asks_permission or wishes or asks_a_facet
+    if overrides and guess.act in ("problem", "chatter"):
         return Reading("question", guess=guess)  # "có phải báo phường không?": a question
-    # "Lỡ có chuyện gấp thì gọi số mấy" asks for a number, not to be put through to staff.
-    if asks_a_number and guess.act == "handover" and not PERSON_REQUEST.search(turn.folded):
+    # "Lỡ có chuyện gấp thì gọi số mấy" asks for a number, not to be put through to staff;
+    # "nó phải đi trực tiếp hay tôi đi thay được" asks about the procedure being discussed.
+    if (
+        (asks_a_number or follows_up)
+        and guess.act == "handover"
+        and not PERSON_REQUEST.search(turn.folded)
+    ):
         return Reading("question", guess=guess)
     if REPORTED_BEFORE.search(turn.folded) or AWAITS_ANSWER.search(turn.folded):
         return Reading("status", guess=guess)

@@ -1007,3 +1007,72 @@ async def test_asking_for_help_after_a_disaster_is_a_question_said_honestly(
 ) -> None:
     reply = await resident.say("bao vua roi toc het mai nha, phuong co ho tro tien sua nha ko")
     assert reply.intent == "fallback" and "chưa có thông tin" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("told", "entry"),
+    [
+        # a wish to do something with one's own affairs asks for the procedure
+        ("Tôi muốn cắt một phần đất cho đứa con gái ra riêng làm nhà", None),
+        ("em dinh mo tiem tap hoa truoc nha, lam giay phep kinh doanh o dau", None),
+        # a neighbour's fence moved onto one's field or orchard is mediation, not a street report
+        ("nha ben canh dong coc rao lan qua vuon tieu nha toi 2 hang, noi khong nghe", None),
+        ("hang xom dich moc ranh qua ruong nha em gan nua met roi", None),
+        # "chưa có chồng" said of a paper asked for is the marital-status certificate
+        ("ben han quoc doi giay chung minh con gai toi chua co chong, xin o dau", None),
+    ],
+)
+async def test_a_wish_or_a_quarrel_over_ones_land_is_a_question_not_a_report(
+    resident: Resident, told: str, entry: str | None
+) -> None:
+    reply = await resident.say(told)
+    assert reply.intent not in ("feedback", "fallback"), reply.text[:200]
+    if entry is not None:
+        assert reply.content_id == entry
+
+
+async def test_land_quarrels_lead_to_mediation(resident: Resident) -> None:
+    for told in (
+        "nha ben canh dong coc rao lan qua vuon tieu nha toi 2 hang, noi khong nghe",
+        "hang xom dich moc ranh qua ruong nha em gan nua met roi",
+    ):
+        assert (await resident.say(told)).content_id == "hoa-giai-tranh-chap-dat", told
+
+
+async def test_the_single_status_certificate_is_found_from_the_situation(
+    resident: Resident,
+) -> None:
+    reply = await resident.say("ben han quoc doi giay chung minh con gai toi chua co chong")
+    assert reply.content_id == "xac-nhan-tinh-trang-hon-nhan"
+    follow = await resident.say("giay do xai duoc bao lau")  # how long: a question, not a report
+    assert follow.content_id == "xac-nhan-tinh-trang-hon-nhan" and follow.intent != "feedback"
+
+
+@pytest.mark.parametrize(
+    "homework",
+    [
+        "giai giup chau bai nay voi: 3x - 7 = 20, mai co kiem tra",
+        "ad oi lam ho em bai van ta con meo duoc khong",
+    ],
+)
+async def test_homework_is_out_of_scope_not_a_card(resident: Resident, homework: str) -> None:
+    reply = await resident.say(homework)
+    assert reply.intent == "fallback" and "ngoài phạm vi" in reply.text, reply.text[:200]
+
+
+async def test_someone_standing_in_is_asked_about_the_card_in_focus(resident: Resident) -> None:
+    first = await resident.say("ba toi dang huong tro cap xa hoi moi mat, co tien mai tang khong")
+    assert first.content_id == "ho-tro-mai-tang-phi"
+    again = await resident.say("chi gai toi dung ra lam duoc khong")
+    assert again.content_id == "ho-tro-mai-tang-phi"
+    # "đi thay" while military service is discussed is about it, not a request for a person
+    await resident.say("con trai toi du 17 tuoi, dang ky nghia vu quan su o dau")
+    proxy = await resident.say("no di hoc xa, toi di thay no duoc khong")
+    assert proxy.intent != "handover" and proxy.content_id == "dang-ky-nghia-vu-quan-su"
+
+
+async def test_a_number_asked_that_no_card_settles_gets_the_numbers_by_matter(
+    resident: Resident,
+) -> None:
+    reply = await resident.say("dem nay mua lon nuoc tran vo nha thi goi so mo")
+    assert reply.content_id in ("duong-day-nong", "khan-cap"), reply.text[:200]

@@ -24,6 +24,13 @@ def test_marked_tokens_tell_words_written_with_diacritics() -> None:
         ("ra ca lam cccd", "ra cong an lam can cuoc cong dan"),  # typed plain: shorthand
         ("hẻm 12 bị ngập", "hem 12 bi ngap"),
         ("hem biet nua", "khong biet nua"),
+        # an everyday word typed plain is shorthand only beside the words it goes with
+        ("rao lan qua ray ca phe nha toi", "rao lan qua ray ca phe nha toi"),
+        ("gui qua ben do mat ca thang", "gui qua ben do mat ca thang"),
+        ("bao ca phuong", "bao cong an phuong"),
+        # a pair read as one word: "mai táng" is not "mái" nor "mai"
+        ("bão tốc mái nhà", "bao toc mai nha"),
+        ("tiền mai táng", "tien maitang"),
     ],
 )
 def test_shorthand_is_expanded_only_where_typed_plain(text: str, words: str) -> None:

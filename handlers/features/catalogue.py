@@ -40,6 +40,7 @@ CLOSEST = 3
 # the labelled corpus, 9 in 10 hedged cards were right; the model backs half of those and few
 # of the cards shown for subjects the catalogue lacks).
 MODEL_BACKS = 0.8
+SURE_CHATTER = 0.7  # chatter this sure is not answered with a card its words only brush
 FAINT_CHOICE = 0.3  # options explaining less of the message than this are not a real choice
 KIN_RATIO = 0.4  # a correction stays in the denied card's family when it scores this well
 MODEL_SETTLES = 0.3  # the entry model this sure of one option of a choice, and
@@ -240,6 +241,19 @@ def _closest(turn: Turn, result: SearchResult, skip: frozenset[str] = frozenset(
     return _entries(turn, [m for m in answerable if m.doc.id not in skip][:CLOSEST])
 
 
+def _hotlines(turn: Turn) -> AnswerEntry | None:
+    """The card of numbers by matter, for a message asking which number to call that no card
+    answers ("họ đang hát nè, gọi ai cho tôi liền", "nước vô nhà thì gọi số mô")."""
+    if ASKS_A_NUMBER.search(turn.folded) is None:
+        return None
+    return turn.deps.catalogue.get(HOTLINES)
+
+
+def _a_number(turn: Turn, best: Match) -> bool:
+    """True when the best card is itself a card of phone numbers."""
+    return best.doc.kind in ("contacts", "hotline") or best.doc.id == HOTLINES
+
+
 def _all_faint(matches: list[Match]) -> bool:
     """True when no option is named and none explains much of the message ("bão tốc mái,
     phường có hỗ trợ tiền sửa nhà không" brushing the funeral aid and the building permit):
@@ -293,10 +307,8 @@ async def _answer(turn: Turn, asked: Asked) -> Response:
         held = _held_focus(turn, asked)
         if held is not None:  # nothing else fits a facet asked: the entry being discussed
             return entry_response(turn, held, result, follow_up=True)
-    if decision.kind == "fallback" and not refused and ASKS_A_NUMBER.search(turn.folded):
-        hotlines = turn.deps.catalogue.get(HOTLINES)
-        if hotlines is not None:  # "họ đang hát nè, gọi ai cho tôi liền": whom to call
-            return entry_response(turn, hotlines, result)
+    if decision.kind == "fallback" and not refused and (hotlines := _hotlines(turn)):
+        return entry_response(turn, hotlines, result)
     if decision.kind == "fallback":
         if _only_greets(turn):  # "Xin chào, cho bác hỏi mấy việc": the menu is the answer
             return main_menu(turn, greet=True)
@@ -317,7 +329,11 @@ async def _answer(turn: Turn, asked: Asked) -> Response:
         rejected = set(turn.state.data.get(REJECTED) or [])
         left = [m for m in decision.matches if m.doc.id not in rejected]
         if _repeated(turn, decision) or not left or _all_faint(left):
-            response = _unanswered(unknown(turn, _entries(turn, left)), result, best)
+            hotlines = None if refused else _hotlines(turn)
+            if hotlines is not None:  # no card fits the number asked for: the numbers by matter
+                response = entry_response(turn, hotlines, result)
+            else:
+                response = _unanswered(unknown(turn, _entries(turn, left)), result, best)
         elif len(left) == 1:
             entry = turn.deps.catalogue.get(left[0].doc.id)
             assert entry is not None
@@ -328,6 +344,13 @@ async def _answer(turn: Turn, asked: Asked) -> Response:
         # A staff answer fits one question: it is offered, not asserted, when the words only
         # brush it ("lớp yoga ở nhà văn hóa" is not "sân cầu lông ở nhà văn hóa").
         response = _unanswered(unknown(turn, _closest(turn, result)), result, best)
+    elif not best.confident and not in_family and _hotlines(turn) and not _a_number(turn, best):
+        # "nước tràn vô nhà thì gọi số mô": a number asked, which the card only brushing the
+        # words does not give; the numbers by matter do
+        response = entry_response(turn, _hotlines(turn), result)  # type: ignore[arg-type]
+    elif _chatter_brushing(turn, result, best, in_family):
+        # "giải giùm em bài toán này": plainly chatter, which a card's words only brush
+        response = _unanswered(out_of_scope(turn), result, best)
     else:
         entry = turn.deps.catalogue.get(best.doc.id)
         assert entry is not None, best.doc.id
@@ -338,6 +361,18 @@ async def _answer(turn: Turn, asked: Asked) -> Response:
             response = _hedged(response, result, best, said=backed < MODEL_BACKS)
     response.score = round(best.score, 3)
     return response
+
+
+def _chatter_brushing(turn: Turn, result: SearchResult, best: Match, in_family: bool) -> bool:
+    """True for a message the act classifier is sure is chatter, which the best card matches
+    only weakly and the entry model does not back."""
+    reading = turn.reading
+    if reading is None or not reading.chatter or best.confident or in_family:
+        return False
+    if reading.guess is None or reading.guess.probability < SURE_CHATTER:
+        return False
+    (backed,) = turn.deps.index.model_probabilities(result.query, [best.doc.id])
+    return backed < MODEL_BACKS
 
 
 def _hedged(response: Response, result: SearchResult, best: Match, said: bool) -> Response:
