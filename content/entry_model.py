@@ -24,7 +24,7 @@ class EntryModel:
     """Entry probabilities for a prepared (folded, expanded) message."""
 
     def __init__(self, texts: list[str], labels: list[str]) -> None:
-        self._model = TextClassifier.trained(texts, labels, alpha=REGULARISATION)
+        self._model = TextClassifier.trained(texts, labels, alpha=REGULARISATION, balanced=True)
         self.ids: tuple[str, ...] = self._model.labels
         self._seen: dict[str, list[float]] = {}
 

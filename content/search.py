@@ -79,6 +79,7 @@ class Match:
     # of "mượn sách" finding "danh sách" in an alias says little about what was asked.
     # Worked out for the best match only (the one the decision reads).
     lone_word: bool = False
+    words: float = 0.0  # the score by the words alone, before the entry model's opinion
 
     @property
     def confident(self) -> bool:
@@ -332,8 +333,10 @@ class SearchIndex:
         opinion (the reading that decides), or by the words alone (cheap comparisons)."""
         if not query.features:
             return SearchResult(query)
+        by_words: dict[int, float] = {}
         if learned and self._model is not None:
             scores = self._word_scores(query.features)  # the model may lift any entry
+            by_words = dict(scores)
             if scores:
                 # The learned second opinion, in proportion to how strongly the words matched.
                 probabilities = self._model.probabilities(" ".join(query.tokens))
@@ -362,7 +365,10 @@ class SearchIndex:
             # On a tie, the specific entry beats the broad topic that lists it.
             key=lambda pair: (-pair[0].score, pair[0].doc.kind == "topic", pair[0].doc.id),
         )
-        matches = [match for match, _ in ranked]
+        matches = [
+            replace(match, words=by_words.get(i, match.score)) if by_words else match
+            for match, i in ranked
+        ]
         best, best_i = ranked[0]
         if best.phrase is None and self._lone_word(best_i, query.features):
             matches[0] = replace(best, lone_word=True)  # only the best one is judged on it

@@ -15,6 +15,7 @@ from typing import Literal
 from content.acts import ActGuess
 from content.clauses import readings
 from content.normalize import folded_phrase
+from handlers.focus import explains_message
 from handlers.lead import asked_of
 from handlers.turn import Turn
 
@@ -334,8 +335,15 @@ def _learned(turn: Turn) -> Reading:
     asks_a_rule = (OBLIGATION.search(turn.folded) or ASKS_FOR_HELP.search(turn.folded)) is not None
     # A facet or situation asked while an entry is in focus is a follow-up question ("ông
     # nội nó đi làm thay được không, tôi đi rẫy"), not a report.
+    # ...unless it is surely a report the focused card does not explain ("tiện thể báo luôn,
+    # đèn đường hư mấy hôm nay"); a report the card explains is said about it ("tôi lỡ đọc
+    # mã cho nó rồi" after the scam warning).
+    explained = guess.act == "problem" and explains_message(turn)
+    sure_report = guess.act == "problem" and guess.probability >= OVERRIDE_ACT and not explained
     follows_up = (
-        bool(turn.state.data.get("focus")) and asked_of(turn.folded, turn.deps.lexicon).anything
+        bool(turn.state.data.get("focus"))
+        and asked_of(turn.folded, turn.deps.lexicon).anything
+        and not sure_report
     )
     asks_a_number = ASKS_A_NUMBER.search(turn.folded) is not None
     # A power or water cut told as a problem is answered with the office that restores it;
@@ -359,6 +367,7 @@ def _learned(turn: Turn) -> Reading:
     asks_a_facet = bool(asked_facets & {"time", "online"}) and guess.probability < SURE_ACT + 0.1
     overrides = asks_a_rule or follows_up or asks_a_number or for_another_office
     overrides = overrides or about_own_papers or asks_permission or wishes or asks_a_facet
+    overrides = overrides or explained
     if overrides and guess.act in ("problem", "chatter"):
         return Reading("question", guess=guess)  # "có phải báo phường không?": a question
     # "Lỡ có chuyện gấp thì gọi số mấy" asks for a number, not to be put through to staff;

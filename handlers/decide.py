@@ -17,6 +17,8 @@ SURE_SCORE = 2.5  # ...unless it matches this strongly anyway
 CLARIFY_RATIO = 0.85  # a rival this close to the best makes us ask instead of guess
 NAMED_RIVAL_RATIO = 0.75  # a rival named by its alias this close to an unnamed best wins
 RIVAL_COVERAGE = 0.5  # ...and explaining at least this share of what the best one explains
+TIED_WORDS = 0.98  # a rival the words score this close to the best is tied by words...
+TIED_RIVAL_RATIO = 0.6  # ...and, when the model lifts the best less than this much, vague
 MAX_CHOICES = 3
 NAMED_CHILD_RATIO = 0.4  # an entry named in the message beats its broad topic from this far
 CONVERSATIONAL = frozenset({"feedback", "subscribe", "offtopic"})
@@ -44,6 +46,18 @@ def weak(best: Match) -> bool:
     )
 
 
+def _tied_by_words(best: Match, rival: Match) -> bool:
+    """True when the words match both alike (only words their names share, as "tổng đài" of
+    two hotlines) and the entry model's lean alone set them apart, mildly."""
+    return (
+        best.phrase_words == rival.phrase_words  # both unnamed, or named by the same words
+        and best.words > 0
+        and rival.words >= TIED_WORDS * best.words
+        and rival.coverage >= best.coverage
+        and rival.score >= TIED_RIVAL_RATIO * best.score
+    )
+
+
 def decide(result: SearchResult, related: Callable[[str, str], bool]) -> Decision:
     """Choose between an answer, a clarifying choice and a fallback.
 
@@ -58,7 +72,7 @@ def decide(result: SearchResult, related: Callable[[str, str], bool]) -> Decisio
     close = [
         m
         for m in result.matches[1:]
-        if m.score >= CLARIFY_RATIO * best.score
+        if (m.score >= CLARIFY_RATIO * best.score or _tied_by_words(best, m))
         and m.coverage >= RIVAL_COVERAGE * best.coverage
         and m.doc.kind not in CONVERSATIONAL
         and not related(best.doc.id, m.doc.id)

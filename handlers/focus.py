@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from content.indexing import card_lines
 from content.models import AnswerEntry
-from content.normalize import folded_phrase
+from content.normalize import STILL, folded_phrase, opens_with_still
 from content.search import Match, Query, SearchResult
 from content.situations import outside_age, told_age
 from handlers.decide import SURE_SCORE, decide
@@ -111,13 +111,65 @@ def _card_explains(turn: Turn, entry: AnswerEntry, own: Query) -> bool:
     words = [f for f in own.features if index.weight(f) >= CARD_WORD]
     if not words:
         return False
-    said = set().union(*(index.text_features(line) for line in card_lines(entry)))
+    said = _card_features(turn, entry)
     held = sum(index.weight(f) for f in words if f in said)
     return held >= CARD_SHARE * sum(index.weight(f) for f in words)
 
 
+def explains_message(turn: Turn) -> bool:
+    """True when the card in focus holds most of what this message says ("tôi lỡ đọc mã cho
+    nó rồi" while the scam warning is discussed): it is said about that card."""
+    entry = focused(turn)
+    return entry is not None and _card_explains(turn, entry, turn.query)
+
+
+_CARD_FEATURES: dict[tuple[int, int], tuple[AnswerEntry, frozenset[str]]] = {}
+
+
+def _card_features(turn: Turn, entry: AnswerEntry) -> frozenset[str]:
+    """Every informative word and pair of a card's lines; kept per index and entry, since
+    the same card is compared with every follow-up."""
+    index = turn.deps.index
+    key = (id(index), id(entry))
+    kept = _CARD_FEATURES.get(key)
+    if kept is None or kept[0] is not entry:
+        if len(_CARD_FEATURES) >= 4096:
+            _CARD_FEATURES.clear()
+        said = frozenset().union(*(index.text_features(line) for line in card_lines(entry)))
+        kept = _CARD_FEATURES[key] = (entry, said)
+    return kept[1]
+
+
 def _confident(match: Match) -> bool:
     return match.phrase is not None or match.score >= SURE_SCORE
+
+
+CONTRAST = re.compile(r"^(?:the|vay|thi)\s+con\s+")
+CONTRAST_WORDS = 6  # "còn điện thì sao": a contrast names its subject in a few words
+
+
+def contrasted(turn: Turn) -> AnswerEntry | None:
+    """The card a short contrast names by a word of its title ("còn điện thì sao" after the
+    water card: the power card), when the card in focus does not hold those words."""
+    entry = focused(turn)
+    words = turn.text.split()
+    if entry is None or len(words) > CONTRAST_WORDS or not _opens_with_contrast(turn):
+        return None
+    best = turn.result.best
+    if best is None or best.doc.id == entry.id or _card_explains(turn, entry, turn.query):
+        return None
+    title = set(folded_phrase(best.doc.title).split())
+    subject = [t for t in turn.query.tokens if t not in turn.deps.lexicon.stopwords]
+    named = bool(subject) and all(t in title for t in subject if t != STILL)
+    return turn.deps.catalogue.get(best.doc.id) if named else None
+
+
+def _opens_with_contrast(turn: Turn) -> bool:
+    """ "Còn …", "thế còn …", "vậy còn …" (an unmarked "con" only where it is not a child)."""
+    opening = turn.text.lstrip().lower()
+    if opening.startswith(("còn ", "thế còn ", "vậy còn ", "thì còn ")):
+        return True
+    return opens_with_still(turn.text) or CONTRAST.match(turn.folded) is not None
 
 
 def follow_up(turn: Turn, asked: Asked) -> tuple[AnswerEntry, SearchResult] | None:
@@ -125,6 +177,8 @@ def follow_up(turn: Turn, asked: Asked) -> tuple[AnswerEntry, SearchResult] | No
     has a subject of its own (or nothing ties it to the focus)."""
     entry = focused(turn)
     if entry is None or OFFICE in asked.facets:  # the office's hours: the contacts card
+        return None
+    if contrasted(turn) is not None:  # "còn điện thì sao": another card's subject
         return None
     age = told_age(turn.folded)
     if age is not None and outside_age(folded_phrase(entry.title), age):

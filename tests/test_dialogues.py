@@ -1076,3 +1076,21 @@ async def test_a_number_asked_that_no_card_settles_gets_the_numbers_by_matter(
 ) -> None:
     reply = await resident.say("dem nay mua lon nuoc tran vo nha thi goi so mo")
     assert reply.content_id in ("duong-day-nong", "khan-cap"), reply.text[:200]
+
+
+async def test_a_contrast_names_another_card_by_its_title(resident: Resident) -> None:
+    await resident.say("nha thue chua co dong ho nuoc, lap o dau")
+    other = await resident.say("Còn điện thì sao")
+    assert other.content_id == "mat-dien"
+    # a child is not a contrast: "con tôi 10 tuổi" after the identity card asks about it
+    await resident.say("lam can cuoc o dau")
+    child = await resident.say("con toi 10 tuoi thi sao")
+    assert child.content_id in ("can-cuoc", "can-cuoc-tre-em")
+
+
+async def test_a_sure_report_mid_conversation_starts_the_report_not_a_follow_up(
+    resident: Resident,
+) -> None:
+    await resident.say("vo em moi sinh, lam khai sinh o dau")
+    reply = await resident.say("tien the bao luon, den duong dau hem 12 hu may hom nay toi thui")
+    assert reply.intent == "feedback", reply.text[:200]

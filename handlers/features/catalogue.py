@@ -29,7 +29,7 @@ from handlers.feature import Feature
 from handlers.features import feedback, subscriptions
 from handlers.features.feedback import GUIDE_ID
 from handlers.features.menu import STALE, main_menu
-from handlers.focus import OFFICE, follow_up, remember
+from handlers.focus import OFFICE, contrasted, follow_up, remember
 from handlers.lead import Asked, asked_of, lead_lines
 from handlers.render import with_buttons
 from handlers.turn import Turn
@@ -303,6 +303,8 @@ async def _answer(turn: Turn, asked: Asked) -> Response:
     if decision.kind == "clarify":
         decision = _settled_by_model(turn, result, decision)
     best = decision.matches[0] if decision.matches else None
+    if decision.kind in ("fallback", "clarify") and not refused and (other := contrasted(turn)):
+        return entry_response(turn, other, result)  # "còn điện thì sao" after the water card
     if decision.kind == "fallback" and not refused:
         held = _held_focus(turn, asked)
         if held is not None:  # nothing else fits a facet asked: the entry being discussed
