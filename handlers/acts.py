@@ -388,6 +388,10 @@ def _learned(turn: Turn) -> Reading:
         return Reading("question", guess=guess)
     if LESSON.search(turn.folded) and guess.act in ("learn", "question"):
         return Reading("learn", guess=guess)
+    if guess.act == "learn" and turn.state.data.get("focus"):
+        # "em đang học lớp 12 mà" while military service is discussed: a situation told
+        # about the card in focus; a lesson is asked by name (above)
+        return Reading("question", guess=guess)
     if guess.act in LEARNED and guess.probability >= (OVERRIDE_ACT if sure else SURE_ACT):
         return Reading(guess.act, guess=guess)  # type: ignore[arg-type]
     chatter = guess.act == "chatter" and guess.probability >= SURE_ACT

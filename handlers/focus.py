@@ -15,7 +15,7 @@ from content.normalize import STILL, folded_phrase, opens_with_still
 from content.search import Match, Query, SearchResult
 from content.situations import outside_age, told_age
 from handlers.decide import SURE_SCORE, decide
-from handlers.lead import Asked
+from handlers.lead import Asked, asked_of
 from handlers.turn import Turn
 
 KEY = "focus"
@@ -78,6 +78,13 @@ def _without(query: Query, turn: Turn, asked: Asked) -> Query:
         for p in lexicon.situations[name].asked
     ]
     phrases += list(FOLLOW_UP)
+    # The search drops question words ("được không"), so "đăng ký thay được không" is left
+    # as "đăng ký thay": the phrase without its closing question word is removed too.
+    phrases += [
+        " ".join(p.split()[:-1])
+        for p in phrases
+        if len(p.split()) >= 3 and p.split()[-1] in QUESTION_TAILS
+    ]
     padded = f" {' '.join(query.tokens)} "
     for phrase in sorted(set(phrases), key=len, reverse=True):
         while f" {phrase} " in padded:
@@ -95,12 +102,31 @@ def _names_another(turn: Turn, entry: AnswerEntry, own: Query) -> bool:
     best = turn.result.best
     if best is None or best.phrase is None or best.doc.id == entry.id or not best.confident:
         return False
+    if len(turn.text.split()) <= SHORT_FOLLOW_UP and _in_own_name(entry, best):
+        return False
     removed = set(turn.query.tokens) - set(own.tokens)
     if not best.phrase_words & removed:
         return False  # the message without its facet words was already compared
     index = turn.deps.index
     rest = " ".join(w for w in index.prepared(best.phrase).split() if w not in removed)
     return max((index.weight(f) for f in index.text_features(rest)), default=0.0) >= NAMING
+
+
+def _broad_for_age(turn: Turn, entry: AnswerEntry, age: int) -> AnswerEntry | None:
+    """The topic card listing this entry, when its title leaves no age out."""
+    for topic_id in sorted(turn.deps.catalogue.topics_of.get(entry.id, frozenset())):
+        topic = turn.deps.catalogue.get(topic_id)
+        if topic is not None and not outside_age(folded_phrase(topic.title), age):
+            return topic
+    return None
+
+
+def _in_own_name(entry: AnswerEntry, named: Match) -> bool:
+    """True when the alias a message names lies in the focused card's own title ("nhà bác là
+    hộ cận nghèo" after "Trợ cấp hưu trí xã hội (... 70–75 tuổi hộ nghèo, cận nghèo)")."""
+    return bool(named.phrase_words) and named.phrase_words <= set(
+        folded_phrase(entry.title).split()
+    )
 
 
 def _card_explains(turn: Turn, entry: AnswerEntry, own: Query) -> bool:
@@ -145,23 +171,30 @@ def _confident(match: Match) -> bool:
 
 
 CONTRAST = re.compile(r"^(?:the|vay|thi)\s+con\s+")
-CONTRAST_WORDS = 6  # "còn điện thì sao": a contrast names its subject in a few words
+QUESTION_TAILS = frozenset({"duoc", "khong", "cho", "chua"})
+CONTRAST_WORDS = 12  # "còn vụ thuế thì ai thu, phường thu luôn hả": a contrast is short
+CONTRASTED_THINGS = ("vu", "chuyen", "viec", "cai", "khoan", "phan", "may", "tien")
 
 
 def contrasted(turn: Turn) -> AnswerEntry | None:
     """The card a short contrast names by a word of its title ("còn điện thì sao" after the
-    water card: the power card), when the card in focus does not hold those words."""
+    water card: the power card; "còn vụ thuế thì ai thu": the tax card), when the card in
+    focus does not hold that word in its own name."""
     entry = focused(turn)
     words = turn.text.split()
     if entry is None or len(words) > CONTRAST_WORDS or not _opens_with_contrast(turn):
         return None
-    best = turn.result.best
-    if best is None or best.doc.id == entry.id or _card_explains(turn, entry, turn.query):
+    own = _without(turn.query, turn, asked_of(turn.folded, turn.deps.lexicon))  # no facet words
+    subject = [t for t in own.tokens if t not in turn.deps.lexicon.stopwords]
+    subject = [t for t in subject if t not in (STILL, *CONTRASTED_THINGS)]
+    if not subject or subject[0] in set(folded_phrase(entry.title).split()):
         return None
-    title = set(folded_phrase(best.doc.title).split())
-    subject = [t for t in turn.query.tokens if t not in turn.deps.lexicon.stopwords]
-    named = bool(subject) and all(t in title for t in subject if t != STILL)
-    return turn.deps.catalogue.get(best.doc.id) if named else None
+    for match in turn.result.matches:  # the best-ranked card whose name holds the subject
+        if match.doc.id == entry.id or match.doc.kind in ("feedback", "offtopic", "subscribe"):
+            continue
+        if subject[0] in folded_phrase(match.doc.title).split():
+            return turn.deps.catalogue.get(match.doc.id)
+    return None
 
 
 def _opens_with_contrast(turn: Turn) -> bool:
@@ -182,7 +215,14 @@ def follow_up(turn: Turn, asked: Asked) -> tuple[AnswerEntry, SearchResult] | No
         return None
     age = told_age(turn.folded)
     if age is not None and outside_age(folded_phrase(entry.title), age):
-        return None  # "còn đứa lớn 16 tuổi thì sao" after the card for under-14s
+        # "còn đứa lớn 15 tuổi thì sao" after the card for under-14s: the broad card of its
+        # subject, which speaks of every age, unless the message names a subject of its own
+        broad = _broad_for_age(turn, entry, age)
+        best = turn.result.best
+        answered = decide(turn.result, lambda a, b: False).kind == "answer"
+        if broad is None or (best is not None and best.doc.id != entry.id and answered):
+            return None  # "còn đứa lớn 17 tuổi mất thẻ thì sao": the card for what it says
+        return broad, turn.result
     if turn.reading is not None and turn.reading.chatter:
         return None
     own = _without(turn.query, turn, asked)
@@ -197,15 +237,25 @@ def follow_up(turn: Turn, asked: Asked) -> tuple[AnswerEntry, SearchResult] | No
     if not named_elsewhere and scores.get(entry.id, 0.0) >= FOCUS_RATIO * best.score:
         return entry, result
     decision = decide(result, lambda a, b: False)
+    short = len(turn.text.split()) <= SHORT_FOLLOW_UP
+    if best is not None and best.phrase and short and _in_own_name(entry, best):
+        return entry, result  # what the message names is part of the focused card's name
     if decision.kind == "answer" and best is not None and _confident(best):
         if best.phrase is None and _card_explains(turn, entry, own):
             return entry, result  # "không có giấy bệnh viện thì sao": the focused card's words
         return None  # a subject of its own: the focus moves
-    if decision.kind == "offtopic" and (best.phrase is not None or not asked.situations):
+    if decision.kind == "clarify" and best is not None and best.score >= SURE_SCORE:
+        chosen = {m.doc.id for m in decision.matches}
+        if entry.id not in chosen and not _card_explains(turn, entry, own):
+            return None  # its own subject, between cards of another family ("giấy chứng
+            # nhận hộ kinh doanh cháy mất" after the emergency numbers)
+    leans = _leans_back(folded_phrase(turn.text))
+    if decision.kind == "offtopic" and (
+        best.phrase is not None or not (asked.situations or leans)
+    ):
         # "mua xe máy ở đâu rẻ": asked where, but not about the focus; a situation asked
         # ("lỡ để quá hạn thì sao") is about the focus unless chatter is named outright
         return None
-    short = len(turn.text.split()) <= SHORT_FOLLOW_UP
     if asked.anything or _leans_back(folded_phrase(turn.text)):
         return entry, result
     if decision.kind == "fallback" and (short or YES_NO.search(turn.folded)):

@@ -61,7 +61,10 @@ class Turn:
                 continue
             if rival is not None and rival.doc.id != best.doc.id and rival.score > best.score:
                 break  # the story names its subject more strongly than the clause does
-            return self.deps.index.search(text)  # the clause names its own subject
+            clause = self.deps.index.search(text)  # the clause names its own subject...
+            if clause.best is not None and clause.best.doc.id == best.doc.id:
+                return clause
+            break  # ...unless the entry model reads the clause otherwise: the whole decides
         return whole
 
     @cached_property

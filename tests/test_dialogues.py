@@ -1094,3 +1094,68 @@ async def test_a_sure_report_mid_conversation_starts_the_report_not_a_follow_up(
     await resident.say("vo em moi sinh, lam khai sinh o dau")
     reply = await resident.say("tien the bao luon, den duong dau hem 12 hu may hom nay toi thui")
     assert reply.intent == "feedback", reply.text[:200]
+
+
+async def test_an_age_the_focused_card_leaves_out_goes_to_its_broad_card(
+    resident: Resident,
+) -> None:
+    first = await resident.say("con toi 12 tuoi co can lam can cuoc chua")
+    assert first.content_id == "can-cuoc-tre-em"
+    older = await resident.say("the con lon 16 tuoi thi sao")
+    assert older.intent != "fallback" and older.content_id == "can-cuoc"
+
+
+async def test_a_longer_contrast_names_the_card_by_its_subject_word(resident: Resident) -> None:
+    await resident.say("ban rau o cho co phai dang ky ho kinh doanh khong")
+    taxes = await resident.say("con vu thue thi ai thu, phuong thu luon ha")
+    assert taxes.content_id == "thue-ho-kinh-doanh"
+    fee = await resident.say("con le phi thi sao")  # a facet, not another card
+    assert fee.content_id == "thue-ho-kinh-doanh"
+
+
+async def test_a_situation_told_mid_conversation_stays_with_the_card(resident: Resident) -> None:
+    await resident.say("em 17 tuoi roi co phai di dang ky nghia vu quan su khong")
+    service = ("dang-ky-nghia-vu-quan-su", "tam-hoan-nghia-vu-quan-su")
+    student = await resident.say("em dang hoc lop 12 ma")  # not a request for a lesson
+    assert student.intent != "learn" and student.content_id in service
+    proxy = await resident.say("nho ba me di dk thay dc ko, e hoc ca ngay")
+    assert proxy.content_id in service
+    later = await resident.say("sau nay dau dh thi dc hoan ko")
+    assert later.content_id == "tam-hoan-nghia-vu-quan-su"
+
+
+@pytest.mark.parametrize(
+    ("told", "entry"),
+    [
+        (
+            "thang con toi bi liet hai chan tu nho, xin cai giay xac nhan cho no o dau",
+            "xac-dinh-muc-do-khuyet-tat",
+        ),
+        (
+            "ban tap hoa lau roi gio gia yeu muon nghi han, giay dang ky kinh doanh xu ly sao",
+            "cham-dut-ho-kinh-doanh",
+        ),
+    ],
+)
+async def test_situations_told_in_plain_words_find_their_card(
+    resident: Resident, told: str, entry: str
+) -> None:
+    assert (await resident.say(told)).content_id == entry
+
+
+async def test_a_situation_the_focused_cards_name_holds_keeps_the_focus(
+    resident: Resident,
+) -> None:
+    await resident.say("toi 72 tuoi khong co luong huu, co duoc tien gia khong")
+    poor = await resident.say("nha toi la ho can ngheo")
+    assert poor.content_id == "tro-cap-huu-tri-xa-hoi"
+    proxy = await resident.say("toi di khong noi, cho con dau len nop giay thay duoc khong")
+    assert proxy.content_id == "tro-cap-huu-tri-xa-hoi"
+
+
+async def test_a_follow_up_with_a_subject_of_its_own_leaves_the_focus(resident: Resident) -> None:
+    await resident.say("cho ben canh dang chay, goi so nao")
+    papers = await resident.say("giay chung nhan ho kinh doanh de o sap chay roi, xin lai o dau")
+    assert papers.content_id == "cap-lai-giay-chung-nhan-ho-kinh-doanh"
+    debt = await resident.say("thue con no thi sao")  # leans back: not chatter about debts
+    assert debt.intent != "fallback"
