@@ -94,6 +94,9 @@ OBLIGATION = re.compile(
 ASKS_FOR_HELP = re.compile(
     r"\b(?:co|duoc|co duoc)\s+(?:ho tro|tro cap|boi thuong|den bu|cho tien|cap tien|chi tra"
     r"|tien ho tro|nhan ho tro)\b(?:\s+\w+){0,6}\s+(?:khong|chua)\b"
+    # "nghe nói nhà nước có hỗ trợ tiền sửa nhà, đăng ký ở đâu": how to apply for it
+    r"|\b(?:ho tro|tro cap|boi thuong|den bu)\b.{0,50}\b(?:dang ky|xin|nop|lam|nhan)\s+"
+    r"(?:o dau|the nao|sao|nhu the nao|cho nao)\b"
 )
 # A status check names what was sent: a report, a dossier, a request, or its code. Without one,
 # "tin nhắn báo duyệt rồi mà chưa vô được" is a question about the app, not a report's status.
@@ -132,6 +135,9 @@ REPORTED_BEFORE = re.compile(
     # "... bác muốn hỏi thử đã có ai xuống chưa": someone sent for, asked about
     r"|\b(?:da\s+)?co\s+(?:ai|nguoi|can bo)\s+(?:\w+\s+){0,2}?(?:xuong|den|toi)\b"
     r"(?:\s+\w+){0,3}\s+chua\s*(?:a|vay|z|nhi)?$"
+    # "cái vụ tui báo rác hôm thứ hai, phường xử lý tới đâu rồi": one's report, followed up
+    r"|\b(?:vu|viec|chuyen|cai)\s+(?:toi|tui|em|minh|chau|bac)\s+(?:da\s+)?"
+    r"(?:bao|phan anh|gui|khieu nai)\b.*\b(?:xu ly|giai quyet|lam)\s+(?:toi|den)\s+dau\b"
 )
 # Asking permission or how to file a request ("dựng rạp trong hẻm thì xin phép ai", "muốn xin
 # chặt cây thì làm đơn gửi đâu") asks for a procedure, however the matter sounds like a problem.
@@ -142,7 +148,11 @@ ASKS_PERMISSION = re.compile(
 # A quarrel with a neighbour over one's own land (a fence half a metre over the line, a
 # boundary, a path) is settled by the ward's mediation, not filed as a street problem.
 LAND_DISPUTE = re.compile(
-    r"\btranh chap\b|\bhoa giai\b|\b(?:lan|xam lan|lan chiem|rao|tuong|coc|cot|moc|ranh)"
+    r"\btranh chap\b|\bhoa giai\b"
+    # "nhà bên cạnh nói cái ranh đất phía sau là của họ, cãi nhau hoài": a claimed boundary
+    r"|\b(?:ranh|ranh dat|ranh gioi|moc gioi|bo rao)\b.{0,40}\b(?:la cua|cua ho|gianh|doi lai"
+    r"|cai nhau|lan)\b"
+    r"|\b(?:lan|xam lan|lan chiem|rao|tuong|coc|cot|moc|ranh)"
     r"(?:\s+\w+){0,2}?\s+(?:(?:qua|sang|vao)\s+)?(?:phan\s+)?"
     r"(?:dat|ray|vuon|ruong|ranh(?:\s+gioi)?(?:\s+dat)?|moc gioi)(?:\s+\w+){0,2}?\s+"
     r"(?:nha\s+|cua\s+)?(?:toi|em|minh|chau|bac|tui|ong|ba)\b"
