@@ -348,13 +348,10 @@ def _learned(turn: Turn) -> Reading:
     # ...unless it is surely a report the focused card does not explain ("tiện thể báo luôn,
     # đèn đường hư mấy hôm nay"); a report the card explains is said about it ("tôi lỡ đọc
     # mã cho nó rồi" after the scam warning).
+    asked = asked_of(turn.folded, turn.deps.lexicon)
     explained = guess.act == "problem" and explains_message(turn)
     sure_report = guess.act == "problem" and guess.probability >= OVERRIDE_ACT and not explained
-    follows_up = (
-        bool(turn.state.data.get("focus"))
-        and asked_of(turn.folded, turn.deps.lexicon).anything
-        and not sure_report
-    )
+    follows_up = bool(turn.state.data.get("focus")) and asked.anything and not sure_report
     asks_a_number = ASKS_A_NUMBER.search(turn.folded) is not None
     # A power or water cut told as a problem is answered with the office that restores it;
     # a trouble with one's own papers, with the procedure that mends it.
@@ -373,7 +370,7 @@ def _learned(turn: Turn) -> Reading:
     )
     # "giấy đó xài được bao lâu", "làm online được không": how long or whether online is a
     # question about a paper, when the report is only a weak guess
-    asked_facets = set(asked_of(turn.folded, turn.deps.lexicon).facets)
+    asked_facets = set(asked.facets)
     asks_a_facet = bool(asked_facets & {"time", "online"}) and guess.probability < SURE_ACT + 0.1
     overrides = asks_a_rule or follows_up or asks_a_number or for_another_office
     overrides = overrides or about_own_papers or asks_permission or wishes or asks_a_facet
@@ -382,8 +379,9 @@ def _learned(turn: Turn) -> Reading:
         return Reading("question", guess=guess)  # "có phải báo phường không?": a question
     # "Lỡ có chuyện gấp thì gọi số mấy" asks for a number, not to be put through to staff;
     # "nó phải đi trực tiếp hay tôi đi thay được" asks about the procedure being discussed.
+    # "trang này cuối tuần có trả lời không" asks the office's hours, not for a person.
     if (
-        (asks_a_number or follows_up)
+        (asks_a_number or follows_up or "office" in asked.facets)
         and guess.act == "handover"
         and not PERSON_REQUEST.search(turn.folded)
     ):

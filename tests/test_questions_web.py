@@ -183,7 +183,7 @@ async def test_teaching_a_new_entry_answers_the_next_visitor_at_once(client: Tes
 async def test_teaching_an_alias_sends_the_wording_to_an_existing_entry(
     client: TestClient,
 ) -> None:
-    wording = "cái app định danh của bộ công an cài ở đâu vậy"
+    wording = "cái phần mềm có hình quốc huy màu đỏ tải ở chỗ nào"
     code = await forward_by_tap(client, visitor(), wording)
     csrf = await login(client, "binh")
     qid = await question_id(client, code)
@@ -197,7 +197,7 @@ async def test_teaching_an_alias_sends_the_wording_to_an_existing_entry(
         allow_redirects=False,
     )
     assert taught.status == 303
-    reply = await say(client, visitor(), "cai app dinh danh cua bo cong an o dau vay")
+    reply = await say(client, visitor(), "cai phan mem co hinh quoc huy mau do tai o cho nao")
     assert reply["intent"] == "learned" and "VNEID" in text_of(reply).upper(), text_of(reply)
 
 

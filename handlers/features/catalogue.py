@@ -41,7 +41,7 @@ CLOSEST = 3
 # of the cards shown for subjects the catalogue lacks).
 MODEL_BACKS = 0.8
 SURE_CHATTER = 0.7  # chatter this sure is not answered with a card its words only brush
-FAINT_CHOICE = 0.3  # options explaining less of the message than this are not a real choice
+FAINT_CHOICE = 0.5  # options explaining less of the message than this are not a real choice
 KIN_RATIO = 0.4  # a correction stays in the denied card's family when it scores this well
 MODEL_SETTLES = 0.3  # the entry model this sure of one option of a choice, and
 MODEL_MARGIN = 2.0  # ...this many times surer than of any other, answers it
