@@ -131,13 +131,13 @@ REPORTED_BEFORE = re.compile(
     r"\b(?:da|co|hom truoc|hom bua|hom qua|tuan truoc|lan truoc)\s+(?:\w+\s+){0,3}"
     r"(?:bao|phan anh|gui phan anh|gui kien nghi|khieu nai|nho phuong xem|nho phuong)"
     r"\s+(?:\w+\s+)?(?:vu|viec|ve|chuyen|cai)\b"
-    r".*\b(?:chua|sao roi|toi dau|the nao roi|ra sao)\b"
+    r".*\b(?:chua|sao roi|toi dau|toi mo|den dau|den mo|the nao roi|ra sao|rang roi)\b"
     # "... bác muốn hỏi thử đã có ai xuống chưa": someone sent for, asked about
     r"|\b(?:da\s+)?co\s+(?:ai|nguoi|can bo)\s+(?:\w+\s+){0,2}?(?:xuong|den|toi)\b"
     r"(?:\s+\w+){0,3}\s+chua\s*(?:a|vay|z|nhi)?$"
     # "cái vụ tui báo rác hôm thứ hai, phường xử lý tới đâu rồi": one's report, followed up
     r"|\b(?:vu|viec|chuyen|cai)\s+(?:toi|tui|em|minh|chau|bac)\s+(?:da\s+)?"
-    r"(?:bao|phan anh|gui|khieu nai)\b.*\b(?:xu ly|giai quyet|lam)\s+(?:toi|den)\s+dau\b"
+    r"(?:bao|phan anh|gui|khieu nai)\b.*\b(?:xu ly|giai quyet|lam)\s+(?:toi|den)\s+(?:dau|mo)\b"
 )
 # Asking permission or how to file a request ("dựng rạp trong hẻm thì xin phép ai", "muốn xin
 # chặt cây thì làm đơn gửi đâu") asks for a procedure, however the matter sounds like a problem.

@@ -1185,3 +1185,10 @@ async def test_a_water_cut_told_plainly_gets_the_water_company(resident: Residen
 async def test_a_claimed_boundary_is_mediation(resident: Resident) -> None:
     reply = await resident.say("nha ben canh noi cai ranh dat phia sau la cua ho, cai nhau hoai")
     assert reply.content_id == "hoa-giai-tranh-chap-dat"
+
+
+async def test_a_report_followed_up_in_central_words_is_a_status_check(
+    resident: Resident,
+) -> None:
+    reply = await resident.say("tuan truoc toi co bao vu cong nghet o hem 9, gio xu ly toi mo roi")
+    assert "Mình ghi lại phản ánh" not in reply.text and reply.intent == "feedback"
