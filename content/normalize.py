@@ -125,9 +125,11 @@ class Lexicon(BaseModel):
     events: dict[str, str] = {}
     # ...compiled once: every message runs all of them.
     _event_patterns: list[tuple[re.Pattern[str], str]] = PrivateAttr(default_factory=list)
+    _compound_starts: frozenset[str] = PrivateAttr(default=frozenset())  # first words of pairs
 
     def model_post_init(self, _context: object) -> None:
         self._event_patterns = [(re.compile(p), means) for p, means in self.events.items()]
+        self._compound_starts = frozenset(pair.split()[0] for pair in self.compounds)
 
     @field_validator("events")
     @classmethod
@@ -212,12 +214,14 @@ class Lexicon(BaseModel):
 
     def _compounded(self, words: list[str]) -> list[str]:
         """The words with every compound pair joined into its one word."""
-        if not self.compounds:
+        starts = self._compound_starts
+        if not starts.intersection(words):
             return words
         out: list[str] = []
         i = 0
         while i < len(words):
-            pair = f"{words[i]} {words[i + 1]}" if i + 1 < len(words) else ""
+            starting = words[i] in starts and i + 1 < len(words)
+            pair = f"{words[i]} {words[i + 1]}" if starting else ""
             if pair in self.compounds:
                 out.append(self.compounds[pair])
                 i += 2

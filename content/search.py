@@ -79,7 +79,8 @@ class Match:
     # of "mượn sách" finding "danh sách" in an alias says little about what was asked.
     # Worked out for the best match only (the one the decision reads).
     lone_word: bool = False
-    words: float = 0.0  # the score by the words alone, before the entry model's opinion
+    word_score: float = 0.0  # the words' own score, before the entry model's opinion (0 when
+    # ranked by the words alone, or for an entry only the model found)
 
     @property
     def confident(self) -> bool:
@@ -359,16 +360,24 @@ class SearchIndex:
             (
                 # Coverage: the weight of the message's features the entry has, summed in the
                 # message's order.
-                (self._rescore(i, scores[i], core, words, said, _explained(i, weighed) / total), i)
+                (
+                    self._rescore(
+                        i,
+                        scores[i],
+                        core,
+                        words,
+                        said,
+                        _explained(i, weighed) / total,
+                        by_words.get(i, 0.0),
+                    ),
+                    i,
+                )
                 for i in top
             ),
             # On a tie, the specific entry beats the broad topic that lists it.
             key=lambda pair: (-pair[0].score, pair[0].doc.kind == "topic", pair[0].doc.id),
         )
-        matches = [
-            replace(match, words=by_words.get(i, match.score)) if by_words else match
-            for match, i in ranked
-        ]
+        matches = [match for match, _ in ranked]
         best, best_i = ranked[0]
         if best.phrase is None and self._lone_word(best_i, query.features):
             matches[0] = replace(best, lone_word=True)  # only the best one is judged on it
@@ -474,7 +483,14 @@ class SearchIndex:
         return len(shared) == 1 and " " not in shared[0]
 
     def _rescore(
-        self, i: int, score: float, core: str, words: frozenset[str], said: str, coverage: float
+        self,
+        i: int,
+        score: float,
+        core: str,
+        words: frozenset[str],
+        said: str,
+        coverage: float,
+        word_score: float = 0.0,
     ) -> Match:
         best_mass, best_phrase, best_core, exact = 0.0, None, "", False
         faint = FAINT_WEIGHT * self._unknown_idf
@@ -493,4 +509,11 @@ class SearchIndex:
                 best_mass, best_phrase, best_core = mass, original, phrase
                 exact = f" {phrase} " == core
         total = (score + PHRASE_BONUS * best_mass) / self._unknown_idf + EXACT_BONUS * exact
-        return Match(self.docs[i], total, best_phrase, frozenset(best_core.split()), coverage)
+        return Match(
+            self.docs[i],
+            total,
+            best_phrase,
+            frozenset(best_core.split()),
+            coverage,
+            word_score=word_score,
+        )

@@ -15,7 +15,7 @@ from typing import Literal
 from content.acts import ActGuess
 from content.clauses import readings
 from content.normalize import folded_phrase
-from handlers.focus import explains_message
+from handlers.focus import OFFICE, explains_message
 from handlers.lead import asked_of
 from handlers.turn import Turn
 
@@ -370,18 +370,27 @@ def _learned(turn: Turn) -> Reading:
     )
     # "giấy đó xài được bao lâu", "làm online được không": how long or whether online is a
     # question about a paper, when the report is only a weak guess
-    asked_facets = set(asked.facets)
-    asks_a_facet = bool(asked_facets & {"time", "online"}) and guess.probability < SURE_ACT + 0.1
-    overrides = asks_a_rule or follows_up or asks_a_number or for_another_office
-    overrides = overrides or about_own_papers or asks_permission or wishes or asks_a_facet
-    overrides = overrides or explained
+    asks_a_facet = bool({"time", "online"} & set(asked.facets)) and guess.probability < (
+        SURE_ACT + 0.1
+    )
+    overrides = (
+        asks_a_rule
+        or follows_up
+        or asks_a_number
+        or for_another_office
+        or about_own_papers
+        or asks_permission
+        or wishes
+        or asks_a_facet
+        or explained
+    )
     if overrides and guess.act in ("problem", "chatter"):
         return Reading("question", guess=guess)  # "có phải báo phường không?": a question
     # "Lỡ có chuyện gấp thì gọi số mấy" asks for a number, not to be put through to staff;
     # "nó phải đi trực tiếp hay tôi đi thay được" asks about the procedure being discussed.
     # "trang này cuối tuần có trả lời không" asks the office's hours, not for a person.
     if (
-        (asks_a_number or follows_up or "office" in asked.facets)
+        (asks_a_number or follows_up or OFFICE in asked.facets)
         and guess.act == "handover"
         and not PERSON_REQUEST.search(turn.folded)
     ):

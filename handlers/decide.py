@@ -51,8 +51,9 @@ def _tied_by_words(best: Match, rival: Match) -> bool:
     two hotlines) and the entry model's lean alone set them apart, mildly."""
     return (
         best.phrase_words == rival.phrase_words  # both unnamed, or named by the same words
-        and best.words > 0
-        and rival.words >= TIED_WORDS * best.words
+        and not best.lone_word  # one word of the message matched: no names to tie
+        and best.word_score > 0
+        and rival.word_score >= TIED_WORDS * best.word_score
         and rival.coverage >= best.coverage
         and rival.score >= TIED_RIVAL_RATIO * best.score
     )

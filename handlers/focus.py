@@ -15,7 +15,7 @@ from content.normalize import STILL, folded_phrase, opens_with_still
 from content.search import Match, Query, SearchResult
 from content.situations import outside_age, told_age
 from handlers.decide import SURE_SCORE, decide
-from handlers.lead import Asked, asked_of
+from handlers.lead import Asked
 from handlers.turn import Turn
 
 KEY = "focus"
@@ -102,7 +102,7 @@ def _names_another(turn: Turn, entry: AnswerEntry, own: Query) -> bool:
     best = turn.result.best
     if best is None or best.phrase is None or best.doc.id == entry.id or not best.confident:
         return False
-    if len(turn.text.split()) <= SHORT_FOLLOW_UP and _in_own_name(entry, best):
+    if _names_part_of(turn, entry, best):
         return False
     removed = set(turn.query.tokens) - set(own.tokens)
     if not best.phrase_words & removed:
@@ -121,12 +121,12 @@ def _broad_for_age(turn: Turn, entry: AnswerEntry, age: int) -> AnswerEntry | No
     return None
 
 
-def _in_own_name(entry: AnswerEntry, named: Match) -> bool:
-    """True when the alias a message names lies in the focused card's own title ("nhà bác là
-    hộ cận nghèo" after "Trợ cấp hưu trí xã hội (... 70–75 tuổi hộ nghèo, cận nghèo)")."""
-    return bool(named.phrase_words) and named.phrase_words <= set(
-        folded_phrase(entry.title).split()
-    )
+def _names_part_of(turn: Turn, entry: AnswerEntry, named: Match) -> bool:
+    """True for a short message whose named alias lies in the focused card's own title ("nhà
+    bác là hộ cận nghèo" after "Trợ cấp hưu trí xã hội (... 70–75 tuổi hộ nghèo, cận nghèo)")."""
+    if len(turn.text.split()) > SHORT_FOLLOW_UP or not named.phrase_words:
+        return False
+    return named.phrase_words <= set(folded_phrase(entry.title).split())
 
 
 def _card_explains(turn: Turn, entry: AnswerEntry, own: Query) -> bool:
@@ -176,7 +176,7 @@ CONTRAST_WORDS = 12  # "còn vụ thuế thì ai thu, phường thu luôn hả":
 CONTRASTED_THINGS = ("vu", "chuyen", "viec", "cai", "khoan", "phan", "may", "tien")
 
 
-def contrasted(turn: Turn) -> AnswerEntry | None:
+def contrasted(turn: Turn, asked: Asked) -> AnswerEntry | None:
     """The card a short contrast names by a word of its title ("còn điện thì sao" after the
     water card: the power card; "còn vụ thuế thì ai thu": the tax card), when the card in
     focus does not hold that word in its own name."""
@@ -184,7 +184,7 @@ def contrasted(turn: Turn) -> AnswerEntry | None:
     words = turn.text.split()
     if entry is None or len(words) > CONTRAST_WORDS or not _opens_with_contrast(turn):
         return None
-    own = _without(turn.query, turn, asked_of(turn.folded, turn.deps.lexicon))  # no facet words
+    own = _without(turn.query, turn, asked)  # no facet words
     subject = [t for t in own.tokens if t not in turn.deps.lexicon.stopwords]
     subject = [t for t in subject if t not in (STILL, *CONTRASTED_THINGS)]
     if not subject or subject[0] in set(folded_phrase(entry.title).split()):
@@ -207,11 +207,10 @@ def _opens_with_contrast(turn: Turn) -> bool:
 
 def follow_up(turn: Turn, asked: Asked) -> tuple[AnswerEntry, SearchResult] | None:
     """The focused entry, when this message is a follow-up about it; None when the message
-    has a subject of its own (or nothing ties it to the focus)."""
+    has a subject of its own (or nothing ties it to the focus). A contrast naming another card
+    ("còn điện thì sao") is read before, by `contrasted`."""
     entry = focused(turn)
     if entry is None or OFFICE in asked.facets:  # the office's hours: the contacts card
-        return None
-    if contrasted(turn) is not None:  # "còn điện thì sao": another card's subject
         return None
     age = told_age(turn.folded)
     if age is not None and outside_age(folded_phrase(entry.title), age):
@@ -237,8 +236,7 @@ def follow_up(turn: Turn, asked: Asked) -> tuple[AnswerEntry, SearchResult] | No
     if not named_elsewhere and scores.get(entry.id, 0.0) >= FOCUS_RATIO * best.score:
         return entry, result
     decision = decide(result, lambda a, b: False)
-    short = len(turn.text.split()) <= SHORT_FOLLOW_UP
-    if best is not None and best.phrase and short and _in_own_name(entry, best):
+    if best is not None and best.phrase and _names_part_of(turn, entry, best):
         return entry, result  # what the message names is part of the focused card's name
     if decision.kind == "answer" and best is not None and _confident(best):
         if best.phrase is None and _card_explains(turn, entry, own):
@@ -258,6 +256,7 @@ def follow_up(turn: Turn, asked: Asked) -> tuple[AnswerEntry, SearchResult] | No
         return None
     if asked.anything or _leans_back(folded_phrase(turn.text)):
         return entry, result
+    short = len(turn.text.split()) <= SHORT_FOLLOW_UP
     if decision.kind == "fallback" and (short or YES_NO.search(turn.folded)):
         return entry, result  # nothing else explains it: "có phải dẫn con theo không, ..."
     return None

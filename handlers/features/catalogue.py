@@ -249,7 +249,7 @@ def _hotlines(turn: Turn) -> AnswerEntry | None:
     return turn.deps.catalogue.get(HOTLINES)
 
 
-def _a_number(turn: Turn, best: Match) -> bool:
+def _a_number(best: Match) -> bool:
     """True when the best card is itself a card of phone numbers."""
     return best.doc.kind in ("contacts", "hotline") or best.doc.id == HOTLINES
 
@@ -285,7 +285,8 @@ async def _answer(turn: Turn, asked: Asked) -> Response:
     if turn.reading is not None and turn.reading.correction:  # "không phải, ...": not that one
         denied = turn.state.data.pop("focus", "") or ""
         refused = {*(turn.state.data.get(SHOWN) or []), denied}
-    followed = None if refused else follow_up(turn, asked)
+    other = None if refused else contrasted(turn, asked)  # "còn điện thì sao"
+    followed = None if refused or other else follow_up(turn, asked)
     if followed is not None:
         entry, _ = followed
         return entry_response(turn, entry, turn.result, follow_up=True)
@@ -303,8 +304,8 @@ async def _answer(turn: Turn, asked: Asked) -> Response:
     if decision.kind == "clarify":
         decision = _settled_by_model(turn, result, decision)
     best = decision.matches[0] if decision.matches else None
-    if decision.kind in ("fallback", "clarify") and not refused and (other := contrasted(turn)):
-        return entry_response(turn, other, result)  # "còn điện thì sao" after the water card
+    if decision.kind in ("fallback", "clarify") and other is not None:
+        return entry_response(turn, other, result)  # another card's subject, by its title
     if decision.kind == "fallback" and not refused:
         held = _held_focus(turn, asked)
         if held is not None:  # nothing else fits a facet asked: the entry being discussed
@@ -346,10 +347,10 @@ async def _answer(turn: Turn, asked: Asked) -> Response:
         # A staff answer fits one question: it is offered, not asserted, when the words only
         # brush it ("lớp yoga ở nhà văn hóa" is not "sân cầu lông ở nhà văn hóa").
         response = _unanswered(unknown(turn, _closest(turn, result)), result, best)
-    elif not best.confident and not in_family and _hotlines(turn) and not _a_number(turn, best):
+    elif not best.confident and not in_family and not _a_number(best) and (hot := _hotlines(turn)):
         # "nước tràn vô nhà thì gọi số mô": a number asked, which the card only brushing the
         # words does not give; the numbers by matter do
-        response = entry_response(turn, _hotlines(turn), result)  # type: ignore[arg-type]
+        response = entry_response(turn, hot, result)
     elif _chatter_brushing(turn, result, best, in_family):
         # "giải giùm em bài toán này": plainly chatter, which a card's words only brush
         response = _unanswered(out_of_scope(turn), result, best)
@@ -359,8 +360,7 @@ async def _answer(turn: Turn, asked: Asked) -> Response:
         response = entry_response(turn, entry, result)
         turn.state.data[SHOWN] = [entry.id]
         if not best.confident and not in_family:
-            (backed,) = turn.deps.index.model_probabilities(result.query, [best.doc.id])
-            response = _hedged(response, result, best, said=backed < MODEL_BACKS)
+            response = _hedged(response, result, best, said=not _model_backs(turn, result, best))
     response.score = round(best.score, 3)
     return response
 
@@ -373,8 +373,13 @@ def _chatter_brushing(turn: Turn, result: SearchResult, best: Match, in_family: 
         return False
     if reading.guess is None or reading.guess.probability < SURE_CHATTER:
         return False
+    return not _model_backs(turn, result, best)
+
+
+def _model_backs(turn: Turn, result: SearchResult, best: Match) -> bool:
+    """True when the entry model is sure enough of the card the words only partly fit."""
     (backed,) = turn.deps.index.model_probabilities(result.query, [best.doc.id])
-    return backed < MODEL_BACKS
+    return backed >= MODEL_BACKS
 
 
 def _hedged(response: Response, result: SearchResult, best: Match, said: bool) -> Response:
