@@ -114,15 +114,20 @@ async def save_state(session: AsyncSession, user_id: int, state: StateSnapshot) 
 
 
 async def add_interactions(session: AsyncSession, rows: Sequence[dict]) -> list[int]:
-    """Store messages in and out in one statement; returns their ids in order."""
+    """Store messages in and out in one statement; returns their ids in the rows' order.
+
+    Not asked to sort by parameter order: SQLite offers SQLAlchemy no sentinel for that, so
+    it would send one statement per row (each a round trip to the driver's thread). The rows
+    of one INSERT get their ids in VALUES order on SQLite and PostgreSQL alike, so sorting
+    the returned ids restores the order whatever order RETURNING reports them in."""
     result = await session.execute(
-        insert(Interaction).returning(Interaction.id, sort_by_parameter_order=True),
+        insert(Interaction).returning(Interaction.id),
         list(rows),
         # NULLs written as NULLs: otherwise rows with and without a score are different
         # column sets, and each set is a statement of its own.
         execution_options={"render_nulls": True},
     )
-    return list(result.scalars())
+    return sorted(result.scalars())
 
 
 async def add_unanswered(

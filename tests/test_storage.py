@@ -6,11 +6,11 @@ import asyncio
 import contextlib
 from datetime import timedelta
 
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import event, func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db import queries
-from db.models import Base, UnansweredQuestion, User, utcnow
+from db.models import Base, Interaction, UnansweredQuestion, User, utcnow
 from db.session import session_factory
 from handlers.deps import Deps
 from handlers.domain.types import IncomingMessage
@@ -44,6 +44,49 @@ async def test_concurrent_first_messages_create_one_user(engine: AsyncEngine) ->
     assert len(set(ids)) == 1
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(User)) == 1
+
+
+async def test_a_turns_messages_are_stored_in_one_statement_with_ids_in_order(
+    engine: AsyncEngine,
+) -> None:
+    """The message in and the replies out come back as ids in the order given, so delivery
+    reports land on the right reply; and one INSERT carries them all (a round trip each
+    would cost every turn)."""
+    sessions = session_factory(engine)
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement: str, *_args) -> None:
+        if statement.startswith("INSERT INTO interactions"):
+            statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    async with sessions() as session, session.begin():
+        user = await queries.get_or_create_user(session, "telegram", "7")
+        rows = [
+            {
+                "user_id": user.id,
+                "conversation_id": "c",
+                "channel": "telegram",
+                "direction": "in" if n == 0 else "out",
+                "text": f"message {n}",
+                "payload": None,
+                "intent": "menu",
+                "content_id": None,
+                "score": 0.5 if n == 0 else None,
+                "latency_ms": None,
+                "button_title": None,
+                "created_at": utcnow(),
+            }
+            for n in range(4)
+        ]
+        ids = await queries.add_interactions(session, rows)
+    event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert len(statements) == 1
+    async with sessions() as session:
+        texts = {
+            i: t for i, t in (await session.execute(select(Interaction.id, Interaction.text)))
+        }
+    assert [texts[i] for i in ids] == [f"message {n}" for n in range(4)]
 
 
 async def test_state_expires_after_a_long_silence(engine: AsyncEngine) -> None:
