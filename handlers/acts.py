@@ -114,7 +114,9 @@ OWN_PAPERS = re.compile(
     # one's own plot ("lô đất 400 mét muốn cắt ra cho 2 đứa con") and one's business papers
     r"|lo dat|manh dat|thua dat|mieng dat|giay phep kinh doanh|giay dang ky kinh doanh"
     # a name to take off a register ("bỏ tên nó ra khỏi chỗ tôi")
-    r"|bo ten|xoa ten|gach ten|cat ten|rut ten)\b"
+    r"|bo ten|xoa ten|gach ten|cat ten|rut ten"
+    # one's own bill or meter ("hóa đơn nước tháng này cao gấp 3"): the company that bills
+    r"|hoa don|tien nuoc|tien dien|dong ho nuoc|dong ho dien|cong to|chi so nuoc|chi so dien)\b"
 )
 # A dossier past its promised date is a complaint, whatever procedure it names ("hồ sơ tách thửa
 # nộp từ tháng trước, hẹn 15 ngày mà giờ vẫn chưa có").
@@ -198,14 +200,14 @@ _PERSON_REQUESTS = (
     r"(?:xem|tra loi|giai thich|tu van)\b",
     # someone there: "có ai trực page không", "có cán bộ nào đang trực thì trả lời tôi"
     r"\bco\s+(?:ai|nguoi|nguoi that|(?:anh chi|can bo|nhan vien|co chu|co cau)\s+nao)"
-    r"(?:\s+\w+){0,4}?\s+(?:online|doc tin nhan|dang truc|truc page|truc tuyen|tra loi"
+    r"(?:\s+\w+){0,6}?\s+(?:online|doc tin nhan|dang truc|truc page|truc tuyen|tra loi"
     r"|noi chuyen)\b",
     r"\bco\s+nguoi(?:\s+that)?\s+(?:khong|ko)\b",
     # a person to answer: "cán bộ ơi trả lời em với", "nhờ cán bộ xem giúp"
     r"\b(?:can bo|nguoi|nhan vien|ai do|co chu|anh chi|ad)\s+(?:oi\s+)?(?:\w+\s+){0,2}?"
     r"(?:tra loi|phan hoi|xem)\s+(?:giup|gium|truc tiep|(?:em|toi|chau|bac|minh)\s+"
     r"(?:voi|di|nhe|nha))\b",
-    r"\bnguoi that\b(?!\s+viec that)",
+    r"\bnguoi (?:that|thiet)\b(?!\s+viec that)",  # "thiệt": thật in the Centre
     r"\bcan nguoi\s+(?:that|tu van|giai thich|tra loi|ho tro)\b|\bkhong can bot\b",
     r"^(?:cho\s+)?hoi\s+can bo(?:\s+(?:phuong|a|voi|nhe|nha))*$",
 )
@@ -215,11 +217,21 @@ AWAITS_ANSWER = re.compile(
     r"\b(?:tra loi|phan hoi)\b(?:\s+\w+){0,6}\s+chua\b|\bbao lau\b(?:\s+\w+){0,3}\s+"
     r"(?:tra loi|phan hoi)\b"
 )
+# "Tui gửi rồi đó, chừng nào mới có người xuống sửa?": when someone comes to deal with what
+# was reported; it names the report as surely as its code does.
+AWAITS_REPAIR = re.compile(
+    r"\b(?:bao lau|khi nao|chung nao|chung mo|bao gio|may ngay|may bua|luc nao)\b"
+    r"(?:\s+\w+){0,4}?\s+(?:co nguoi|co ai|can bo|phuong|ben phuong|nguoi|ai)\s+(?:\w+\s+)?"
+    r"(?:xuong|den|toi|ra|vo|lai)\s+(?:sua|xu ly|coi|xem|kiem tra|giai quyet|don|lam|thong)\b"
+)
 # Who a greeting is addressed to: "Dạ con chào cô chú cán bộ phường ạ" only greets.
 ADDRESSEES = frozenset(
     {"co", "chu", "can", "bo", "phuong", "anh", "chi", "ad", "admin", "ban", "em", "chau"}
-    | {"bac", "ong", "ba", "moi", "nguoi", "ca", "nha"}
+    | {"bac", "ong", "ba", "moi", "nguoi", "ca", "nha", "con"}
 )
+# Closing particles of the Centre and the South ("cảm ơn con nghe", "cám ơn nghen"): after
+# thanks or a goodbye they ask nothing ("nghe" is "hear" elsewhere, so only there).
+PARTICLES = frozenset({"nghe", "nghen", "hen", "hi", "ne", "nhen"})
 
 
 @dataclass(frozen=True)
@@ -318,9 +330,10 @@ def read(turn: Turn) -> Reading:
             # "không phải mất nước, tôi nói nước dơ chảy ra đường": the meaning is a report
             return Reading("problem", guess=guess)
         return Reading("question", guess=guess, correction=True)
-    if _only(lexicon.thanks, folded, fillers):
+    closing = fillers | ADDRESSEES | PARTICLES
+    if _only(lexicon.thanks, folded, closing):
         return Reading("thanks")
-    if _only(lexicon.goodbye, folded, fillers):
+    if _only(lexicon.goodbye, folded, closing):
         return Reading("goodbye")
     if _only(lexicon.menu, folded, fillers):
         return Reading("menu")
@@ -396,6 +409,8 @@ def _learned(turn: Turn) -> Reading:
     ):
         return Reading("question", guess=guess)
     if REPORTED_BEFORE.search(turn.folded) or AWAITS_ANSWER.search(turn.folded):
+        return Reading("status", guess=guess)
+    if AWAITS_REPAIR.search(turn.folded) and guess.act in ("status", "problem"):
         return Reading("status", guess=guess)
     if PERSON_REQUEST.search(turn.folded):
         return Reading("handover", guess=guess)

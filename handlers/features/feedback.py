@@ -123,6 +123,8 @@ NO_PHONE = re.compile(
     r"(?:de\s+|cho\s+|ghi\s+|dua\s+)?"
     r"(?:lai\s+)?(?:so dien thoai|so dt|sdt|so)\b"
 )
+# A tracking code ("PA-2611-7K3Q", "pa26117k3q") names a report sent before this one.
+TRACKING_CODE = re.compile(r"\b(?:PA|CH)[\s-]?\d{4}[\s-]?[A-Za-z0-9]{4}\b", re.IGNORECASE)
 SEND_NOW = re.compile(r"\bgui\s+(?:luon|di|ngay|lien)\b")
 # "à nhầm, kiệt 17 chứ không phải 15": a place that replaces the one given before.
 PLACE_CORRECTION = re.compile(r"\b(?:nham|lon|khong phai|sua lai|dinh chinh|ghi lai)\b")
@@ -403,12 +405,19 @@ def _side(turn: Turn, step: str | None) -> bool:
 
 def _when_handled(turn: Turn) -> str | None:
     """The answer to "bao lâu thì có người xuống sửa" asked of the report being filed: the
-    ward's answer time, the report kept."""
-    if "time" not in turn.deps.lexicon.aspects_in(turn.folded) or catalogue_is_sure(turn):
+    ward's answer time, the report kept. Asked as a status check ("phản ánh của tôi sao rồi",
+    "tui gửi rồi đó, chừng nào có người sửa"), the resident believes it went: say first that
+    it has not been sent yet."""
+    status = turn.reading is not None and turn.reading.act == "status"
+    if status and TRACKING_CODE.search(turn.text):
+        return None  # an earlier report asked by its code: looked up, then this flow resumes
+    asks_time = "time" in turn.deps.lexicon.aspects_in(turn.folded)
+    if not status and (not asks_time or catalogue_is_sure(turn)):
         return None
     days, due = feedback_store.due_if_filed_now(turn)
+    unsent = "Phản ánh này chưa được gửi tới phường. " if status else ""
     return (
-        f"Phường trả lời phản ánh trong {days} ngày làm việc: gửi hôm "
+        f"{unsent}Phường trả lời phản ánh trong {days} ngày làm việc: gửi hôm "
         f"nay thì chậm nhất ngày {due}; việc sửa chữa, khắc phục cán bộ sẽ báo trong câu "
         "trả lời.\n\n"
     )
