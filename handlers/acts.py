@@ -130,7 +130,8 @@ LATE_DOSSIER = re.compile(
 )
 # "Hôm trước tôi có báo vụ cống nghẹt, có ai xuống coi chưa": a report made before, asked about.
 REPORTED_BEFORE = re.compile(
-    r"\b(?:da|co|hom truoc|hom bua|hom qua|tuan truoc|lan truoc)\s+(?:\w+\s+){0,3}"
+    r"\b(?:da|co|hom truoc|hom bua|hom qua|hom kia|tuan truoc|tuan roi|lan truoc|thang truoc"
+    r"|bua truoc|(?:hom\s+)?thu (?:hai|ba|tu|nam|sau|bay)|chu nhat)\s+(?:\w+\s+){0,3}"
     r"(?:bao|phan anh|gui phan anh|gui kien nghi|khieu nai|nho phuong xem|nho phuong)"
     r"\s+(?:\w+\s+)?(?:vu|viec|ve|chuyen|cai)\b"
     r".*\b(?:chua|sao roi|toi dau|toi mo|den dau|den mo|the nao roi|ra sao|rang roi)\b"
@@ -140,6 +141,10 @@ REPORTED_BEFORE = re.compile(
     # "cái vụ tui báo rác hôm thứ hai, phường xử lý tới đâu rồi": one's report, followed up
     r"|\b(?:vu|viec|chuyen|cai)\s+(?:toi|tui|em|minh|chau|bac)\s+(?:da\s+)?"
     r"(?:bao|phan anh|gui|khieu nai)\b.*\b(?:xu ly|giai quyet|lam)\s+(?:toi|den)\s+(?:dau|mo)\b"
+    # "cái vụ cống nghẹt e báo tuần trước sao rồi": reported when, then how it stands
+    r"|\b(?:toi|tui|em|e|minh|chau|bac)\s+(?:da\s+)?(?:bao|phan anh|nhan|gui)\s+(?:\w+\s+){0,2}?"
+    r"(?:hom|bua|tuan|thang|lan)\s+(?:truoc|roi|qua|kia)\b"
+    r".*\b(?:chua|sao roi|toi dau|toi mo|den dau|den mo|the nao roi|ra sao|rang roi)\b"
 )
 # Asking permission or how to file a request ("dựng rạp trong hẻm thì xin phép ai", "muốn xin
 # chặt cây thì làm đơn gửi đâu") asks for a procedure, however the matter sounds like a problem.
@@ -168,7 +173,7 @@ WISH = re.compile(
 # A request for a lesson names one ("có bài học nào dạy kích hoạt VNeID không").
 LESSON = re.compile(
     r"\b(?:bai hoc|khoa hoc|bai giang|lop hoc|binh dan hoc vu|hoc vu so|muon hoc|hoc cach"
-    r"|bai nao huong dan|co bai nao)\b"
+    r"|bai nao huong dan|co bai nao)\b(?!\s+(?:\w+\s+)?nghe\b)"  # not a trade ("lớp học nghề")
 )
 # Asking which number to call ("gọi số mấy", "số nào để hỏi") is a question for the hotlines,
 # however alarming the story around it ("nhà bên cạnh bốc khói, gọi số mấy").

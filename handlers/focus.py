@@ -24,6 +24,11 @@ FOCUS_RATIO = 0.6  # the focused entry this close to the best keeps the focus
 NAMING = 1.0  # the alias's words beside the facet words say this much: they name a subject
 CARD_WORD = 0.2  # words saying at least this much are weighed (not "làm", "giấy" alone)
 CARD_SHARE = 0.75  # the focused card's lines holding this share of them keep the focus
+# ...unless another card explains nearly all of the message and the focused one scores this
+# little beside it ("tích hợp bằng lái vô được không" after the VNeID levels card, whose lines
+# mention integrated papers): the message has a subject of its own.
+FAINT_FOCUS = 0.25
+OWN_SUBJECT_COVERAGE = 0.8
 SHORT_FOLLOW_UP = 8  # words: a short message nothing else explains leans on the focus
 # A yes/no question about doing something ("có phải dẫn con theo không", "lăn tay được không"):
 # with no subject of its own, it asks about the entry in focus, however long its story.
@@ -78,6 +83,8 @@ def _without(query: Query, turn: Turn, asked: Asked) -> Query:
         for p in lexicon.situations[name].asked
     ]
     phrases += list(FOLLOW_UP)
+    # Tokens have their compounds joined ("điện thoại" is one word): so have the phrases.
+    phrases = [" ".join(lexicon.expand(p.split())) for p in phrases]
     # The search drops question words ("được không"), so "đăng ký thay được không" is left
     # as "đăng ký thay": the phrase without its closing question word is removed too.
     phrases += [
@@ -239,7 +246,11 @@ def follow_up(turn: Turn, asked: Asked) -> tuple[AnswerEntry, SearchResult] | No
     if best is not None and best.phrase and _names_part_of(turn, entry, best):
         return entry, result  # what the message names is part of the focused card's name
     if decision.kind == "answer" and best is not None and _confident(best):
-        if best.phrase is None and _card_explains(turn, entry, own):
+        own_subject = (
+            best.coverage >= OWN_SUBJECT_COVERAGE
+            and scores.get(entry.id, 0.0) < FAINT_FOCUS * best.score
+        )
+        if best.phrase is None and not own_subject and _card_explains(turn, entry, own):
             return entry, result  # "không có giấy bệnh viện thì sao": the focused card's words
         return None  # a subject of its own: the focus moves
     if decision.kind == "clarify" and best is not None and best.score >= SURE_SCORE:

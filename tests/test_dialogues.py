@@ -278,7 +278,7 @@ async def test_asking_about_sent_feedback_lists_it(resident: Resident, asked: st
 )
 async def test_a_status_check_names_what_was_sent(resident: Resident, asked: str) -> None:
     reply = await resident.say(asked)
-    assert "Bạn chưa gửi phản ánh nào" not in reply.text
+    assert "chưa thấy phản ánh" not in reply.text
 
 
 @pytest.mark.parametrize(
@@ -370,7 +370,7 @@ async def test_a_correction_that_tells_a_problem_offers_the_report(resident: Res
 async def test_a_help_asked_before_and_asked_about_is_a_status_check(resident: Resident) -> None:
     reply = await resident.say("hôm trước nhờ phường xem vụ đèn đường hư, đã có ai xuống chưa vậy")
     assert "Mình ghi lại phản ánh" not in reply.text
-    assert "chưa gửi phản ánh" in reply.text  # this resident never sent one
+    assert "chưa thấy phản ánh" in reply.text  # this resident never sent one
 
 
 async def test_a_long_introduction_that_tells_the_situation_is_read(resident: Resident) -> None:
@@ -445,13 +445,37 @@ async def test_asking_for_a_lesson_opens_a_lesson(resident: Resident, asked: str
     [
         "Hôm trước tôi có báo vụ cống nghẹt trên này, có ai xuống coi chưa vậy?",
         "hom bua e co bao vu den duong ma chua thay ai toi sua",
+        "Hôm thứ hai tui nhắn báo cái đèn đường hư ở hẻm 12 rồi, giờ tới đâu rồi con",
+        "cai vu cong nghet e bao tuan truoc sao roi ad, van ngap nguyen",
     ],
 )
 async def test_a_report_made_before_and_asked_about_is_a_status_check(
     resident: Resident, asked: str
 ) -> None:
     reply = await resident.say(asked)
-    assert "Bạn chưa gửi phản ánh" in reply.text  # this resident has sent none yet
+    # this resident has sent none yet: a code from another channel, or report here
+    assert "chưa thấy phản ánh" in reply.text
+    assert "Gửi phản ánh ngay tại đây" in [b.title for b in reply.replies[-1].buttons]
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "Tui gửi rồi đó, chừng nào mới có người xuống sửa?",
+        "phản ánh của tôi sao rồi",
+        "khi nao co nguoi xuong sua vay ad",
+    ],
+)
+async def test_a_status_check_while_the_report_is_a_draft_says_it_is_not_sent(
+    resident: Resident, asked: str
+) -> None:
+    draft = await resident.say(
+        "Đường Hùng Vương đoạn gần cây xăng có cái hố sâu hoắm, hôm qua có người té."
+    )
+    assert "Gửi phản ánh này" in [b.title for b in draft.replies[-1].buttons]
+    reply = await resident.say(asked)
+    assert "chưa được gửi" in reply.text and "ngày làm việc" in reply.text
+    assert "Gửi phản ánh này" in [b.title for b in reply.replies[-1].buttons]  # the draft is kept
 
 
 @pytest.mark.parametrize("typed", ["{lower}", "{bare}", "ma {lower} sao roi"])
@@ -1175,3 +1199,40 @@ async def test_a_report_followed_up_in_central_words_is_a_status_check(
 ) -> None:
     reply = await resident.say("tuan truoc toi co bao vu cong nghet o hem 9, gio xu ly toi mo roi")
     assert "Mình ghi lại phản ánh" not in reply.text and reply.intent == "feedback"
+
+
+@pytest.mark.parametrize(
+    "said", ["Cảm ơn con nghe", "cam on nghen", "dạ con cảm ơn cô chú nhiều", "tks ad nha"]
+)
+async def test_thanks_with_an_addressee_or_a_closing_particle_is_thanks(
+    resident: Resident, said: str
+) -> None:
+    await resident.say("làm căn cước cho con 10 tuổi ở đâu")
+    reply = await resident.say(said)
+    assert "không có gì" in reply.text and reply.content_id is None
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "Tui già rồi nhắn tin không rành, có ai là người thiệt nghe tui nói chuyện không con?",
+        "cho tui nói chuyện với người thiệt đi con",
+    ],
+)
+async def test_a_real_person_asked_in_central_words_is_a_handover(
+    resident: Resident, asked: str
+) -> None:
+    reply = await resident.say(asked)
+    assert reply.intent == "handover"
+
+
+@pytest.mark.parametrize(
+    "told",
+    [
+        "Nước máy nhà tui chảy yếu ba bữa ni, mà hóa đơn tháng ni lại tăng gấp đôi, răng kỳ rứa?",
+        "hoa don nuoc thang nay cao gap 3 moi thang",
+    ],
+)
+async def test_ones_own_bill_goes_to_the_company_that_bills(resident: Resident, told: str) -> None:
+    reply = await resident.say(told)
+    assert reply.content_id == "nuoc-sach"

@@ -8,7 +8,7 @@ import re
 from db import feedback_queries as fq
 from db import question_queries as qq
 from db.models import Question
-from handlers.cards import MENU_BUTTON
+from handlers.cards import FILE_HERE, MENU_BUTTON
 from handlers.domain.types import Response
 from handlers.domain.vocabulary import QUESTION_LABELS, STATUS_LABELS
 from handlers.feature import Feature
@@ -74,11 +74,17 @@ async def lookup(turn: Turn, code: str | None) -> Response:
             )
         if parts:
             parts.append("Gõ một mã để xem chi tiết.")
-        text = "\n\n".join(parts) or (
-            "Bạn chưa gửi phản ánh hay câu hỏi nào từ tài khoản này. Gõ mã tra cứu (ví dụ "
-            "PA-2611-7K3Q)."
+        if parts:
+            text = "\n\n".join(parts)
+            return Response([with_buttons(text, [MENU_BUTTON])], intent="feedback")
+        # Reported by phone, in person or from another account: the code finds it, and
+        # reporting again here gives the resident one to follow.
+        text = (
+            "Mình chưa thấy phản ánh hay câu hỏi nào bạn gửi từ tài khoản này. Nếu bạn đã "
+            "báo qua kênh khác, gõ mã tra cứu (ví dụ PA-2611-7K3Q) để xem tình trạng; hoặc "
+            "gửi phản ánh ngay tại đây để có mã theo dõi."
         )
-        return Response([with_buttons(text, [MENU_BUTTON])], intent="feedback")
+        return Response([with_buttons(text, [FILE_HERE, MENU_BUTTON])], intent="feedback")
     if code.startswith("CH-"):
         return await question_lookup(turn, code)
     feedback = await fq.by_code(turn.session, code)
