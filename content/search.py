@@ -412,30 +412,33 @@ class SearchIndex:
         floor: float,
         limit: int,
     ) -> dict[int, float]:
-        """The complete scores of the `partial` entries that can still reach the `limit` best,
-        with the `rest` features looked up entry by entry, one feature at a time: after each,
-        an entry that even the features still unread could not lift to the limit-th score so
-        far (a floor: scores only grow) is dropped, so the long tail of entries touched by one
-        common word is read for a feature or two, not for all of them."""
+        """The scores of the `partial` entries that can still reach the `limit` best, with the
+        `rest` features looked up entry by entry: highest partial score first, until even the
+        `rest` at their most cannot lift the next one to the limit-th complete score."""
         cut = floor - remaining - SLACK
-        scores = {i: score for i, score in partial.items() if score >= cut}
-        for rows, adds, top, levels, dense in rest:  # in the order a full reading adds them
-            if dense:
-                scores = {i: score + levels[dense[i]] for i, score in scores.items()}
-            elif len(rows) < len(scores):  # the shorter side is walked
-                for i, add in zip(rows, adds, strict=True):
-                    if i in scores:
-                        scores[i] += add
-            else:
-                for i in scores:
+        hopeful = sorted(
+            (i for i, score in partial.items() if score >= cut),
+            key=partial.__getitem__,
+            reverse=True,
+        )
+        best: list[float] = []  # a min-heap of the `limit` best complete scores
+        scores: dict[int, float] = {}
+        for i in hopeful:
+            score = partial[i]
+            if len(best) == limit and score + remaining + SLACK < best[0]:
+                break  # the later ones' partial scores are no higher
+            for rows, adds, _, levels, dense in rest:  # in the order a full reading adds them
+                if dense:
+                    score += levels[dense[i]]  # 0.0 when the entry lacks the feature
+                else:  # inline: a method call per lookup costs ~10% of a large ranking
                     at = bisect_left(rows, i)
                     if at < len(rows) and rows[at] == i:
-                        scores[i] += adds[at]
-            remaining -= top
-            if len(scores) > limit:
-                cut = heapq.nlargest(limit, scores.values())[-1] - remaining - SLACK
-                if cut > 0:
-                    scores = {i: score for i, score in scores.items() if score >= cut}
+                        score += adds[at]
+            scores[i] = score
+            if len(best) < limit:
+                heapq.heappush(best, score)
+            else:
+                heapq.heappushpop(best, score)
         return scores
 
     def _best(self, scores: dict[int, float], k: int) -> list[int]:
