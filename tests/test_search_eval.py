@@ -50,7 +50,8 @@ FLOORS = {
     "examples/blind_round21.jsonl": 0.89,  # 91.0% when first run (after all of it)
     "examples/blind_round22.jsonl": 0.92,  # 94.0% when first run (at ea17a0e, next session)
     "examples/blind_round23.jsonl": 0.90,  # 92.5% when first run (at 2122dd6)
-    "examples/blind_round24.jsonl": 0.94,  # 96.0% when first run (issue 15 topics, at f846735)
+    # issue 15 subjects; kept out of the entry model: learning it lowered conversation turns
+    "topics_round24.jsonl": 0.94,  # 96.0% when first run (at f846735)
     "examples/procedures.jsonl": 0.85,
     "examples/services_and_acts.jsonl": 0.85,
     "dialogues/blind_round1.jsonl": 0.80,
