@@ -119,6 +119,9 @@ class Lexicon(BaseModel):
     menu: frozenset[str]
     aspects: dict[str, tuple[str, ...]]
     question_phrases: tuple[str, ...]
+    # Subjects a question phrase must not break once folded: "có căn cước" is not "có cần"
+    # (a question phrase) followed by "cước".
+    subject_pairs: frozenset[str] = frozenset()
     situations: dict[str, Situation] = {}
     # Events told in a sentence, with the words the catalogue uses for them: "ông tôi mất sáng
     # nay" is a death ("qua đời"), though "mất" alone is also "lost". Regex on folded text.
@@ -195,8 +198,16 @@ class Lexicon(BaseModel):
         wanted, not what the question is about."""
         padded = f" {' '.join(tokens)} "
         for phrase in self.question_phrases:
-            while f" {phrase} " in padded:
-                padded = padded.replace(f" {phrase} ", " ")
+            last = phrase.rsplit(" ", 1)[-1]
+            start = 0
+            while (at := padded.find(f" {phrase} ", start)) >= 0:
+                end = at + len(phrase) + 1  # the space after the phrase
+                following = padded[end + 1 :].split(" ", 1)[0]
+                if f"{last} {following}" in self.subject_pairs:
+                    start = end  # its last word begins the subject: kept
+                    continue
+                padded = padded[:at] + padded[end:]
+                start = at
         return padded.split()
 
     def aspects_in(self, folded: str) -> list[str]:

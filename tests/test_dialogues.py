@@ -1236,3 +1236,17 @@ async def test_a_real_person_asked_in_central_words_is_a_handover(
 async def test_ones_own_bill_goes_to_the_company_that_bills(resident: Resident, told: str) -> None:
     reply = await resident.say(told)
     assert reply.content_id == "nuoc-sach"
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "k hieu sao con e 12t r ma van chua co can cuoc, co bat buoc lam ko hay de 14t lam 1 the",
+        "bé nhà tôi 9 tuổi chưa có căn cước, có cần làm không",
+    ],
+)
+async def test_a_child_without_a_card_asks_the_childrens_card(
+    resident: Resident, asked: str
+) -> None:
+    reply = await resident.say(asked)
+    assert reply.content_id == "can-cuoc-tre-em"

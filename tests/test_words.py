@@ -73,3 +73,18 @@ def test_numbers_without_a_street_are_not_places(text: str) -> None:
 )
 def test_a_death_told_is_read_as_one(folded: str, death: bool) -> None:
     assert bool(load_lexicon().events_in(folded)) is death
+
+
+@pytest.mark.parametrize(
+    ("folded", "kept"),
+    [
+        ("con chua co can cuoc thi sao", "con chua co can cuoc thi sao"),  # có căn cước
+        ("co can bo nao truc khong", "co can bo nao truc khong"),  # có cán bộ
+        ("lam the co can mang gi khong", "lam the co khong"),  # có cần mang gì: a question
+        ("co can lam khong", "lam khong"),  # có cần làm không
+    ],
+)
+def test_a_question_phrase_does_not_break_a_subject(folded: str, kept: str) -> None:
+    """ "có căn cước" folds to "co can cuoc", whose "co can" is also "có cần" (a question
+    phrase the search drops): the subject keeps its words."""
+    assert " ".join(load_lexicon().without_questions(folded.split())) == kept
