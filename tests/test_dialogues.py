@@ -1250,3 +1250,20 @@ async def test_a_child_without_a_card_asks_the_childrens_card(
 ) -> None:
     reply = await resident.say(asked)
     assert reply.content_id == "can-cuoc-tre-em"
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "thu tuc nhan con nuoi o phuong lam nhu the nao",
+        "Vợ chồng tui muốn nhận nuôi một đứa nhỏ, thủ tục nhận con nuôi làm ở phường được không?",
+    ],
+)
+async def test_a_subject_no_card_speaks_of_gets_the_honest_reply(
+    resident: Resident, asked: str
+) -> None:
+    """Adoption has no card: the broad cards its other words reach are not offered as if
+    they answered it."""
+    reply = await resident.say(asked)
+    assert reply.intent == "fallback" and "chưa có thông tin" in reply.text
+    assert reply.unanswered  # kept for the staff, with a way to ask a person

@@ -108,6 +108,13 @@ def _plainly_offtopic(turn: Turn, best: Match) -> bool:
     return best.confident or guess is None or guess.act != "question"
 
 
+def _subject_unknown(turn: Turn, best: Match) -> bool:
+    """True when the message names, by a word pair the lexicon reads as one word ("con
+    nuôi"), a subject no card speaks of, and no card is named by an alias."""
+    compounds = turn.deps.lexicon.compounds.values()
+    return best.phrase is None and any(word in compounds for word in turn.query.unknown)
+
+
 def _held_focus(turn: Turn, asked: Asked) -> AnswerEntry | None:
     """The entry in focus, for a facet asked that nothing in the catalogue answers better
     ("làm ở công an phường hay phải lên tỉnh" after the căn cước card)."""
@@ -295,6 +302,10 @@ async def _answer(turn: Turn, asked: Asked) -> Response:
     if refused:
         result, in_family = _corrected(turn, result, refused, denied)
     decision = decide(result, lambda a, b: _family(turn, a, b))
+    if decision.kind in ("answer", "clarify") and _subject_unknown(turn, decision.matches[0]):
+        # "thủ tục nhận con nuôi ở phường": the subject is a word the catalogue never uses;
+        # the broad cards its other words reach do not answer it
+        return _unanswered(unknown(turn, _closest(turn, result)), result, decision.matches[0])
     if in_family and decision.kind == "fallback" and result.best is not None:
         decision = Decision("answer", (result.best,))  # the denied card's sibling it names
     if decision.kind == "clarify":
