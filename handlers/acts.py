@@ -234,6 +234,8 @@ ADDRESSEES = frozenset(
     {"co", "chu", "can", "bo", "phuong", "anh", "chi", "ad", "admin", "ban", "em", "chau"}
     | {"bac", "ong", "ba", "moi", "nguoi", "ca", "nha", "con"}
 )
+# A question however it is spelt: "... được không", "... chưa", "sao", "ở đâu".
+ASKS_SOMETHING = re.compile(r"\b(?:khong|ko|k|hong|chua|sao|gi|nao|dau|mo|ha|hok|hk)\b")
 # Closing particles of the Centre and the South ("cảm ơn con nghe", "cám ơn nghen"): after
 # thanks or a goodbye they ask nothing ("nghe" is "hear" elsewhere, so only there).
 PARTICLES = frozenset({"nghe", "nghen", "hen", "hi", "ne", "nhen"})
@@ -313,6 +315,18 @@ def greets(turn: Turn) -> bool:
     return any(f" {phrase} " in padded for phrase in turn.deps.lexicon.greetings)
 
 
+def _thanks_then_leaves(turn: Turn, closing: frozenset[str]) -> bool:
+    """ "Cảm ơn cán bộ nhiều nghe, tui đi nấu cơm cho tụi nhỏ đây": thanks first, then words
+    that ask nothing (no facet, no question word, nothing the catalogue is sure of)."""
+    first, _, said = turn.text.partition(",")
+    rest = folded_phrase(said)
+    if not rest or not _only(turn.deps.lexicon.thanks, folded_phrase(first), closing):
+        return False
+    asks = "?" in said or ASKS_SOMETHING.search(rest) is not None
+    asks = asks or asked_of(rest, turn.deps.lexicon).anything
+    return not asks and not catalogue_is_sure(turn)
+
+
 def read(turn: Turn) -> Reading:
     """The act of this turn's message (buttons and slash commands are read before this)."""
     lexicon = turn.deps.lexicon
@@ -335,10 +349,19 @@ def read(turn: Turn) -> Reading:
             # "không phải mất nước, tôi nói nước dơ chảy ra đường": the meaning is a report
             return Reading("problem", guess=guess)
         return Reading("question", guess=guess, correction=True)
+    # Addressees and closing particles count as filler only where nothing is asked ("cảm ơn,
+    # còn làm thẻ cho con thì sao" asks about a child, "con" being no addressee there).
     closing = fillers | ADDRESSEES | PARTICLES
-    if _only(lexicon.thanks, folded, closing):
+    plain = ASKS_SOMETHING.search(folded) is None
+    if (
+        _only(lexicon.thanks, folded, fillers)
+        or (plain and _only(lexicon.thanks, folded, closing))
+        or _thanks_then_leaves(turn, closing)
+    ):
         return Reading("thanks")
-    if _only(lexicon.goodbye, folded, closing):
+    if _only(lexicon.goodbye, folded, fillers) or (
+        plain and _only(lexicon.goodbye, folded, closing)
+    ):
         return Reading("goodbye")
     if _only(lexicon.menu, folded, fillers):
         return Reading("menu")

@@ -1267,3 +1267,27 @@ async def test_a_subject_no_card_speaks_of_gets_the_honest_reply(
     reply = await resident.say(asked)
     assert reply.intent == "fallback" and "chưa có thông tin" in reply.text
     assert reply.unanswered  # kept for the staff, with a way to ask a person
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Cảm ơn cán bộ nhiều nghe, tui đi nấu cơm cho tụi nhỏ đây",
+        "cam on nhe, mai toi len phuong nop",
+        "thôi được, chào",
+    ],
+)
+async def test_thanks_or_goodbye_with_a_few_words_of_leaving(
+    resident: Resident, said: str
+) -> None:
+    await resident.say("làm căn cước cho con 10 tuổi ở đâu")
+    reply = await resident.say(said)
+    assert "cảm ơn" in reply.text.lower() or "không có gì" in reply.text
+    assert reply.content_id is None
+
+
+async def test_thanks_followed_by_a_question_is_a_question(resident: Resident) -> None:
+    """ "con" is an addressee in "cảm ơn con nghe", a child in this question."""
+    await resident.say("làm căn cước ở đâu")
+    reply = await resident.say("cam on ad, con lam the cho con 10 tuoi thi sao")
+    assert reply.content_id == "can-cuoc-tre-em"

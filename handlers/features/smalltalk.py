@@ -11,7 +11,9 @@ from handlers.render import with_buttons
 from handlers.turn import Turn
 
 THANKS = "Dạ, không có gì ạ. Bạn cần hỏi thêm điều gì cứ nhắn cho mình nhé."
-GOODBYE = "Chào bạn, chúc bạn một ngày tốt lành! Khi cần, bạn cứ nhắn lại cho mình."
+GOODBYE = (
+    "Chào bạn, cảm ơn bạn đã nhắn. Chúc bạn một ngày tốt lành! Khi cần, bạn cứ nhắn lại cho mình."
+)
 
 
 def _closing(turn: Turn, text: str) -> Response:
