@@ -129,6 +129,7 @@ class Lexicon(BaseModel):
     # ...compiled once: every message runs all of them.
     _event_patterns: list[tuple[re.Pattern[str], str]] = PrivateAttr(default_factory=list)
     _compound_starts: frozenset[str] = PrivateAttr(default=frozenset())  # first words of pairs
+    _as_tokens: dict[str, str] = PrivateAttr(default_factory=dict)  # phrase -> as tokens read
 
     def model_post_init(self, _context: object) -> None:
         self._event_patterns = [(re.compile(p), means) for p, means in self.events.items()]
@@ -218,6 +219,14 @@ class Lexicon(BaseModel):
             for name, phrases in self.aspects.items()
             if any(f" {phrase} " in padded for phrase in phrases)
         ]
+
+    def as_tokens(self, phrase: str) -> str:
+        """A folded phrase as a message's tokens read it: shorthand expanded ("trên đt"), pairs
+        joined; memoised, since the same facet phrases are compared with every follow-up."""
+        found = self._as_tokens.get(phrase)
+        if found is None:
+            found = self._as_tokens[phrase] = " ".join(self.expand(phrase.split()))
+        return found
 
     def expand(self, tokens: list[str]) -> list[str]:
         """Replace shorthand tokens by the words they stand for."""

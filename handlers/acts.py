@@ -128,23 +128,24 @@ LATE_DOSSIER = re.compile(
     r"(?:roi\s+)?(?:ma\s+)?(?:van\s+)?chua\b"
     r"|\bhen\b.{0,40}\b(?:ma|nhung)\s+(?:gio\s+)?(?:\w+\s+){0,4}?chua\b"
 )
+# How something sent stands: "chưa", "sao rồi", "tới đâu rồi", "tới mô rồi", "răng rồi".
+HOW_IT_STANDS = r".*\b(?:chua|sao roi|toi dau|toi mo|den dau|den mo|the nao roi|ra sao|rang roi)\b"
 # "Hôm trước tôi có báo vụ cống nghẹt, có ai xuống coi chưa": a report made before, asked about.
 REPORTED_BEFORE = re.compile(
     r"\b(?:da|co|hom truoc|hom bua|hom qua|hom kia|tuan truoc|tuan roi|lan truoc|thang truoc"
     r"|bua truoc|(?:hom\s+)?thu (?:hai|ba|tu|nam|sau|bay)|chu nhat)\s+(?:\w+\s+){0,3}"
     r"(?:bao|phan anh|gui phan anh|gui kien nghi|khieu nai|nho phuong xem|nho phuong)"
     r"\s+(?:\w+\s+)?(?:vu|viec|ve|chuyen|cai)\b"
-    r".*\b(?:chua|sao roi|toi dau|toi mo|den dau|den mo|the nao roi|ra sao|rang roi)\b"
+    + HOW_IT_STANDS
     # "... bác muốn hỏi thử đã có ai xuống chưa": someone sent for, asked about
-    r"|\b(?:da\s+)?co\s+(?:ai|nguoi|can bo)\s+(?:\w+\s+){0,2}?(?:xuong|den|toi)\b"
+    + r"|\b(?:da\s+)?co\s+(?:ai|nguoi|can bo)\s+(?:\w+\s+){0,2}?(?:xuong|den|toi)\b"
     r"(?:\s+\w+){0,3}\s+chua\s*(?:a|vay|z|nhi)?$"
     # "cái vụ tui báo rác hôm thứ hai, phường xử lý tới đâu rồi": one's report, followed up
     r"|\b(?:vu|viec|chuyen|cai)\s+(?:toi|tui|em|minh|chau|bac)\s+(?:da\s+)?"
     r"(?:bao|phan anh|gui|khieu nai)\b.*\b(?:xu ly|giai quyet|lam)\s+(?:toi|den)\s+(?:dau|mo)\b"
     # "cái vụ cống nghẹt e báo tuần trước sao rồi": reported when, then how it stands
     r"|\b(?:toi|tui|em|e|minh|chau|bac)\s+(?:da\s+)?(?:bao|phan anh|nhan|gui)\s+(?:\w+\s+){0,2}?"
-    r"(?:hom|bua|tuan|thang|lan)\s+(?:truoc|roi|qua|kia)\b"
-    r".*\b(?:chua|sao roi|toi dau|toi mo|den dau|den mo|the nao roi|ra sao|rang roi)\b"
+    r"(?:hom|bua|tuan|thang|lan)\s+(?:truoc|roi|qua|kia)\b" + HOW_IT_STANDS
 )
 # Asking permission or how to file a request ("dựng rạp trong hẻm thì xin phép ai", "muốn xin
 # chặt cây thì làm đơn gửi đâu") asks for a procedure, however the matter sounds like a problem.

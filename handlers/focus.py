@@ -83,8 +83,8 @@ def _without(query: Query, turn: Turn, asked: Asked) -> Query:
         for p in lexicon.situations[name].asked
     ]
     phrases += list(FOLLOW_UP)
-    # Tokens have their compounds joined ("điện thoại" is one word): so have the phrases.
-    phrases = [" ".join(lexicon.expand(p.split())) for p in phrases]
+    # Read as the message's tokens are: "trên đt" is "tren dien thoai" there.
+    phrases = [lexicon.as_tokens(p) for p in phrases]
     # The search drops question words ("được không"), so "đăng ký thay được không" is left
     # as "đăng ký thay": the phrase without its closing question word is removed too.
     phrases += [

@@ -21,6 +21,7 @@ from handlers.cards import CANCEL_BUTTON, FEEDBACK_GUIDE
 from handlers.domain.actions import Action, open_entry
 from handlers.domain.types import Button, Reply, Response
 from handlers.feature import Feature
+from handlers.features.tracking import find_code
 from handlers.render import with_buttons
 from handlers.turn import Turn
 
@@ -123,8 +124,6 @@ NO_PHONE = re.compile(
     r"(?:de\s+|cho\s+|ghi\s+|dua\s+)?"
     r"(?:lai\s+)?(?:so dien thoai|so dt|sdt|so)\b"
 )
-# A tracking code ("PA-2611-7K3Q", "pa26117k3q") names a report sent before this one.
-TRACKING_CODE = re.compile(r"\b(?:PA|CH)[\s-]?\d{4}[\s-]?[A-Za-z0-9]{4}\b", re.IGNORECASE)
 SEND_NOW = re.compile(r"\bgui\s+(?:luon|di|ngay|lien)\b")
 # "à nhầm, kiệt 17 chứ không phải 15": a place that replaces the one given before.
 PLACE_CORRECTION = re.compile(r"\b(?:nham|lon|khong phai|sua lai|dinh chinh|ghi lai)\b")
@@ -409,7 +408,7 @@ def _when_handled(turn: Turn) -> str | None:
     "tui gửi rồi đó, chừng nào có người sửa"), the resident believes it went: say first that
     it has not been sent yet."""
     status = turn.reading is not None and turn.reading.act == "status"
-    if status and TRACKING_CODE.search(turn.text):
+    if status and find_code(turn.text) is not None:
         return None  # an earlier report asked by its code: looked up, then this flow resumes
     asks_time = "time" in turn.deps.lexicon.aspects_in(turn.folded)
     if not status and (not asks_time or catalogue_is_sure(turn)):
