@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from dotenv import dotenv_values
 from pydantic import (
     AnyHttpUrl,
@@ -31,6 +30,7 @@ from sqlalchemy.engine import make_url
 
 from bot.settings import Settings, channel_keys
 from content.loader import ContentError, ward_path
+from content.yaml_text import YAMLError, read_yaml
 
 WARD_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,40}$"
 # Idle outbox lanes of many wards look every 15 s at most (bench/multiward.py: 50 wards
@@ -140,10 +140,10 @@ def _expand(value: object, names: dict[str, str], missing: set[str]) -> object:
 def load_wards_file(path: Path) -> WardsFile:
     """Read, expand and validate the wards file; WardsError names every problem."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = read_yaml(path)
     except OSError as exc:
         raise WardsError([f"{path}: cannot read: {exc.strerror}"]) from exc
-    except yaml.YAMLError as exc:
+    except YAMLError as exc:
         raise WardsError([f"{path}: not valid YAML: {exc}"]) from exc
     missing: set[str] = set()
     data = _expand(raw, environment(), missing)

@@ -15,10 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from content.normalize import Lexicon
 from content.textmodel import TextClassifier
+from content.yaml_text import read_yaml
 
 ACTS_PATH = Path(__file__).resolve().parent / "acts.yaml"
 ACTS = ("question", "problem", "status", "handover", "learn", "greeting", "thanks", "chatter")
@@ -32,7 +31,7 @@ class ActsError(ValueError):
 
 def read_examples(path: Path = ACTS_PATH) -> dict[str, list[str]]:
     """The labelled examples, validated: every act known and every example a string."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = read_yaml(path)
     if not isinstance(raw, dict):
         raise ActsError(f"{path}: expected a mapping of acts to examples")
     unknown = set(raw) - set(ACTS)

@@ -9,7 +9,6 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from content.models import (
@@ -24,6 +23,7 @@ from content.models import (
     Topic,
     WardConfig,
 )
+from content.yaml_text import YAMLError, read_yaml
 
 CONTENT_DIR = Path(__file__).resolve().parent / "data"
 WARDS_DIR = Path(__file__).resolve().parent / "wards"
@@ -87,8 +87,8 @@ class Catalogue:
 
 def _read_yaml(path: Path) -> object:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
+        return read_yaml(path)
+    except YAMLError as exc:
         raise ContentError([f"{path}: not valid YAML: {exc}"]) from exc
 
 

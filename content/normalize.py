@@ -11,8 +11,9 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator
+
+from content.yaml_text import read_yaml
 
 LEXICON_PATH = Path(__file__).resolve().parent / "lexicon.yaml"
 
@@ -285,4 +286,4 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
 
 @lru_cache(maxsize=8)
 def _lexicon(path: Path, _modified: int) -> Lexicon:
-    return Lexicon.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return Lexicon.model_validate(read_yaml(path))

@@ -12,6 +12,7 @@ import yaml
 from content import check
 from content.loader import CONTENT_DIR, Catalogue, ContentError, load_catalogue
 from content.models import ContactList, HowTo, Procedure, Topic
+from content.yaml_text import parse_yaml
 from handlers.render import fill
 
 REQUIRED_PROCEDURES = {
@@ -200,3 +201,20 @@ def test_no_card_prints_a_missing_value_mid_sentence(catalogue: Catalogue) -> No
                 "(chưa cập nhật)",
             ):
                 assert bad not in lowered, (entry.id, bad)
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(CONTENT_DIR.parent.rglob("*.yaml")),
+    ids=lambda p: str(p.relative_to(CONTENT_DIR.parent)),
+)
+def test_the_fast_yaml_reader_builds_what_safe_load_builds(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert parse_yaml(text) == yaml.safe_load(text)
+
+
+def test_a_broken_content_file_is_named_with_the_problem(tmp_path: Path) -> None:
+    shutil.copytree(CONTENT_DIR, tmp_path / "data")
+    (tmp_path / "data" / "broken.yaml").write_text("entries: [\n  - id: x\n", encoding="utf-8")
+    with pytest.raises(ContentError, match=r"broken\.yaml: not valid YAML"):
+        load_catalogue(tmp_path / "data")

@@ -23,12 +23,13 @@ def ward_export() -> None:
 
     from content.loader import ward_path
     from content.ward_fields import overlay
+    from content.yaml_text import read_yaml
     from db import ward_value_queries
 
     settings = load_settings()
     with wards_errors():
         path = ward_path(settings.ward)
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)
 
     async def saved() -> dict[str, str | None]:
         async with database(settings) as sessions, sessions() as session:
