@@ -161,7 +161,7 @@ def test_only_the_command_line_imports_click() -> None:
 
 def test_commands_import_the_context_and_not_one_another() -> None:
     """Each command module may import bot.cli.context, the leaf, and no other part of the
-    command line; only the root (bot/cli/__init__.py) imports the commands to register them."""
+    command line; only the root (bot/cli/__init__.py) names them, and imports the one asked for."""
     commands = sorted(p for p in CLI.glob("*.py") if p.name not in ("__init__.py", "context.py"))
     assert len(commands) >= 10
     for path in commands:
@@ -190,3 +190,21 @@ def test_app_keys_import_no_channel_adapter() -> None:
         if module.startswith("bot.channels."):
             registry = "bot.channels.registry"
             assert module == registry or module.startswith(registry + "."), module
+
+
+def test_the_root_names_every_command_and_imports_only_the_one_asked_for() -> None:
+    from bot.cli import COMMANDS
+
+    modules = {p.stem for p in CLI.glob("*.py")} - {"__init__", "context"}
+    assert {where.split(":")[0] for where in COMMANDS.values()} == modules
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from bot.cli import main\n"
+        "assert CliRunner().invoke(main, ['db', '--help']).exit_code == 0\n"
+        "print(sorted(m for m in sys.modules if m.startswith('bot.cli.')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert done.stdout.split() == ["['bot.cli.context',", "'bot.cli.db']"], done.stdout

@@ -23,7 +23,8 @@ from bot.channels import registry, webchat
 from bot.cli.context import load_settings
 from bot.outbox import OutboxSender, sender_options
 from bot.settings import Settings
-from bot.wiring import core
+from bot.wiring import core, database
+from content.loader import load_ward_catalogue
 from content.normalize import folded_phrase
 from db import announcement_queries as aq
 from handlers.deps import Deps
@@ -128,18 +129,19 @@ def create(
     settings = load_settings()
 
     async def run() -> int:
-        async with core(settings) as deps:
-            if course and course not in deps.catalogue.courses:
-                known = ", ".join(deps.catalogue.courses)
-                raise click.BadParameter(f"không có khóa học {course} (có: {known})")
-            async with deps.sessions() as session, session.begin():
+        catalogue = load_ward_catalogue(settings.ward)
+        if course and course not in catalogue.courses:
+            known = ", ".join(catalogue.courses)
+            raise click.BadParameter(f"không có khóa học {course} (có: {known})")
+        async with database(settings) as sessions:
+            async with sessions() as session, session.begin():
                 announcement = await service.create(session, draft, created_by="cli")
                 if approve:
                     await service.approve(announcement, "cli", confirm_emergency=yes)
                 announcement_id = announcement.id
             if approve:  # due now: queue at once, as the console's scheduler would
-                await service.Queuer(deps.catalogue.ward.name).run_due(deps.sessions)
-            async with deps.sessions() as session:
+                await service.Queuer(catalogue.ward.name).run_due(sessions)
+            async with sessions() as session:
                 announcement = await aq.get(session, announcement_id)
                 assert announcement is not None
                 click.echo(f"Trạng thái: {STATUS_WORDS[announcement.status]}")
@@ -160,7 +162,7 @@ def status(announcement_id: int) -> None:
     settings = load_settings()
 
     async def run() -> None:
-        async with core(settings) as deps, deps.sessions() as session:
+        async with database(settings) as sessions, sessions() as session:
             announcement = await aq.get(session, announcement_id)
             if announcement is None:
                 raise click.ClickException(f"không có thông báo số {announcement_id}")
