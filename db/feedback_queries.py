@@ -166,6 +166,17 @@ async def filed_since(
     return int(found or 0)
 
 
+async def latest_since(session: AsyncSession, user_id: int, since: datetime) -> Feedback | None:
+    """The resident's most recent record filed since then, if any."""
+    rows = await session.execute(
+        select(Feedback)
+        .where(Feedback.user_id == user_id, Feedback.requested_datetime >= since)
+        .order_by(Feedback.requested_datetime.desc(), Feedback.id.desc())
+        .limit(1)
+    )
+    return rows.scalar_one_or_none()
+
+
 async def add_rating(session: AsyncSession, **fields: Any) -> None:
     """Store a satisfaction answer."""
     session.add(Rating(**fields))

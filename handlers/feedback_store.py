@@ -24,6 +24,7 @@ from handlers.turn import Turn
 
 PER_HOUR = 5  # records (phản ánh, or questions for staff) one resident files in an hour
 HOUR = timedelta(hours=1)
+RESENT_WITHIN = timedelta(minutes=10)  # "Gửi phản ánh" again this soon: the same report
 TOO_MANY = (
     "Bạn đã gửi khá nhiều trong một giờ qua; phường đang xem các nội dung đó. Bạn đợi một lát "
     "rồi gửi tiếp nhé. Việc khẩn cấp, bạn gọi ngay 113 (công an), 114 (cứu hỏa), 115 (cấp cứu)."
@@ -63,6 +64,16 @@ async def record(
         "Mở trang cán bộ để trả lời.",
     )
     return feedback
+
+
+async def just_sent(turn: Turn) -> Response | None:
+    """The confirmation again when "Gửi phản ánh" comes after the report already went: a
+    second tap, or a client repeating a request whose answer was lost (the server stopped
+    after storing it). None when nothing was sent in the last few minutes."""
+    latest = await fq.latest_since(turn.session, turn.user.id, utcnow() - RESENT_WITHIN)
+    if latest is None:
+        return None
+    return received(turn, latest, "Phản ánh này đã được gửi rồi, bạn không cần gửi lại.")
 
 
 async def keep_photo(turn: Turn, attachment: Attachment) -> str:

@@ -12,6 +12,7 @@ from handlers.deps import Deps
 from handlers.domain.calendar import add_working_days, is_working_day
 from handlers.domain.types import Attachment, IncomingMessage, Response
 from handlers.engine import handle
+from handlers.features.feedback import SEND
 
 CODE = re.compile(r"PA-\d{4}-[2-9A-HJ-NP-Z]{4}")
 
@@ -65,6 +66,20 @@ async def test_the_whole_intake_creates_one_record_with_a_code(deps: Deps) -> No
     assert record.agency_responsible == "Phòng Kinh tế, Hạ tầng và Đô thị phường"
     assert record.expected_datetime > record.requested_datetime
     assert [e.action for e in events] == ["created"] and events[0].actor == "resident"
+
+
+async def test_send_tapped_again_gives_the_same_code_and_stores_nothing_more(
+    deps: Deps,
+) -> None:
+    """A second tap on "Gửi phản ánh", or a client repeating the request whose answer was
+    lost when the server stopped after storing it: the same report, told again."""
+    _, code = await file_feedback(deps)
+    again = await handle(IncomingMessage("telegram", "r1", payload=SEND.payload), deps)
+    assert again.intent == "feedback" and code in again.text and "đã được gửi rồi" in again.text
+    other = await handle(IncomingMessage("telegram", "r2", payload=SEND.payload), deps)
+    assert "Phản ánh của bạn thuộc nhóm nào" in other.text  # nothing of theirs sent: start
+    async with deps.sessions() as session:
+        assert len((await session.execute(select(Feedback))).scalars().all()) == 1
 
 
 async def test_no_phone_is_kept_without_consent(deps: Deps) -> None:

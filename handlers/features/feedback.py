@@ -333,7 +333,8 @@ def _confirm(turn: Turn, prefix: str = "") -> Response:
 async def on_button(turn: Turn, arg: str) -> Response:
     """A button of the flow (category, use the draft, skip, phone yes/no, send, keep)."""
     if turn.state.flow != FLOW:
-        return await start(turn)
+        sent = await feedback_store.just_sent(turn) if arg == "send" else None
+        return sent or await start(turn)
     data = _data(turn)
     data.pop("discarding", None)
     step = data.get("step")
