@@ -145,7 +145,7 @@ def ask(turn: Turn) -> Response:
         "• Phường vẫn giữ nhưng không còn gắn với bạn: phản ánh đã gửi (bỏ số điện thoại; "
         "phường vẫn giải quyết nhưng không gửi trả lời cho bạn được nữa), điểm đánh giá, "
         "điểm bài thi.\n"
-        "Xóa rồi thì không lấy lại được. Bấm “Xóa” hoặc gõ “đồng ý xóa”; gõ điều khác là hủy."
+        "Xóa rồi thì không lấy lại được. Chọn “Xóa” hoặc gõ “đồng ý xóa”; gõ điều khác là hủy."
     )
     return Response([with_buttons(text, [YES, NO])], intent="menu")
 
