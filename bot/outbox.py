@@ -78,11 +78,18 @@ class _Lane:
     slots: asyncio.Semaphore
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     queue: asyncio.Queue[Claimed] = field(default_factory=lambda: asyncio.Queue())
+    held: int = 0  # rows claimed and not yet sent
+    sent_one: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 # Seconds between two counts of the running senders while sending: a sender that starts
 # or stops changes the others' share of the rate within this time.
 PEER_REFRESH = 0.25
+# A rate-limited lane holds at most about this many seconds of its own sending, claiming more
+# once half is sent: senders sharing a broadcast keep sharing it to its last message (one
+# holding 200 rows at a third of the rate left the others idle), sends never wait for a
+# claim, and a killed sender leaves few claims for the others to take over.
+CLAIM_SECONDS = 2.0
 
 
 class OutboxSender:
@@ -192,8 +199,13 @@ class OutboxSender:
     async def _claimer(self, lane: _Lane) -> None:
         pause = self.options.interval
         while True:
+            size = self._claim_size(lane.channel)
+            if lane.held > size // 2:
+                lane.sent_one.clear()
+                await lane.sent_one.wait()
+                continue
             try:
-                rows = await self.claim(lane.channel, self.options.batch)
+                rows = await self.claim(lane.channel, size - lane.held)
             except Exception:
                 log.exception("outbox: claiming %s rows failed; will retry", lane.channel)
                 rows = []
@@ -210,8 +222,15 @@ class OutboxSender:
                 lane.wake.clear()
                 continue
             pause = self.options.interval
+            lane.held += len(rows)
             for row in rows:
-                await lane.queue.put(row)  # blocks while a batch is still waiting: bounded
+                lane.queue.put_nowait(row)
+
+    def _claim_size(self, channel: str) -> int:
+        limiter = self._limiters.get(channel)
+        if limiter is None or limiter.rate is None:
+            return self.options.batch
+        return max(1, min(self.options.batch, int(limiter.rate * CLAIM_SECONDS)))
 
     # --- sending --------------------------------------------------------------------------
 
@@ -219,12 +238,16 @@ class OutboxSender:
         loop = asyncio.get_running_loop()
         while True:
             row = await lane.queue.get()
-            await lane.slots.acquire()
-            if lane.channel in self._limiters:
-                if loop.time() - self._peers_checked > PEER_REFRESH:
-                    await self._count_peers()
-                if (hold := self._first_send_at - loop.time()) > 0:
-                    await asyncio.sleep(hold)
+            try:
+                await lane.slots.acquire()
+                if lane.channel in self._limiters:
+                    if loop.time() - self._peers_checked > PEER_REFRESH:
+                        await self._count_peers()
+                    if (hold := self._first_send_at - loop.time()) > 0:
+                        await asyncio.sleep(hold)
+            except asyncio.CancelledError:
+                lane.queue.put_nowait(row)  # not sent: `stop` hands it back with the rest
+                raise
             task = asyncio.create_task(self._send(lane, row))
             self._sending.add(task)
             task.add_done_callback(self._sending.discard)
@@ -234,6 +257,8 @@ class OutboxSender:
             delivery = await _attempt(lane.deliver, row)
         finally:
             lane.slots.release()
+            lane.held -= 1
+            lane.sent_one.set()
         self._results.append((row, delivery))
         self._results_ready.set()
 

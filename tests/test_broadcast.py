@@ -18,7 +18,9 @@ from bot.channels import webchat
 from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo_bot import ZaloBotChannel
 from bot.channels.zalo_oa import ZaloOAChannel
+from bot.delivery import Delivery
 from bot.outbox import OutboxSender, SenderOptions
+from bot.ratelimit import ChannelLimiter, Limits
 from bot.settings import Settings
 from db import announcement_queries as aq
 from db import queries
@@ -26,6 +28,7 @@ from db.models import Announcement, Outbox, User, utcnow
 from db.oa_token_store import OATokenStore
 from handlers.deps import Deps
 from handlers.domain import announcements as service
+from handlers.domain.types import Reply
 from tests.fakes.limits import PlatformLimits
 from tests.fakes.telegram_api import Failure, FakeTelegram, blocked, too_many_requests
 from tests.fakes.zalo_api import (
@@ -248,6 +251,41 @@ async def test_two_senders_share_one_broadcast_without_sending_twice(
     assert set(received) == set(refs) and set(received.values()) == {1}
     assert telegram_api.limits is not None and telegram_api.limits.violations == []
     assert shares == {2}  # each kept to half
+
+
+async def test_senders_keep_sharing_a_broadcast_to_its_end(deps: Deps) -> None:
+    """A sender claims about two seconds of its own share at a time: one that started first
+    must not hold the whole broadcast while the other idles (it claimed 200 rows at once and
+    sent them at half the rate)."""
+    refs = [str(7000 + i) for i in range(80)]
+    await residents(deps, "telegram", refs)
+    announcement_id = await announce(deps)
+    sent_by: dict[str, list[str]] = {"first": [], "second": []}
+
+    def sender(name: str) -> OutboxSender:
+        outbox = OutboxSender(deps.sessions, SenderOptions(interval=0.1, retry_base=0.2))
+        limiter = ChannelLimiter(Limits(rate=20))  # the account's rate, split between them
+
+        async def deliver(ref: str, _reply: Reply) -> Delivery:
+            async with limiter.slot(ref):
+                sent_by[name].append(ref)
+                return Delivery("sent")
+
+        outbox.register("telegram", deliver, 32, limiter)
+        return outbox
+
+    first, second = sender("first"), sender("second")
+    await first.start()
+    await second.start()
+    try:
+        await wait_done(deps, announcement_id)
+    finally:
+        await second.stop()
+        await first.stop()
+    assert sorted(sent_by["first"] + sent_by["second"]) == sorted(refs)  # each exactly once
+    assert len(sent_by["first"]) >= 20 and len(sent_by["second"]) >= 20, {
+        name: len(refs) for name, refs in sent_by.items()
+    }
 
 
 async def test_emergency_reaches_every_active_resident_and_areas_narrow_the_audience(
