@@ -12,7 +12,7 @@ against scikit-learn itself. The fitted numbers come back as plain `array.array`
 prediction is pure Python, so the server does not load NumPy either (about 17 MB). The
 coefficients are kept as float32 (the entry model's are 2 million numbers: 8.7 MB instead of
 17.3 MB in every ward process); the sums are still taken in double precision, and the
-probabilities stay within 1e-6 of scikit-learn's, the same label first.
+probabilities stay within 1e-7 of scikit-learn's, the same label first.
 """
 
 from __future__ import annotations

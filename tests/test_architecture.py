@@ -4,9 +4,9 @@ and which heavy libraries the server never loads."""
 from __future__ import annotations
 
 import ast
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.fresh_python import printed_by
 
 FORBIDDEN = ("telegram", "aiohttp", "zalo", "bot", "prometheus_client")  # ops: a Deps hook
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,9 +88,7 @@ def test_the_server_loads_document_and_picture_libraries_only_when_used() -> Non
         "import sys, bot.app, bot.server\n"
         f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     )
-    loaded = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
-    ).stdout.strip()
+    loaded = printed_by(code).strip()
     assert loaded == ""
 
 
@@ -116,9 +114,7 @@ def test_a_ward_answering_chat_never_loads_numpy() -> None:
         "assert acts.guess('cảm ơn').act == 'thanks'\n"
         "print(','.join(m for m in ('numpy', 'sklearn', 'scipy') if m in sys.modules))"
     )
-    loaded = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
-    ).stdout.strip()
+    loaded = printed_by(code).strip()
     assert loaded == ""
 
 
@@ -204,7 +200,5 @@ def test_the_root_names_every_command_and_imports_only_the_one_asked_for() -> No
         "assert CliRunner().invoke(main, ['db', '--help']).exit_code == 0\n"
         "print(sorted(m for m in sys.modules if m.startswith('bot.cli.')))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    assert done.stdout.split() == ["['bot.cli.context',", "'bot.cli.db']"], done.stdout
+    printed = printed_by(code)
+    assert printed.split() == ["['bot.cli.context',", "'bot.cli.db']"], printed

@@ -3,16 +3,12 @@ never holds the `holidays` package (every country it knows, about 17 MB)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import holidays
 
 from handlers.domain.calendar import due_at, public_holidays
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.fresh_python import printed_by
 
 
 def test_the_child_gives_the_holidays_package_own_days() -> None:
@@ -27,8 +23,6 @@ def test_a_due_date_does_not_load_the_holidays_package_here() -> None:
         "from handlers.domain.calendar import due_at\n"
         "print(due_at(datetime(2027, 2, 3, 3, tzinfo=UTC), 3).date(), 'holidays' in sys.modules)"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    assert done.stdout.split() == ["2027-02-15", "False"]
+    printed = printed_by(code)
+    assert printed.split() == ["2027-02-15", "False"]
     assert due_at(datetime(2027, 2, 3, 3, tzinfo=UTC), 3).date() == date(2027, 2, 15)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,8 +12,8 @@ from pydantic import ValidationError
 from bot.channel_settings import TelegramSettings, ZaloBotSettings, ZaloOASettings
 from bot.cli import main
 from bot.settings import Settings
+from tests.fresh_python import printed_by
 
-ROOT = Path(__file__).resolve().parents[1]
 OA = {
     "ZALO_OA_APP_ID": "4242",
     "ZALO_OA_SECRET_KEY": "oa-secret-key",
@@ -192,7 +190,5 @@ def test_every_secret_reaches_the_log_filter_and_none_is_shown(
 
 def test_settings_load_without_the_channel_libraries() -> None:
     code = "import sys, bot.settings, bot.wards\nprint('telegram' in sys.modules)"
-    loaded = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
-    ).stdout.strip()
+    loaded = printed_by(code).strip()
     assert loaded == "False"
