@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, null, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, func, null, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import photo_queries
@@ -95,10 +95,16 @@ async def _count(session: AsyncSession, table: type, *where: ColumnElement[bool]
 
 async def has_stored_messages(session: AsyncSession, user_id: int) -> bool:
     """True once any message of this chat is stored (in or out)."""
-    stored = await session.scalar(
-        select(Interaction.id).where(Interaction.user_id == user_id).limit(1)
-    )
+    stored = await session.scalar(_ANY_STORED_MESSAGE, {"user_id": user_id})
     return stored is not None
+
+
+# Asked of every resident's first message in a conversation: built once.
+_ANY_STORED_MESSAGE = (
+    select(Interaction.__table__.c.id)
+    .where(Interaction.__table__.c.user_id == bindparam("user_id"))
+    .limit(1)
+)
 
 
 async def export(session: AsyncSession, user_id: int) -> PersonalData | None:

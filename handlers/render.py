@@ -203,16 +203,23 @@ ABBREVIATIONS = {
     "TTHC": "thủ tục hành chính",
 }
 
+# Each abbreviation with its gloss, the gloss folded, and the abbreviation as a word of its
+# own not already followed by a gloss: compiled once, every answer goes through them.
+_GLOSSES = [
+    (short, full, full.casefold(), re.compile(rf"(?<![\w/]){re.escape(short)}(?![\w/])(?! \()"))
+    for short, full in ABBREVIATIONS.items()
+]
+
 
 def spell_out(text: str) -> str:
     """The text with each abbreviation glossed at its first use below the title ("HĐND" ->
     "HĐND (Hội đồng nhân dân)"), unless the text already says it in full or glosses it."""
     title, newline, body = text.partition("\n")
     folded_body = body.casefold()
-    for short, full in ABBREVIATIONS.items():
-        if full.casefold() in folded_body:
+    for short, full, folded_full, standalone in _GLOSSES:
+        if short not in body or folded_full in folded_body:  # most answers use none
             continue
-        match = re.search(rf"(?<![\w/]){re.escape(short)}(?![\w/])(?! \()", body)
+        match = standalone.search(body)
         if match is not None:
             body = f"{body[: match.end()]} ({full}){body[match.end() :]}"
             folded_body = body.casefold()
