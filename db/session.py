@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 
+from db import sqlite_driver
+
 if TYPE_CHECKING:  # Alembic (about 11 MB) loads only where a migration runs
     from alembic.config import Config
 
@@ -36,7 +38,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs.setdefault("connect_args", {"timeout": 30})
+        connect_args = kwargs.pop("connect_args", {"timeout": 30})
+        kwargs.setdefault("async_creator", sqlite_driver.connection_creator(parsed, connect_args))
         # SQLite has one writer at a time. One pooled connection makes concurrent
         # transactions queue in asyncio instead of spinning in SQLite's busy handler.
         kwargs.setdefault("pool_size", 1)
