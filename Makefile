@@ -32,6 +32,7 @@ bench: install
 	$(PY) bench/search_latency.py
 	$(PY) bench/ask_latency.py
 	$(PY) bench/teaching.py
+	$(PY) bench/sqlite_transaction.py
 	$(PY) bench/webhook_ack.py
 	$(PY) bench/webhook_throughput.py
 	$(PY) bench/broadcast_throughput.py
