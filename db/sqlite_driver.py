@@ -16,6 +16,7 @@ errors) is SQLAlchemy's and aiosqlite's own.
 from __future__ import annotations
 
 import sqlite3
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from functools import partial
 from typing import Any
@@ -71,7 +72,7 @@ class BufferedCursor:
         self.description: Any = None
         self.rowcount = -1
         self.lastrowid: int | None = None
-        self._rows: list[Any] = []
+        self._rows: deque[Any] = deque()
 
     async def __aenter__(self) -> BufferedCursor:
         return self
@@ -89,17 +90,18 @@ class BufferedCursor:
 
     def _keep(self, outcome: Outcome) -> None:
         self.description, rows, self.rowcount, self.lastrowid = outcome
-        self._rows = rows[::-1]  # popped from the end, in order
+        self._rows = deque(rows)
 
     async def fetchone(self) -> Any:
-        return self._rows.pop() if self._rows else None
+        return self._rows.popleft() if self._rows else None
 
     async def fetchmany(self, size: int | None = None) -> Sequence[Any]:
         count = min(size or self.arraysize, len(self._rows))
-        return [self._rows.pop() for _ in range(count)]
+        return [self._rows.popleft() for _ in range(count)]
 
     async def fetchall(self) -> Sequence[Any]:
-        rows, self._rows = self._rows[::-1], []
+        rows = list(self._rows)
+        self._rows.clear()
         return rows
 
     def __aiter__(self) -> BufferedCursor:
@@ -108,10 +110,10 @@ class BufferedCursor:
     async def __anext__(self) -> Any:
         if not self._rows:
             raise StopAsyncIteration
-        return self._rows.pop()
+        return self._rows.popleft()
 
     async def close(self) -> None:
-        self._rows = []
+        self._rows.clear()
 
 
 def connection_creator(
