@@ -53,6 +53,7 @@ FLOORS = {
     # issue 15 subjects; kept out of the entry model: learning it lowered conversation turns
     "topics_round24.jsonl": 0.94,  # 96.0% when first run (at f846735)
     "blind_round25_questions.jsonl": 0.96,  # 100% when first run (at 2ca507e); a test set
+    "blind_round26_questions.jsonl": 0.95,  # 97.8% when first run (at 979cb47 and 90d843f)
     "examples/procedures.jsonl": 0.85,
     "examples/services_and_acts.jsonl": 0.85,
     "dialogues/blind_round1.jsonl": 0.80,
@@ -77,6 +78,7 @@ FLOORS = {
     "dialogues/blind_round22.jsonl": 0.89,  # 91.4% when first run
     "dialogues/blind_round23.jsonl": 0.92,  # 94.3% when first run
     "dialogues/blind_round25.jsonl": 0.87,  # 89.7% when first run (at 2ca507e)
+    "dialogues/blind_round26.jsonl": 0.84,  # 86.1% when first run (at 979cb47 and 90d843f)
     "dialogues/procedures.jsonl": 0.75,
     "dialogues/services_and_acts.jsonl": 0.80,
 }
